@@ -1,0 +1,42 @@
+# Firma: the verbs a newcomer expects. `make run` and `make test` are all one needs.
+BUILD_DIR      ?= build
+TEST_BUILD_DIR ?= build/test
+DATA_DIR       ?= var
+LISTEN         ?= 127.0.0.1:8080
+JOBS           ?= $(shell nproc)
+
+export ASAN_OPTIONS  ?= detect_leaks=1:strict_string_checks=1:check_initialization_order=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS  ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+.PHONY: all deps build run test bench format clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+# Release build: build/bin/firmad and build/bin/firmactl.
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DFIRMA_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The service on its embedded default: everything under $(DATA_DIR).
+run: build
+	$(BUILD_DIR)/bin/firmad --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+# The whole suite, built with AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors.
+test: deps
+	@cmake -S . -B $(TEST_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIRMA_SANITIZE=ON -DFIRMA_WERROR=ON \
+	  -DFIRMA_BENCH=OFF >/dev/null
+	@cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
+	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	@bash bench/run.sh $(BUILD_DIR)
+
+format:
+	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

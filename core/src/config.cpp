@@ -1,0 +1,129 @@
+// Configuration keys, parsing and validation. One table: adding a setting is adding a row.
+#include "core/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+
+namespace firma {
+namespace {
+
+using Setter = std::function<Status(Config&, std::string_view)>;
+
+struct Key {
+  std::string_view name;
+  Setter set;
+};
+
+Setter text(std::string Config::*field) {
+  return [field](Config& c, std::string_view v) -> Status {
+    c.*field = std::string(v);
+    return {};
+  };
+}
+
+template <class Section>
+Setter text(Section Config::*section, std::string Section::*field) {
+  return [section, field](Config& c, std::string_view v) -> Status {
+    (c.*section).*field = std::string(v);
+    return {};
+  };
+}
+
+template <class Section>
+Setter count(Section Config::*section, std::size_t Section::*field, std::size_t min, std::size_t max) {
+  return [=](Config& c, std::string_view v) -> Status {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || end != v.data() + v.size() || n < min || n > max)
+      return make_error(ErrorCode::invalid_request, "expected a whole number from " + std::to_string(min) + " to " +
+                                                        std::to_string(max) + ", got '" + std::string(v) + "'");
+    (c.*section).*field = n;
+    return {};
+  };
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = {
+      {"data_dir", text(&Config::data_dir)},
+      {"log.level",
+       [](Config& c, std::string_view v) -> Status {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error")
+           return make_error(ErrorCode::invalid_request, "log.level must be debug, info, warn or error");
+         c.log_level = std::string(v);
+         return {};
+       }},
+      {"hsm.module", text(&Config::hsm, &HsmConfig::module)},
+      {"hsm.token_label", text(&Config::hsm, &HsmConfig::token_label)},
+      {"hsm.pin_file", text(&Config::hsm, &HsmConfig::pin_file)},
+      {"hsm.pin_env", text(&Config::hsm, &HsmConfig::pin_env)},
+      {"hsm.sessions", count(&Config::hsm, &HsmConfig::sessions, 1, 256)},
+      {"database.url", text(&Config::database, &DatabaseConfig::url)},
+      {"database.pool_size", count(&Config::database, &DatabaseConfig::pool_size, 1, 256)},
+      {"server.listen", text(&Config::server, &ServerConfig::listen)},
+      {"server.public_url", text(&Config::server, &ServerConfig::public_url)},
+      {"server.tls_cert", text(&Config::server, &ServerConfig::tls_cert)},
+      {"server.tls_key", text(&Config::server, &ServerConfig::tls_key)},
+      {"server.threads", count(&Config::server, &ServerConfig::threads, 1, 256)},
+      {"server.max_body_bytes", count(&Config::server, &ServerConfig::max_body_bytes, 1024, 256u << 20)},
+  };
+  return table;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+Status apply_setting(Config& config, std::string_view key, std::string_view value) {
+  for (const Key& k : keys()) {
+    if (k.name != key) continue;
+    Status s = k.set(config, value);
+    if (!s) return make_error(s.error().code, std::string(key) + ": " + s.error().message);
+    return {};
+  }
+  return make_error(ErrorCode::invalid_request, "unknown configuration key '" + std::string(key) + "'");
+}
+
+Status apply_config_file(Config& config, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(ErrorCode::invalid_request, "cannot read configuration file " + path);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::string_view l = trim(line);
+    if (l.empty() || l.front() == '#') continue;
+    auto eq = l.find('=');
+    if (eq == std::string_view::npos)
+      return make_error(ErrorCode::invalid_request, path + ":" + std::to_string(number) + ": expected key = value");
+    Status s = apply_setting(config, trim(l.substr(0, eq)), trim(l.substr(eq + 1)));
+    if (!s) return make_error(s.error().code, path + ":" + std::to_string(number) + ": " + s.error().message);
+  }
+  return {};
+}
+
+Status apply_environment(Config& config, char** environ) {
+  for (const Key& k : keys()) {
+    std::string var = "FIRMA_";
+    for (char c : k.name) var += (c == '.') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      std::string_view entry(*e);
+      if (entry.size() > var.size() && entry.substr(0, var.size()) == var && entry[var.size()] == '=') {
+        Status s = apply_setting(config, k.name, entry.substr(var.size() + 1));
+        if (!s) return make_error(s.error().code, var + ": " + s.error().message);
+      }
+    }
+  }
+  return {};
+}
+
+std::vector<std::string_view> config_keys() {
+  std::vector<std::string_view> names;
+  for (const Key& k : keys()) names.push_back(k.name);
+  return names;
+}
+
+}  // namespace firma

@@ -1,0 +1,51 @@
+// Configuration: known keys from file and environment; unknown keys and bad values are refused.
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.h"
+
+namespace firma {
+namespace {
+
+TEST(Config, FileSetsKnownKeys) {
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "firma.conf",
+                      "# comment\n\nhsm.module = /opt/hsm.so\nserver.listen=0.0.0.0:9000\nhsm.sessions = 4\n");
+  Config c;
+  ASSERT_TRUE(apply_config_file(c, (dir.path() / "firma.conf").string()).ok());
+  EXPECT_EQ(c.hsm.module, "/opt/hsm.so");
+  EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c.hsm.sessions, 4u);
+}
+
+TEST(Config, UnknownKeyNamesFileAndLine) {
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "firma.conf", "hsm.module = x\nhsm.modul = y\n");
+  Config c;
+  auto s = apply_config_file(c, (dir.path() / "firma.conf").string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find(":2:"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("unknown configuration key 'hsm.modul'"), std::string::npos);
+}
+
+TEST(Config, BadNumbersAreRefused) {
+  Config c;
+  EXPECT_FALSE(apply_setting(c, "hsm.sessions", "0").ok());
+  EXPECT_FALSE(apply_setting(c, "hsm.sessions", "four").ok());
+  EXPECT_FALSE(apply_setting(c, "log.level", "loud").ok());
+  EXPECT_TRUE(apply_setting(c, "hsm.sessions", "16").ok());
+  EXPECT_EQ(c.hsm.sessions, 16u);
+}
+
+TEST(Config, EnvironmentUsesUpperCaseNames) {
+  std::string a = "FIRMA_DATABASE_URL=postgresql://db/firma", b = "FIRMA_HSM_TOKEN_LABEL=prod", other = "PATH=/bin";
+  char* env[] = {a.data(), b.data(), other.data(), nullptr};
+  Config c;
+  ASSERT_TRUE(apply_environment(c, env).ok());
+  EXPECT_EQ(c.database.url, "postgresql://db/firma");
+  EXPECT_EQ(c.hsm.token_label, "prod");
+}
+
+}  // namespace
+}  // namespace firma
