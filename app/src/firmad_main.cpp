@@ -1,0 +1,171 @@
+// firmad: the Firma server. Reads the configuration, opens the HSM and the database, serves the API.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "api/routes.h"
+#include "api/server.h"
+#include "api/system_routes.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/random.h"
+#include "embedded.h"
+#include "hsm/token.h"
+#include "identity/operators.h"
+#include "store/database.h"
+
+extern char** environ;
+
+namespace firma::app {
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: firmad [--data-dir DIR] [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]...\n"
+    "\n"
+    "Starts the Firma signing service. With no configuration it keeps everything under DIR\n"
+    "(default ./var): a SoftHSM2 token, an SQLite database and the operator token.\n"
+    "Settings are read in this order, later ones winning: FILE, FIRMA_* environment variables, flags.\n";
+
+int fail(std::string_view message) {
+  std::fprintf(stderr, "firmad: %.*s\n", static_cast<int>(message.size()), message.data());
+  return 1;
+}
+
+// Flags: the two everyday ones, a config file, and --set for any key.
+Result<Config> load_configuration(int argc, char** argv) {
+  Config config;
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&](std::string_view flag) -> Result<std::string> {
+      if (i + 1 >= argc) return make_error(ErrorCode::invalid_request, std::string(flag) + " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
+      std::exit(0);
+    } else if (arg == "--data-dir" || arg == "--listen" || arg == "--config" || arg == "--set") {
+      auto v = value(arg);
+      if (!v) return std::move(v).error();
+      if (arg == "--config") {
+        config_file = *v;
+      } else if (arg == "--set") {
+        auto eq = v->find('=');
+        if (eq == std::string::npos) return make_error(ErrorCode::invalid_request, "--set expects KEY=VALUE");
+        flags.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+      } else {
+        flags.emplace_back(arg == "--data-dir" ? "data_dir" : "server.listen", *v);
+      }
+    } else {
+      return make_error(ErrorCode::invalid_request, "unknown argument '" + std::string(arg) + "' (see --help)");
+    }
+  }
+  if (!config_file.empty())
+    if (Status s = apply_config_file(config, config_file); !s) return std::move(s).error();
+  if (Status s = apply_environment(config, environ); !s) return std::move(s).error();
+  for (const auto& [key, value] : flags)
+    if (Status s = apply_setting(config, key, value); !s) return std::move(s).error();
+  return config;
+}
+
+// The OpenAPI document: next to the binary when installed, in the source tree otherwise.
+std::string openapi_document(const char* argv0) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (ec) exe = argv0;
+  for (const fs::path& candidate : {exe.parent_path() / "../share/firma/openapi.yaml",
+                                    fs::path("/usr/local/share/firma/openapi.yaml"),
+                                    fs::path(FIRMA_SOURCE_DIR) / "docs/openapi.yaml"}) {
+    if (fs::exists(candidate, ec)) return api::load_openapi(candidate.string());
+  }
+  return {};
+}
+
+int run(int argc, char** argv) {
+  auto config = load_configuration(argc, argv);
+  if (!config) return fail(config.error().message);
+  log::Level level{};
+  log::parse_level(config->log_level, level);
+  log::set_level(level);
+
+  // SIGINT/SIGTERM are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SystemClock clock;
+  SystemRandom random;
+  const std::filesystem::path data_dir(config->data_dir);
+  if (Status s = prepare_data_dir(data_dir); !s) return fail(s.error().message);
+
+  auto hsm = open_token(*config, random);
+  if (!hsm) return fail("HSM: " + hsm.error().message);
+
+  auto db = store::Database::open(database_url(*config), config->database.pool_size);
+  if (!db) return fail("database: " + db.error().message);
+  if (Status s = (*db)->migrate(); !s) return fail("database: " + s.error().message);
+
+  identity::OperatorService operators(**db, clock, random);
+  auto admin = operators.bootstrap_admin();
+  if (!admin) return fail("operators: " + admin.error().message);
+  if (admin->has_value()) {
+    const auto token_file = data_dir / "secrets" / "operator-token";
+    std::filesystem::remove(token_file);
+    if (Status s = write_secret_file(token_file, (*admin)->token); !s) return fail(s.error().message);
+    std::printf("Administrator operator token (shown once, kept in %s):\n  %.*s\n", token_file.c_str(),
+                static_cast<int>((*admin)->token.size()), (*admin)->token.reveal().data());
+  }
+
+  std::vector<api::ReadinessProbe> probes = {
+      {"database", [&db] { return (*db)->ping(); }},
+      {"hsm", [&hsm] { return hsm->token->ping(); }},
+  };
+  std::vector<api::Route> routes = api::system_routes(std::move(probes), openapi_document(argv[0]));
+
+  api::Authenticator authenticate = [&operators](api::Access access, std::string_view bearer) -> Result<api::Caller> {
+    if (access != api::Access::operator_role) return make_error(ErrorCode::unauthorized, "unknown API key");
+    auto op = operators.authenticate(bearer);
+    if (!op) return std::move(op).error();
+    return api::Caller{api::Caller::Kind::operator_, op->id.str(), op->roles};
+  };
+
+  api::ServerOptions options{config->server.listen, config->server.threads, config->server.max_body_bytes,
+                             config->server.tls_cert, config->server.tls_key};
+  api::Server server(options, std::move(routes), std::move(authenticate));
+  if (Status s = server.start(); !s) return fail(s.error().message);
+
+  const std::string host = config->server.listen.substr(0, config->server.listen.rfind(':'));
+  std::printf("firmad listening on %s://%s:%u (data in %s)\n", config->server.tls_cert.empty() ? "http" : "https",
+              host.c_str(), static_cast<unsigned>(server.port()), std::filesystem::absolute(data_dir).c_str());
+  std::fflush(stdout);
+  log::info("firmad.started", {{"listen", config->server.listen}, {"data_dir", config->data_dir}});
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  log::info("firmad.stopping", {{"signal", signal_number}});
+  server.shutdown();
+  return 0;
+}
+
+}  // namespace
+}  // namespace firma::app
+
+int main(int argc, char** argv) {
+  try {
+    return firma::app::run(argc, argv);
+  } catch (const std::exception& e) {
+    // Anticipated failures are Result values; this is the last line of defence against a crash.
+    std::fprintf(stderr, "firmad: unexpected error: %s\n", e.what());
+    return 1;
+  }
+}

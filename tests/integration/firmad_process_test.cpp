@@ -1,0 +1,188 @@
+// firmad as a process: first start initialises the data directory, a restart reuses it, and every
+// start-up failure (wrong PIN, missing module, bad key, unreachable database) is one clear line.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace firma::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::unique_ptr<Process> start_firmad(const std::vector<std::string>& extra,
+                                      const std::map<std::string, std::string>& env = {}) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<Process>(FIRMAD_PATH, args, env);
+}
+
+httplib::Client client(int port) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_tcp_nodelay(true);
+  c.set_connection_timeout(5);
+  c.set_read_timeout(30);
+  return c;
+}
+
+int mode_of(const fs::path& p) {
+  struct stat st {};
+  ::stat(p.c_str(), &st);
+  return st.st_mode & 0777;
+}
+
+std::string single_line(Process& p) {
+  std::string out = p.output();
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST(Firmad, FirstStartInitialisesAndRestartReuses) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  std::string token;
+  {
+    auto firmad = start_firmad({"--data-dir", data.string()});
+    ASSERT_TRUE(firmad->wait_for_output("listening on", 120s)) << firmad->output();
+    std::smatch m;
+    std::string out = firmad->output();
+    ASSERT_TRUE(std::regex_search(out, m, std::regex("token \\(shown once[^\\n]*\\n\\s+(fop_[0-9a-f]+)")))
+        << out;
+    token = m[1];
+    auto c = client(listening_port(out));
+    auto ready = c.Get("/readyz");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200) << ready->body;
+
+    for (const char* secret : {"operator-token", "hsm-user-pin", "hsm-so-pin"}) {
+      EXPECT_TRUE(fs::exists(data / "secrets" / secret)) << secret;
+      EXPECT_EQ(mode_of(data / "secrets" / secret), 0600) << secret;
+    }
+    EXPECT_EQ(mode_of(data / "secrets"), 0700);
+    EXPECT_TRUE(fs::exists(data / "firma.db"));
+    EXPECT_EQ(read_file(data / "secrets" / "operator-token"), token + "\n");
+
+    firmad->signal(SIGTERM);
+    EXPECT_EQ(firmad->wait(30s), 0) << firmad->output();
+  }
+  {
+    auto firmad = start_firmad({"--data-dir", data.string()});
+    ASSERT_TRUE(firmad->wait_for_output("listening on", 60s)) << firmad->output();
+    EXPECT_EQ(firmad->output().find("fop_"), std::string::npos) << "the token is printed only once";
+    auto c = client(listening_port(firmad->output()));
+    auto listed = c.Get("/v1/admin/operators", {{"Authorization", "Bearer " + token}});
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(listed->status, 200) << "the first start's token still works: " << listed->body;
+    auto anonymous = c.Get("/v1/admin/operators");
+    ASSERT_TRUE(anonymous);
+    EXPECT_EQ(anonymous->status, 401);
+    firmad->signal(SIGINT);
+    EXPECT_EQ(firmad->wait(30s), 0);
+  }
+}
+
+TEST(Firmad, WrongPinIsOneClearLine) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  {
+    auto firmad = start_firmad({"--data-dir", data.string()});
+    ASSERT_TRUE(firmad->wait_for_output("listening on", 120s)) << firmad->output();
+    firmad->signal(SIGTERM);
+    ASSERT_EQ(firmad->wait(30s), 0);
+  }
+  write_file(dir.path() / "wrong-pin", "000000\n");
+  auto firmad = start_firmad({"--data-dir", data.string(), "--set", "hsm.module=" FIRMA_SOFTHSM_MODULE, "--set",
+                              "hsm.pin_file=" + (dir.path() / "wrong-pin").string()},
+                             {{"SOFTHSM2_CONF", (data / "hsm" / "softhsm2.conf").string()}});
+  auto status = firmad->wait(60s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(*status, 0);
+  std::string line = single_line(*firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(line.find("PIN"), std::string::npos) << line;
+  EXPECT_EQ(line.find("000000"), std::string::npos) << "never print the PIN";
+}
+
+TEST(Firmad, MissingModuleIsOneClearLine) {
+  TempDir dir;
+  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set",
+                              "hsm.module=/nonexistent/libpkcs11.so", "--set", "hsm.pin_env=FIRMA_TEST_PIN"},
+                             {{"FIRMA_TEST_PIN", "1234"}});
+  auto status = firmad->wait(30s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 1);
+  std::string line = single_line(*firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(line.find("/nonexistent/libpkcs11.so"), std::string::npos) << line;
+}
+
+TEST(Firmad, UnknownConfigurationKeyIsOneClearLine) {
+  TempDir dir;
+  write_file(dir.path() / "firmad.conf", "server.listen = 127.0.0.1:0\nhsm.modlue = /x.so\n");
+  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--config",
+                              (dir.path() / "firmad.conf").string()});
+  auto status = firmad->wait(30s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 1);
+  std::string line = single_line(*firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(line.find("unknown configuration key 'hsm.modlue'"), std::string::npos) << line;
+  EXPECT_NE(line.find(":2:"), std::string::npos) << line;
+}
+
+TEST(Firmad, UnreachableDatabaseIsOneClearLine) {
+  TempDir dir;
+  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set",
+                              "database.url=postgresql://postgres@127.0.0.1:1/firma?connect_timeout=3"});
+  auto status = firmad->wait(60s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 1);
+  std::string line = single_line(*firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(line.find("database"), std::string::npos) << line;
+}
+
+// Readiness follows the database: 200, then 503 while PostgreSQL is down, then 200 again.
+TEST(Firmad, ReadinessFollowsTheDatabase) {
+  TempDir dir;
+  const std::string pg_dir = "/tmp/firma-pg-readiness-" + std::to_string(::getpid());
+  const int pg_port = 55500 + (::getpid() % 400);
+  const std::string script = std::string(FIRMA_SOURCE_DIR) + "/scripts/test-postgres.sh";
+  auto started = run_command(script + " start " + pg_dir + " " + std::to_string(pg_port));
+  ASSERT_EQ(started.status, 0) << started.output;
+  const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(pg_port) + "/postgres?connect_timeout=3";
+
+  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set", "database.url=" + url});
+  ASSERT_TRUE(firmad->wait_for_output("listening on", 120s)) << firmad->output();
+  auto c = client(listening_port(firmad->output()));
+  auto ready = c.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+
+  ASSERT_EQ(run_command(script + " stop " + pg_dir + " " + std::to_string(pg_port)).status, 0);
+  auto down = c.Get("/readyz");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503);
+  EXPECT_EQ(down->get_header_value("Content-Type"), "application/problem+json");
+  auto problem = nlohmann::json::parse(down->body);
+  EXPECT_EQ(problem["code"], "unavailable");
+  EXPECT_NE(problem["detail"].get<std::string>().find("database"), std::string::npos);
+
+  ASSERT_EQ(run_command(script + " start " + pg_dir + " " + std::to_string(pg_port)).status, 0);
+  auto back = c.Get("/readyz");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->status, 200) << back->body;
+  run_command(script + " stop " + pg_dir + " " + std::to_string(pg_port));
+  run_command("rm -rf " + pg_dir);
+}
+
+}  // namespace
+}  // namespace firma::testing
