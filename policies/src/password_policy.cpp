@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "core/secret.h"
 #include "latin_text.h"
 #include "policies/nif.h"
 
@@ -12,9 +13,22 @@ namespace {
 // design/REFERENCES.md: the special characters that make a group ('?' is listed twice there).
 constexpr std::u32string_view kSpecials = U"\u00A1!$?%&#@/\\()=\u00BF?*[];,:._<>+-";
 
+// The decoded and folded copies of a password are wiped like the Secret they were read from. Both are
+// reserved at their final size up front (never more code points than bytes), so no buffer is left behind.
+class WipeOnExit {
+ public:
+  explicit WipeOnExit(std::u32string& text) : text_(text) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() { secure_wipe(text_.data(), text_.size() * sizeof(char32_t)); }
+
+ private:
+  std::u32string& text_;
+};
+
 std::u32string fold_code_points(std::string_view utf8) {
   std::u32string folded;
-  folded.reserve(utf8.size());
+  folded.reserve(utf8.size());  // a folded letter ("ss" for the two bytes of sharp s) never outgrows its bytes
   for (std::size_t pos = 0; pos < utf8.size();) {
     const detail::CodePointStep step = detail::next_code_point(utf8, pos);
     pos += step.length;
@@ -89,7 +103,8 @@ bool contains_personal_data(std::string_view password, const PasswordContext& co
   add_name_fragments(context.surname1, fragments);
   add_name_fragments(context.surname2, fragments);
   add_nif_fragments(context.nif, fragments);
-  const std::u32string folded = fold_code_points(password);
+  std::u32string folded = fold_code_points(password);
+  const WipeOnExit wipe(folded);
   for (const std::u32string& fragment : fragments) {
     if (folded.find(fragment) != std::u32string::npos) return true;
   }
@@ -118,8 +133,9 @@ int count_groups(std::u32string_view password) {
 
 std::optional<PasswordRule> PasswordPolicy::check(std::string_view password_utf8,
                                                   const PasswordContext& context) const {
-  const auto password = detail::decode_utf8(password_utf8);
+  auto password = detail::decode_utf8(password_utf8);
   if (!password) return PasswordRule::invalid_encoding;
+  const WipeOnExit wipe(*password);
   for (char32_t c : *password) {
     if (detail::is_control(c)) return PasswordRule::invalid_encoding;
   }
