@@ -10,7 +10,6 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <regex>
 #include <stdexcept>
 
 extern char** environ;
@@ -119,10 +118,19 @@ CommandResult run_command(const std::string& command) {
 }
 
 int listening_port(const std::string& output) {
-  static const std::regex re("listening on https?://[^:\\s]+:(\\d+)");
-  std::smatch m;
-  if (std::regex_search(output, m, re)) return std::stoi(m[1]);
-  return 0;
+  // "listening on http://HOST:PORT": the digits after the last ':' of that URL.
+  auto at = output.find("listening on ");
+  if (at == std::string::npos) return 0;
+  auto end = output.find_first_of(" \n", at + 13);
+  std::string url = output.substr(at + 13, end == std::string::npos ? std::string::npos : end - at - 13);
+  auto colon = url.rfind(':');
+  if (colon == std::string::npos) return 0;
+  int port = 0;
+  for (char c : url.substr(colon + 1)) {
+    if (c < '0' || c > '9') return 0;
+    port = port * 10 + (c - '0');
+  }
+  return port;
 }
 
 }  // namespace firma::testing
