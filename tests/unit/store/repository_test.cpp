@@ -1,0 +1,659 @@
+// The store's repository suite, run once against SQLite and once against PostgreSQL: same calls, same answers.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "store/audit_log.h"
+#include "store/database.h"
+#include "store/operators.h"
+#include "support/postgres.h"
+#include "support/temp_dir.h"
+
+namespace firma::store {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::PostgresDatabase;
+using testing::TempDir;
+
+const Instant t0 = from_unix(1'800'000'000);
+
+}  // namespace
+
+// Test names read "/sqlite", "/postgresql" rather than the enum's bytes.
+void PrintTo(Backend backend, std::ostream* out) {
+  *out << to_string(backend);
+}
+
+namespace {
+
+Status status_of(Result<std::int64_t> result) {
+  if (!result.ok()) return std::move(result).error();
+  return {};
+}
+
+class StoreRepository : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    url_ = fresh_url();
+    ASSERT_FALSE(url_.empty());
+    db_ = open(url_, 4);
+    ASSERT_NE(db_, nullptr);
+    auto migrated = db_->migrate();
+    ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+  }
+
+  bool postgresql() const { return GetParam() == Backend::postgresql; }
+
+  // A new, empty database of this test's backend, removed when the test ends.
+  std::string fresh_url() {
+    if (!postgresql()) {
+      auto& dir = directories_.emplace_back(std::make_unique<TempDir>());
+      return "sqlite:" + (dir->path() / "firma.db").string();
+    }
+    auto& database = postgres_databases_.emplace_back(std::make_unique<PostgresDatabase>());
+    EXPECT_TRUE(database->ok()) << database->error();
+    return database->url();
+  }
+
+  static std::unique_ptr<Database> open(const std::string& url, std::size_t pool_size) {
+    auto opened = Database::open(url, pool_size);
+    EXPECT_TRUE(opened.ok()) << opened.error().message;
+    return opened.ok() ? std::move(opened).value() : nullptr;
+  }
+
+  // Raw SQL for the test's own tables and for tampering: what an attacker with database access could do.
+  Status run(const std::string& sql, std::vector<Value> params = {}) {
+    return db_->transact([&](Tx& tx) { return status_of(tx.execute(sql, params)); });
+  }
+
+  Status create_samples_table() {
+    const std::string blob = postgresql() ? "BYTEA" : "BLOB";
+    return run("CREATE TABLE samples (id BIGINT PRIMARY KEY, number BIGINT, label TEXT UNIQUE, payload " + blob + ")");
+  }
+
+  Result<std::int64_t> count(const std::string& table) {
+    return db_->transact([&](Tx& tx) -> Result<std::int64_t> {
+      auto rows = tx.query("SELECT count(*) FROM " + table);
+      if (!rows.ok()) return std::move(rows).error();
+      return rows->front().integer(0);
+    });
+  }
+
+  Status append_events(int how_many) {
+    return db_->transact([&](Tx& tx) -> Status {
+      for (int i = 0; i < how_many; ++i) {
+        AuditEvent event{"operator:alice", "citizen.register", "citizen:" + std::to_string(i), "success",
+                         "level=basic"};
+        if (auto appended = AuditLog::append(tx, event, t0 + std::chrono::seconds(i)); !appended.ok()) return appended;
+      }
+      return {};
+    });
+  }
+
+  Result<AuditVerification> verify() {
+    return db_->transact([](Tx& tx) { return AuditLog::verify(tx); });
+  }
+
+  std::string url_;
+  // Declared before db_: the database goes first, then the files or the PostgreSQL database under it.
+  std::vector<std::unique_ptr<TempDir>> directories_;
+  std::vector<std::unique_ptr<PostgresDatabase>> postgres_databases_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_P(StoreRepository, OpensTheRequestedBackendAndPings) {
+  EXPECT_EQ(db_->backend(), GetParam());
+  auto pinged = db_->ping();
+  EXPECT_TRUE(pinged.ok()) << pinged.error().message;
+}
+
+TEST_P(StoreRepository, MigrateIsIdempotentAndRecordsEachVersionOnce) {
+  auto again = db_->migrate();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  // A second node opening the same database finds nothing to do.
+  auto other = open(url_, 1);
+  ASSERT_NE(other, nullptr);
+  auto by_other = other->migrate();
+  ASSERT_TRUE(by_other.ok()) << by_other.error().message;
+
+  auto versions = db_->transact([](Tx& tx) { return tx.query("SELECT version, name FROM schema_migrations"); });
+  ASSERT_TRUE(versions.ok()) << versions.error().message;
+  ASSERT_FALSE(versions->empty());
+  std::set<std::int64_t> distinct;
+  for (const Row& row : *versions) distinct.insert(row.integer(0));
+  EXPECT_EQ(distinct.size(), versions->size());
+  EXPECT_EQ(versions->front().integer(0), 1);
+  EXPECT_EQ(versions->front().text(1), "0001_foundation");
+}
+
+TEST_P(StoreRepository, NodesMigratingTogetherApplyEachMigrationOnce) {
+  const std::string url = fresh_url();
+  ASSERT_FALSE(url.empty());
+  constexpr int nodes = 4;
+  std::vector<std::unique_ptr<Database>> databases;
+  for (int i = 0; i < nodes; ++i) databases.push_back(open(url, 1));
+  for (const auto& database : databases) ASSERT_NE(database, nullptr);
+  std::vector<Status> results(nodes);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < nodes; ++i) threads.emplace_back([&, i] { results[i] = databases[i]->migrate(); });
+  for (auto& thread : threads) thread.join();
+  for (const auto& result : results) EXPECT_TRUE(result.ok()) << result.error().message;
+  auto rows = databases[0]->transact([](Tx& tx) { return tx.query("SELECT count(*) FROM schema_migrations"); });
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  auto heads = databases[0]->transact([](Tx& tx) { return tx.query("SELECT count(*) FROM audit_head"); });
+  ASSERT_TRUE(heads.ok()) << heads.error().message;
+  EXPECT_EQ(heads->front().integer(0), 1);  // 0001 ran once: its INSERT would have doubled the head row
+}
+
+TEST_P(StoreRepository, CommittedWorkIsVisibleAfterwards) {
+  ASSERT_TRUE(create_samples_table().ok());
+  auto inserted = db_->transact([](Tx& tx) -> Result<std::int64_t> {
+    auto first = tx.execute("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{1}, std::string("one")});
+    if (!first.ok()) return first;
+    auto second = tx.execute("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{2}, std::string("two")});
+    if (!second.ok()) return second;
+    return *first + *second;
+  });
+  ASSERT_TRUE(inserted.ok()) << inserted.error().message;
+  EXPECT_EQ(*inserted, 2);
+  auto rows = count("samples");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_EQ(*rows, 2);
+}
+
+TEST_P(StoreRepository, AnErrorFromTheWorkRollsEverythingBack) {
+  ASSERT_TRUE(create_samples_table().ok());
+  auto result = db_->transact([](Tx& tx) -> Status {
+    auto inserted = tx.execute("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{1}, std::string("x")});
+    if (!inserted.ok()) return std::move(inserted).error();
+    return make_error(ErrorCode::password_policy, "refused after writing");
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::password_policy);
+  EXPECT_EQ(result.error().message, "refused after writing");
+  auto rows = count("samples");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_EQ(*rows, 0);
+}
+
+TEST_P(StoreRepository, AnExceptionFromTheWorkRollsBackAndPropagates) {
+  ASSERT_TRUE(create_samples_table().ok());
+  EXPECT_THROW(db_->transact([](Tx& tx) -> Status {
+    (void)tx.execute("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{1}, std::string("x")});
+    throw std::runtime_error("boom");
+  }),
+               std::runtime_error);
+  auto rows = count("samples");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_EQ(*rows, 0);
+}
+
+TEST_P(StoreRepository, AnIgnoredStatementErrorStillFailsTheCommit) {
+  ASSERT_TRUE(create_samples_table().ok());
+  ASSERT_TRUE(run("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{1}, std::string("taken")}).ok());
+  auto result = db_->transact([](Tx& tx) -> Status {
+    (void)tx.execute("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{2}, std::string("fresh")});
+    (void)tx.execute("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{3}, std::string("taken")});
+    return {};  // pretends all went well
+  });
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::conflict);
+  auto rows = count("samples");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_EQ(*rows, 1);
+}
+
+TEST_P(StoreRepository, EveryParameterTypeRoundTrips) {
+  ASSERT_TRUE(create_samples_table().ok());
+  const Bytes binary{0x00, 0x01, 0x00, 0xff, 0x5c, 0x78, 0x00};  // zero bytes, and "\x" that a text path would mangle
+  const std::string unicode = "Peña, José – 署名 ✓ 'quoted' \"double\" \\ backslash";
+  struct Sample {
+    std::int64_t id;
+    Value number;
+    Value label;
+    Value payload;
+  };
+  const std::vector<Sample> samples{
+      {1, std::int64_t{INT64_MAX}, unicode, binary},
+      {2, std::int64_t{INT64_MIN}, std::string(), Bytes{}},
+      {3, nullptr, nullptr, nullptr},
+      {4, std::int64_t{0}, std::string("0"), Bytes{0x00}},
+  };
+  auto written = db_->transact([&](Tx& tx) -> Status {
+    for (const auto& s : samples) {
+      auto inserted = tx.execute("INSERT INTO samples (id, number, label, payload) VALUES ($1, $2, $3, $4)",
+                                 {s.id, s.number, s.label, s.payload});
+      if (!inserted.ok()) return std::move(inserted).error();
+    }
+    return {};
+  });
+  ASSERT_TRUE(written.ok()) << written.error().message;
+
+  auto rows =
+      db_->transact([](Tx& tx) { return tx.query("SELECT id, number, label, payload FROM samples ORDER BY id"); });
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const Row& row = (*rows)[i];
+    ASSERT_EQ(row.size(), 4u);
+    EXPECT_EQ(row.integer(0), samples[i].id);
+    EXPECT_EQ(row.value(1), samples[i].number) << "row " << i;
+    EXPECT_EQ(row.value(2), samples[i].label) << "row " << i;
+    EXPECT_EQ(row.value(3), samples[i].payload) << "row " << i;
+  }
+  // NULL is not the empty value, and the accessors tell them apart.
+  EXPECT_TRUE((*rows)[2].is_null(3));
+  EXPECT_EQ((*rows)[2].optional_text(2), std::nullopt);
+  EXPECT_FALSE((*rows)[1].is_null(3));
+  EXPECT_EQ((*rows)[1].optional_text(2), std::string());
+  EXPECT_EQ((*rows)[0].blob(3), binary);
+
+  // Parameters select as well as they insert.
+  auto found = db_->transact([&](Tx& tx) {
+    return tx.query("SELECT id FROM samples WHERE payload = $1 AND label = $2 AND number = $3",
+                    {binary, unicode, std::int64_t{INT64_MAX}});
+  });
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ(found->front().integer(0), 1);
+}
+
+TEST_P(StoreRepository, ExecuteCountsAffectedRowsAndReturningGivesRows) {
+  ASSERT_TRUE(create_samples_table().ok());
+  for (std::int64_t id = 1; id <= 3; ++id)
+    ASSERT_TRUE(run("INSERT INTO samples (id, number) VALUES ($1, $2)", {id, id * 10}).ok());
+  auto updated = db_->transact([](Tx& tx) {
+    return tx.execute("UPDATE samples SET number = number + 1 WHERE number >= $1", {std::int64_t{20}});
+  });
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+  EXPECT_EQ(*updated, 2);
+  auto returned = db_->transact([](Tx& tx) {
+    return tx.query("UPDATE samples SET number = number * 2 WHERE id = $1 RETURNING number", {std::int64_t{3}});
+  });
+  ASSERT_TRUE(returned.ok()) << returned.error().message;
+  ASSERT_EQ(returned->size(), 1u);
+  EXPECT_EQ(returned->front().integer(0), 62);
+  auto none = db_->transact([](Tx& tx) { return tx.execute("DELETE FROM samples WHERE id = $1", {std::int64_t{9}}); });
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(*none, 0);
+}
+
+TEST_P(StoreRepository, UniqueViolationIsConflictWithoutTheValue) {
+  ASSERT_TRUE(create_samples_table().ok());
+  const std::string secret = "s3cret-looking-value";
+  ASSERT_TRUE(run("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{1}, secret}).ok());
+  auto duplicate = run("INSERT INTO samples (id, label) VALUES ($1, $2)", {std::int64_t{2}, secret});
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, ErrorCode::conflict);
+  EXPECT_EQ(duplicate.error().message.find(secret), std::string::npos) << duplicate.error().message;
+  EXPECT_EQ(duplicate.error().message.find('\n'), std::string::npos) << duplicate.error().message;
+}
+
+TEST_P(StoreRepository, OtherSqlErrorsAreInternalAndLeaveThePoolUsable) {
+  auto bad_syntax = db_->transact([](Tx& tx) { return status_of(tx.execute("SELEKT 1")); });
+  ASSERT_FALSE(bad_syntax.ok());
+  EXPECT_EQ(bad_syntax.error().code, ErrorCode::internal);
+  EXPECT_FALSE(bad_syntax.error().message.empty());
+  auto wrong_count = db_->transact(
+      [](Tx& tx) { return status_of(tx.execute("UPDATE audit_head SET seq = $1 WHERE id = $2", {std::int64_t{1}})); });
+  ASSERT_FALSE(wrong_count.ok());
+  EXPECT_EQ(wrong_count.error().code, ErrorCode::internal) << wrong_count.error().message;
+  // Every connection of the pool still works.
+  for (int i = 0; i < 8; ++i) {
+    auto rows = count("audit_head");
+    ASSERT_TRUE(rows.ok()) << rows.error().message;
+    EXPECT_EQ(*rows, 1);
+  }
+}
+
+TEST_P(StoreRepository, TransactNestedOnTheSameDatabaseIsRefused) {
+  auto outer = db_->transact(
+      [this](Tx&) -> Status { return db_->transact([](Tx& inner) { return status_of(inner.execute("SELECT 1")); }); });
+  ASSERT_FALSE(outer.ok());
+  EXPECT_EQ(outer.error().code, ErrorCode::internal);
+  EXPECT_NE(outer.error().message.find("inside a transaction"), std::string::npos) << outer.error().message;
+}
+
+TEST_P(StoreRepository, AuditAppendListAndVerify) {
+  auto empty = verify();
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  EXPECT_TRUE(empty->ok);
+  EXPECT_EQ(empty->events, 0);
+  EXPECT_EQ(empty->head, audit_genesis_hash);
+
+  ASSERT_TRUE(append_events(3).ok());
+  auto records = db_->transact([](Tx& tx) { return AuditLog::list(tx, 0, 10); });
+  ASSERT_TRUE(records.ok()) << records.error().message;
+  ASSERT_EQ(records->size(), 3u);
+  std::string previous = audit_genesis_hash;
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const AuditRecord& record = (*records)[i];
+    EXPECT_EQ(record.seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(record.at, t0 + std::chrono::seconds(i));
+    EXPECT_EQ(record.event.actor, "operator:alice");
+    EXPECT_EQ(record.event.subject, "citizen:" + std::to_string(i));
+    EXPECT_EQ(record.prev_hash, previous);
+    EXPECT_EQ(record.hash.size(), 64u);
+    EXPECT_EQ(record.hash, audit_record_hash(record.prev_hash, record.seq, record.at, record.event));
+    previous = record.hash;
+  }
+  auto page = db_->transact([](Tx& tx) { return AuditLog::list(tx, 1, 1); });
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ(page->front().seq, 2);
+
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_TRUE(verified->ok);
+  EXPECT_EQ(verified->events, 3);
+  EXPECT_EQ(verified->head, records->back().hash);
+  EXPECT_EQ(verified->first_bad_seq, 0);
+}
+
+TEST_P(StoreRepository, AuditAppendRolledBackLeavesNoTrace) {
+  ASSERT_TRUE(append_events(2).ok());
+  auto failed = db_->transact([](Tx& tx) -> Status {
+    if (auto appended = AuditLog::append(tx, AuditEvent{"a", "b", "c", "d", "e"}, t0); !appended.ok()) return appended;
+    return make_error(ErrorCode::invalid_request, "the state change failed");
+  });
+  ASSERT_FALSE(failed.ok());
+  ASSERT_TRUE(append_events(1).ok());
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_TRUE(verified->ok);
+  EXPECT_EQ(verified->events, 3);
+}
+
+TEST(StoreAuditHash, EncodingIsUnambiguous) {
+  const std::string prev = audit_genesis_hash;
+  const AuditEvent split_one{"ab", "c", "s", "o", "d"};
+  const AuditEvent split_two{"a", "bc", "s", "o", "d"};
+  EXPECT_NE(audit_record_hash(prev, 1, t0, split_one), audit_record_hash(prev, 1, t0, split_two));
+  EXPECT_NE(audit_record_hash(prev, 1, t0, split_one), audit_record_hash(prev, 2, t0, split_one));
+  EXPECT_NE(audit_record_hash(prev, 1, t0, split_one), audit_record_hash(prev, 1, t0 + 1s, split_one));
+  EXPECT_EQ(audit_record_hash(prev, 1, t0, split_one), audit_record_hash(prev, 1, t0, split_one));
+}
+
+TEST_P(StoreRepository, AuditVerifyFindsAnAlteredRow) {
+  ASSERT_TRUE(append_events(5).ok());
+  ASSERT_TRUE(
+      run("UPDATE audit_events SET outcome = $1 WHERE seq = $2", {std::string("denied"), std::int64_t{3}}).ok());
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified->ok);
+  EXPECT_EQ(verified->first_bad_seq, 3);
+  EXPECT_EQ(verified->events, 2);
+}
+
+TEST_P(StoreRepository, AuditVerifyFindsADeletedRow) {
+  ASSERT_TRUE(append_events(5).ok());
+  ASSERT_TRUE(run("DELETE FROM audit_events WHERE seq = $1", {std::int64_t{2}}).ok());
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified->ok);
+  EXPECT_EQ(verified->first_bad_seq, 2);
+}
+
+TEST_P(StoreRepository, AuditVerifyFindsADeletedTail) {
+  ASSERT_TRUE(append_events(5).ok());
+  ASSERT_TRUE(run("DELETE FROM audit_events WHERE seq >= $1", {std::int64_t{4}}).ok());
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified->ok);
+  EXPECT_EQ(verified->first_bad_seq, 4);
+  EXPECT_EQ(verified->events, 3);
+}
+
+TEST_P(StoreRepository, AuditVerifyFindsARewrittenHash) {
+  ASSERT_TRUE(append_events(4).ok());
+  // The forger recomputes row 2's hash over its altered content, but row 3 still chains to the original.
+  auto records = db_->transact([](Tx& tx) { return AuditLog::list(tx, 1, 1); });
+  ASSERT_TRUE(records.ok()) << records.error().message;
+  AuditRecord forged = records->front();
+  forged.event.outcome = "denied";
+  const std::string forged_hash = audit_record_hash(forged.prev_hash, forged.seq, forged.at, forged.event);
+  ASSERT_TRUE(run("UPDATE audit_events SET outcome = $1, hash = $2 WHERE seq = $3",
+                  {forged.event.outcome, forged_hash, std::int64_t{2}})
+                  .ok());
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified->ok);
+  EXPECT_EQ(verified->first_bad_seq, 3);
+}
+
+TEST_P(StoreRepository, ConcurrentAppendsKeepOneUnbrokenChain) {
+  constexpr int threads = 6;
+  constexpr int appends_per_thread = 15;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < appends_per_thread; ++i) {
+        auto appended = db_->transact([&](Tx& tx) {
+          return AuditLog::append(
+              tx, AuditEvent{"thread:" + std::to_string(t), "test.append", std::to_string(i), "success", ""},
+              t0 + std::chrono::seconds(i));
+        });
+        if (!appended.ok()) {
+          ADD_FAILURE() << appended.error().message;
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  ASSERT_EQ(failures.load(), 0);
+  auto rows = count("audit_events");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_EQ(*rows, threads * appends_per_thread);
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_TRUE(verified->ok) << "first bad seq " << verified->first_bad_seq;
+  EXPECT_EQ(verified->events, threads * appends_per_thread);
+}
+
+TEST_P(StoreRepository, ConcurrentAppendsFromSeveralNodesKeepOneChain) {
+  // Two Database objects on one database stand for two firmad nodes: their pools share nothing but the tables.
+  auto second_node = open(url_, 2);
+  ASSERT_NE(second_node, nullptr);
+  constexpr int appends_per_node = 20;
+  std::vector<std::thread> workers;
+  std::atomic<int> failures{0};
+  for (Database* node : {db_.get(), second_node.get()}) {
+    workers.emplace_back([&, node] {
+      for (int i = 0; i < appends_per_node; ++i) {
+        auto appended = node->transact([&](Tx& tx) {
+          return AuditLog::append(tx, AuditEvent{"node", "test.append", "", "success", ""}, t0);
+        });
+        if (!appended.ok()) {
+          ADD_FAILURE() << appended.error().message;
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  ASSERT_EQ(failures.load(), 0);
+  auto verified = verify();
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_TRUE(verified->ok) << "first bad seq " << verified->first_bad_seq;
+  EXPECT_EQ(verified->events, 2 * appends_per_node);
+}
+
+OperatorRecord operator_record(const std::string& id, const std::string& name, const std::string& token) {
+  return OperatorRecord{OperatorId(id), name, "admin", to_hex(sha256(token)), t0, std::nullopt};
+}
+
+TEST_P(StoreRepository, OperatorRecordsInsertFindListAndCount) {
+  auto initially = db_->transact([](Tx& tx) { return OperatorRecords::count(tx); });
+  ASSERT_TRUE(initially.ok()) << initially.error().message;
+  EXPECT_EQ(*initially, 0);
+
+  const OperatorRecord alice = operator_record("op-1", "alice", "token-of-alice");
+  OperatorRecord bob = operator_record("op-2", "bob", "token-of-bob");
+  bob.roles = "registrar,auditor";
+  bob.created_at = t0 + 60s;
+  auto inserted = db_->transact([&](Tx& tx) -> Status {
+    if (auto a = OperatorRecords::insert(tx, alice); !a.ok()) return a;
+    return OperatorRecords::insert(tx, bob);
+  });
+  ASSERT_TRUE(inserted.ok()) << inserted.error().message;
+
+  auto found = db_->transact([&](Tx& tx) { return OperatorRecords::find_by_token_hash(tx, bob.token_hash); });
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, bob.id);
+  EXPECT_EQ((*found)->name, "bob");
+  EXPECT_EQ((*found)->roles, "registrar,auditor");
+  EXPECT_EQ((*found)->created_at, t0 + 60s);
+  EXPECT_EQ((*found)->revoked_at, std::nullopt);
+
+  auto missing =
+      db_->transact([](Tx& tx) { return OperatorRecords::find_by_token_hash(tx, to_hex(sha256("no such token"))); });
+  ASSERT_TRUE(missing.ok()) << missing.error().message;
+  EXPECT_FALSE(missing->has_value());
+
+  auto all = db_->transact([](Tx& tx) { return OperatorRecords::list(tx); });
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "alice");
+  EXPECT_EQ((*all)[1].name, "bob");
+  auto counted = db_->transact([](Tx& tx) { return OperatorRecords::count(tx); });
+  ASSERT_TRUE(counted.ok()) << counted.error().message;
+  EXPECT_EQ(*counted, 2);
+}
+
+TEST_P(StoreRepository, OperatorRecordsRefuseDuplicates) {
+  ASSERT_TRUE(
+      db_->transact([](Tx& tx) { return OperatorRecords::insert(tx, operator_record("op-1", "alice", "t1")); }).ok());
+  for (const auto& duplicate : {operator_record("op-1", "carol", "t2"), operator_record("op-2", "alice", "t3"),
+                                operator_record("op-3", "dave", "t1")}) {
+    auto refused = db_->transact([&](Tx& tx) { return OperatorRecords::insert(tx, duplicate); });
+    ASSERT_FALSE(refused.ok()) << duplicate.name;
+    EXPECT_EQ(refused.error().code, ErrorCode::conflict) << refused.error().message;
+  }
+}
+
+TEST_P(StoreRepository, OperatorRevocationIsRecordedOnce) {
+  const OperatorRecord alice = operator_record("op-1", "alice", "token-of-alice");
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return OperatorRecords::insert(tx, alice); }).ok());
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return OperatorRecords::revoke(tx, alice.id, t0 + 1h); }).ok());
+  auto again = db_->transact([&](Tx& tx) { return OperatorRecords::revoke(tx, alice.id, t0 + 2h); });
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  auto found = db_->transact([&](Tx& tx) { return OperatorRecords::find_by_token_hash(tx, alice.token_hash); });
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->revoked_at, std::optional<Instant>(t0 + 1h));
+
+  auto unknown = db_->transact([](Tx& tx) { return OperatorRecords::revoke(tx, OperatorId("op-404"), t0); });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreRepository, LostConnectionIsUnavailableAndThePoolReconnects) {
+  if (!postgresql()) GTEST_SKIP() << "an SQLite connection is a file handle: it cannot be lost this way";
+  auto node = open(url_, 1);
+  auto control = open(url_, 1);
+  ASSERT_NE(node, nullptr);
+  ASSERT_NE(control, nullptr);
+  auto backend_pid = [&] {
+    auto rows = node->transact([](Tx& tx) { return tx.query("SELECT pg_backend_pid()"); });
+    EXPECT_TRUE(rows.ok()) << rows.error().message;
+    return rows.ok() ? rows->front().integer(0) : 0;
+  };
+  auto terminate = [&](std::int64_t pid) {
+    auto killed =
+        control->transact([&](Tx& tx) { return tx.query("SELECT pg_terminate_backend(CAST($1 AS INTEGER))", {pid}); });
+    ASSERT_TRUE(killed.ok()) << killed.error().message;
+    ASSERT_EQ(killed->front().integer(0), 1);
+  };
+
+  // Killed while idle in the pool: the next transaction notices at BEGIN and takes a new connection.
+  const std::int64_t first_pid = backend_pid();
+  ASSERT_NE(first_pid, 0);
+  terminate(first_pid);
+  const std::int64_t second_pid = backend_pid();
+  EXPECT_NE(second_pid, 0);
+  EXPECT_NE(second_pid, first_pid);
+  auto pinged = node->ping();
+  EXPECT_TRUE(pinged.ok()) << pinged.error().message;
+
+  // Killed in the middle of a transaction: that work fails as unavailable, the next one reconnects.
+  auto lost = node->transact([&](Tx& tx) -> Status {
+    auto pid = tx.query("SELECT pg_backend_pid()");
+    if (!pid.ok()) return std::move(pid).error();
+    terminate(pid->front().integer(0));
+    return status_of(tx.execute("UPDATE audit_head SET seq = seq WHERE id = 1"));
+  });
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, ErrorCode::unavailable) << lost.error().message;
+  EXPECT_EQ(lost.error().message.find('\n'), std::string::npos) << lost.error().message;
+  auto after = node->transact([](Tx& tx) { return tx.query("SELECT count(*) FROM audit_head"); });
+  ASSERT_TRUE(after.ok()) << after.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Store, StoreRepository, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return std::string(to_string(info.param));
+                         });
+
+TEST(StoreOpen, UnreachablePostgresqlIsUnavailableInOneClearLine) {
+  auto opened = Database::open("postgresql://firma:hunter2-password@127.0.0.1:1/firma?connect_timeout=2", 2);
+  ASSERT_FALSE(opened.ok());
+  const Error& error = opened.error();
+  EXPECT_EQ(error.code, ErrorCode::unavailable);
+  EXPECT_NE(error.message.find("PostgreSQL"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find("127.0.0.1:1/firma"), std::string::npos) << error.message;
+  EXPECT_EQ(error.message.find("hunter2"), std::string::npos) << error.message;
+  EXPECT_EQ(error.message.find('\n'), std::string::npos) << error.message;
+}
+
+TEST(StoreOpen, SqliteFileInAMissingDirectoryIsAClearError) {
+  TempDir dir;
+  const auto missing = dir.path() / "no-such-dir";
+  auto opened = Database::open("sqlite:" + (missing / "firma.db").string(), 1);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::unavailable);
+  EXPECT_NE(opened.error().message.find(missing.string()), std::string::npos) << opened.error().message;
+  EXPECT_NE(opened.error().message.find("does not exist"), std::string::npos) << opened.error().message;
+  EXPECT_FALSE(std::filesystem::exists(missing));
+}
+
+TEST(StoreOpen, SqliteFileIsPrivateAndInWalMode) {
+  TempDir dir;
+  const auto path = dir.path() / "firma.db";
+  auto opened = Database::open("sqlite:" + path.string(), 2);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  auto mode = (*opened)->transact([](Tx& tx) { return tx.query("PRAGMA journal_mode"); });
+  ASSERT_TRUE(mode.ok()) << mode.error().message;
+  EXPECT_EQ(mode->front().text(0), "wal");
+}
+
+TEST(StoreOpen, MalformedUrlsAreInvalidRequests) {
+  for (const std::string url : {"mysql://user:pw@host/db", "sqlite:", "", "postgresql://[::1/db"}) {
+    auto opened = Database::open(url, 1);
+    ASSERT_FALSE(opened.ok()) << url;
+    EXPECT_EQ(opened.error().code, ErrorCode::invalid_request) << url << ": " << opened.error().message;
+  }
+  TempDir dir;
+  auto no_pool = Database::open("sqlite:" + (dir.path() / "x.db").string(), 0);
+  ASSERT_FALSE(no_pool.ok());
+  EXPECT_EQ(no_pool.error().code, ErrorCode::invalid_request);
+}
+
+}  // namespace
+}  // namespace firma::store
