@@ -3,12 +3,14 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <latch>
 #include <memory>
 #include <ostream>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -559,6 +561,39 @@ TEST_P(StoreRepository, OperatorRevocationIsRecordedOnce) {
   auto unknown = db_->transact([](Tx& tx) { return OperatorRecords::revoke(tx, OperatorId("op-404"), t0); });
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreRepository, DeadlockedWorkIsRunAgain) {
+  if (!postgresql()) GTEST_SKIP() << "SQLite transactions queue at BEGIN IMMEDIATE: they cannot deadlock";
+  ASSERT_TRUE(create_samples_table().ok());
+  for (std::int64_t id : {1, 2}) ASSERT_TRUE(run("INSERT INTO samples (id, number) VALUES ($1, 0)", {id}).ok());
+  // Each transaction locks one row, waits until the other has locked the other row, then asks for it: PostgreSQL
+  // aborts one of them (SQLSTATE 40P01) and transact() runs that one's work again, which then goes through.
+  std::latch both_locked(2);
+  std::atomic<int> runs{0};
+  auto cross = [&](std::int64_t first, std::int64_t second) {
+    bool first_attempt = true;
+    return db_->transact([&](Tx& tx) -> Status {
+      ++runs;
+      const std::string sql = "UPDATE samples SET number = number + 1 WHERE id = $1";
+      if (auto locked = tx.execute(sql, {first}); !locked.ok()) return std::move(locked).error();
+      if (std::exchange(first_attempt, false)) both_locked.arrive_and_wait();
+      return status_of(tx.execute(sql, {second}));
+    });
+  };
+  Status one, two;
+  std::thread a([&] { one = cross(1, 2); });
+  std::thread b([&] { two = cross(2, 1); });
+  a.join();
+  b.join();
+  EXPECT_TRUE(one.ok()) << one.error().message;
+  EXPECT_TRUE(two.ok()) << two.error().message;
+  EXPECT_EQ(runs.load(), 3);
+  auto numbers = db_->transact([](Tx& tx) { return tx.query("SELECT number FROM samples ORDER BY id"); });
+  ASSERT_TRUE(numbers.ok()) << numbers.error().message;
+  ASSERT_EQ(numbers->size(), 2u);
+  EXPECT_EQ((*numbers)[0].integer(0), 2);  // both works committed exactly once
+  EXPECT_EQ((*numbers)[1].integer(0), 2);
 }
 
 TEST_P(StoreRepository, LostConnectionIsUnavailableAndThePoolReconnects) {
