@@ -1,0 +1,140 @@
+// The error-to-status mapping, problem+json rendering and never-throwing JSON body parsing.
+#include "api/http.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace firma::api {
+namespace {
+
+TEST(HttpStatus, EveryErrorCodeHasItsDocumentedStatus) {
+  // The table docs/openapi.yaml documents; a new ErrorCode must be added here and there.
+  const std::map<ErrorCode, int> expected = {
+      {ErrorCode::invalid_request, 400},     {ErrorCode::unauthorized, 401},
+      {ErrorCode::forbidden, 403},           {ErrorCode::not_found, 404},
+      {ErrorCode::conflict, 409},            {ErrorCode::password_policy, 422},
+      {ErrorCode::invalid_credentials, 401}, {ErrorCode::account_locked, 423},
+      {ErrorCode::password_expired, 403},    {ErrorCode::registration_level, 403},
+      {ErrorCode::account_not_active, 403},  {ErrorCode::otp_invalid, 401},
+      {ErrorCode::otp_expired, 410},         {ErrorCode::otp_exhausted, 403},
+      {ErrorCode::transaction_expired, 410}, {ErrorCode::payload_too_large, 413},
+      {ErrorCode::rate_limited, 429},        {ErrorCode::unavailable, 503},
+      {ErrorCode::internal, 500},
+  };
+  // internal is the last enumerator: walking up to it visits every code.
+  const int last = static_cast<int>(ErrorCode::internal);
+  ASSERT_EQ(expected.size(), static_cast<std::size_t>(last + 1));
+  for (int i = 0; i <= last; ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    ASSERT_TRUE(expected.count(code)) << to_string(code);
+    EXPECT_EQ(http_status(code), expected.at(code)) << to_string(code);
+    EXPECT_FALSE(problem_title(code).empty()) << to_string(code);
+  }
+}
+
+TEST(Problem, CarriesTypeTitleStatusDetailAndCode) {
+  Response r = problem(make_error(ErrorCode::account_locked, "too many failed attempts"));
+  EXPECT_EQ(r.status, 423);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["code"], "account_locked");
+  EXPECT_EQ(body["status"], 423);
+  EXPECT_EQ(body["detail"], "too many failed attempts");
+  EXPECT_EQ(body["title"], "Account locked");
+  EXPECT_EQ(body["type"], "tag:firma,2024:problem:account_locked");
+}
+
+TEST(JsonResponse, InvalidUtf8IsReplacedNotThrown) {
+  Response r = json_response(200, {{"name", std::string("caf\xe9")}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_TRUE(nlohmann::json::accept(r.body)) << r.body;
+}
+
+TEST(ParseJsonObject, AcceptsAnObject) {
+  auto parsed = parse_json_object(R"({"nif": "12345678Z", "n": 3})");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ((*parsed)["nif"], "12345678Z");
+}
+
+TEST(ParseJsonObject, RefusesMalformedJsonWithoutQuotingIt) {
+  auto parsed = parse_json_object(R"({"password": "hunter2)");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(parsed.error().message.find("hunter2"), std::string::npos) << parsed.error().message;
+}
+
+TEST(ParseJsonObject, RefusesOtherJsonTypesAndEmptyBodies) {
+  for (const char* body : {"[1,2]", "\"text\"", "42", "null", "", "   "}) {
+    auto parsed = parse_json_object(body);
+    ASSERT_FALSE(parsed.ok()) << body;
+    EXPECT_EQ(parsed.error().code, ErrorCode::invalid_request) << body;
+  }
+}
+
+TEST(ParseJsonObject, RefusesDeepNesting) {
+  std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
+  auto parsed = parse_json_object(deep);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("deep"), std::string::npos);
+  auto shallow = parse_json_object("{\"a\":[[[1]]]}");
+  EXPECT_TRUE(shallow.ok());
+}
+
+TEST(JsonFields, TypedAccessNamesTheField) {
+  auto object = *parse_json_object(
+      R"({"nif": "12345678Z", "count": 3, "big": 5000000000, "flag": true, "list": ["a","b"], "mixed": ["a", 1], "none": null})");
+  EXPECT_EQ(*required_field<std::string>(object, "nif"), "12345678Z");
+  EXPECT_EQ(*required_field<int>(object, "count"), 3);
+  EXPECT_EQ(*required_field<bool>(object, "flag"), true);
+  EXPECT_EQ(*required_field<std::vector<std::string>>(object, "list"), (std::vector<std::string>{"a", "b"}));
+
+  auto missing = required_field<std::string>(object, "email");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::invalid_request);
+  EXPECT_NE(missing.error().message.find("'email'"), std::string::npos);
+
+  auto wrong = required_field<std::string>(object, "count");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().message.find("'count'"), std::string::npos);
+
+  EXPECT_FALSE(required_field<int>(object, "big").ok());  // out of range for int
+  EXPECT_TRUE(required_field<std::int64_t>(object, "big").ok());
+  EXPECT_FALSE(required_field<std::vector<std::string>>(object, "mixed").ok());
+  EXPECT_FALSE(required_field<std::string>(object, "none").ok());
+  EXPECT_FALSE(required_field<unsigned>(*parse_json_object(R"({"n": -1})"), "n").ok());
+
+  auto absent = optional_field<std::string>(object, "surname2");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+  auto null_value = optional_field<std::string>(object, "none");
+  ASSERT_TRUE(null_value.ok());
+  EXPECT_FALSE(null_value->has_value());
+  auto present = optional_field<bool>(object, "flag");
+  ASSERT_TRUE(present.ok());
+  EXPECT_EQ(present->value(), true);
+  EXPECT_FALSE(optional_field<bool>(object, "nif").ok());
+}
+
+TEST(RequestHeaders, LookupIsCaseInsensitive) {
+  Request r;
+  r.set_header("Content-Type", "application/json");
+  EXPECT_EQ(r.header("content-type").value_or(""), "application/json");
+  EXPECT_EQ(r.header("CONTENT-TYPE").value_or(""), "application/json");
+  EXPECT_FALSE(r.header("accept").has_value());
+  r.remove_header("CONTENT-type");
+  EXPECT_FALSE(r.header("content-type").has_value());
+}
+
+TEST(PercentDecode, DecodesEscapesAndKeepsPlusAndBrokenEscapes) {
+  EXPECT_EQ(percent_decode("a%20b"), "a b");
+  EXPECT_EQ(percent_decode("%2B34600111222"), "+34600111222");
+  EXPECT_EQ(percent_decode("+34"), "+34");
+  EXPECT_EQ(percent_decode("100%"), "100%");
+  EXPECT_EQ(percent_decode("%zz%4"), "%zz%4");
+  EXPECT_EQ(percent_decode("x%2fy"), "x/y");
+}
+
+}  // namespace
+}  // namespace firma::api
