@@ -1,0 +1,32 @@
+// A Botan::Private_Key whose private half stays on the token: Botan's X509_CA and PK_Signer sign with it.
+#pragma once
+
+#include <botan/exceptn.h>
+#include <botan/pk_keys.h>
+
+#include <memory>
+
+#include "core/ids.h"
+#include "core/result.h"
+#include "hsm/token.h"
+
+namespace firma::hsm {
+
+// What the adapter's signature operation throws when the token refuses to sign; Botan lets it through,
+// so the caller (certs/) catches it at its boundary and returns error() as its own Result.
+class TokenSigningError : public Botan::Exception {
+ public:
+  explicit TokenSigningError(Error error) : Botan::Exception(error.message), error_(std::move(error)) {}
+  const Error& error() const noexcept { return error_; }
+
+ private:
+  Error error_;
+};
+
+// The key `id` on `token`, as a Botan private key. Its public half is read once from the token; signing
+// hashes in software and calls Token::sign_digest. Supported: RSA with EMSA3 / EMSA-PKCS1-v1_5 and
+// EMSA4 / PSS (SHA-256, SHA-384, SHA-512; PSS with the salt as long as the hash), ECDSA with EMSA1
+// (same hashes). The token must outlive the key.
+Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, const KeyId& id);
+
+}  // namespace firma::hsm

@@ -1,0 +1,179 @@
+// Opening a token (slot, login, session pool, index scan), readiness, and keeping the index true.
+#include <unordered_map>
+
+#include "key_templates.h"
+#include "objects.h"
+#include "session.h"
+#include "slots.h"
+#include "token_impl.h"
+
+namespace firma::hsm {
+namespace {
+
+// Attributes that tell what an object is and which key it belongs to.
+constexpr std::initializer_list<CK_ATTRIBUTE_TYPE> kIndexAttributes = {CKA_CLASS, CKA_ID, CKA_KEY_TYPE, CKA_EC_PARAMS,
+                                                                      CKA_MODULUS};
+
+// Folds one object into the handles of its key; objects that are none of ours are left out.
+void add_object(std::unordered_map<KeyId, KeyHandles>& keys, std::unordered_map<KeyId, bool>& has_private,
+                CK_OBJECT_HANDLE handle, const objects::Attributes& a) {
+  auto cls = a.ulong(CKA_CLASS);
+  const auto& id_bytes = a.get(CKA_ID);
+  if (!cls || !id_bytes || id_bytes->empty()) return;
+  KeyId id(std::string(id_bytes->begin(), id_bytes->end()));
+  if (*cls == CKO_PRIVATE_KEY) {
+    auto algorithm = keys::algorithm_of(a);
+    if (!algorithm) return;  // a key type this layer does not sign with
+    keys[id].private_key = handle;
+    keys[id].algorithm = *algorithm;
+    has_private[id] = true;
+  } else if (*cls == CKO_PUBLIC_KEY) {
+    keys[id].public_key = handle;
+  } else if (*cls == CKO_CERTIFICATE) {
+    keys[id].certificate = handle;
+  }
+}
+
+}  // namespace
+
+Token::Impl::Impl(std::shared_ptr<Module> m, CK_SLOT_ID s, std::string l, const Secret& p, std::size_t sessions)
+    : module(std::move(m)),
+      f(functions(*module)),
+      slot(s),
+      label(std::move(l)),
+      pin(p),
+      pool(sessions,
+           SessionPool::Hooks{
+               [this]() -> Result<SessionPool::Handle> {
+                 auto session = Session::open(f, slot);
+                 if (!session) return std::move(session).error();
+                 Call call{session->handle()};
+                 auto logged_in = is_user_session(f, call);
+                 if (!logged_in) return std::move(logged_in).error();
+                 if (!*logged_in) {
+                   if (Status st = login(f, session->handle(), CKU_USER, pin, "token '" + label + "'"); !st) {
+                     return std::move(st).error();
+                   }
+                   ++login_epoch;
+                 }
+                 return session->release();
+               },
+               [this](SessionPool::Handle h) { f.C_CloseSession(h); }},
+           clock) {}
+
+Token::Token(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Token::~Token() = default;
+
+const std::string& Token::label() const noexcept { return impl_->label; }
+
+Result<std::unique_ptr<Token>> Token::open(std::shared_ptr<Module> module, std::string_view token_label,
+                                           const Secret& user_pin, std::size_t sessions) {
+  OpTimer timer(Op::open);
+  if (!module) return timer.done(Result<std::unique_ptr<Token>>(make_error(ErrorCode::invalid_request, "no PKCS#11 module")));
+  if (sessions == 0) {
+    return timer.done(Result<std::unique_ptr<Token>>(make_error(ErrorCode::invalid_request, "a token needs at least one session")));
+  }
+  auto slot = slots::find_token(*module, token_label);
+  if (!slot) return std::move(slot).error();
+
+  auto impl = std::make_unique<Impl>(std::move(module), *slot, std::string(token_label), user_pin, sessions);
+  // The first session logs in (a wrong PIN stops here) and the first call scans the token into the index.
+  if (Status st = impl->with_session([](Call&) -> Status { return {}; }); !st) return std::move(st).error();
+  log::info("hsm_token_opened", {{"token", impl->label},
+                                 {"slot", static_cast<std::uint64_t>(impl->slot)},
+                                 {"keys", static_cast<std::uint64_t>(impl->index.size())},
+                                 {"sessions", static_cast<std::uint64_t>(sessions)}});
+  static_cast<void>(timer.done(Status{}));
+  return std::unique_ptr<Token>(new Token(std::move(impl)));
+}
+
+Status Token::ping() {
+  OpTimer timer(Op::ping);
+  return timer.done(impl_->with_session([&](Call& call) -> Status {
+    auto user = is_user_session(impl_->f, call);
+    if (!user) return std::move(user).error();
+    // Logged out under our feet: a fresh session logs in again.
+    if (!*user) return call.fail("C_GetSessionInfo", CKR_USER_NOT_LOGGED_IN);
+    return {};
+  }));
+}
+
+Status Token::Impl::ensure_index_current(Call& call) {
+  if (index_epoch.load() == login_epoch.load()) return {};
+  std::lock_guard lock(rebuild_mutex);  // one scan, however many callers notice the new login
+  const std::uint64_t epoch = login_epoch.load();
+  if (index_epoch.load() == epoch) return {};
+  if (Status st = scan_index(call); !st) return st;
+  index_epoch = epoch;  // a login during the scan leaves the epochs apart: the next call scans again
+  return {};
+}
+
+Status Token::Impl::scan_index(Call& call) {
+  // A session that is not logged in sees no private keys: the scan would find an empty token.
+  auto user = is_user_session(f, call);
+  if (!user) return std::move(user).error();
+  if (!*user) return call.fail("C_GetSessionInfo", CKR_USER_NOT_LOGGED_IN);
+  objects::Template everything;
+  auto handles = objects::find(f, call, everything);
+  if (!handles) return std::move(handles).error();
+  std::unordered_map<KeyId, KeyHandles> keys;
+  std::unordered_map<KeyId, bool> has_private;
+  for (CK_OBJECT_HANDLE h : *handles) {
+    auto attributes = objects::read(f, call, h, kIndexAttributes);
+    if (!attributes && p11::classify(call.rv) == p11::Fault::stale_handle) {
+      call.rv = CKR_OK;  // destroyed by another process since the search: not a key any more
+      continue;
+    }
+    if (!attributes) return std::move(attributes).error();
+    add_object(keys, has_private, h, *attributes);
+  }
+  std::erase_if(keys, [&](const auto& entry) { return !has_private.contains(entry.first); });
+  const std::size_t count = keys.size();
+  index.replace_all(std::move(keys));
+  log::info("hsm_index_built", {{"token", label}, {"keys", static_cast<std::uint64_t>(count)},
+                                {"objects", static_cast<std::uint64_t>(handles->size())}});
+  return {};
+}
+
+Result<std::optional<KeyHandles>> Token::Impl::search(Call& call, const KeyId& id) {
+  // Private keys are invisible to a session that is not logged in (PKCS#11 v2.40 4.1.2): searching there
+  // would report a key as gone when the login was what went away.
+  auto user = is_user_session(f, call);
+  if (!user) return std::move(user).error();
+  if (!*user) return call.fail("C_GetSessionInfo", CKR_USER_NOT_LOGGED_IN);
+  objects::Template match;
+  match.add(CKA_ID, std::string_view(id.str()));
+  auto handles = objects::find(f, call, match);
+  if (!handles) return std::move(handles).error();
+  std::unordered_map<KeyId, KeyHandles> keys;
+  std::unordered_map<KeyId, bool> has_private;
+  for (CK_OBJECT_HANDLE h : *handles) {
+    auto attributes = objects::read(f, call, h, kIndexAttributes);
+    if (!attributes) return std::move(attributes).error();
+    add_object(keys, has_private, h, *attributes);
+  }
+  if (!has_private.contains(id)) return std::optional<KeyHandles>{};
+  return std::optional<KeyHandles>(keys[id]);
+}
+
+Status Token::Impl::refresh(const KeyId& id) {
+  auto found = with_session([&](Call& call) { return search(call, id); });
+  if (!found) return std::move(found).error();
+  if (!*found) {
+    index.erase(id);
+    return key_not_found(id);
+  }
+  index.put(id, **found);
+  return {};
+}
+
+Result<KeyHandles> Token::Impl::locate(const KeyId& id) {
+  if (id.empty()) return make_error(ErrorCode::invalid_request, "empty key id");
+  if (auto hit = index.find(id)) return *hit;
+  // Not in the index: another process may have created it since our scan.
+  if (Status st = refresh(id); !st) return std::move(st).error();
+  if (auto hit = index.find(id)) return *hit;
+  return key_not_found(id);
+}
+
+}  // namespace firma::hsm

@@ -1,0 +1,49 @@
+// Signing a digest with a key named by id: the hot path (index lookup, pooled session, C_SignInit + C_Sign).
+#include <array>
+
+#include "signing.h"
+#include "token_impl.h"
+
+namespace firma::hsm {
+
+Result<Signature> Token::sign_digest(const KeyId& id, DigestAlgorithm digest_algorithm,
+                                     std::span<const std::uint8_t> digest, RsaPadding padding) {
+  OpTimer timer(Op::sign);
+  if (digest.size() != digest_size(digest_algorithm)) {
+    return timer.done(Result<Signature>(make_error(
+        ErrorCode::invalid_request, "a " + std::string(to_string(digest_algorithm)) + " digest has " +
+                                        std::to_string(digest_size(digest_algorithm)) + " bytes, not " +
+                                        std::to_string(digest.size()))));
+  }
+  Impl& t = *impl_;
+  auto located = t.locate(id);
+  if (!located) return timer.done(Result<Signature>(std::move(located).error()));
+  const KeyAlgorithm algorithm = located->algorithm;
+
+  signing::Mechanism mechanism(algorithm, digest_algorithm, padding);
+  Bytes input = mechanism.wants_digest_info() ? signing::digest_info(digest_algorithm, digest)
+                                              : Bytes(digest.begin(), digest.end());
+
+  return timer.done(t.with_session(
+      [&](Call& call) -> Result<Signature> {
+        // Read on every attempt: a refresh after a stale handle replaces the entry.
+        auto handles = t.index.find(id);
+        if (!handles) return t.key_not_found(id);
+        CK_RV rv = t.f.C_SignInit(call.session, mechanism.get(), handles->private_key);
+        if (rv != CKR_OK) return call.fail("C_SignInit", rv);
+        // Large enough for any RSA key up to 4096 bits, so C_Sign never ends with CKR_BUFFER_TOO_SMALL
+        // (which would leave the operation active on the session).
+        std::array<std::uint8_t, 512> out{};
+        CK_ULONG length = out.size();
+        rv = t.f.C_Sign(call.session, input.data(), static_cast<CK_ULONG>(input.size()), out.data(), &length);
+        if (rv != CKR_OK) return call.fail("C_Sign", rv);
+        Signature signature;
+        signature.raw.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(length));
+        signature.der = is_ec(algorithm) ? signing::ecdsa_raw_to_der(signature.raw) : signature.raw;
+        if (signature.der.empty()) return make_error(ErrorCode::internal, "malformed ECDSA signature from the token");
+        return signature;
+      },
+      [&] { return t.refresh(id); }));
+}
+
+}  // namespace firma::hsm
