@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "core/log.h"
 #include "hsm/module.h"
 #include "hsm/token.h"
 
@@ -97,7 +97,6 @@ Result<OpenedToken> open_token(const Config& config, Random& random) {
     if (Status s = write_secret_file(user_pin_file, user_pin); !s) return std::move(s).error();
     if (Status s = hsm::initialize_token(*opened.module, config.hsm.token_label, so_pin, user_pin); !s)
       return std::move(s).error();
-    log::info("hsm.token_initialised", {{"label", config.hsm.token_label}});
   }
   auto pin = read_secret_file(user_pin_file);
   if (!pin) return std::move(pin).error();

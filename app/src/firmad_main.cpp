@@ -2,12 +2,15 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
 
+#include "api/operator_routes.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "api/system_routes.h"
@@ -75,17 +78,13 @@ Result<Config> load_configuration(int argc, char** argv) {
   return config;
 }
 
-// The OpenAPI document: next to the binary when installed, in the source tree otherwise.
-std::string openapi_document(const char* argv0) {
-  namespace fs = std::filesystem;
+// The OpenAPI document served at /openapi.yaml; firmad starts without it, with a warning.
+std::string openapi_document() {
   std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  if (ec) exe = argv0;
-  for (const fs::path& candidate : {exe.parent_path() / "../share/firma/openapi.yaml",
-                                    fs::path("/usr/local/share/firma/openapi.yaml"),
-                                    fs::path(FIRMA_SOURCE_DIR) / "docs/openapi.yaml"}) {
-    if (fs::exists(candidate, ec)) return api::load_openapi(candidate.string());
-  }
+  auto exe = std::filesystem::canonical("/proc/self/exe", ec);
+  auto document = api::load_openapi(api::openapi_candidates(exe.parent_path()));
+  if (document) return *document;
+  log::warn("openapi.missing", {{"detail", document.error().message}});
   return {};
 }
 
@@ -130,7 +129,8 @@ int run(int argc, char** argv) {
       {"database", [&db] { return (*db)->ping(); }},
       {"hsm", [&hsm] { return hsm->token->ping(); }},
   };
-  std::vector<api::Route> routes = api::system_routes(std::move(probes), openapi_document(argv[0]));
+  std::vector<api::Route> routes = api::system_routes(std::move(probes), openapi_document());
+  std::ranges::move(api::operator_routes(operators), std::back_inserter(routes));
 
   api::Authenticator authenticate = [&operators](api::Access access, std::string_view bearer) -> Result<api::Caller> {
     if (access != api::Access::operator_role) return make_error(ErrorCode::unauthorized, "unknown API key");
@@ -139,9 +139,7 @@ int run(int argc, char** argv) {
     return api::Caller{api::Caller::Kind::operator_, op->id.str(), op->roles};
   };
 
-  api::ServerOptions options{config->server.listen, config->server.threads, config->server.max_body_bytes,
-                             config->server.tls_cert, config->server.tls_key};
-  api::Server server(options, std::move(routes), std::move(authenticate));
+  api::Server server(api::server_options(config->server), std::move(routes), std::move(authenticate));
   if (Status s = server.start(); !s) return fail(s.error().message);
 
   const std::string host = config->server.listen.substr(0, config->server.listen.rfind(':'));

@@ -38,10 +38,19 @@ int mode_of(const fs::path& p) {
   return st.st_mode & 0777;
 }
 
+// What firmad said for people: every line that is not a JSON log record. A start-up failure must be one line.
 std::string single_line(Process& p) {
+  std::string said;
   std::string out = p.output();
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
+  for (std::size_t start = 0; start < out.size();) {
+    std::size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    std::string line = out.substr(start, end - start);
+    if (!line.empty() && line.front() != '{') said += (said.empty() ? "" : "\n") + line;
+    start = end + 1;
+  }
+  EXPECT_EQ(said.rfind("firmad: ", 0), 0u) << out;
+  return said;
 }
 
 TEST(Firmad, FirstStartInitialisesAndRestartReuses) {
