@@ -1,0 +1,61 @@
+// Signature formats in three phases: prepare (software) -> sign the digest (HSM) -> assemble (software).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/result.h"
+#include "hsm/algorithms.h"
+#include "hsm/token.h"
+
+namespace firma::signer {
+
+enum class Format { raw, cades, pades, xades };
+std::string_view to_string(Format format) noexcept;
+std::optional<Format> parse_format(std::string_view text) noexcept;
+
+// The signer's credential as the formats see it: what goes into the structures, never a key handle.
+struct CredentialView {
+  Bytes certificate;         // DER of the signer's certificate
+  std::vector<Bytes> chain;  // DER of the issuing CA certificates, issuer first, root last (may be empty)
+  hsm::KeyAlgorithm algorithm;
+};
+
+struct DocumentRequest {
+  Format format = Format::raw;
+  Bytes content;  // the document; for raw, the digest value itself
+  // raw: the algorithm of the given digest. Other formats: the hash they use (sha256 unless asked).
+  hsm::DigestAlgorithm digest_algorithm = hsm::DigestAlgorithm::sha256;
+  bool attached = false;  // cades: encapsulate the content (default detached)
+};
+
+// Phase one's output, kept in the database until the citizen confirms (any node may assemble).
+struct Prepared {
+  Bytes dtbs_digest;  // the data-to-be-signed digest (DTBS/R) the HSM signs and the OTP confirms
+  hsm::DigestAlgorithm digest_algorithm = hsm::DigestAlgorithm::sha256;
+  hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
+  Bytes state;  // what assembly needs; opaque to all but the format
+};
+
+struct Assembled {
+  Bytes output;           // raw: the signature; cades: DER CMS; pades: the signed PDF; xades: the signed XML
+  std::string algorithm;  // the signature algorithm's name, e.g. "ecdsa-with-SHA256", "sha256WithRSAEncryption"
+};
+
+// Checked when a transaction is created, before anything is stored: a digest of the wrong length, a
+// document that is not a PDF for pades, XML that is not well-formed (no external entity is ever loaded)...
+// Errors are invalid_request with a message naming the problem.
+Status validate(const DocumentRequest& request);
+
+// Phase one: the structure to sign for this credential and signing time, and its digest.
+Result<Prepared> prepare(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
+
+// Phase three: the final signature or signed document from the HSM's signature over prepared.dtbs_digest.
+Result<Assembled> assemble(const DocumentRequest& request, const Prepared& prepared, const hsm::Signature& signature,
+                           const CredentialView& credential);
+
+}  // namespace firma::signer
