@@ -1,0 +1,14 @@
+// raw: being written (issue 5); until then the format refuses to sign.
+#include "formats/format_impl.h"
+
+namespace firma::signer::formats {
+
+Status validate_raw(const DocumentRequest&) { return make_error(ErrorCode::invalid_request, "format raw not available yet"); }
+Result<Prepared> prepare_raw(const DocumentRequest&, const CredentialView&, Instant) {
+  return make_error(ErrorCode::invalid_request, "format raw not available yet");
+}
+Result<Assembled> assemble_raw(const DocumentRequest&, const Prepared&, const hsm::Signature&, const CredentialView&) {
+  return make_error(ErrorCode::invalid_request, "format raw not available yet");
+}
+
+}  // namespace firma::signer::formats
