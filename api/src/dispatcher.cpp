@@ -121,8 +121,8 @@ struct Exchange {
 
 // Writes the response with the server's headers, then records it. The in-flight ticket is released
 // when Pistache reports the write done (or drops it with the connection).
-void answer(Pistache::Http::ResponseWriter& writer, Response response, RouteStats& stats, const Exchange& exchange,
-            std::shared_ptr<InFlight> ticket) {
+void answer(Pistache::Tcp::Transport& transport, Pistache::Http::ResponseWriter& writer, Response response,
+            RouteStats& stats, const Exchange& exchange, std::shared_ptr<InFlight> ticket) {
   if (response.status < 100 || response.status > 599) {
     log::error("http_bad_status", {{"route", stats.name()}, {"status", response.status}});
     response = problem(ErrorCode::internal, "internal error");
@@ -151,16 +151,20 @@ void answer(Pistache::Http::ResponseWriter& writer, Response response, RouteStat
 
   const int status = response.status;
   const std::size_t bytes_out = response.body.size();
+  // Counted before the write: a client that has its answer must find it in /metrics.
+  const double seconds = std::chrono::duration<double>(Clock::now() - exchange.started).count();
+  stats.record(status, seconds);
   try {
     auto keep = ticket;
     writer.send(static_cast<Pistache::Http::Code>(status), response.body)
         .then([keep](ssize_t) {}, [keep](std::exception_ptr) {});
+    // Write now, on this I/O thread. Left queued, Pistache 0.0.5 waits for an edge-triggered
+    // "writable" event, which it ignores when the same event also says "readable": an answer given
+    // while the client is still sending (an early 413) could then wait forever.
+    transport.flush();
   } catch (const std::exception& e) {
     log::warn("http_write_failed", {{"route", stats.name()}, {"error", e.what()}});
   }
-
-  const double seconds = std::chrono::duration<double>(Clock::now() - exchange.started).count();
-  stats.record(status, seconds);
   // Never the body, the query or the headers (Authorization): method, route name, status, timing.
   log::info("http_request", {{"method", exchange.method},
                              {"route", stats.name()},
@@ -198,6 +202,7 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
         // RFC 9110 10.1.1: the declared body is acceptable; say so, or the client waits.
         static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         peer->send(Pistache::RawBuffer(kContinue, kContinue.size()));
+        transport()->flush();
       }
       return;
     }
@@ -215,7 +220,7 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
                               ? framing_problem(411, "Length required", refusal.error.message)
                               : problem(refusal.error);
       Pistache::Http::ResponseWriter writer(Pistache::Http::Version::Http11, transport(), this, peer);
-      answer(writer, std::move(response), state_->routes->unmatched(exchange.method), exchange,
+      answer(*transport(), writer, std::move(response), state_->routes->unmatched(exchange.method), exchange,
              std::move(conn->in_flight));
       return;
     }
@@ -300,7 +305,7 @@ void Dispatcher::dispatch(ParsedRequest parsed, Pistache::Tcp::Peer& peer, Pista
   }
   if (stats == nullptr) stats = &state_->routes->unmatched("OTHER");
   try {
-    answer(writer, std::move(response), *stats, exchange, std::move(ticket));
+    answer(*transport(), writer, std::move(response), *stats, exchange, std::move(ticket));
   } catch (const std::exception& e) {
     log::error("http_answer_failed", {{"route", stats->name()}, {"exception", e.what()}});
   }

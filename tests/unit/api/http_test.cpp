@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
+
+#include "support/temp_dir.h"
 
 namespace firma::api {
 namespace {
@@ -134,6 +137,25 @@ TEST(PercentDecode, DecodesEscapesAndKeepsPlusAndBrokenEscapes) {
   EXPECT_EQ(percent_decode("100%"), "100%");
   EXPECT_EQ(percent_decode("%zz%4"), "%zz%4");
   EXPECT_EQ(percent_decode("x%2fy"), "x/y");
+}
+
+}  // namespace
+}  // namespace firma::api
+
+namespace firma::api {
+namespace {
+
+// docs/openapi.yaml is the contract: its code table and Problem enum must say what http_status does.
+TEST(OpenApiDocument, DocumentsEveryCodeWithItsStatus) {
+  const std::string doc = testing::read_file(std::filesystem::path(FIRMA_SOURCE_DIR) / "docs" / "openapi.yaml");
+  ASSERT_FALSE(doc.empty());
+  for (int i = 0; i <= static_cast<int>(ErrorCode::internal); ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    const std::string name(to_string(code));
+    EXPECT_NE(doc.find("        - " + name + "\n"), std::string::npos) << name << " missing from ProblemCode";
+    EXPECT_NE(doc.find("    | " + name + " | " + std::to_string(http_status(code))), std::string::npos)
+        << name << " missing from the status table, or with another status";
+  }
 }
 
 }  // namespace

@@ -194,7 +194,7 @@ TEST_F(ServerTest, MetricsCountRequestsPerRouteMethodAndStatus) {
 TEST_F(ServerTest, ServesTheOpenApiDocument) {
   auto text = load_openapi(std::filesystem::path(FIRMA_SOURCE_DIR) / "docs" / "openapi.yaml");
   ASSERT_TRUE(text.ok()) << text.error().message;
-  ASSERT_EQ(text->rfind("openapi: 3.0.3", 0), 0u);
+  ASSERT_NE(text->find("\nopenapi: 3.0.3\n"), std::string::npos);
   openapi_text = *text;
   start();
   auto res = client().Get("/openapi.yaml");
