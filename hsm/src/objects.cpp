@@ -96,6 +96,29 @@ Result<Attributes> read(CK_FUNCTION_LIST& f, p11::Call& call, CK_OBJECT_HANDLE o
   return Attributes(std::move(type_list), std::move(values));
 }
 
+Result<Attributes> read_bounded(CK_FUNCTION_LIST& f, p11::Call& call, CK_OBJECT_HANDLE object,
+                                std::initializer_list<CK_ATTRIBUTE_TYPE> types, std::size_t capacity) {
+  std::vector<CK_ATTRIBUTE_TYPE> type_list(types);
+  std::vector<Bytes> buffers(type_list.size(), Bytes(capacity));
+  std::vector<CK_ATTRIBUTE> query;
+  for (std::size_t i = 0; i < type_list.size(); ++i) {
+    query.push_back(CK_ATTRIBUTE{type_list[i], buffers[i].data(), static_cast<CK_ULONG>(capacity)});
+  }
+  CK_RV rv = f.C_GetAttributeValue(call.session, object, query.data(), static_cast<CK_ULONG>(query.size()));
+  // PKCS#11 v2.40 5.7: each attribute that is missing, hidden or too large for its buffer is marked
+  // CK_UNAVAILABLE_INFORMATION and the others are filled, whichever of those errors is returned.
+  if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE && rv != CKR_BUFFER_TOO_SMALL) {
+    return call.fail("C_GetAttributeValue", rv);
+  }
+  std::vector<std::optional<Bytes>> values(type_list.size());
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    if (query[i].ulValueLen == CK_UNAVAILABLE_INFORMATION || query[i].ulValueLen > capacity) continue;
+    buffers[i].resize(query[i].ulValueLen);
+    values[i] = std::move(buffers[i]);
+  }
+  return Attributes(std::move(type_list), std::move(values));
+}
+
 Result<std::vector<CK_OBJECT_HANDLE>> find(CK_FUNCTION_LIST& f, p11::Call& call, Template& match) {
   const CK_SESSION_HANDLE session = call.session;
   CK_RV rv = f.C_FindObjectsInit(session, match.data(), match.size());

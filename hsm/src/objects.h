@@ -53,6 +53,11 @@ class Attributes {
 Result<Attributes> read(CK_FUNCTION_LIST& f, p11::Call& call, CK_OBJECT_HANDLE object,
                         std::initializer_list<CK_ATTRIBUTE_TYPE> types);
 
+// The same in one C_GetAttributeValue call, with `capacity` bytes per attribute: for scans, where the
+// two-call form doubles the cost. An attribute larger than `capacity` comes back absent.
+Result<Attributes> read_bounded(CK_FUNCTION_LIST& f, p11::Call& call, CK_OBJECT_HANDLE object,
+                                std::initializer_list<CK_ATTRIBUTE_TYPE> types, std::size_t capacity);
+
 // C_FindObjectsInit / C_FindObjects / C_FindObjectsFinal: every object matching the template.
 // SoftHSM2 walks the whole token for each search: never on a request path.
 Result<std::vector<CK_OBJECT_HANDLE>> find(CK_FUNCTION_LIST& f, p11::Call& call, Template& match);

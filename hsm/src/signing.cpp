@@ -1,6 +1,7 @@
 // Signature mechanisms, DigestInfo prefixes and the ECDSA signature encoding.
 #include "signing.h"
 
+#include <algorithm>
 #include <array>
 
 namespace firma::hsm::signing {
@@ -50,8 +51,8 @@ Bytes digest_info(DigestAlgorithm algorithm, std::span<const std::uint8_t> diges
   std::span<const std::uint8_t> prefix = kSha256Prefix;
   if (algorithm == DigestAlgorithm::sha384) prefix = kSha384Prefix;
   if (algorithm == DigestAlgorithm::sha512) prefix = kSha512Prefix;
-  Bytes out(prefix.begin(), prefix.end());
-  out.insert(out.end(), digest.begin(), digest.end());
+  Bytes out(prefix.size() + digest.size());
+  std::copy(digest.begin(), digest.end(), std::copy(prefix.begin(), prefix.end(), out.begin()));
   return out;
 }
 
