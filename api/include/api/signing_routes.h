@@ -1,0 +1,24 @@
+// Routes of the signing flow: applications (operators), transactions (applications) and their confirmation (citizens).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/routes.h"
+
+namespace firma::signer {
+class ApplicationService;
+class TransactionService;
+}  // namespace firma::signer
+
+namespace firma::api {
+
+// POST /v1/admin/apps {name, return_url_prefixes[], allowed_formats[]} -> 201 {app_id, api_key}
+std::vector<Route> application_admin_routes(signer::ApplicationService& applications);
+
+// POST/GET/DELETE /v1/transactions..., GET .../summary, POST .../authenticate, .../confirm, .../reject
+// public_url: the base of confirm_url ("https://firma.example.gob.es").
+std::vector<Route> transaction_routes(signer::TransactionService& transactions,
+                                      signer::ApplicationService& applications, std::string public_url);
+
+}  // namespace firma::api

@@ -1,0 +1,55 @@
+// Client applications: e-government services that ask for signatures with an API key.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "core/secret.h"
+#include "signer/formats.h"
+
+namespace firma::store {
+class Database;
+}
+
+namespace firma::signer {
+
+struct Application {
+  AppId id;
+  std::string name;
+  std::vector<std::string> return_url_prefixes;
+  std::vector<Format> allowed_formats;
+
+  bool allows(Format format) const;
+  // True when `url` starts with one of the prefixes at a boundary ('/', '?', '#' or the end), so that
+  // "https://sede.gob.es" does not admit "https://sede.gob.es.evil.example".
+  bool accepts_return_url(std::string_view url) const;
+};
+
+struct RegisteredApplication {
+  AppId id;
+  Secret api_key;  // shown once; only its SHA-256 is stored
+};
+
+class ApplicationService {
+ public:
+  ApplicationService(store::Database& db, const Clock& clock, Random& random);
+
+  // Prefixes must be absolute http(s) URLs; formats a non-empty subset of raw, cades, pades, xades.
+  Result<RegisteredApplication> register_application(std::string_view name, const std::vector<std::string>& prefixes,
+                                                     const std::vector<std::string>& formats, std::string_view actor);
+  // The application an API key belongs to; unauthorized otherwise.
+  Result<Application> authenticate(std::string_view api_key) const;
+  Result<Application> find(const AppId& id) const;
+
+ private:
+  store::Database& db_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace firma::signer

@@ -1,0 +1,135 @@
+// Signing transactions: an application asks, the citizen confirms with password + SMS OTP, the HSM signs.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "core/secret.h"
+#include "signer/applications.h"
+#include "signer/formats.h"
+
+namespace firma::store {
+class Database;
+}
+namespace firma::hsm {
+class Token;
+}
+namespace firma::identity {
+class CitizenService;
+}
+namespace firma::certs {
+class CertificateAuthority;
+class CredentialService;
+}  // namespace firma::certs
+
+namespace firma::signer {
+
+// Per-application limits (FIRe's sample configuration: 10 documents, 8 MB each, 600 s).
+struct SigningLimits {
+  std::size_t max_documents = 10;
+  std::size_t max_document_bytes = 8u << 20;
+  std::chrono::seconds lifetime{600};
+  std::chrono::seconds sad_lifetime{120};
+};
+
+struct NewDocument {
+  std::string name;
+  std::string format;                    // raw, cades, pades, xades
+  Bytes content;                         // the document, or for raw the digest value
+  std::string digest_algorithm;          // raw: sha256, sha384 or sha512; others: empty (sha256)
+  bool attached = false;                 // cades
+};
+
+struct NewTransaction {
+  std::string nif;
+  std::string return_url;
+  std::vector<NewDocument> documents;
+};
+
+struct CreatedTransaction {
+  TransactionId id;
+  Instant expires_at;
+};
+
+struct DocumentSummary {
+  std::string name;
+  std::string format;
+  std::string digest_sha256_hex;
+};
+
+struct TransactionSummary {
+  std::string app_name;
+  std::vector<DocumentSummary> documents;
+  Instant expires_at;
+  std::string status;
+};
+
+struct SignedDocument {
+  std::string name;
+  Format format;
+  Bytes output;           // raw: signature; cades: CMS; pades: PDF; xades: XML
+  std::string algorithm;  // raw: the signature algorithm
+};
+
+struct TransactionView {
+  TransactionId id;
+  std::string status;
+  Instant expires_at;
+  std::optional<Bytes> certificate;      // DER, once authenticated
+  std::vector<SignedDocument> documents;  // once signed, until retrieved
+  bool purged = false;                    // results were already retrieved (or expired)
+};
+
+struct AuthenticationStarted {
+  std::string otp_sent_to;  // masked mobile
+};
+
+struct Outcome {
+  std::string status;
+  std::string return_url;
+};
+
+class TransactionService {
+ public:
+  TransactionService(store::Database& db, identity::CitizenService& citizens, certs::CredentialService& credentials,
+                     certs::CertificateAuthority& authority, hsm::Token& token, const Clock& clock, Random& random, SigningLimits limits);
+
+  // Validates everything (formats allowed, sizes, return URL prefix, each document) before storing anything.
+  Result<CreatedTransaction> create(const Application& app, const NewTransaction& request);
+  // The application's own transaction only (not_found otherwise). Signed results are handed over once and
+  // then purged.
+  Result<TransactionView> fetch(const Application& app, const TransactionId& id);
+  Status cancel(const Application& app, const TransactionId& id);
+
+  // The citizen's side; the transaction id is the capability.
+  Result<TransactionSummary> summary(const TransactionId& id);
+  Result<AuthenticationStarted> authenticate(const TransactionId& id, std::string_view nif, const Secret& password,
+                                             std::string_view client_address);
+  Result<Outcome> confirm(const TransactionId& id, const Secret& otp, std::string_view client_address);
+  Result<Outcome> reject(const TransactionId& id);
+
+  // Marks overdue transactions expired and purges their documents; firmad calls it periodically.
+  Result<std::size_t> expire_overdue();
+
+  const SigningLimits& limits() const noexcept { return limits_; }
+
+ private:
+  store::Database& db_;
+  identity::CitizenService& citizens_;
+  certs::CredentialService& credentials_;
+  certs::CertificateAuthority& authority_;
+  hsm::Token& token_;
+  const Clock& clock_;
+  Random& random_;
+  SigningLimits limits_;
+};
+
+}  // namespace firma::signer

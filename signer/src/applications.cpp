@@ -1,0 +1,109 @@
+// Client applications: registration (API key hashed at rest), authentication, return-URL rules.
+#include "signer/applications.h"
+
+#include <algorithm>
+
+#include "core/encoding.h"
+#include "store/applications.h"
+#include "store/audit_log.h"
+#include "store/database.h"
+#include "transaction_state.h"
+
+namespace firma::signer {
+namespace {
+
+constexpr std::string_view kKeyPrefix = "fak_";
+
+std::string key_hash(std::string_view key) { return to_hex(sha256(key)); }
+
+bool is_absolute_http_url(std::string_view url) {
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (url.substr(0, scheme.size()) == scheme) {
+      std::string_view rest = url.substr(scheme.size());
+      return !rest.empty() && rest.front() != '/' &&
+             std::none_of(url.begin(), url.end(), [](char c) { return c <= ' ' || c == '\x7f'; });
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Application to_application(const store::ApplicationRecord& r) {
+  Application app{r.id, r.name, r.return_url_prefixes, {}};
+  for (const auto& f : r.allowed_formats)
+    if (auto format = parse_format(f)) app.allowed_formats.push_back(*format);
+  return app;
+}
+
+bool Application::allows(Format format) const {
+  return std::find(allowed_formats.begin(), allowed_formats.end(), format) != allowed_formats.end();
+}
+
+bool Application::accepts_return_url(std::string_view url) const {
+  if (!is_absolute_http_url(url)) return false;
+  for (const std::string& prefix : return_url_prefixes) {
+    if (url.substr(0, prefix.size()) != prefix) continue;
+    if (url.size() == prefix.size() || prefix.back() == '/') return true;
+    char next = url[prefix.size()];
+    if (next == '/' || next == '?' || next == '#') return true;
+  }
+  return false;
+}
+
+ApplicationService::ApplicationService(store::Database& db, const Clock& clock, Random& random)
+    : db_(db), clock_(clock), random_(random) {}
+
+Result<RegisteredApplication> ApplicationService::register_application(std::string_view name,
+                                                                       const std::vector<std::string>& prefixes,
+                                                                       const std::vector<std::string>& formats,
+                                                                       std::string_view actor) {
+  if (name.empty() || name.size() > 200) return make_error(ErrorCode::invalid_request, "name must be 1 to 200 characters");
+  if (prefixes.empty() || prefixes.size() > 20)
+    return make_error(ErrorCode::invalid_request, "return_url_prefixes must list 1 to 20 URL prefixes");
+  for (const auto& p : prefixes)
+    if (!is_absolute_http_url(p) || p.size() > 2000)
+      return make_error(ErrorCode::invalid_request, "return_url_prefixes: '" + p + "' is not an absolute http(s) URL");
+  if (formats.empty()) return make_error(ErrorCode::invalid_request, "allowed_formats must not be empty");
+  std::vector<std::string> normalised;
+  for (const auto& f : formats) {
+    if (!parse_format(f)) return make_error(ErrorCode::invalid_request, "unknown format '" + f + "' (raw, cades, pades, xades)");
+    if (std::find(normalised.begin(), normalised.end(), f) == normalised.end()) normalised.push_back(f);
+  }
+
+  RegisteredApplication registered{AppId("app-" + random_.hex_token(8)),
+                                   Secret(std::string(kKeyPrefix) + random_.hex_token(32))};
+  store::ApplicationRecord record{registered.id, std::string(name), key_hash(registered.api_key.reveal()),
+                                  prefixes,      normalised,        clock_.now(),
+                                  std::nullopt};
+  Status saved = db_.transact([&](store::Tx& tx) -> Status {
+    if (Status s = store::ApplicationRecords::insert(tx, record); !s) return s;
+    return store::AuditLog::append(tx, {std::string(actor), "application.register", registered.id.str(), "success",
+                                        record.name},
+                                   clock_.now());
+  });
+  if (!saved) {
+    if (saved.error().code == ErrorCode::conflict)
+      return make_error(ErrorCode::conflict, "an application named '" + std::string(name) + "' exists");
+    return std::move(saved).error();
+  }
+  return registered;
+}
+
+Result<Application> ApplicationService::authenticate(std::string_view api_key) const {
+  if (api_key.substr(0, kKeyPrefix.size()) != kKeyPrefix) return make_error(ErrorCode::unauthorized, "unknown API key");
+  const std::string hash = key_hash(api_key);
+  auto found = db_.transact([&](store::Tx& tx) { return store::ApplicationRecords::find_by_key_hash(tx, hash); });
+  if (!found) return std::move(found).error();
+  if (!found->has_value() || (*found)->disabled_at) return make_error(ErrorCode::unauthorized, "unknown API key");
+  return to_application(**found);
+}
+
+Result<Application> ApplicationService::find(const AppId& id) const {
+  auto found = db_.transact([&](store::Tx& tx) { return store::ApplicationRecords::find(tx, id); });
+  if (!found) return std::move(found).error();
+  if (!found->has_value()) return make_error(ErrorCode::not_found, "no application " + id.str());
+  return to_application(**found);
+}
+
+}  // namespace firma::signer

@@ -1,0 +1,207 @@
+// The citizen's confirmation of a transaction: password, phase one and the OTP (authenticate); then the SAD,
+// the HSM signatures (phase two) and the assembly of each result (phase three) (confirm).
+#include <algorithm>
+
+#include "certs/authority.h"
+#include "certs/credentials.h"
+#include "hsm/token.h"
+#include "identity/citizens.h"
+#include "policies/nif.h"
+#include "signer/citizen_key_signer.h"
+#include "signer/signature_activation.h"
+#include "signer/transactions.h"
+#include "store/audit_log.h"
+#include "store/database.h"
+#include "store/transactions.h"
+#include "transaction_state.h"
+
+namespace firma::signer {
+namespace {
+
+std::optional<hsm::DigestAlgorithm> document_digest(const store::DocumentRecord& d) {
+  if (d.digest_algorithm == "sha256") return hsm::DigestAlgorithm::sha256;
+  if (d.digest_algorithm == "sha384") return hsm::DigestAlgorithm::sha384;
+  if (d.digest_algorithm == "sha512") return hsm::DigestAlgorithm::sha512;
+  return std::nullopt;
+}
+
+DocumentRequest request_of(const store::DocumentRecord& d) {
+  return DocumentRequest{parse_format(d.format).value_or(Format::raw), d.content.value_or(Bytes{}),
+                         document_digest(d).value_or(hsm::DigestAlgorithm::sha256), d.attached};
+}
+
+std::string_view padding_name(hsm::RsaPadding p) { return p == hsm::RsaPadding::pss ? "pss" : "pkcs1v15"; }
+hsm::RsaPadding parse_padding(std::string_view p) { return p == "pss" ? hsm::RsaPadding::pss : hsm::RsaPadding::pkcs1v15; }
+
+// The words of the SMS: the application, how many documents, a short reference; "{otp}" is the code.
+std::string signing_sms(const std::string& app_name, std::size_t documents, const TransactionId& id) {
+  return "Cl@ve Firma: " + app_name + " solicita su firma de " + std::to_string(documents) +
+         (documents == 1 ? " documento" : " documentos") + " (ref. " + id.str().substr(0, 8) +
+         "). Codigo: {otp}. No lo comparta con nadie.";
+}
+
+Status refuse_unless_open(const store::TransactionRecord& record, std::string_view wanted) {
+  if (record.status == kExpired) return make_error(ErrorCode::transaction_expired, "the transaction has expired");
+  if (record.status != wanted)
+    return make_error(ErrorCode::conflict, "the transaction is " + record.status);
+  return {};
+}
+
+}  // namespace
+
+Result<AuthenticationStarted> TransactionService::authenticate(const TransactionId& id, std::string_view nif_text,
+                                                               const Secret& password, std::string_view) {
+  const Instant now = clock_.now();
+  auto loaded = db_.transact([&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, Application>> {
+    auto record = load_current(tx, id, now);
+    if (!record) return std::move(record).error();
+    auto app = find_application(tx, record->app_id);
+    if (!app) return std::move(app).error();
+    return std::make_pair(std::move(*record), std::move(*app));
+  });
+  if (!loaded) return std::move(loaded).error();
+  auto& [record, app] = *loaded;
+  if (record.status != kAuthenticated)
+    if (Status s = refuse_unless_open(record, kPending); !s) return std::move(s).error();
+
+  // The NIF must be the one the application named; the same words as a wrong password, so that the page
+  // does not confirm whose transaction this is.
+  auto nif = policies::Nif::parse(nif_text);
+  if (!nif || nif->str() != record.nif)
+    return make_error(ErrorCode::invalid_credentials, "the NIF or the password is not correct");
+
+  // The password, counting toward the lockout; status, level and expiry each answer their own code.
+  auto citizen = citizens_.authenticate_password(*nif, password, "transaction.authenticate");
+  if (!citizen) return std::move(citizen).error();
+  if (citizen->password_expired)
+    return make_error(ErrorCode::password_expired, "the password has expired: change or reset it to sign");
+  if (citizen->citizen.registration_level != identity::RegistrationLevel::advanced)
+    return make_error(ErrorCode::registration_level, "signing needs an advanced (in person) registration");
+
+  // A citizen without a valid certificate gets a key pair and a certificate now (ARCHITECTURE.md, step 3).
+  const identity::Citizen& c = citizen->citizen;
+  const certs::CitizenForIssuance subject{c.nif.str(), c.given_name, c.surname1, c.surname2,
+                                          std::string(identity::to_string(c.status)),
+                                          std::string(identity::to_string(c.registration_level))};
+  auto credential = credentials_.ensure_certificate(subject, "citizen:" + nif->str());
+  if (!credential) return std::move(credential).error();
+  const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
+
+  // Phase one: every document prepared for this certificate, and its DTBS/R digest.
+  auto documents = db_.transact([&](store::Tx& tx) { return store::TransactionRecords::documents(tx, id, true); });
+  if (!documents) return std::move(documents).error();
+  std::vector<store::PreparedDocument> prepared;
+  std::vector<Bytes> digests;
+  for (const auto& d : *documents) {
+    auto p = prepare(request_of(d), view, now);
+    if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
+    digests.push_back(p->dtbs_digest);
+    prepared.push_back({d.position, p->dtbs_digest, std::string(padding_name(p->padding)), std::move(p->state)});
+  }
+
+  // The OTP is bound to this transaction, this key and exactly these digests.
+  auto challenge = citizens_.send_reinforced_otp(*citizen, kSignaturePurpose,
+                                                 signing_context(id, credential->key_id, digests),
+                                                 signing_sms(app.name, digests.size(), id));
+  if (!challenge) return std::move(challenge).error();
+
+  Status saved = db_.transact([&](store::Tx& tx) -> Status {
+    auto moved = store::TransactionRecords::transition(
+        tx, id, {std::string(kPending), std::string(kAuthenticated)}, kAuthenticated, now);
+    if (!moved) return std::move(moved).error();
+    if (!*moved) return make_error(ErrorCode::conflict, "the transaction changed meanwhile");
+    if (Status s = store::TransactionRecords::set_prepared(tx, id, citizen->citizen.id, credential->key_id,
+                                                           credential->certificate, now, challenge->challenge_id,
+                                                           prepared);
+        !s)
+      return s;
+    return store::AuditLog::append(tx, {citizen->citizen.id.str(), "transaction.prepare", id.str(), "success",
+                                        std::to_string(digests.size()) + " digests for key " +
+                                            credential->key_id.str()},
+                                   now);
+  });
+  if (!saved) return std::move(saved).error();
+  return AuthenticationStarted{challenge->masked_mobile};
+}
+
+Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secret& otp, std::string_view) {
+  const Instant now = clock_.now();
+  auto loaded = db_.transact([&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, std::vector<store::DocumentRecord>>> {
+    auto record = load_current(tx, id, now);
+    if (!record) return std::move(record).error();
+    if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
+    auto documents = store::TransactionRecords::documents(tx, id, true);
+    if (!documents) return std::move(documents).error();
+    return std::make_pair(std::move(*record), std::move(*documents));
+  });
+  if (!loaded) return std::move(loaded).error();
+  auto& [record, documents] = *loaded;
+  if (!record.citizen_id || !record.key_id || !record.certificate || !record.challenge_id)
+    return make_error(ErrorCode::conflict, "the transaction has not been authenticated");
+
+  std::vector<Bytes> digests;
+  for (const auto& d : documents) digests.push_back(d.dtbs_digest.value_or(Bytes{}));
+
+  // The OTP mints the SAD; a wrong, expired or used-up OTP stops here and nothing is signed. The OTP is
+  // single-use in the database, so of two racing confirmations only one gets past this line.
+  SignatureActivation activation(db_, citizens_, clock_, random_, limits_.sad_lifetime);
+  auto sad = activation.activate(id, *record.challenge_id, otp, *record.citizen_id, *record.key_id, digests);
+  if (!sad) return std::move(sad).error();
+
+  auto claimed = db_.transact([&](store::Tx& tx) {
+    return store::TransactionRecords::transition(tx, id, {std::string(kAuthenticated)}, kSigning, now);
+  });
+  if (!claimed) return std::move(claimed).error();
+  if (!*claimed) return make_error(ErrorCode::conflict, "the transaction is being signed already");
+
+  auto algorithm = token_.algorithm(*record.key_id);
+  if (!algorithm) return std::move(algorithm).error();
+  const CredentialView view{*record.certificate, authority_.chain_der(), *algorithm};
+
+  // Phase two (one HSM signature per authorised digest, through the SAD check) and phase three.
+  CitizenKeySigner key_signer(token_, db_, clock_);
+  std::vector<store::DocumentResult> results;
+  Status outcome;
+  for (std::size_t i = 0; i < documents.size() && outcome.ok(); ++i) {
+    const auto& d = documents[i];
+    const DocumentRequest request = request_of(d);
+    const Prepared prepared{digests[i], document_digest(d).value_or(hsm::DigestAlgorithm::sha256),
+                            parse_padding(d.padding), d.prepared_state.value_or(Bytes{})};
+    const auto hash = request.format == Format::raw ? request.digest_algorithm : prepared.digest_algorithm;
+    auto signature = key_signer.sign(*sad, *record.citizen_id, *record.key_id, hash, digests[i], prepared.padding);
+    if (!signature) {
+      outcome = std::move(signature).error();
+      break;
+    }
+    auto assembled = assemble(request, prepared, *signature, view);
+    if (!assembled) {
+      outcome = make_error(assembled.error().code, d.name + ": " + assembled.error().message);
+      break;
+    }
+    results.push_back({d.position, std::move(assembled->output), std::move(assembled->algorithm)});
+  }
+
+  const Instant done = clock_.now();
+  Status saved = db_.transact([&](store::Tx& tx) -> Status {
+    const bool signed_all = outcome.ok();
+    if (signed_all) {
+      if (Status s = store::TransactionRecords::set_results(tx, id, results); !s) return s;
+    } else {
+      if (Status s = store::TransactionRecords::set_failure(tx, id, outcome.error().message); !s) return s;
+      if (Status s = store::TransactionRecords::purge(tx, id, done); !s) return s;
+    }
+    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kSigning)}, signed_all ? kSigned : kFailed,
+                                                       done);
+    if (!moved) return std::move(moved).error();
+    return store::AuditLog::append(tx, {record.citizen_id->str(), "transaction.sign", id.str(),
+                                        signed_all ? "success" : "failure",
+                                        signed_all ? std::to_string(results.size()) + " signatures"
+                                                   : outcome.error().message},
+                                   done);
+  });
+  if (!saved) return std::move(saved).error();
+  if (!outcome) return std::move(outcome).error();
+  return Outcome{std::string(kSigned), record.return_url};
+}
+
+}  // namespace firma::signer

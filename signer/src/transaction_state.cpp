@@ -1,0 +1,34 @@
+// Loading a transaction with lazy expiry, shared by every step of the flow.
+#include "transaction_state.h"
+
+#include "store/applications.h"
+#include "store/audit_log.h"
+
+namespace firma::signer {
+
+Result<store::TransactionRecord> load_current(store::Tx& tx, const TransactionId& id, Instant now) {
+  auto found = store::TransactionRecords::find(tx, id);
+  if (!found) return std::move(found).error();
+  if (!found->has_value()) return make_error(ErrorCode::not_found, "no transaction " + id.str());
+  store::TransactionRecord record = std::move(**found);
+  if ((record.status == kPending || record.status == kAuthenticated) && now >= record.expires_at) {
+    auto moved = store::TransactionRecords::transition(tx, id, {record.status}, kExpired, now);
+    if (!moved) return std::move(moved).error();
+    if (*moved) {
+      if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return std::move(s).error();
+      if (Status s = store::AuditLog::append(tx, {"system", "transaction.expire", id.str(), "success", ""}, now); !s)
+        return std::move(s).error();
+    }
+    record.status = std::string(kExpired);
+  }
+  return record;
+}
+
+Result<Application> find_application(store::Tx& tx, const AppId& id) {
+  auto found = store::ApplicationRecords::find(tx, id);
+  if (!found) return std::move(found).error();
+  if (!found->has_value()) return make_error(ErrorCode::not_found, "no application " + id.str());
+  return to_application(**found);
+}
+
+}  // namespace firma::signer

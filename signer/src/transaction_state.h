@@ -1,0 +1,31 @@
+// Transaction statuses and the lookups every step starts with (internal to signer).
+#pragma once
+
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/result.h"
+#include "signer/applications.h"
+#include "store/applications.h"
+#include "store/database.h"
+#include "store/transactions.h"
+
+namespace firma::signer {
+
+inline constexpr std::string_view kPending = "pending";
+inline constexpr std::string_view kAuthenticated = "authenticated";
+inline constexpr std::string_view kSigning = "signing";
+inline constexpr std::string_view kSigned = "signed";
+inline constexpr std::string_view kRejected = "rejected";
+inline constexpr std::string_view kExpired = "expired";
+inline constexpr std::string_view kFailed = "failed";
+
+// The transaction as it stands now: one still open past its expiry is marked expired (and purged) on the way.
+Result<store::TransactionRecord> load_current(store::Tx& tx, const TransactionId& id, Instant now);
+
+Result<Application> find_application(store::Tx& tx, const AppId& id);
+
+Application to_application(const store::ApplicationRecord& record);
+
+}  // namespace firma::signer

@@ -1,0 +1,193 @@
+// Signing transactions: creation and validation, the citizen's summary, retrieval, cancellation and expiry.
+// Authentication and confirmation (the three phases) are in transaction_confirmation.cpp.
+#include "signer/transactions.h"
+
+#include <algorithm>
+
+#include "policies/nif.h"
+#include "transaction_state.h"
+#include "store/audit_log.h"
+#include "store/database.h"
+#include "store/transactions.h"
+
+namespace firma::signer {
+namespace {
+
+constexpr std::size_t kMaxNameLength = 200;
+
+std::optional<hsm::DigestAlgorithm> parse_api_digest(std::string_view name) {
+  if (name == "sha256") return hsm::DigestAlgorithm::sha256;
+  if (name == "sha384") return hsm::DigestAlgorithm::sha384;
+  if (name == "sha512") return hsm::DigestAlgorithm::sha512;
+  return std::nullopt;
+}
+
+Result<store::DocumentRecord> validate_document(const Application& app, const NewDocument& d, std::size_t position,
+                                                const SigningLimits& limits) {
+  const std::string where = "documents[" + std::to_string(position) + "]: ";
+  if (d.name.empty() || d.name.size() > kMaxNameLength)
+    return make_error(ErrorCode::invalid_request, where + "name must be 1 to 200 characters");
+  auto format = parse_format(d.format);
+  if (!format) return make_error(ErrorCode::invalid_request, where + "unknown format '" + d.format + "'");
+  if (!app.allows(*format))
+    return make_error(ErrorCode::forbidden, where + "format " + d.format + " is not allowed for this application");
+  if (d.content.size() > limits.max_document_bytes)
+    return make_error(ErrorCode::payload_too_large,
+                      where + "larger than " + std::to_string(limits.max_document_bytes) + " bytes");
+  DocumentRequest request{*format, d.content, hsm::DigestAlgorithm::sha256, d.attached};
+  std::string digest_name = d.digest_algorithm.empty() ? "sha256" : d.digest_algorithm;
+  auto digest = parse_api_digest(digest_name);
+  if (!digest) return make_error(ErrorCode::invalid_request, where + "digest algorithm must be sha256, sha384 or sha512");
+  request.digest_algorithm = *digest;
+  if (Status s = validate(request); !s) return make_error(s.error().code, where + s.error().message);
+
+  store::DocumentRecord record;
+  record.position = static_cast<int>(position);
+  record.name = d.name;
+  record.format = d.format;
+  record.digest_algorithm = digest_name;
+  record.attached = d.attached;
+  record.content_sha256 = to_hex(sha256(d.content));
+  record.content = d.content;
+  return record;
+}
+
+}  // namespace
+
+TransactionService::TransactionService(store::Database& db, identity::CitizenService& citizens,
+                                       certs::CredentialService& credentials, certs::CertificateAuthority& authority,
+                                       hsm::Token& token, const Clock& clock, Random& random, SigningLimits limits)
+    : db_(db),
+      citizens_(citizens),
+      credentials_(credentials),
+      authority_(authority),
+      token_(token),
+      clock_(clock),
+      random_(random),
+      limits_(limits) {}
+
+Result<CreatedTransaction> TransactionService::create(const Application& app, const NewTransaction& request) {
+  auto nif = policies::Nif::parse(request.nif);
+  if (!nif) return make_error(ErrorCode::invalid_request, "nif: " + nif.error().message);
+  if (!app.accepts_return_url(request.return_url))
+    return make_error(ErrorCode::invalid_request, "return_url is not under a prefix registered for this application");
+  if (request.documents.empty()) return make_error(ErrorCode::invalid_request, "documents must not be empty");
+  if (request.documents.size() > limits_.max_documents)
+    return make_error(ErrorCode::invalid_request,
+                      "at most " + std::to_string(limits_.max_documents) + " documents per transaction");
+
+  std::vector<store::DocumentRecord> documents;
+  for (std::size_t i = 0; i < request.documents.size(); ++i) {
+    auto record = validate_document(app, request.documents[i], i, limits_);
+    if (!record) return std::move(record).error();
+    documents.push_back(std::move(*record));
+  }
+
+  const Instant now = clock_.now();
+  store::TransactionRecord record;
+  record.id = TransactionId(random_.hex_token(16));  // 128 random bits: the citizen's capability
+  record.app_id = app.id;
+  record.nif = nif->str();
+  record.return_url = request.return_url;
+  record.status = std::string(kPending);
+  record.created_at = now;
+  record.expires_at = now + limits_.lifetime;
+  Status saved = db_.transact([&](store::Tx& tx) -> Status {
+    if (Status s = store::TransactionRecords::insert(tx, record, documents); !s) return s;
+    return store::AuditLog::append(
+        tx, {app.id.str(), "transaction.create", record.id.str(), "success",
+             std::to_string(documents.size()) + " documents for " + record.nif},
+        now);
+  });
+  if (!saved) return std::move(saved).error();
+  return CreatedTransaction{record.id, record.expires_at};
+}
+
+Result<TransactionView> TransactionService::fetch(const Application& app, const TransactionId& id) {
+  const Instant now = clock_.now();
+  return db_.transact([&](store::Tx& tx) -> Result<TransactionView> {
+    auto record = load_current(tx, id, now);
+    if (!record) return std::move(record).error();
+    // Another application's transaction does not exist as far as this one can tell.
+    if (record->app_id != app.id) return make_error(ErrorCode::not_found, "no transaction " + id.str());
+    TransactionView view{record->id, record->status, record->expires_at, record->certificate, {}, false};
+    if (record->status != kSigned) return view;
+    if (record->retrieved_at) {
+      view.purged = true;
+      return view;
+    }
+    auto documents = store::TransactionRecords::documents(tx, id, true);
+    if (!documents) return std::move(documents).error();
+    for (const auto& d : *documents)
+      view.documents.push_back(
+          {d.name, parse_format(d.format).value_or(Format::raw), d.result.value_or(Bytes{}), d.result_algorithm});
+    // Results are handed over once: purged in the same database transaction that reads them.
+    if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return std::move(s).error();
+    if (Status s = store::AuditLog::append(tx, {app.id.str(), "transaction.retrieve", id.str(), "success", ""}, now);
+        !s)
+      return std::move(s).error();
+    return view;
+  });
+}
+
+Status TransactionService::cancel(const Application& app, const TransactionId& id) {
+  const Instant now = clock_.now();
+  return db_.transact([&](store::Tx& tx) -> Status {
+    auto record = load_current(tx, id, now);
+    if (!record) return std::move(record).error();
+    if (record->app_id != app.id) return make_error(ErrorCode::not_found, "no transaction " + id.str());
+    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kPending), std::string(kAuthenticated)},
+                                                       kRejected, now);
+    if (!moved) return std::move(moved).error();
+    if (!*moved)
+      return make_error(ErrorCode::conflict, "transaction is " + record->status + ": it can no longer be cancelled");
+    if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return s;
+    return store::AuditLog::append(tx, {app.id.str(), "transaction.cancel", id.str(), "success", ""}, now);
+  });
+}
+
+Result<TransactionSummary> TransactionService::summary(const TransactionId& id) {
+  const Instant now = clock_.now();
+  return db_.transact([&](store::Tx& tx) -> Result<TransactionSummary> {
+    auto record = load_current(tx, id, now);
+    if (!record) return std::move(record).error();
+    auto app = find_application(tx, record->app_id);
+    if (!app) return std::move(app).error();
+    auto documents = store::TransactionRecords::documents(tx, id, false);
+    if (!documents) return std::move(documents).error();
+    TransactionSummary summary{app->name, {}, record->expires_at, record->status};
+    for (const auto& d : *documents) summary.documents.push_back({d.name, d.format, d.content_sha256});
+    return summary;
+  });
+}
+
+Result<Outcome> TransactionService::reject(const TransactionId& id) {
+  const Instant now = clock_.now();
+  return db_.transact([&](store::Tx& tx) -> Result<Outcome> {
+    auto record = load_current(tx, id, now);
+    if (!record) return std::move(record).error();
+    if (record->status == kExpired) return make_error(ErrorCode::transaction_expired, "the transaction has expired");
+    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kPending), std::string(kAuthenticated)},
+                                                       kRejected, now);
+    if (!moved) return std::move(moved).error();
+    if (!*moved) return make_error(ErrorCode::conflict, "transaction is " + record->status + ": it cannot be rejected");
+    if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return std::move(s).error();
+    if (Status s = store::AuditLog::append(tx, {record->nif, "transaction.reject", id.str(), "success", ""}, now); !s)
+      return std::move(s).error();
+    return Outcome{std::string(kRejected), record->return_url};
+  });
+}
+
+Result<std::size_t> TransactionService::expire_overdue() {
+  const Instant now = clock_.now();
+  return db_.transact([&](store::Tx& tx) -> Result<std::size_t> {
+    auto expired = store::TransactionRecords::expire_due(tx, now);
+    if (!expired) return std::move(expired).error();
+    for (const auto& id : *expired)
+      if (Status s = store::AuditLog::append(tx, {"system", "transaction.expire", id.str(), "success", ""}, now); !s)
+        return std::move(s).error();
+    return expired->size();
+  });
+}
+
+}  // namespace firma::signer

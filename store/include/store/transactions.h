@@ -1,0 +1,91 @@
+// Signing transactions and their documents, through the three phases and until they are purged.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/ids.h"
+#include "core/result.h"
+#include "store/database.h"
+
+namespace firma::store {
+
+struct DocumentRecord {
+  int position = 0;
+  std::string name;
+  std::string format;
+  std::string digest_algorithm;
+  bool attached = false;
+  std::string content_sha256;
+  std::optional<Bytes> content;  // nullopt once purged, or when not asked for
+  std::optional<Bytes> dtbs_digest;
+  std::string padding;
+  std::optional<Bytes> prepared_state;
+  std::optional<Bytes> result;
+  std::string result_algorithm;
+};
+
+struct TransactionRecord {
+  TransactionId id;
+  AppId app_id;
+  std::string nif;
+  std::string return_url;
+  std::string status;
+  Instant created_at;
+  Instant expires_at;
+  std::optional<CitizenId> citizen_id;
+  std::optional<KeyId> key_id;
+  std::optional<Bytes> certificate;
+  std::optional<ChallengeId> challenge_id;
+  std::optional<Instant> signing_time;
+  std::optional<Instant> finished_at;
+  std::optional<Instant> retrieved_at;
+  std::string failure;
+};
+
+// What phase one leaves for one document.
+struct PreparedDocument {
+  int position;
+  Bytes dtbs_digest;
+  std::string padding;
+  Bytes state;
+};
+
+struct DocumentResult {
+  int position;
+  Bytes result;
+  std::string algorithm;
+};
+
+class TransactionRecords {
+ public:
+  static Status insert(Tx& tx, const TransactionRecord& transaction, const std::vector<DocumentRecord>& documents);
+  static Result<std::optional<TransactionRecord>> find(Tx& tx, const TransactionId& id);
+  // In position order. Contents, prepared state and results are read only when asked for.
+  static Result<std::vector<DocumentRecord>> documents(Tx& tx, const TransactionId& id, bool with_payloads);
+
+  // Moves the status from one of `from` to `to` in one statement, so that of two racing requests only one
+  // succeeds. False when the status was none of `from`.
+  static Result<bool> transition(Tx& tx, const TransactionId& id, const std::vector<std::string>& from,
+                                 std::string_view to, Instant at);
+
+  // Phase one's output: the credential, signing time, OTP challenge and each document's DTBS/R.
+  static Status set_prepared(Tx& tx, const TransactionId& id, const CitizenId& citizen, const KeyId& key,
+                             const Bytes& certificate, Instant signing_time, const ChallengeId& challenge,
+                             const std::vector<PreparedDocument>& documents);
+  static Status set_results(Tx& tx, const TransactionId& id, const std::vector<DocumentResult>& results);
+  static Status set_failure(Tx& tx, const TransactionId& id, std::string_view failure);
+
+  // Drops contents, prepared state and results (after retrieval or expiry); the record and digests stay.
+  static Status purge(Tx& tx, const TransactionId& id, Instant at);
+
+  // Transactions still pending or authenticated past their expiry become expired and are purged.
+  // Returns their ids.
+  static Result<std::vector<TransactionId>> expire_due(Tx& tx, Instant now);
+};
+
+}  // namespace firma::store
