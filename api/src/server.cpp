@@ -106,7 +106,14 @@ Status Server::start() {
                     .flags(flags);
     endpoint->init(opts);
     endpoint->setHandler(std::make_shared<detail::Dispatcher>(state));
-    if (!o.tls_cert.empty()) endpoint->useSSL(o.tls_cert, o.tls_key);
+    if (!o.tls_cert.empty()) {
+      try {
+        endpoint->useSSL(o.tls_cert, o.tls_key);
+      } catch (const std::exception& e) {
+        return make_error(ErrorCode::invalid_request,
+                          "cannot use TLS certificate " + o.tls_cert + " and key " + o.tls_key + ": " + e.what());
+      }
+    }
     endpoint->serveThreaded();
     impl_->port = endpoint->getPort();
     impl_->endpoint = std::move(endpoint);

@@ -11,7 +11,7 @@
 namespace firma::api {
 namespace {
 
-TEST(HttpStatus, EveryErrorCodeHasItsDocumentedStatus) {
+TEST(ApiHttpStatus, EveryErrorCodeHasItsDocumentedStatus) {
   // The table docs/openapi.yaml documents; a new ErrorCode must be added here and there.
   const std::map<ErrorCode, int> expected = {
       {ErrorCode::invalid_request, 400},     {ErrorCode::unauthorized, 401},
@@ -36,7 +36,7 @@ TEST(HttpStatus, EveryErrorCodeHasItsDocumentedStatus) {
   }
 }
 
-TEST(Problem, CarriesTypeTitleStatusDetailAndCode) {
+TEST(ApiProblem, CarriesTypeTitleStatusDetailAndCode) {
   Response r = problem(make_error(ErrorCode::account_locked, "too many failed attempts"));
   EXPECT_EQ(r.status, 423);
   EXPECT_EQ(r.content_type, "application/problem+json");
@@ -48,27 +48,27 @@ TEST(Problem, CarriesTypeTitleStatusDetailAndCode) {
   EXPECT_EQ(body["type"], "tag:firma,2024:problem:account_locked");
 }
 
-TEST(JsonResponse, InvalidUtf8IsReplacedNotThrown) {
+TEST(ApiJsonResponse, InvalidUtf8IsReplacedNotThrown) {
   Response r = json_response(200, {{"name", std::string("caf\xe9")}});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_TRUE(nlohmann::json::accept(r.body)) << r.body;
 }
 
-TEST(ParseJsonObject, AcceptsAnObject) {
+TEST(ApiParseJsonObject, AcceptsAnObject) {
   auto parsed = parse_json_object(R"({"nif": "12345678Z", "n": 3})");
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ((*parsed)["nif"], "12345678Z");
 }
 
-TEST(ParseJsonObject, RefusesMalformedJsonWithoutQuotingIt) {
+TEST(ApiParseJsonObject, RefusesMalformedJsonWithoutQuotingIt) {
   auto parsed = parse_json_object(R"({"password": "hunter2)");
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.error().code, ErrorCode::invalid_request);
   EXPECT_EQ(parsed.error().message.find("hunter2"), std::string::npos) << parsed.error().message;
 }
 
-TEST(ParseJsonObject, RefusesOtherJsonTypesAndEmptyBodies) {
+TEST(ApiParseJsonObject, RefusesOtherJsonTypesAndEmptyBodies) {
   for (const char* body : {"[1,2]", "\"text\"", "42", "null", "", "   "}) {
     auto parsed = parse_json_object(body);
     ASSERT_FALSE(parsed.ok()) << body;
@@ -76,7 +76,7 @@ TEST(ParseJsonObject, RefusesOtherJsonTypesAndEmptyBodies) {
   }
 }
 
-TEST(ParseJsonObject, RefusesDeepNesting) {
+TEST(ApiParseJsonObject, RefusesDeepNesting) {
   std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
   auto parsed = parse_json_object(deep);
   ASSERT_FALSE(parsed.ok());
@@ -85,7 +85,7 @@ TEST(ParseJsonObject, RefusesDeepNesting) {
   EXPECT_TRUE(shallow.ok());
 }
 
-TEST(JsonFields, TypedAccessNamesTheField) {
+TEST(ApiJsonFields, TypedAccessNamesTheField) {
   auto object = *parse_json_object(
       R"({"nif": "12345678Z", "count": 3, "big": 5000000000, "flag": true, "list": ["a","b"], "mixed": ["a", 1], "none": null})");
   EXPECT_EQ(*required_field<std::string>(object, "nif"), "12345678Z");
@@ -120,7 +120,7 @@ TEST(JsonFields, TypedAccessNamesTheField) {
   EXPECT_FALSE(optional_field<bool>(object, "nif").ok());
 }
 
-TEST(RequestHeaders, LookupIsCaseInsensitive) {
+TEST(ApiRequestHeaders, LookupIsCaseInsensitive) {
   Request r;
   r.set_header("Content-Type", "application/json");
   EXPECT_EQ(r.header("content-type").value_or(""), "application/json");
@@ -130,7 +130,7 @@ TEST(RequestHeaders, LookupIsCaseInsensitive) {
   EXPECT_FALSE(r.header("content-type").has_value());
 }
 
-TEST(PercentDecode, DecodesEscapesAndKeepsPlusAndBrokenEscapes) {
+TEST(ApiPercentDecode, DecodesEscapesAndKeepsPlusAndBrokenEscapes) {
   EXPECT_EQ(percent_decode("a%20b"), "a b");
   EXPECT_EQ(percent_decode("%2B34600111222"), "+34600111222");
   EXPECT_EQ(percent_decode("+34"), "+34");
@@ -146,7 +146,7 @@ namespace firma::api {
 namespace {
 
 // docs/openapi.yaml is the contract: its code table and Problem enum must say what http_status does.
-TEST(OpenApiDocument, DocumentsEveryCodeWithItsStatus) {
+TEST(ApiOpenApiDocument, DocumentsEveryCodeWithItsStatus) {
   const std::string doc = testing::read_file(std::filesystem::path(FIRMA_SOURCE_DIR) / "docs" / "openapi.yaml");
   ASSERT_FALSE(doc.empty());
   for (int i = 0; i <= static_cast<int>(ErrorCode::internal); ++i) {

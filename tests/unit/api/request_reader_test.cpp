@@ -18,7 +18,7 @@ State feed_all(RequestReader& reader, std::string text) {
   return state;
 }
 
-TEST(RequestReader, ReadsARequestSplitAtEveryByte) {
+TEST(ApiRequestReader, ReadsARequestSplitAtEveryByte) {
   const std::string text =
       "POST /v1/things?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX-Two: a\r\nx-two: b\r\n\r\nhello";
   RequestReader reader(1024, 1024);
@@ -41,7 +41,7 @@ TEST(RequestReader, ReadsARequestSplitAtEveryByte) {
   EXPECT_FALSE(reader.in_progress());
 }
 
-TEST(RequestReader, LeavesPipelinedBytesForTheNextRequest) {
+TEST(ApiRequestReader, LeavesPipelinedBytesForTheNextRequest) {
   RequestReader reader(1024, 1024);
   std::string text = "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n";
   std::string_view input(text);
@@ -52,7 +52,7 @@ TEST(RequestReader, LeavesPipelinedBytesForTheNextRequest) {
   EXPECT_TRUE(input.empty());
 }
 
-TEST(RequestReader, ConnectionPersistenceFollowsRfc9112) {
+TEST(ApiRequestReader, ConnectionPersistenceFollowsRfc9112) {
   struct Case {
     const char* head;
     bool keep_alive;
@@ -70,7 +70,7 @@ TEST(RequestReader, ConnectionPersistenceFollowsRfc9112) {
   }
 }
 
-TEST(RequestReader, RefusesAnOversizeDeclarationBeforeTheBody) {
+TEST(ApiRequestReader, RefusesAnOversizeDeclarationBeforeTheBody) {
   RequestReader reader(1024, 100);
   std::string text = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n";
   std::string_view input(text);
@@ -79,7 +79,7 @@ TEST(RequestReader, RefusesAnOversizeDeclarationBeforeTheBody) {
   EXPECT_EQ(reader.refusal().method, "POST");
 }
 
-TEST(RequestReader, RefusesOversizeHeaders) {
+TEST(ApiRequestReader, RefusesOversizeHeaders) {
   RequestReader reader(64, 100);
   EXPECT_EQ(feed_all(reader, "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: " + std::string(100, 'p')), State::refused);
   EXPECT_EQ(reader.refusal().error.code, ErrorCode::payload_too_large);
@@ -88,7 +88,7 @@ TEST(RequestReader, RefusesOversizeHeaders) {
             State::refused);
 }
 
-TEST(RequestReader, RefusesMalformedFraming) {
+TEST(ApiRequestReader, RefusesMalformedFraming) {
   const char* bad[] = {
       "GET /\r\nHost: a\r\n\r\n",                                                 // no version
       "GET / HTTP/2.0\r\nHost: a\r\n\r\n",                                        // unsupported version
@@ -109,14 +109,14 @@ TEST(RequestReader, RefusesMalformedFraming) {
   }
 }
 
-TEST(RequestReader, AsksForALengthInsteadOfAChunkedBody) {
+TEST(ApiRequestReader, AsksForALengthInsteadOfAChunkedBody) {
   RequestReader reader(1024, 1024);
   EXPECT_EQ(feed_all(reader, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
             State::refused);
   EXPECT_EQ(reader.refusal().status, 411);
 }
 
-TEST(RequestReader, AbsoluteFormIsReducedToItsPath) {
+TEST(ApiRequestReader, AbsoluteFormIsReducedToItsPath) {
   RequestReader reader(1024, 1024);
   ASSERT_EQ(feed_all(reader, "GET http://firma.example/healthz?a=b HTTP/1.1\r\nHost: firma.example\r\n\r\n"), State::complete);
   auto request = reader.take();
@@ -124,7 +124,7 @@ TEST(RequestReader, AbsoluteFormIsReducedToItsPath) {
   EXPECT_EQ(request.query, "a=b");
 }
 
-TEST(RequestReader, OffersContinueOnceForAnExpectedBody) {
+TEST(ApiRequestReader, OffersContinueOnceForAnExpectedBody) {
   RequestReader reader(1024, 1024);
   std::string head = "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n";
   std::string_view input(head);
@@ -141,7 +141,7 @@ TEST(RequestReader, OffersContinueOnceForAnExpectedBody) {
   EXPECT_FALSE(no_body.take_continue());
 }
 
-TEST(RequestReader, IgnoresEmptyLinesBeforeTheRequestLine) {
+TEST(ApiRequestReader, IgnoresEmptyLinesBeforeTheRequestLine) {
   RequestReader reader(1024, 1024);
   EXPECT_EQ(feed_all(reader, "\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), State::complete);
 }

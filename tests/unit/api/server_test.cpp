@@ -58,7 +58,7 @@ std::optional<std::uint64_t> metric_value(const std::string& text, const std::st
   return std::stoull(text.substr(at + series.size() + 1));
 }
 
-class ServerTest : public ::testing::Test {
+class ApiServer : public ::testing::Test {
  protected:
   static constexpr std::size_t kMaxBody = 1024;
 
@@ -136,7 +136,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server;
 };
 
-TEST_F(ServerTest, HealthAnswersOkWithSecurityHeaders) {
+TEST_F(ApiServer, HealthAnswersOkWithSecurityHeaders) {
   start();
   auto res = client().Get("/healthz");
   ASSERT_TRUE(res);
@@ -148,7 +148,7 @@ TEST_F(ServerTest, HealthAnswersOkWithSecurityHeaders) {
   EXPECT_FALSE(res->get_header_value("Date").empty());
 }
 
-TEST_F(ServerTest, ReadinessFollowsTheProbes) {
+TEST_F(ApiServer, ReadinessFollowsTheProbes) {
   start();
   auto c = client();
   auto ready = c.Get("/readyz");
@@ -169,7 +169,7 @@ TEST_F(ServerTest, ReadinessFollowsTheProbes) {
   EXPECT_EQ(c.Get("/readyz")->status, 200);
 }
 
-TEST_F(ServerTest, MetricsCountRequestsPerRouteMethodAndStatus) {
+TEST_F(ApiServer, MetricsCountRequestsPerRouteMethodAndStatus) {
   start();
   auto c = client();
   const std::string series = R"(firma_http_requests_total{route="healthz",method="GET",status="200"})";
@@ -191,7 +191,7 @@ TEST_F(ServerTest, MetricsCountRequestsPerRouteMethodAndStatus) {
   EXPECT_EQ(unmatched->body.find("/no/such/thing"), std::string::npos) << "raw paths must not become labels";
 }
 
-TEST_F(ServerTest, ServesTheOpenApiDocument) {
+TEST_F(ApiServer, ServesTheOpenApiDocument) {
   auto text = load_openapi(std::filesystem::path(FIRMA_SOURCE_DIR) / "docs" / "openapi.yaml");
   ASSERT_TRUE(text.ok()) << text.error().message;
   ASSERT_NE(text->find("\nopenapi: 3.0.3\n"), std::string::npos);
@@ -204,7 +204,7 @@ TEST_F(ServerTest, ServesTheOpenApiDocument) {
   EXPECT_EQ(res->body, *text);
 }
 
-TEST(LoadOpenApi, NamesEveryPlaceItLooked) {
+TEST(ApiLoadOpenApi, NamesEveryPlaceItLooked) {
   testing::TempDir dir;
   auto missing = load_openapi(std::vector<std::filesystem::path>{dir.path() / "a.yaml", dir.path() / "b.yaml"});
   ASSERT_FALSE(missing.ok());
@@ -219,20 +219,20 @@ TEST(LoadOpenApi, NamesEveryPlaceItLooked) {
   EXPECT_EQ(candidates.front(), std::filesystem::path("/opt/firma/bin/openapi.yaml"));
 }
 
-TEST_F(ServerTest, UnknownRouteIsNotFoundProblem) {
+TEST_F(ApiServer, UnknownRouteIsNotFoundProblem) {
   start();
   expect_problem(client().Get("/v1/nothing/here"), 404, "not_found");
   expect_problem(client().Get("/"), 404, "not_found");
 }
 
-TEST_F(ServerTest, WrongMethodIsMethodNotAllowedWithAllow) {
+TEST_F(ApiServer, WrongMethodIsMethodNotAllowedWithAllow) {
   start();
   auto res = client().Delete("/healthz");
   expect_problem(res, 405, "invalid_request");
   EXPECT_EQ(res->get_header_value("Allow"), "GET");
 }
 
-TEST_F(ServerTest, OversizeBodyWithContentLengthIsPayloadTooLarge) {
+TEST_F(ApiServer, OversizeBodyWithContentLengthIsPayloadTooLarge) {
   start();
   auto c = client();
   // Far larger than the limit: the server must answer without buffering it and without a reset.
@@ -242,7 +242,7 @@ TEST_F(ServerTest, OversizeBodyWithContentLengthIsPayloadTooLarge) {
   EXPECT_EQ(client().Get("/healthz")->status, 200);
 }
 
-TEST_F(ServerTest, BodyAtTheLimitIsAccepted) {
+TEST_F(ApiServer, BodyAtTheLimitIsAccepted) {
   start();
   std::string prefix = R"({"name":")";
   std::string suffix = R"("})";
@@ -255,7 +255,7 @@ TEST_F(ServerTest, BodyAtTheLimitIsAccepted) {
   expect_problem(client().Post("/test/echo", body + " ", "application/json"), 413, "payload_too_large");
 }
 
-TEST_F(ServerTest, ChunkedBodyIsRefusedWithLengthRequired) {
+TEST_F(ApiServer, ChunkedBodyIsRefusedWithLengthRequired) {
   start();
   auto c = client();
   int chunks = 0;
@@ -274,7 +274,7 @@ TEST_F(ServerTest, ChunkedBodyIsRefusedWithLengthRequired) {
   expect_problem(res, 411, "invalid_request");
 }
 
-TEST_F(ServerTest, MalformedJsonIsInvalidRequest) {
+TEST_F(ApiServer, MalformedJsonIsInvalidRequest) {
   start();
   auto res = client().Post("/test/echo", R"({"name": "secret-value)", "application/json");
   expect_problem(res, 400, "invalid_request");
@@ -285,7 +285,7 @@ TEST_F(ServerTest, MalformedJsonIsInvalidRequest) {
   EXPECT_EQ(ok->status, 200);
 }
 
-TEST_F(ServerTest, OperatorRouteWithoutTokenIsUnauthorized) {
+TEST_F(ApiServer, OperatorRouteWithoutTokenIsUnauthorized) {
   start();
   auto res = client().Get("/v1/admin/things/1");
   expect_problem(res, 401, "unauthorized");
@@ -293,14 +293,14 @@ TEST_F(ServerTest, OperatorRouteWithoutTokenIsUnauthorized) {
   expect_problem(client().Get("/v1/admin/things/1", {{"Authorization", "Basic YWJjOmRlZg=="}}), 401, "unauthorized");
 }
 
-TEST_F(ServerTest, OperatorRouteWithRejectedTokenIsUnauthorized) {
+TEST_F(ApiServer, OperatorRouteWithRejectedTokenIsUnauthorized) {
   start();
   auto res = client().Get("/v1/admin/things/1", {{"Authorization", "Bearer not-a-token"}});
   expect_problem(res, 401, "unauthorized");
   EXPECT_EQ(res->get_header_value("WWW-Authenticate"), R"(Bearer realm="firma", error="invalid_token")");
 }
 
-TEST_F(ServerTest, OperatorRouteWithoutTheRoleIsForbidden) {
+TEST_F(ApiServer, OperatorRouteWithoutTheRoleIsForbidden) {
   start();
   expect_problem(client().Get("/v1/admin/things/1", {{"Authorization", "Bearer auditor-token"}}), 403, "forbidden");
   // An application key is the wrong kind of caller for an operator route, and the reverse.
@@ -308,7 +308,7 @@ TEST_F(ServerTest, OperatorRouteWithoutTheRoleIsForbidden) {
   expect_problem(client().Get("/v1/apps/ping", {{"Authorization", "Bearer admin-token"}}), 403, "forbidden");
 }
 
-TEST_F(ServerTest, OperatorRouteWithTheRoleReachesTheHandlerWithTheCaller) {
+TEST_F(ApiServer, OperatorRouteWithTheRoleReachesTheHandlerWithTheCaller) {
   start();
   auto res = client().Get("/v1/admin/things/a%20b?x=1%2B2", {{"authorization", "bearer   admin-token"}});
   ASSERT_TRUE(res);
@@ -326,12 +326,12 @@ TEST_F(ServerTest, OperatorRouteWithTheRoleReachesTheHandlerWithTheCaller) {
   EXPECT_EQ(nlohmann::json::parse(app->body)["caller"], "app-1");
 }
 
-TEST_F(ServerTest, AuthenticatorOutageIsUnavailable) {
+TEST_F(ApiServer, AuthenticatorOutageIsUnavailable) {
   start();
   expect_problem(client().Get("/v1/admin/things/1", {{"Authorization", "Bearer outage"}}), 503, "unavailable");
 }
 
-TEST_F(ServerTest, ThrowingHandlerIsInternalErrorAndServerKeepsServing) {
+TEST_F(ApiServer, ThrowingHandlerIsInternalErrorAndServerKeepsServing) {
   LogCapture logs;
   start();
   auto c = client();
@@ -348,7 +348,7 @@ TEST_F(ServerTest, ThrowingHandlerIsInternalErrorAndServerKeepsServing) {
   EXPECT_TRUE(logged);
 }
 
-TEST_F(ServerTest, RequestLogLineHasRouteStatusAndNeitherBodyNorToken) {
+TEST_F(ApiServer, RequestLogLineHasRouteStatusAndNeitherBodyNorToken) {
   LogCapture logs;
   start();
   ASSERT_EQ(client().Get("/v1/admin/things/7", {{"Authorization", "Bearer admin-token"}})->status, 200);
@@ -371,7 +371,7 @@ TEST_F(ServerTest, RequestLogLineHasRouteStatusAndNeitherBodyNorToken) {
   EXPECT_EQ(request_lines, 2);
 }
 
-TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+TEST_F(ApiServer, KeepAliveServesTwoRequestsOnOneConnection) {
   start();
   auto c = client();
   c.set_keep_alive(true);
@@ -390,7 +390,7 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_NE(nlohmann::json::parse(third->body)["connection"], nlohmann::json::parse(fourth->body)["connection"]);
 }
 
-TEST_F(ServerTest, ShutdownLetsAnInFlightRequestFinish) {
+TEST_F(ApiServer, ShutdownLetsAnInFlightRequestFinish) {
   start();
   const auto port = server->port();
   std::future<httplib::Result> slow = std::async(std::launch::async, [port] {
@@ -424,7 +424,7 @@ TEST_F(ServerTest, ShutdownLetsAnInFlightRequestFinish) {
   server->shutdown();  // idempotent
 }
 
-TEST(ServerStart, RefusesAPortInUse) {
+TEST(ApiServerStart, RefusesAPortInUse) {
   Server first({.listen = "127.0.0.1:0"}, system_routes({}, ""), nullptr);
   ASSERT_TRUE(first.start().ok());
   Server second({.listen = "127.0.0.1:" + std::to_string(first.port())}, system_routes({}, ""), nullptr);
@@ -433,7 +433,7 @@ TEST(ServerStart, RefusesAPortInUse) {
   EXPECT_NE(status.error().message.find("cannot listen"), std::string::npos) << status.error().message;
 }
 
-TEST(ServerStart, RefusesBadAddressesAndTables) {
+TEST(ApiServerStart, RefusesBadAddressesAndTables) {
   for (const char* listen : {"127.0.0.1", "127.0.0.1:99999", "example.invalid:80", ":80", "127.0.0.1:http"}) {
     Server s({.listen = listen}, system_routes({}, ""), nullptr);
     EXPECT_FALSE(s.start().ok()) << listen;
@@ -447,6 +447,15 @@ TEST(ServerStart, RefusesBadAddressesAndTables) {
   auto no_authenticator = Server({.listen = "127.0.0.1:0"}, protected_route, nullptr).start();
   ASSERT_FALSE(no_authenticator.ok());
   EXPECT_NE(no_authenticator.error().message.find("authenticator"), std::string::npos);
+
+  auto no_tls_files = Server({.listen = "127.0.0.1:0", .tls_cert = "/nonexistent/cert.pem", .tls_key = "/nonexistent/key.pem"},
+                             system_routes({}, ""), nullptr)
+                          .start();
+  ASSERT_FALSE(no_tls_files.ok());
+  EXPECT_NE(no_tls_files.error().message.find("/nonexistent/cert.pem"), std::string::npos);
+  EXPECT_FALSE(Server({.listen = "127.0.0.1:0", .tls_cert = "/nonexistent/cert.pem"}, system_routes({}, ""), nullptr)
+                   .start()
+                   .ok());
 
   std::vector<Route> bad_method = {{"FETCH", "/x", Access::anyone, {}, [](const Request&) { return Response{}; }, ""}};
   EXPECT_FALSE(Server({.listen = "127.0.0.1:0"}, bad_method, nullptr).start().ok());
@@ -500,7 +509,7 @@ class RawConnection {
   int fd_;
 };
 
-TEST_F(ServerTest, OversizeDeclarationIsRefusedBeforeTheBodyIsSent) {
+TEST_F(ApiServer, OversizeDeclarationIsRefusedBeforeTheBodyIsSent) {
   start();
   RawConnection raw(server->port());
   // With Expect: 100-continue a client waits: the answer must come without any body byte.
@@ -513,7 +522,7 @@ TEST_F(ServerTest, OversizeDeclarationIsRefusedBeforeTheBodyIsSent) {
   EXPECT_NE(response.find("Connection: close"), std::string::npos);
 }
 
-TEST_F(ServerTest, AcceptableExpectContinueGetsContinueThenTheAnswer) {
+TEST_F(ApiServer, AcceptableExpectContinueGetsContinueThenTheAnswer) {
   start();
   RawConnection raw(server->port());
   std::string body = R"({"name":"ana"})";
@@ -527,7 +536,7 @@ TEST_F(ServerTest, AcceptableExpectContinueGetsContinueThenTheAnswer) {
   EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
 }
 
-TEST_F(ServerTest, MalformedRequestLineIsInvalidRequestProblem) {
+TEST_F(ApiServer, MalformedRequestLineIsInvalidRequestProblem) {
   start();
   RawConnection raw(server->port());
   raw.send("GET /pot HTTP/9\r\nHost: x\r\n\r\n");
@@ -541,7 +550,7 @@ TEST_F(ServerTest, MalformedRequestLineIsInvalidRequestProblem) {
   EXPECT_EQ(refused.rfind("HTTP/1.1 400", 0), 0u) << refused;
 }
 
-TEST_F(ServerTest, OversizeHeadersArePayloadTooLarge) {
+TEST_F(ApiServer, OversizeHeadersArePayloadTooLarge) {
   start();
   RawConnection raw(server->port());
   raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(40 * 1024, 'p') + "\r\n\r\n");
@@ -549,7 +558,7 @@ TEST_F(ServerTest, OversizeHeadersArePayloadTooLarge) {
   EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0u) << response.substr(0, 200);
 }
 
-TEST_F(ServerTest, ServesOverTls) {
+TEST_F(ApiServer, ServesOverTls) {
   testing::TempDir dir;
   const auto cert = (dir.path() / "cert.pem").string();
   const auto key = (dir.path() / "key.pem").string();
