@@ -137,7 +137,7 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          if (!app) return problem(app.error());
          const TransactionId id(request.params.at("id"));
          if (Status s = transactions.cancel(*app, id); !s) return problem(s.error());
-         return json_response(200, {{"id", id.str()}, {"status", "rejected"}});
+         return Response{204, {}, {}, {}};
        },
        "transactions.cancel"},
       {"GET", "/v1/transactions/:id/summary", Access::anyone, {},

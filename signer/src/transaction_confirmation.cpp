@@ -100,9 +100,9 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   }
 
   // The OTP is bound to this transaction, this key and exactly these digests.
-  auto challenge = citizens_.send_reinforced_otp(*citizen, kSignaturePurpose,
-                                                 signing_context(id, credential->key_id, digests),
-                                                 signing_sms(app.name, digests.size(), id));
+  auto challenge = citizens_.start_reinforced(*nif, password, kSignaturePurpose,
+                                              signing_context(id, credential->key_id, digests),
+                                              signing_sms(app.name, digests.size(), id));
   if (!challenge) return std::move(challenge).error();
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
