@@ -1,17 +1,16 @@
 // firmad: the Firma server. Reads the configuration, opens the HSM and the database, serves the API.
 #include <signal.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <condition_variable>
+#include <cstdio>
 #include <cstring>
-#include <iterator>
 #include <filesystem>
-#include <iostream>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
-#include "api/operator_routes.h"
-#include "api/routes.h"
 #include "api/server.h"
 #include "api/system_routes.h"
 #include "core/clock.h"
@@ -19,9 +18,8 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "embedded.h"
-#include "hsm/token.h"
 #include "identity/operators.h"
-#include "store/database.h"
+#include "services.h"
 
 extern char** environ;
 
@@ -107,15 +105,11 @@ int run(int argc, char** argv) {
   const std::filesystem::path data_dir(config->data_dir);
   if (Status s = prepare_data_dir(data_dir); !s) return fail(s.error().message);
 
-  auto hsm = open_token(*config, random);
-  if (!hsm) return fail("HSM: " + hsm.error().message);
+  auto services = Services::start(*config, clock, random);
+  if (!services) return fail(services.error().message);
+  Services& firma = **services;
 
-  auto db = store::Database::open(database_url(*config), config->database.pool_size);
-  if (!db) return fail("database: " + db.error().message);
-  if (Status s = (*db)->migrate(); !s) return fail("database: " + s.error().message);
-
-  identity::OperatorService operators(**db, clock, random);
-  auto admin = operators.bootstrap_admin();
+  auto admin = firma.operators().bootstrap_admin();
   if (!admin) return fail("operators: " + admin.error().message);
   if (admin->has_value()) {
     const auto token_file = data_dir / "secrets" / "operator-token";
@@ -125,22 +119,22 @@ int run(int argc, char** argv) {
                 static_cast<int>((*admin)->token.size()), (*admin)->token.reveal().data());
   }
 
-  std::vector<api::ReadinessProbe> probes = {
-      {"database", [&db] { return (*db)->ping(); }},
-      {"hsm", [&hsm] { return hsm->token->ping(); }},
-  };
-  std::vector<api::Route> routes = api::system_routes(std::move(probes), openapi_document());
-  std::ranges::move(api::operator_routes(operators), std::back_inserter(routes));
-
-  api::Authenticator authenticate = [&operators](api::Access access, std::string_view bearer) -> Result<api::Caller> {
-    if (access != api::Access::operator_role) return make_error(ErrorCode::unauthorized, "unknown API key");
-    auto op = operators.authenticate(bearer);
-    if (!op) return std::move(op).error();
-    return api::Caller{api::Caller::Kind::operator_, op->id.str(), op->roles};
-  };
-
-  api::Server server(api::server_options(config->server), std::move(routes), std::move(authenticate));
+  api::Server server(api::server_options(config->server), firma.routes(openapi_document()), firma.authenticator());
   if (Status s = server.start(); !s) return fail(s.error().message);
+
+  // Upkeep every pki.maintenance_interval_seconds until shutdown.
+  std::mutex upkeep_mutex;
+  std::condition_variable upkeep_wake;
+  bool stopping = false;
+  std::thread upkeep([&] {
+    std::unique_lock lock(upkeep_mutex);
+    const auto interval = std::chrono::seconds(config->pki.maintenance_interval_seconds);
+    while (!upkeep_wake.wait_for(lock, interval, [&] { return stopping; })) {
+      lock.unlock();
+      firma.maintain();
+      lock.lock();
+    }
+  });
 
   const std::string host = config->server.listen.substr(0, config->server.listen.rfind(':'));
   std::printf("firmad listening on %s://%s:%u (data in %s)\n", config->server.tls_cert.empty() ? "http" : "https",
@@ -152,6 +146,12 @@ int run(int argc, char** argv) {
   sigwait(&signals, &signal_number);
   log::info("firmad.stopping", {{"signal", signal_number}});
   server.shutdown();
+  {
+    std::lock_guard lock(upkeep_mutex);
+    stopping = true;
+  }
+  upkeep_wake.notify_all();
+  upkeep.join();
   return 0;
 }
 

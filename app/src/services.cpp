@@ -1,0 +1,140 @@
+// Building the services in dependency order (hsm, store -> identity, certs -> signer) and the route table.
+#include "services.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "api/admin_citizen_routes.h"
+#include "api/citizen_routes.h"
+#include "api/operator_routes.h"
+#include "api/signing_routes.h"
+#include "api/system_routes.h"
+#include "certs/authority.h"
+#include "certs/credentials.h"
+#include "certs/crl.h"
+#include "certs/ocsp.h"
+#include "certs/settings.h"
+#include "core/log.h"
+#include "hsm/token.h"
+#include "identity/citizens.h"
+#include "identity/operators.h"
+#include "identity/otp_service.h"
+#include "identity/password_hasher.h"
+#include "identity/rate_limiter.h"
+#include "identity/sms_gateway.h"
+#include "signer/applications.h"
+#include "signer/transactions.h"
+#include "store/database.h"
+
+namespace firma::app {
+namespace {
+
+Error prefixed(std::string_view part, const Error& e) { return make_error(e.code, std::string(part) + ": " + e.message); }
+
+template <class T>
+void append(std::vector<T>& to, std::vector<T> more) {
+  std::ranges::move(more, std::back_inserter(to));
+}
+
+}  // namespace
+
+Services::Services(Config config, const Clock& clock, Random& random)
+    : config_(std::move(config)), clock_(clock), random_(random) {}
+
+Services::~Services() = default;
+
+std::string Services::public_url() const {
+  if (!config_.server.public_url.empty()) return config_.server.public_url;
+  return (config_.server.tls_cert.empty() ? "http://" : "https://") + config_.server.listen;
+}
+
+Result<std::unique_ptr<Services>> Services::start(Config config, const Clock& clock, Random& random) {
+  std::unique_ptr<Services> s(new Services(std::move(config), clock, random));
+  const Config& c = s->config_;
+
+  auto hsm = open_token(c, random);
+  if (!hsm) return prefixed("HSM", hsm.error());
+  s->hsm_ = std::move(*hsm);
+
+  auto db = store::Database::open(database_url(c), c.database.pool_size);
+  if (!db) return prefixed("database", db.error());
+  s->db_ = std::move(*db);
+  if (Status m = s->db_->migrate(); !m) return prefixed("database", m.error());
+
+  s->operators_ = std::make_unique<identity::OperatorService>(*s->db_, clock, random);
+  auto sms = identity::make_sms_gateway(c.sms, *s->db_, clock, &s->outbox_);
+  if (!sms) return prefixed("sms", sms.error());
+  s->sms_ = std::move(*sms);
+  auto otp_policy = identity::OtpService::policy_from_config(c.otp);
+  if (!otp_policy) return prefixed("otp", otp_policy.error());
+  s->otp_ = std::make_unique<identity::OtpService>(*s->db_, *s->sms_, clock, random, *otp_policy);
+  auto argon2 = identity::Argon2Parameters::from_config(c.password);
+  if (!argon2) return prefixed("password", argon2.error());
+  s->hasher_ = std::make_unique<identity::PasswordHasher>(*argon2, random);
+  s->citizens_ = std::make_unique<identity::CitizenService>(*s->db_, *s->otp_, *s->hasher_, clock, random,
+                                                            identity::CitizenOptions::from_config(c.password));
+  s->limiter_ = std::make_unique<identity::RateLimiter>(*s->db_, clock);
+
+  auto ca_settings = certs::ca_settings(c.pki, s->public_url());
+  if (!ca_settings) return prefixed("pki", ca_settings.error());
+  auto authority = certs::CertificateAuthority::open(*s->hsm_.token, *s->db_, clock, random, *ca_settings);
+  if (!authority) return prefixed("CA", authority.error());
+  s->authority_ = std::move(*authority);
+  s->crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock);
+  s->ocsp_ = std::make_unique<certs::OcspResponder>(*s->authority_, *s->hsm_.token, *s->db_, clock);
+  s->credentials_ = std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->db_, *s->authority_, *s->crl_,
+                                                               clock, random);
+
+  // Deregistration revokes the citizen's certificates and destroys their keys (once it has committed).
+  s->citizens_->on_deregistered([credentials = s->credentials_.get()](const identity::Citizen& citizen) {
+    auto revoked = credentials->revoke_all_for(citizen.nif.str(), certs::RevocationReason::cessation_of_operation,
+                                               "citizen:" + citizen.nif.str());
+    if (!revoked) log::error("deregistration.revoke_failed", {{"citizen", citizen.id.str()}, {"detail", revoked.error().message}});
+  });
+
+  s->applications_ = std::make_unique<signer::ApplicationService>(*s->db_, clock, random);
+  s->transactions_ = std::make_unique<signer::TransactionService>(
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->hsm_.token, clock, random,
+      signer::SigningLimits{});
+  return s;
+}
+
+std::vector<api::Route> Services::routes(std::string openapi_yaml) {
+  std::vector<api::ReadinessProbe> probes = {
+      {"database", [this] { return db_->ping(); }},
+      {"hsm", [this] { return hsm_.token->ping(); }},
+  };
+  std::vector<api::Route> routes = api::system_routes(std::move(probes), std::move(openapi_yaml));
+  append(routes, api::operator_routes(*operators_));
+  append(routes, api::admin_citizen_routes(*citizens_, outbox_));
+  append(routes, api::citizen_routes(*citizens_, *limiter_,
+                                     {identity::CitizenRateLimits::from_config(config_.rate_limit),
+                                      config_.rate_limit.address_header}));
+  append(routes, api::application_admin_routes(*applications_));
+  append(routes, api::transaction_routes(*transactions_, *applications_, public_url()));
+  return routes;
+}
+
+api::Authenticator Services::authenticator() {
+  return [this](api::Access access, std::string_view bearer) -> Result<api::Caller> {
+    if (access == api::Access::application) {
+      auto app = applications_->authenticate(bearer);
+      if (!app) return std::move(app).error();
+      return api::Caller{api::Caller::Kind::application, app->id.str(), {}};
+    }
+    auto op = operators_->authenticate(bearer);
+    if (!op) return std::move(op).error();
+    return api::Caller{api::Caller::Kind::operator_, op->id.str(), op->roles};
+  };
+}
+
+void Services::maintain() {
+  if (auto expired = transactions_->expire_overdue(); !expired)
+    log::warn("maintenance.transactions", {{"detail", expired.error().message}});
+  if (auto expired = credentials_->expire_due(); !expired)
+    log::warn("maintenance.certificates", {{"detail", expired.error().message}});
+  if (auto crl = crl_->refresh_if_due(); !crl) log::warn("maintenance.crl", {{"detail", crl.error().message}});
+  if (Status ca = authority_->maintain(); !ca) log::warn("maintenance.ca", {{"detail", ca.error().message}});
+}
+
+}  // namespace firma::app

@@ -1,0 +1,93 @@
+// Everything firmad serves with, built from the configuration in dependency order; shared by firmad and the tests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/routes.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "embedded.h"
+
+namespace firma::store {
+class Database;
+}
+namespace firma::identity {
+class OperatorService;
+class SmsGateway;
+class OutboxSmsGateway;
+class OtpService;
+class PasswordHasher;
+class CitizenService;
+class RateLimiter;
+}  // namespace firma::identity
+namespace firma::certs {
+class CertificateAuthority;
+class CrlService;
+class OcspResponder;
+class CredentialService;
+}  // namespace firma::certs
+namespace firma::signer {
+class ApplicationService;
+class TransactionService;
+}  // namespace firma::signer
+
+namespace firma::app {
+
+class Services {
+ public:
+  // Opens the HSM token and the database (migrated), starts the CA and every service. One clear error when a
+  // part cannot start (wrong PIN, missing module, unreachable database, bad setting).
+  static Result<std::unique_ptr<Services>> start(Config config, const Clock& clock, Random& random);
+  ~Services();
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+
+  // The whole route table and the bearer-token check of the API.
+  std::vector<api::Route> routes(std::string openapi_yaml);
+  api::Authenticator authenticator();
+
+  // Periodic upkeep (firmad runs it every minute): expired transactions, certificates and CRLs, the OCSP signer.
+  void maintain();
+
+  const Config& config() const noexcept { return config_; }
+  // The base URL citizens and applications reach (server.public_url, or http://LISTEN).
+  std::string public_url() const;
+
+  hsm::Token& token() { return *hsm_.token; }
+  store::Database& database() { return *db_; }
+  identity::OperatorService& operators() { return *operators_; }
+  identity::CitizenService& citizens() { return *citizens_; }
+  identity::OutboxSmsGateway* outbox() { return outbox_; }
+  certs::CertificateAuthority& authority() { return *authority_; }
+  certs::CredentialService& credentials() { return *credentials_; }
+  signer::ApplicationService& applications() { return *applications_; }
+  signer::TransactionService& transactions() { return *transactions_; }
+
+ private:
+  Services(Config config, const Clock& clock, Random& random);
+
+  Config config_;
+  const Clock& clock_;
+  Random& random_;
+  OpenedToken hsm_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<identity::OperatorService> operators_;
+  identity::OutboxSmsGateway* outbox_ = nullptr;  // owned by sms_ when the outbox is the gateway
+  std::unique_ptr<identity::SmsGateway> sms_;
+  std::unique_ptr<identity::OtpService> otp_;
+  std::unique_ptr<identity::PasswordHasher> hasher_;
+  std::unique_ptr<identity::CitizenService> citizens_;
+  std::unique_ptr<identity::RateLimiter> limiter_;
+  std::unique_ptr<certs::CertificateAuthority> authority_;
+  std::unique_ptr<certs::CrlService> crl_;
+  std::unique_ptr<certs::OcspResponder> ocsp_;
+  std::unique_ptr<certs::CredentialService> credentials_;
+  std::unique_ptr<signer::ApplicationService> applications_;
+  std::unique_ptr<signer::TransactionService> transactions_;
+};
+
+}  // namespace firma::app
