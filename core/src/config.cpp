@@ -44,6 +44,21 @@ Setter count(Section Config::*section, std::size_t Section::*field, std::size_t 
   };
 }
 
+// One of a fixed set of words (sms.gateway, ...).
+template <class Section>
+Setter one_of(Section Config::*section, std::string Section::*field, std::vector<std::string_view> allowed) {
+  return [=](Config& c, std::string_view v) -> Status {
+    for (std::string_view a : allowed) {
+      if (a != v) continue;
+      (c.*section).*field = std::string(v);
+      return {};
+    }
+    std::string words;
+    for (std::string_view a : allowed) words += (words.empty() ? "" : ", ") + std::string(a);
+    return make_error(ErrorCode::invalid_request, "expected one of " + words + ", got '" + std::string(v) + "'");
+  };
+}
+
 const std::vector<Key>& keys() {
   static const std::vector<Key> table = {
       {"data_dir", text(&Config::data_dir)},
@@ -86,6 +101,35 @@ const std::vector<Key>& keys() {
       {"pki.maintenance_interval_seconds", count(&Config::pki, &PkiConfig::maintenance_interval_seconds, 1, 86400)},
       {"pki.root_key_id", text(&Config::pki, &PkiConfig::root_key_id)},
       {"pki.issuing_key_id", text(&Config::pki, &PkiConfig::issuing_key_id)},
+      {"password.argon2_memory_kib", count(&Config::password, &PasswordConfig::argon2_memory_kib, 8, 4u << 20)},
+      {"password.argon2_iterations", count(&Config::password, &PasswordConfig::argon2_iterations, 1, 100)},
+      {"password.argon2_parallelism", count(&Config::password, &PasswordConfig::argon2_parallelism, 1, 16)},
+      {"password.validity_days", count(&Config::password, &PasswordConfig::validity_days, 1, 3650)},
+      {"otp.digits", count(&Config::otp, &OtpConfig::digits, 6, 8)},
+      {"otp.ttl_seconds", count(&Config::otp, &OtpConfig::ttl_seconds, 30, 3600)},
+      {"otp.max_attempts", count(&Config::otp, &OtpConfig::max_attempts, 1, 10)},
+      {"otp.resend_cooldown_seconds", count(&Config::otp, &OtpConfig::resend_cooldown_seconds, 0, 3600)},
+      {"sms.gateway", one_of(&Config::sms, &SmsConfig::gateway, {"outbox", "kannel", "http"})},
+      {"sms.from", text(&Config::sms, &SmsConfig::from)},
+      {"sms.timeout_seconds", count(&Config::sms, &SmsConfig::timeout_seconds, 1, 300)},
+      {"sms.kannel.url", text(&Config::sms, &SmsConfig::kannel_url)},
+      {"sms.kannel.username", text(&Config::sms, &SmsConfig::kannel_username)},
+      {"sms.kannel.password_file", text(&Config::sms, &SmsConfig::kannel_password_file)},
+      {"sms.kannel.password_env", text(&Config::sms, &SmsConfig::kannel_password_env)},
+      {"sms.http.url", text(&Config::sms, &SmsConfig::http_url)},
+      {"sms.http.method", one_of(&Config::sms, &SmsConfig::http_method, {"POST", "PUT", "GET"})},
+      {"sms.http.format", one_of(&Config::sms, &SmsConfig::http_format, {"form", "json", "query"})},
+      {"sms.http.body", text(&Config::sms, &SmsConfig::http_body)},
+      {"sms.http.auth", one_of(&Config::sms, &SmsConfig::http_auth, {"none", "basic", "bearer"})},
+      {"sms.http.username", text(&Config::sms, &SmsConfig::http_username)},
+      {"sms.http.secret_file", text(&Config::sms, &SmsConfig::http_secret_file)},
+      {"sms.http.secret_env", text(&Config::sms, &SmsConfig::http_secret_env)},
+      {"rate_limit.per_nif.burst", count(&Config::rate_limit, &RateLimitConfig::per_nif_burst, 1, 1'000'000)},
+      {"rate_limit.per_nif.per_hour", count(&Config::rate_limit, &RateLimitConfig::per_nif_per_hour, 1, 100'000'000)},
+      {"rate_limit.per_address.burst", count(&Config::rate_limit, &RateLimitConfig::per_address_burst, 1, 1'000'000)},
+      {"rate_limit.per_address.per_hour",
+       count(&Config::rate_limit, &RateLimitConfig::per_address_per_hour, 1, 100'000'000)},
+      {"rate_limit.address_header", text(&Config::rate_limit, &RateLimitConfig::address_header)},
   };
   return table;
 }

@@ -58,6 +58,52 @@ struct PkiConfig {
   std::string issuing_key_id;
 };
 
+// Citizens' passwords: Argon2id (RFC 9106) parameters and the Cl@ve validity. Changing the parameters makes
+// every login with an older hash rehash it (identity/password_hasher.h).
+struct PasswordConfig {
+  std::size_t argon2_memory_kib = 19456;  // m, KiB (RFC 9106 section 4, second recommended option: m=19 MiB, t=2)
+  std::size_t argon2_iterations = 2;      // t
+  std::size_t argon2_parallelism = 1;     // p
+  std::size_t validity_days = 365;        // a Cl@ve password is valid for one year
+};
+
+// SMS one-time codes (policies/otp_policy.h checks the ranges).
+struct OtpConfig {
+  std::size_t digits = 6;
+  std::size_t ttl_seconds = 300;
+  std::size_t max_attempts = 3;
+  std::size_t resend_cooldown_seconds = 30;
+};
+
+// Where SMS go: "outbox" (stored in the database, read by operators), "kannel" (Kannel's sendsms), "http" (a
+// generic provider). Secrets (passwords, tokens) come from a file or an environment variable, never the config.
+struct SmsConfig {
+  std::string gateway = "outbox";
+  std::string from = "Firma";                  // sender id or number
+  std::size_t timeout_seconds = 10;
+  std::string kannel_url = "http://127.0.0.1:13013/cgi-bin/sendsms";
+  std::string kannel_username;
+  std::string kannel_password_file;
+  std::string kannel_password_env;
+  std::string http_url;
+  std::string http_method = "POST";            // POST, PUT or GET
+  std::string http_format = "form";            // form, json or query: how {to} {from} {text} are escaped
+  std::string http_body = "to={to}&from={from}&text={text}";  // template; for query, appended to the URL
+  std::string http_auth = "none";              // none, basic or bearer
+  std::string http_username;                   // basic
+  std::string http_secret_file;                // basic password or bearer token
+  std::string http_secret_env;
+};
+
+// Token buckets on every public citizen endpoint (the Cl@ve forms' bot protection), shared by all nodes.
+struct RateLimitConfig {
+  std::size_t per_nif_burst = 10;
+  std::size_t per_nif_per_hour = 30;
+  std::size_t per_address_burst = 60;
+  std::size_t per_address_per_hour = 600;
+  std::string address_header;  // e.g. X-Real-IP when a proxy that overwrites it is in front; empty: the peer
+};
+
 struct Config {
   std::string data_dir = "./var";
   std::string log_level = "info";
@@ -65,6 +111,10 @@ struct Config {
   DatabaseConfig database;
   ServerConfig server;
   PkiConfig pki;
+  PasswordConfig password;
+  OtpConfig otp;
+  SmsConfig sms;
+  RateLimitConfig rate_limit;
 };
 
 // Sets one key ("hsm.module", "server.listen", ...). Unknown keys and bad values are errors.

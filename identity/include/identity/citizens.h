@@ -1,0 +1,215 @@
+// Citizens' Cl@ve Permanente accounts: registration, activation, password reset/change, deregistration, and the
+// normal (NIF + password) and reinforced (password, then SMS OTP bound to a context) authentication levels.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/ids.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "core/secret.h"
+#include "policies/lockout_policy.h"
+#include "policies/nif.h"
+#include "policies/password_expiry.h"
+#include "policies/password_policy.h"
+
+namespace firma::store {
+class Database;
+class Tx;
+}  // namespace firma::store
+
+namespace firma::identity {
+
+class OtpService;
+class PasswordHasher;
+
+enum class CitizenStatus { pending_activation, active, locked, deregistered };
+enum class RegistrationLevel { basic, advanced };
+
+std::string_view to_string(CitizenStatus status) noexcept;
+std::string_view to_string(RegistrationLevel level) noexcept;
+std::optional<RegistrationLevel> parse_registration_level(std::string_view text) noexcept;
+
+// A citizen's record as operators and other modules see it: never a secret or a hash.
+struct Citizen {
+  CitizenId id;
+  policies::Nif nif;
+  std::string given_name;
+  std::string surname1;
+  std::string surname2;  // "" when there is none
+  std::string email;
+  std::string mobile;    // E.164
+  RegistrationLevel registration_level = RegistrationLevel::basic;
+  CitizenStatus status = CitizenStatus::pending_activation;
+  int failed_attempts = 0;
+  std::optional<Instant> password_expires_at;  // none until activation
+  Instant created_at{};
+};
+
+// What an operator types; validated and normalised by register_citizen.
+struct CitizenRegistration {
+  std::string nif;
+  std::string given_name;
+  std::string surname1;
+  std::string surname2;            // optional: "" for none
+  std::string email;
+  std::string mobile;              // E.164; spaces are tolerated
+  std::string registration_level;  // "basic" | "advanced"
+};
+
+struct RegisteredCitizen {
+  Citizen citizen;
+  Secret activation_code;  // shown once; only its hash is stored
+};
+
+// An OTP went by SMS: the challenge to answer.
+struct ChallengeStarted {
+  ChallengeId challenge_id;
+  std::string masked_mobile;
+  Instant expires_at{};
+};
+
+struct PasswordSet {
+  CitizenStatus status = CitizenStatus::active;
+  Instant password_expires_at{};
+};
+
+// The normal level: NIF + password were right. An expired password still identifies the citizen (so that it can
+// be changed), but the reinforced level refuses it.
+struct AuthenticatedCitizen {
+  Citizen citizen;
+  bool password_expired = false;
+};
+
+struct ReinforcedChallenge {
+  ChallengeId challenge_id;
+  std::string masked_mobile;
+  Instant expires_at{};
+  Citizen citizen;
+};
+
+struct CitizenOptions {
+  policies::PasswordPolicy password_policy{};
+  policies::LockoutPolicy lockout{};
+  policies::PasswordExpiryPolicy expiry{};
+
+  static CitizenOptions from_config(const PasswordConfig& config);
+};
+
+// OTP purposes of the account flows; start_reinforced refuses them (a signature code must not change a password).
+inline constexpr std::string_view kPurposeActivation = "activation";
+inline constexpr std::string_view kPurposePasswordReset = "password_reset";
+inline constexpr std::string_view kPurposePasswordChange = "password_change";
+inline constexpr std::string_view kPurposeDeregistration = "deregistration";
+
+// Error codes, beyond invalid_request for malformed input:
+//  invalid_credentials  NIF, password, email or activation code do not match (always the same words, so that
+//                       the answer does not tell which, nor whether the NIF is registered);
+//  account_locked       five consecutive failed password checks (atomic in the database); only the reset unlocks;
+//  account_not_active   not activated yet;
+//  password_expired     the reinforced level with a password older than its validity: change or reset it;
+//  password_policy      the new password breaks a Cl@ve rule (the message says which);
+//  otp_invalid, otp_expired, otp_exhausted (see OtpService::answer_in); not_found for an unknown challenge;
+//  unavailable          the SMS gateway failed (the challenge is dead; a new request works once it is back).
+// Every step, success or failure, writes an audit event in the same transaction as its change.
+class CitizenService {
+ public:
+  // Everything passed must outlive the service. The hooks (on_deregistering / on_deregistered) are set while
+  // wiring, before requests are served; the service is otherwise safe to call from many threads.
+  CitizenService(store::Database& db, OtpService& otp, const PasswordHasher& hasher, const Clock& clock,
+                 Random& random, CitizenOptions options = {});
+
+  // --- operators (actor: "operator:<id>", for the audit trail) ---
+
+  // A new account, pending_activation, with its one-time activation code. conflict when the NIF has a live
+  // account (a deregistered NIF may register again, as a new account).
+  Result<RegisteredCitizen> register_citizen(const CitizenRegistration& registration, std::string_view actor);
+  // A new activation code; the old one (and any challenge started with it) stops working. not_found for an
+  // unknown or deregistered NIF.
+  Result<Secret> regenerate_activation_code(const policies::Nif& nif, std::string_view actor);
+  // The live account of a NIF or, when there is none, its latest deregistered one; not_found when never registered.
+  Result<Citizen> find_by_nif(const policies::Nif& nif) const;
+  Result<Citizen> find_by_id(const CitizenId& id) const;
+
+  // --- citizens' flows (API.md "Citizens") ---
+
+  // NIF + email + activation code of a pending account -> an OTP by SMS.
+  Result<ChallengeStarted> start_activation(const policies::Nif& nif, std::string_view email,
+                                            const Secret& activation_code);
+  // OTP + a password meeting the policy -> active, password valid for a year.
+  Result<PasswordSet> complete_activation(const ChallengeId& challenge, const Secret& otp, const Secret& password);
+  // NIF + activation code of an active or locked account -> an OTP.
+  Result<ChallengeStarted> start_password_reset(const policies::Nif& nif, const Secret& activation_code);
+  // OTP + new password -> active again (unlocked, no failures).
+  Result<PasswordSet> complete_password_reset(const ChallengeId& challenge, const Secret& otp, const Secret& password);
+  // NIF + current password (counts toward the lockout; an expired one is accepted here) + new password -> OTP.
+  Result<ChallengeStarted> start_password_change(const policies::Nif& nif, const Secret& password,
+                                                 const Secret& new_password);
+  Result<PasswordSet> complete_password_change(const ChallengeId& challenge, const Secret& otp);
+  // NIF + password -> OTP -> deregistered: nothing works for that NIF afterwards.
+  Result<ChallengeStarted> start_deregistration(const policies::Nif& nif, const Secret& password);
+  Result<Citizen> complete_deregistration(const ChallengeId& challenge, const Secret& otp);
+  // A new code for a pending challenge of any purpose (OtpService::resend: cooldown, bounded).
+  Result<ChallengeStarted> resend_otp(const ChallengeId& challenge);
+
+  // --- authentication for other modules (the signer) ---
+
+  // The normal level: NIF + password. Wrong passwords count toward the lockout; the fifth locks the account and
+  // answers account_locked, as does every later attempt, the right password included. `action` names the step
+  // in the audit trail ("transaction.authenticate").
+  Result<AuthenticatedCitizen> authenticate_password(const policies::Nif& nif, const Secret& password,
+                                                     std::string_view action = "citizen.authenticate");
+  // The reinforced level, first half: the password (as above; an expired one is password_expired), then an OTP
+  // by SMS bound to `purpose` (lower case letters, digits, '_' and '.', not an account-flow purpose) and
+  // `context` (e.g. the transaction id and the digest of the documents). `sms_text` names what is confirmed and
+  // has "{otp}" where the code goes.
+  Result<ReinforcedChallenge> start_reinforced(const policies::Nif& nif, const Secret& password,
+                                               std::string_view purpose, std::string_view context,
+                                               std::string_view sms_text);
+  // The second half: the right code for that purpose and context, within its lifetime and tries, once. The
+  // citizen must still be active.
+  Result<Citizen> complete_reinforced(const ChallengeId& challenge, const Secret& otp, std::string_view purpose,
+                                      std::string_view context);
+
+  // --- deregistration hooks (the PKI revokes the certificate and destroys the key) ---
+
+  // Runs inside the deregistration's database transaction, after the status changed; an error rolls the whole
+  // deregistration back (and is the answer). For database work that must happen with it (revocation records).
+  using DeregistrationStep = std::function<Status(store::Tx& tx, const Citizen& citizen)>;
+  void on_deregistering(DeregistrationStep step);
+  // Runs after the deregistration committed (HSM key destruction and the like); it cannot undo it, so it logs
+  // its own failures. Exceptions are caught and logged.
+  using DeregistrationListener = std::function<void(const Citizen& citizen)>;
+  void on_deregistered(DeregistrationListener listener);
+
+  // The activation code as typed ("ab12-CD34 ...") to the canonical form that is hashed (upper case, no
+  // separators); empty when it holds other characters.
+  static std::string canonical_activation_code(std::string_view typed);
+
+ private:
+  struct Account;
+  Result<Account> check_password(const policies::Nif& nif, const Secret& password, std::string_view action);
+  Result<PasswordSet> complete_with_new_password(const ChallengeId& challenge, const Secret& otp,
+                                                 const Secret& password, std::string_view purpose);
+  Result<ChallengeStarted> start_with_activation_code(const policies::Nif& nif, std::optional<std::string_view> email,
+                                                      const Secret& activation_code, std::string_view purpose);
+  std::string sms_text(std::string_view what) const;
+
+  store::Database& db_;
+  OtpService& otp_;
+  const PasswordHasher& hasher_;
+  const Clock& clock_;
+  Random& random_;
+  CitizenOptions options_;
+  std::string dummy_hash_;  // verified against for unknown NIFs, so that they take as long as known ones
+  std::vector<DeregistrationStep> deregistering_;
+  std::vector<DeregistrationListener> deregistered_;
+};
+
+}  // namespace firma::identity

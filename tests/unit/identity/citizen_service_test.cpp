@@ -1,0 +1,259 @@
+// CitizenService on both backends: registration rules, rehash on login, atomic lockout under concurrency, the
+// reinforced level, deregistration hooks and re-registration.
+#include "identity/citizens.h"
+
+#include <atomic>
+#include <thread>
+
+#include "identity/otp_service.h"
+#include "identity/password_hasher.h"
+#include "identity_fixture.h"
+#include "store/citizens.h"
+
+namespace firma::identity::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Argon2Parameters kSmall{1024, 1, 1};
+const std::string kMobile = "+34600111222";
+const Secret kPassword("Girasol.2024");
+
+class CitizenServiceTest : public IdentityTest {
+ protected:
+  void SetUp() override {
+    IdentityTest::SetUp();
+    if (HasFatalFailure()) return;
+    hasher_ = std::make_unique<PasswordHasher>(kSmall, random_);
+    otp_ = std::make_unique<OtpService>(*db_, *gateway_, clock_, random_);
+    service_ = std::make_unique<CitizenService>(*db_, *otp_, *hasher_, clock_, random_);
+  }
+
+  static policies::Nif nif(std::string_view text = "12345678Z") { return policies::Nif::parse(text).value(); }
+
+  CitizenRegistration registration(std::string nif_text = "12345678Z") {
+    return CitizenRegistration{std::move(nif_text), "Ana", "Garc\u00EDa", "L\u00F3pez", "ana@example.es", kMobile,
+                               "advanced"};
+  }
+
+  // Registers and activates 12345678Z with kPassword; the activation code.
+  std::string activate(std::string nif_text = "12345678Z") {
+    auto registered = service_->register_citizen(registration(nif_text), "operator:test");
+    EXPECT_TRUE(registered.ok()) << registered.error().message;
+    if (!registered.ok()) return {};
+    auto started = service_->start_activation(nif(nif_text), "ana@example.es", registered->activation_code);
+    EXPECT_TRUE(started.ok()) << started.error().message;
+    if (!started.ok()) return {};
+    auto done = service_->complete_activation(started->challenge_id, Secret(last_code(kMobile)), kPassword);
+    EXPECT_TRUE(done.ok()) << done.error().message;
+    return std::string(registered->activation_code.reveal());
+  }
+
+  std::string stored_hash() {
+    auto row = db_->transact([&](store::Tx& tx) { return store::CitizenRows::find_by_nif(tx, "12345678Z"); });
+    return row.ok() && row->has_value() ? (*row)->password_hash.value_or("") : "";
+  }
+
+  std::unique_ptr<PasswordHasher> hasher_;
+  std::unique_ptr<OtpService> otp_;
+  std::unique_ptr<CitizenService> service_;
+};
+
+TEST_P(CitizenServiceTest, RegistrationNormalisesValidatesAndShowsTheCodeOnce) {
+  CitizenRegistration r = registration("  12345678z ");
+  r.email = " Ana.Garcia@EXAMPLE.es ";
+  r.mobile = "+34 600 111 222";
+  r.surname2 = "";
+  auto registered = service_->register_citizen(r, "operator:test");
+  ASSERT_TRUE(registered.ok()) << registered.error().message;
+  const Citizen& c = registered->citizen;
+  EXPECT_EQ(c.nif.str(), "12345678Z");
+  EXPECT_EQ(c.email, "Ana.Garcia@example.es");
+  EXPECT_EQ(c.mobile, kMobile);
+  EXPECT_EQ(c.surname2, "");
+  EXPECT_EQ(c.status, CitizenStatus::pending_activation);
+  EXPECT_EQ(c.registration_level, RegistrationLevel::advanced);
+  EXPECT_FALSE(c.password_expires_at.has_value());
+  const std::string code(registered->activation_code.reveal());
+  ASSERT_EQ(code.size(), 19u) << code;
+  EXPECT_EQ(code[4], '-');
+
+  auto row = db_->transact([&](store::Tx& tx) { return store::CitizenRows::find_by_nif(tx, "12345678Z"); });
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->activation_code_hash.size(), 64u);
+  EXPECT_EQ((*row)->activation_code_hash.find(code.substr(0, 4)), std::string::npos);
+
+  auto twice = service_->register_citizen(registration(), "operator:test");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+
+  for (auto [field, value] : {std::pair{"nif", "12345678A"}, std::pair{"email", "ana@"},
+                              std::pair{"mobile", "600111222"}, std::pair{"registration_level", "medium"},
+                              std::pair{"given_name", "R2D2"}}) {
+    CitizenRegistration bad = registration("X1234567L");
+    if (std::string(field) == "nif") bad.nif = value;
+    if (std::string(field) == "email") bad.email = value;
+    if (std::string(field) == "mobile") bad.mobile = value;
+    if (std::string(field) == "registration_level") bad.registration_level = value;
+    if (std::string(field) == "given_name") bad.given_name = value;
+    auto refused = service_->register_citizen(bad, "operator:test");
+    ASSERT_FALSE(refused.ok()) << field;
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_request) << field;
+    EXPECT_EQ(refused.error().message.rfind(field, 0), 0u) << refused.error().message;
+  }
+}
+
+TEST_P(CitizenServiceTest, TheRecordOtherModulesReadByNif) {
+  activate();
+  auto c = service_->find_by_nif(nif());
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->given_name, "Ana");
+  EXPECT_EQ(c->surname1, "Garc\u00EDa");
+  EXPECT_EQ(c->surname2, "L\u00F3pez");
+  EXPECT_EQ(c->status, CitizenStatus::active);
+  EXPECT_EQ(c->registration_level, RegistrationLevel::advanced);
+  EXPECT_EQ(c->password_expires_at, t0 + std::chrono::days(365));
+  auto by_id = service_->find_by_id(c->id);
+  ASSERT_TRUE(by_id.ok());
+  EXPECT_EQ(by_id->nif, c->nif);
+  auto unknown = service_->find_by_nif(nif("X1234567L"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+}
+
+TEST_P(CitizenServiceTest, ALoginWithChangedParametersRehashesThePassword) {
+  activate();
+  EXPECT_EQ(stored_hash().rfind("$argon2id$v=19$m=1024,t=1,p=1$", 0), 0u) << stored_hash();
+  PasswordHasher stronger(Argon2Parameters{2048, 2, 1}, random_);
+  CitizenService upgraded(*db_, *otp_, stronger, clock_, random_);
+  auto login = upgraded.authenticate_password(nif(), kPassword);
+  ASSERT_TRUE(login.ok()) << login.error().message;
+  EXPECT_EQ(stored_hash().rfind("$argon2id$v=19$m=2048,t=2,p=1$", 0), 0u) << stored_hash();
+  EXPECT_TRUE(upgraded.authenticate_password(nif(), kPassword).ok());
+  EXPECT_TRUE(service_->authenticate_password(nif(), kPassword).ok()) << "the old settings read the new hash too";
+}
+
+TEST_P(CitizenServiceTest, ConcurrentWrongPasswordsLockAtExactlyFive) {
+  activate();
+  std::atomic<int> wrong{0}, locked{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i)
+    threads.emplace_back([&] {
+      auto r = service_->authenticate_password(nif(), Secret("Equivocada.1"));
+      if (r.ok()) ++other;
+      else if (r.error().code == ErrorCode::invalid_credentials) ++wrong;
+      else if (r.error().code == ErrorCode::account_locked) ++locked;
+      else ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 4);
+  EXPECT_EQ(locked.load(), 6);
+  EXPECT_EQ(other.load(), 0);
+  auto c = service_->find_by_nif(nif());
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->status, CitizenStatus::locked);
+  EXPECT_EQ(c->failed_attempts, 5);
+  auto right = service_->authenticate_password(nif(), kPassword);
+  ASSERT_FALSE(right.ok());
+  EXPECT_EQ(right.error().code, ErrorCode::account_locked);
+}
+
+TEST_P(CitizenServiceTest, ASuccessResetsTheCount) {
+  activate();
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(service_->authenticate_password(nif(), Secret("Equivocada.1")).ok());
+  EXPECT_EQ(service_->find_by_nif(nif())->failed_attempts, 4);
+  ASSERT_TRUE(service_->authenticate_password(nif(), kPassword).ok());
+  EXPECT_EQ(service_->find_by_nif(nif())->failed_attempts, 0);
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(service_->authenticate_password(nif(), Secret("Equivocada.1")).ok());
+  EXPECT_TRUE(service_->authenticate_password(nif(), kPassword).ok()) << "consecutive failures only";
+}
+
+TEST_P(CitizenServiceTest, TheReinforcedLevelBindsTheCodeToPurposeAndContext) {
+  activate();
+  const std::string text = "Cl@ve Firma: firmar 2 documentos de Sede (ref ab12): su c\u00F3digo es {otp}.";
+  auto started = service_->start_reinforced(nif(), kPassword, "signature", "tx-9:digests", text);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_EQ(started->masked_mobile, "+34******222");
+  EXPECT_EQ(started->citizen.nif.str(), "12345678Z");
+  EXPECT_NE(sms_to(kMobile).back().text.find("firmar 2 documentos"), std::string::npos);
+  const std::string code = last_code(kMobile);
+
+  auto other = service_->complete_reinforced(started->challenge_id, Secret(code), "signature", "tx-9:other");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, ErrorCode::otp_invalid);
+  auto done = service_->complete_reinforced(started->challenge_id, Secret(code), "signature", "tx-9:digests");
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(done->nif.str(), "12345678Z");
+  auto replay = service_->complete_reinforced(started->challenge_id, Secret(code), "signature", "tx-9:digests");
+  ASSERT_FALSE(replay.ok());
+  EXPECT_EQ(replay.error().code, ErrorCode::otp_expired);
+
+  EXPECT_FALSE(service_->start_reinforced(nif(), kPassword, "password_change", "x", text).ok())
+      << "an account-flow purpose is not the reinforced level's";
+  auto wrong = service_->start_reinforced(nif(), Secret("Equivocada.1"), "signature", "x", text);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::invalid_credentials);
+}
+
+TEST_P(CitizenServiceTest, AnExpiredPasswordCannotReachTheReinforcedLevelButCanBeChanged) {
+  activate();
+  clock_.advance(std::chrono::days(365));
+  auto normal = service_->authenticate_password(nif(), kPassword);
+  ASSERT_TRUE(normal.ok());
+  EXPECT_TRUE(normal->password_expired);
+  auto reinforced = service_->start_reinforced(nif(), kPassword, "signature", "ctx", "c\u00F3digo {otp}");
+  ASSERT_FALSE(reinforced.ok());
+  EXPECT_EQ(reinforced.error().code, ErrorCode::password_expired);
+
+  auto change = service_->start_password_change(nif(), kPassword, Secret("Margarita.2025"));
+  ASSERT_TRUE(change.ok()) << change.error().message;
+  auto changed = service_->complete_password_change(change->challenge_id, Secret(last_code(kMobile)));
+  ASSERT_TRUE(changed.ok()) << changed.error().message;
+  EXPECT_EQ(changed->password_expires_at, clock_.now() + std::chrono::days(365));
+  EXPECT_TRUE(service_->start_reinforced(nif(), Secret("Margarita.2025"), "signature", "ctx", "c\u00F3digo {otp}").ok());
+}
+
+TEST_P(CitizenServiceTest, DeregistrationRunsItsHooksAndAFailingStepUndoesIt) {
+  activate();
+  std::vector<std::string> calls;
+  bool fail_step = true;
+  service_->on_deregistering([&](store::Tx& tx, const Citizen& c) -> Status {
+    auto row = store::CitizenRows::find_by_id(tx, c.id);
+    calls.push_back("step:" + (row.ok() && row->has_value() ? (*row)->status : std::string("?")));
+    if (fail_step) return make_error(ErrorCode::unavailable, "PKI down");
+    return {};
+  });
+  service_->on_deregistered([&](const Citizen& c) { calls.push_back("after:" + std::string(to_string(c.status))); });
+
+  auto started = service_->start_deregistration(nif(), kPassword);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  const std::string code = last_code(kMobile);
+  auto refused = service_->complete_deregistration(started->challenge_id, Secret(code));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+  EXPECT_EQ(service_->find_by_nif(nif())->status, CitizenStatus::active) << "rolled back";
+
+  fail_step = false;
+  auto done = service_->complete_deregistration(started->challenge_id, Secret(code));
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_EQ(done->status, CitizenStatus::deregistered);
+  EXPECT_EQ(calls, (std::vector<std::string>{"step:deregistered", "step:deregistered", "after:deregistered"}));
+
+  auto login = service_->authenticate_password(nif(), kPassword);
+  ASSERT_FALSE(login.ok());
+  EXPECT_EQ(login.error().code, ErrorCode::invalid_credentials);
+  auto code_again = service_->regenerate_activation_code(nif(), "operator:test");
+  ASSERT_FALSE(code_again.ok());
+  EXPECT_EQ(code_again.error().code, ErrorCode::not_found);
+
+  auto again = service_->register_citizen(registration(), "operator:test");
+  ASSERT_TRUE(again.ok()) << "a deregistered NIF may register anew: " << again.error().message;
+  EXPECT_NE(again->citizen.id, done->id);
+  EXPECT_EQ(service_->find_by_nif(nif())->id, again->citizen.id) << "the live account wins";
+}
+
+INSTANTIATE_TEST_SUITE_P(Identity, CitizenServiceTest,
+                         ::testing::Values(store::Backend::sqlite, store::Backend::postgresql), backend_name);
+
+}  // namespace
+}  // namespace firma::identity::testing

@@ -1,0 +1,108 @@
+// Argon2id password hashes: PHC strings, Botan interoperability, default parameters, rehash on parameter change.
+#include "identity/password_hasher.h"
+
+#include <botan/argon2.h>
+#include <botan/auto_rng.h>
+#include <gtest/gtest.h>
+
+#include "core/config.h"
+
+namespace firma::identity {
+namespace {
+
+const Argon2Parameters kSmall{1024, 1, 1};
+
+TEST(PasswordHasher, DefaultParametersAreM19456T2P1) {
+  EXPECT_EQ(Argon2Parameters{}, (Argon2Parameters{19456, 2, 1}));
+  auto from_config = Argon2Parameters::from_config(PasswordConfig{});
+  ASSERT_TRUE(from_config.ok());
+  EXPECT_EQ(*from_config, (Argon2Parameters{19456, 2, 1}));
+  Config config;
+  EXPECT_EQ(config.password.argon2_memory_kib, 19456u);
+  EXPECT_EQ(config.password.argon2_iterations, 2u);
+  EXPECT_EQ(config.password.argon2_parallelism, 1u);
+}
+
+TEST(PasswordHasher, ConfigurationKeysSetTheParameters) {
+  Config config;
+  ASSERT_TRUE(apply_setting(config, "password.argon2_memory_kib", "1024").ok());
+  ASSERT_TRUE(apply_setting(config, "password.argon2_iterations", "1").ok());
+  ASSERT_TRUE(apply_setting(config, "password.argon2_parallelism", "2").ok());
+  auto parameters = Argon2Parameters::from_config(config.password);
+  ASSERT_TRUE(parameters.ok());
+  EXPECT_EQ(*parameters, (Argon2Parameters{1024, 1, 2}));
+  EXPECT_FALSE(apply_setting(config, "password.argon2_iterations", "0").ok());
+  EXPECT_FALSE(Argon2Parameters::make(8, 1, 2).ok()) << "m must be at least 8 KiB per lane";
+}
+
+TEST(PasswordHasher, HashIsAnArgon2idPhcStringWithItsParameters) {
+  SystemRandom random;
+  PasswordHasher hasher(kSmall, random);
+  auto hash = hasher.hash(Secret("Contrase\u00F1a-2024"));
+  ASSERT_TRUE(hash.ok()) << hash.error().message;
+  EXPECT_EQ(hash->rfind("$argon2id$v=19$m=1024,t=1,p=1$", 0), 0u) << *hash;
+  EXPECT_EQ(hash->find("Contrase"), std::string::npos);
+  auto again = hasher.hash(Secret("Contrase\u00F1a-2024"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(*hash, *again) << "a fresh salt each time";
+}
+
+TEST(PasswordHasher, VerifiesTheRightPasswordOnly) {
+  SystemRandom random;
+  PasswordHasher hasher(kSmall, random);
+  auto hash = hasher.hash(Secret("Zorro.Veloz7"));
+  ASSERT_TRUE(hash.ok());
+  auto right = hasher.verify(Secret("Zorro.Veloz7"), *hash);
+  ASSERT_TRUE(right.ok());
+  EXPECT_TRUE(right->matches);
+  EXPECT_FALSE(right->needs_rehash);
+  auto wrong = hasher.verify(Secret("Zorro.Veloz8"), *hash);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong->matches);
+}
+
+TEST(PasswordHasher, BotanReadsOurStringsAndWeReadBotans) {
+  SystemRandom random;
+  PasswordHasher hasher(kSmall, random);
+  auto ours = hasher.hash(Secret("Intercambio#9"));
+  ASSERT_TRUE(ours.ok());
+  EXPECT_TRUE(Botan::argon2_check_pwhash("Intercambio#9", 13, *ours));
+  EXPECT_FALSE(Botan::argon2_check_pwhash("Intercambio#8", 13, *ours));
+
+  Botan::AutoSeeded_RNG rng;
+  const std::string botans = Botan::argon2_generate_pwhash("Intercambio#9", 13, rng, 1, 1024, 1);
+  auto check = hasher.verify(Secret("Intercambio#9"), botans);
+  ASSERT_TRUE(check.ok()) << check.error().message << " " << botans;
+  EXPECT_TRUE(check->matches);
+}
+
+TEST(PasswordHasher, AHashMadeWithOtherParametersNeedsRehash) {
+  SystemRandom random;
+  PasswordHasher old_hasher(kSmall, random);
+  PasswordHasher new_hasher(Argon2Parameters{2048, 2, 1}, random);
+  auto old_hash = old_hasher.hash(Secret("Parametros=1"));
+  ASSERT_TRUE(old_hash.ok());
+  auto check = new_hasher.verify(Secret("Parametros=1"), *old_hash);
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->matches) << "the string's own parameters are used";
+  EXPECT_TRUE(check->needs_rehash);
+  auto wrong = new_hasher.verify(Secret("Parametros=2"), *old_hash);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong->matches);
+}
+
+TEST(PasswordHasher, AStringThatIsNotArgon2idIsAnInternalError) {
+  SystemRandom random;
+  PasswordHasher hasher(kSmall, random);
+  for (const char* bad : {"", "plain", "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                          "$argon2id$v=18$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                          "$argon2id$v=19$m=1024,t=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                          "$argon2id$v=19$m=1024,t=1,p=1$!!!$aGFzaGhhc2hoYXNoaGFzaA"}) {
+    auto check = hasher.verify(Secret("x"), bad);
+    ASSERT_FALSE(check.ok()) << bad;
+    EXPECT_EQ(check.error().code, ErrorCode::internal) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace firma::identity
