@@ -1,0 +1,385 @@
+// XAdES baseline B through the three phases on a SoftHSM2 token, judged by xmlsec1; and the XML it refuses.
+#include <gtest/gtest.h>
+#include <openssl/ess.h>
+#include <openssl/x509.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "core/encoding.h"
+#include "signer/formats.h"
+#include "support/process.h"
+#include "support/softhsm_token.h"
+#include "support/temp_dir.h"
+#include "support/test_ca.h"
+
+namespace firma::signer {
+namespace {
+
+using firma::testing::make_test_credential;
+using firma::testing::run_command;
+using firma::testing::SoftHsmToken;
+using firma::testing::TempDir;
+using firma::testing::TestCredential;
+using hsm::DigestAlgorithm;
+using hsm::KeyAlgorithm;
+
+Bytes bytes_of(const std::string& text) { return Bytes(text.begin(), text.end()); }
+std::string text_of(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+// Namespaces (default, prefixed, declared deep), attributes in odd order and spacing, comments inside and
+// outside the document element, whitespace, tabs, a CDATA section, escaped characters and UTF-8 content.
+const std::string kInvoice = R"(<?xml version="1.0" encoding="UTF-8"?>
+<!-- before the document element -->
+<fac:Factura xmlns:fac="urn:example:factura" xmlns="urn:example:default" version="3.2" xmlns:unused="urn:unused">
+  <!-- comentario: ñ á -->
+  <Emisor   nif="12345678Z"  xml:lang="es" nombre='Peña &amp; Hijos'>Señor Núñez, ñandú á é ü €</Emisor>
+  <fac:Lineas>
+     <fac:Linea n="1" precio="10.50"   >Café &amp; té &lt;ok&gt;</fac:Linea>
+     <Vacio/>
+     <![CDATA[ <no es marcado> & ]]>
+  </fac:Lineas>
+  <otro:x xmlns:otro="urn:otro" otro:attr="v" b="2" a="1">	tab	</otro:x>
+  <?proc instruction?>
+</fac:Factura>
+<!-- after -->
+)";
+
+const Instant kSigningTime = from_unix(1767225600);  // 2026-01-01T00:00:00Z
+
+class Xades : public ::testing::Test {
+ protected:
+  TestCredential credential(KeyAlgorithm algorithm) { return make_test_credential(hsm_.token(), dir_.path(), algorithm); }
+
+  static CredentialView view(const TestCredential& c) { return CredentialView{c.certificate, {c.ca_certificate}, c.algorithm}; }
+
+  static DocumentRequest request(const std::string& xml, DigestAlgorithm digest = DigestAlgorithm::sha256) {
+    DocumentRequest r;
+    r.format = Format::xades;
+    r.content = bytes_of(xml);
+    r.digest_algorithm = digest;
+    return r;
+  }
+
+  hsm::Signature sign_digest(const TestCredential& c, const Prepared& p) {
+    auto signature = hsm_.token().sign_digest(c.key, p.digest_algorithm, p.dtbs_digest, p.padding);
+    EXPECT_TRUE(signature.ok()) << (signature.ok() ? "" : signature.error().message);
+    return signature.ok() ? *signature : hsm::Signature{};
+  }
+
+  // The three phases as a transaction runs them: validate at creation, prepare, HSM, assemble.
+  Bytes sign(const std::string& xml, const TestCredential& c, DigestAlgorithm digest = DigestAlgorithm::sha256) {
+    const DocumentRequest r = request(xml, digest);
+    auto valid = validate(r);
+    EXPECT_TRUE(valid.ok()) << (valid.ok() ? "" : valid.error().message);
+    auto prepared = prepare(r, view(c), kSigningTime);
+    EXPECT_TRUE(prepared.ok()) << (prepared.ok() ? "" : prepared.error().message);
+    if (!prepared) return {};
+    EXPECT_EQ(prepared->dtbs_digest.size(), hsm::digest_size(digest));
+    auto assembled = assemble(r, *prepared, sign_digest(c, *prepared), view(c));
+    EXPECT_TRUE(assembled.ok()) << (assembled.ok() ? "" : assembled.error().message);
+    return assembled.ok() ? assembled->output : Bytes{};
+  }
+
+  // xmlsec1 --verify with the test CA as the only trust anchor: true when it prints OK and exits 0.
+  bool xmlsec1_accepts(const TestCredential& c, const std::string& signed_xml, const std::string& name = "signed.xml") {
+    const auto path = dir_.path() / name;
+    firma::testing::write_file(path, signed_xml);
+    auto result = run_command("xmlsec1 --verify --trusted-pem " + c.ca_pem.string() + " " + path.string());
+    last_xmlsec1_output_ = result.output;
+    return result.status == 0 && result.output.find("OK") != std::string::npos;
+  }
+
+  SoftHsmToken hsm_;
+  TempDir dir_;
+  std::string last_xmlsec1_output_;
+};
+
+std::string between(const std::string& text, const std::string& open, const std::string& close) {
+  auto a = text.find(open);
+  if (a == std::string::npos) return {};
+  a += open.size();
+  auto b = text.find(close, a);
+  return b == std::string::npos ? std::string() : text.substr(a, b - a);
+}
+
+void replace_once(std::string& text, const std::string& from, const std::string& to) {
+  auto at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+}
+
+TEST_F(Xades, EcP256SignatureVerifiesWithXmlsec1) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  const std::string out = text_of(sign(kInvoice, c));
+  ASSERT_FALSE(out.empty());
+  EXPECT_TRUE(xmlsec1_accepts(c, out)) << last_xmlsec1_output_ << "\n" << out;
+  EXPECT_NE(out.find("http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"), std::string::npos);
+  // The document survives: content, comments and the CDATA section are still there.
+  EXPECT_NE(out.find("Señor Núñez, ñandú á é ü €"), std::string::npos);
+  EXPECT_NE(out.find("<!-- comentario: ñ á -->"), std::string::npos);
+  EXPECT_NE(out.find("<![CDATA[ <no es marcado> & ]]>"), std::string::npos);
+}
+
+TEST_F(Xades, Rsa2048SignatureVerifiesWithXmlsec1) {
+  auto c = credential(KeyAlgorithm::rsa2048);
+  const std::string out = text_of(sign(kInvoice, c));
+  ASSERT_FALSE(out.empty());
+  EXPECT_TRUE(xmlsec1_accepts(c, out)) << last_xmlsec1_output_ << "\n" << out;
+  EXPECT_NE(out.find("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"), std::string::npos);
+}
+
+TEST_F(Xades, OtherDigestsAndCurvesVerifyWithXmlsec1) {
+  auto p384 = credential(KeyAlgorithm::ec_p384);
+  const std::string a = text_of(sign(kInvoice, p384, DigestAlgorithm::sha384));
+  EXPECT_TRUE(xmlsec1_accepts(p384, a, "p384.xml")) << last_xmlsec1_output_;
+  EXPECT_NE(a.find("#ecdsa-sha384"), std::string::npos);
+  const std::string b = text_of(sign(kInvoice, p384, DigestAlgorithm::sha512));
+  EXPECT_TRUE(xmlsec1_accepts(p384, b, "p384-512.xml")) << last_xmlsec1_output_;
+  EXPECT_NE(b.find("http://www.w3.org/2001/04/xmlenc#sha512"), std::string::npos);
+}
+
+TEST_F(Xades, TamperedTextFailsXmlsec1) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  std::string out = text_of(sign(kInvoice, c));
+  ASSERT_TRUE(xmlsec1_accepts(c, out)) << last_xmlsec1_output_;
+  std::string tampered = out;
+  replace_once(tampered, "ñandú", "ñandu");
+  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered.xml")) << last_xmlsec1_output_;
+  tampered = out;
+  replace_once(tampered, "precio=\"10.50\"", "precio=\"1.50\"");
+  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered-attribute.xml")) << last_xmlsec1_output_;
+}
+
+TEST_F(Xades, SignedPropertiesAreCovered) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  std::string out = text_of(sign(kInvoice, c));
+  ASSERT_TRUE(xmlsec1_accepts(c, out)) << last_xmlsec1_output_;
+  ASSERT_EQ(between(out, "<xades:SigningTime>", "</xades:SigningTime>"), to_rfc3339(kSigningTime));
+  std::string tampered = out;
+  replace_once(tampered, "<xades:SigningTime>2026-", "<xades:SigningTime>2025-");
+  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered-time.xml")) << last_xmlsec1_output_;
+  tampered = out;
+  replace_once(tampered, "<xades:MimeType>text/xml<", "<xades:MimeType>text/plain<");
+  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered-mime.xml")) << last_xmlsec1_output_;
+}
+
+// ETSI EN 319 132-1 6.3: the B-B elements and where they are; SigningCertificateV2 in the 1.3.2 namespace
+// with the digest of the certificate and the RFC 5035 IssuerSerial of its issuer and serial number.
+TEST_F(Xades, CarriesTheBaselineBProperties) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  const std::string out = text_of(sign(kInvoice, c));
+  ASSERT_FALSE(out.empty());
+  const std::string signature = out.substr(out.find("<ds:Signature "));
+  // Appended as the last child of the document element.
+  EXPECT_LT(out.find("<ds:Signature "), out.find("</fac:Factura>"));
+  EXPECT_EQ(between(out, "</ds:Signature>", "</fac:Factura>"), "");
+  const std::string id = between(signature, "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"", "\"");
+  ASSERT_FALSE(id.empty()) << signature;
+  EXPECT_NE(signature.find("<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"),
+            std::string::npos);
+  EXPECT_NE(signature.find("URI=\"\""), std::string::npos);
+  EXPECT_NE(signature.find("http://www.w3.org/2000/09/xmldsig#enveloped-signature"), std::string::npos);
+  EXPECT_NE(signature.find("Type=\"http://uri.etsi.org/01903#SignedProperties\" URI=\"#" + id + "-signedprops\""),
+            std::string::npos);
+  EXPECT_NE(signature.find("xmlns:xades=\"http://uri.etsi.org/01903/v1.3.2#\" Target=\"#" + id + "\""),
+            std::string::npos);
+  EXPECT_NE(signature.find("<xades:DataObjectFormat ObjectReference=\"#" + id + "-ref-0\">"), std::string::npos);
+  EXPECT_EQ(signature.find("<xades:SigningCertificate>"), std::string::npos);  // V2 only (6.3 Table 2)
+
+  const std::string certificate = between(signature, "<ds:X509Certificate>", "</ds:X509Certificate>");
+  EXPECT_EQ(certificate, to_base64(c.certificate));
+  EXPECT_EQ(between(signature, "<xades:CertDigest>", "</xades:CertDigest>"),
+            "<ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><ds:DigestValue>" +
+                to_base64(sha256(c.certificate)) + "</ds:DigestValue>");
+
+  auto issuer_serial = from_base64(between(signature, "<xades:IssuerSerialV2>", "</xades:IssuerSerialV2>"));
+  ASSERT_TRUE(issuer_serial.has_value());
+  const unsigned char* p = issuer_serial->data();
+  ESS_ISSUER_SERIAL* parsed = d2i_ESS_ISSUER_SERIAL(nullptr, &p, static_cast<long>(issuer_serial->size()));
+  EXPECT_NE(parsed, nullptr) << "IssuerSerialV2 is not a DER IssuerSerial";
+  EXPECT_EQ(p, issuer_serial->data() + issuer_serial->size());
+  ESS_ISSUER_SERIAL_free(parsed);
+  const unsigned char* q = c.certificate.data();
+  X509* cert = d2i_X509(nullptr, &q, static_cast<long>(c.certificate.size()));
+  ASSERT_NE(cert, nullptr);
+  unsigned char* name = nullptr;
+  const int name_length = i2d_X509_NAME(X509_get_issuer_name(cert), &name);
+  unsigned char* serial = nullptr;
+  const int serial_length = i2d_ASN1_INTEGER(X509_get0_serialNumber(cert), &serial);
+  const std::string der = text_of(*issuer_serial);
+  EXPECT_NE(der.find(std::string(reinterpret_cast<char*>(name), static_cast<std::size_t>(name_length))),
+            std::string::npos);
+  EXPECT_TRUE(der.ends_with(std::string(reinterpret_cast<char*>(serial), static_cast<std::size_t>(serial_length))));
+  OPENSSL_free(name);
+  OPENSSL_free(serial);
+  X509_free(cert);
+}
+
+TEST_F(Xades, DocumentsThatBindDsOrUseOtherEncodingsVerify) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  // The prefix ds already bound to another namespace on the document element, a default namespace, and
+  // the root element empty.
+  const std::string rebinding = R"(<r xmlns="urn:default" xmlns:ds="urn:not-xmldsig"><ds:x ds:a="1"/></r>)";
+  EXPECT_TRUE(xmlsec1_accepts(c, text_of(sign(rebinding, c)), "rebinding.xml")) << last_xmlsec1_output_;
+  EXPECT_TRUE(xmlsec1_accepts(c, text_of(sign("<vacio/>", c)), "empty-root.xml")) << last_xmlsec1_output_;
+  // ISO-8859-1 bytes (ñ is 0xF1): the output keeps the declared encoding and still verifies.
+  std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r>Espa\xF1" "a</r>\n";
+  const std::string out = text_of(sign(latin1, c));
+  EXPECT_NE(out.find("Espa\xF1" "a"), std::string::npos);
+  EXPECT_TRUE(xmlsec1_accepts(c, out, "latin1.xml")) << last_xmlsec1_output_;
+  // A DOCTYPE that only declares elements is harmless.
+  const std::string doctype = "<!DOCTYPE r [<!ELEMENT r (#PCDATA)>]>\n<r>x</r>";
+  EXPECT_TRUE(xmlsec1_accepts(c, text_of(sign(doctype, c)), "doctype.xml")) << last_xmlsec1_output_;
+}
+
+// Prepare keeps nothing in the process: two preparations of one document differ (fresh ids) and each
+// assembles from its own Prepared alone, in any order.
+TEST_F(Xades, AssemblyNeedsOnlyThePreparedValue) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  const DocumentRequest r = request(kInvoice);
+  auto first = prepare(r, view(c), kSigningTime);
+  auto second = prepare(r, view(c), kSigningTime);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(first->dtbs_digest, second->dtbs_digest);
+  const Prepared stored_first{first->dtbs_digest, first->digest_algorithm, first->padding, first->state};
+  auto second_out = assemble(request(kInvoice), *second, sign_digest(c, *second), view(c));
+  auto first_out = assemble(request(kInvoice), stored_first, sign_digest(c, stored_first), view(c));
+  ASSERT_TRUE(first_out.ok() && second_out.ok());
+  EXPECT_EQ(first_out->algorithm, "ecdsa-with-SHA256");
+  EXPECT_TRUE(xmlsec1_accepts(c, text_of(first_out->output), "first.xml")) << last_xmlsec1_output_;
+  EXPECT_TRUE(xmlsec1_accepts(c, text_of(second_out->output), "second.xml")) << last_xmlsec1_output_;
+}
+
+TEST_F(Xades, AssemblyRefusesWhatDoesNotMatchThePreparation) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  const DocumentRequest r = request(kInvoice);
+  auto prepared = prepare(r, view(c), kSigningTime);
+  ASSERT_TRUE(prepared.ok());
+  const hsm::Signature good = sign_digest(c, *prepared);
+
+  // The document changed between the phases.
+  std::string changed = kInvoice;
+  replace_once(changed, "ñandú", "ñandu");
+  EXPECT_FALSE(assemble(request(changed), *prepared, good, view(c)).ok());
+
+  // A signature over another digest, and one of the wrong length.
+  Prepared other = *prepared;
+  other.dtbs_digest = sha256(as_bytes("something else"));
+  auto wrong = assemble(r, *prepared, sign_digest(c, other), view(c));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::invalid_request);
+  hsm::Signature truncated = good;
+  truncated.raw.pop_back();
+  EXPECT_FALSE(assemble(r, *prepared, truncated, view(c)).ok());
+
+  // A state that is not ours.
+  Prepared garbled = *prepared;
+  garbled.state = bytes_of("firma-xades/1\n../../etc\n1\n");
+  EXPECT_FALSE(assemble(r, garbled, good, view(c)).ok());
+
+  EXPECT_TRUE(assemble(r, *prepared, good, view(c)).ok());
+}
+
+// Bad input is refused at validation and at preparation, as invalid_request with a message that says why.
+void expect_refused(const std::string& xml, const std::string& words) {
+  DocumentRequest r;
+  r.format = Format::xades;
+  r.content = bytes_of(xml);
+  auto valid = validate(r);
+  ASSERT_FALSE(valid.ok()) << xml.substr(0, 80);
+  EXPECT_EQ(valid.error().code, ErrorCode::invalid_request);
+  EXPECT_NE(valid.error().message.find(words), std::string::npos) << valid.error().message;
+  EXPECT_EQ(valid.error().message.find("root:"), std::string::npos) << "file content leaked into the message";
+  CredentialView nobody{Bytes{}, {}, KeyAlgorithm::ec_p256};
+  auto prepared = prepare(r, nobody, kSigningTime);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.error().code, ErrorCode::invalid_request);
+}
+
+TEST(XadesInput, MalformedEmptyAndUndeclaredPrefixesAreRefused) {
+  expect_refused("", "empty");
+  expect_refused("<a><b></a>", "not well-formed");
+  expect_refused("just text", "not well-formed");
+  expect_refused("<a>&undeclared;</a>", "not well-formed");
+  expect_refused("<a></a><b></b>", "not well-formed");
+  expect_refused("<p:a>x</p:a>", "namespaces");
+  expect_refused("<a xmlns:p=\"relative/uri\"><p:b/></a>", "canonicalised");
+}
+
+TEST(XadesInput, EntityDeclarationsAreRefused) {
+  // Billion laughs: ten levels of ten references.
+  std::string laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n";
+  for (int i = 1; i <= 9; ++i) {
+    laughs += "<!ENTITY lol" + std::to_string(i) + " \"";
+    for (int j = 0; j < 10; ++j) laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+    laughs += "\">\n";
+  }
+  laughs += "]>\n<lolz>&lol9;</lolz>";
+  expect_refused(laughs, "entit");
+  expect_refused("<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>", "entit");
+  expect_refused("<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r/>", "entit");
+  expect_refused("<!DOCTYPE r [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]><r/>", "entit");
+  expect_refused("<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r/>", "external DTD");
+  expect_refused("<!DOCTYPE r [<!ATTLIST r a CDATA \"default\">]><r/>", "attribute lists");
+}
+
+TEST(XadesInput, NestingBeyondTheLimitIsRefused) {
+  const auto nested = [](int depth) {
+    std::string xml;
+    for (int i = 0; i < depth; ++i) xml += "<a>";
+    for (int i = 0; i < depth; ++i) xml += "</a>";
+    return xml;
+  };
+  DocumentRequest r;
+  r.format = Format::xades;
+  r.content = bytes_of(nested(128));
+  EXPECT_TRUE(validate(r).ok());
+  expect_refused(nested(129), "nesting deeper than 128");
+  expect_refused(nested(300), "nesting deeper than 128");     // past libxml2's own limit (256)
+  expect_refused(nested(100000), "nesting deeper than 128");
+}
+
+// No file named by a document is ever opened: inotify sees every open of the watched file.
+TEST(XadesInput, NoFileNamedByTheDocumentIsOpened) {
+  TempDir dir;
+  const auto secret = dir.path() / "secret.txt";
+  firma::testing::write_file(secret, "TOPSECRET");
+  const std::string url = "file://" + secret.string();
+  const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_GE(inotify_add_watch(fd, secret.c_str(), IN_OPEN | IN_ACCESS), 0);
+
+  for (const std::string& xml : {
+           "<!DOCTYPE r [<!ENTITY x SYSTEM \"" + url + "\">]><r>&x;</r>",
+           "<!DOCTYPE r [<!ENTITY % p SYSTEM \"" + url + "\"> %p;]><r/>",
+           "<!DOCTYPE r [<!ENTITY % p SYSTEM \"" + url + "\"> %p; <!ENTITY y \"%p;\">]><r>&y;</r>",
+           "<!DOCTYPE r SYSTEM \"" + url + "\"><r/>",
+           "<!DOCTYPE r PUBLIC \"-//X//Y//EN\" \"" + url + "\"><r>&nbsp;</r>",
+       }) {
+    DocumentRequest r;
+    r.format = Format::xades;
+    r.content = bytes_of(xml);
+    auto valid = validate(r);
+    ASSERT_FALSE(valid.ok()) << xml;
+    EXPECT_EQ(valid.error().message.find("TOPSECRET"), std::string::npos);
+  }
+  // XInclude is not processed: the element is ordinary content, accepted and never followed.
+  DocumentRequest include;
+  include.format = Format::xades;
+  include.content = bytes_of("<r xmlns:xi=\"http://www.w3.org/2001/XInclude\"><xi:include href=\"" + url +
+                             "\" parse=\"text\"/></r>");
+  EXPECT_TRUE(validate(include).ok());
+
+  char events[4096];
+  const ssize_t n = read(fd, events, sizeof events);
+  const int error = errno;
+  close(fd);
+  EXPECT_EQ(n, -1) << "the secret file was opened";
+  EXPECT_EQ(error, EAGAIN);
+}
+
+}  // namespace
+}  // namespace firma::signer
