@@ -33,11 +33,14 @@ DocumentRequest request_of(const store::DocumentRecord& d) {
 std::string_view padding_name(hsm::RsaPadding p) { return p == hsm::RsaPadding::pss ? "pss" : "pkcs1v15"; }
 hsm::RsaPadding parse_padding(std::string_view p) { return p == "pss" ? hsm::RsaPadding::pss : hsm::RsaPadding::pkcs1v15; }
 
-// The words of the SMS: the application, how many documents, a short reference; "{otp}" is the code.
+// The words of the SMS: the code first, then what it signs: the application, how many documents and a short
+// reference the confirmation page shows too.
 std::string signing_sms(const std::string& app_name, std::size_t documents, const TransactionId& id) {
-  return "Cl@ve Firma: " + app_name + " solicita su firma de " + std::to_string(documents) +
-         (documents == 1 ? " documento" : " documentos") + " (ref. " + id.str().substr(0, 8) +
-         "). Codigo: {otp}. No lo comparta con nadie.";
+  std::string reference = id.str().substr(0, 8);
+  for (char& ch : reference) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return "Cl@ve Firma: su c\u00F3digo es {otp} para firmar " + std::to_string(documents) +
+         (documents == 1 ? " documento" : " documentos") + " de " + app_name + " (ref. " + reference +
+         "). No lo comparta con nadie.";
 }
 
 Status refuse_unless_open(const store::TransactionRecord& record, std::string_view wanted) {

@@ -17,11 +17,7 @@ CitizenWorld::CitizenWorld(store::Database& db, const Clock& clock, Random& rand
 std::string CitizenWorld::last_otp(const std::string& mobile) const {
   auto messages = outbox_->messages(mobile);
   if (!messages || messages->empty()) return {};
-  // Newest last or first depending on the gateway's order: take the latest by time, then by position.
-  const identity::OutboxMessage* newest = &messages->front();
-  for (const auto& m : *messages)
-    if (m.at >= newest->at) newest = &m;
-  const std::string& text = newest->text;
+  const std::string& text = messages->front().text;  // the outbox lists the newest first
   for (std::size_t i = 0; i < text.size(); ++i) {
     std::size_t j = i;
     while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;

@@ -1,0 +1,113 @@
+// In-process service stack for the signing and citizen flow tests.
+#include "signing_stack.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "certs/authority.h"
+#include "embedded.h"
+#include "identity/operators.h"
+
+namespace firma::testing {
+
+SigningStack::SigningStack(const std::string& database_url) : clock_(SystemClock().now()) {
+  Config config;
+  config.data_dir = (dir_.path() / "var").string();
+  config.server.listen = "127.0.0.1:0";
+  config.password.argon2_memory_kib = 1024;
+  config.password.argon2_iterations = 1;
+  config.database.url = database_url;
+  if (Status s = app::prepare_data_dir(config.data_dir); !s) throw std::runtime_error(s.error().message);
+  auto services = app::Services::start(config, clock_, random_);
+  if (!services) throw std::runtime_error(services.error().message);
+  services_ = std::move(*services);
+  auto admin = services_->operators().bootstrap_admin();
+  if (!admin || !admin->has_value()) throw std::runtime_error("no administrator token");
+  admin_ = std::string((*admin)->token.reveal());
+  server_ = std::make_unique<api::Server>(api::server_options(config.server), services_->routes("openapi: 3.0.3\n"),
+                                          services_->authenticator());
+  if (Status s = server_->start(); !s) throw std::runtime_error(s.error().message);
+}
+
+SigningStack::~SigningStack() {
+  if (server_) server_->shutdown();
+}
+
+Reply SigningStack::send(const std::string& method, const std::string& path, const std::string& body,
+                         const std::string& bearer) {
+  httplib::Client client("127.0.0.1", server_->port());
+  client.set_tcp_nodelay(true);
+  client.set_read_timeout(60);
+  httplib::Headers headers;
+  if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
+  httplib::Result r = method == "GET"    ? client.Get(path, headers)
+                      : method == "POST" ? client.Post(path, headers, body, "application/json")
+                                         : client.Delete(path, headers);
+  if (!r) throw std::runtime_error(method + " " + path + ": no answer");
+  Reply reply{r->status, nlohmann::json::parse(r->body, nullptr, false), r->body};
+  return reply;
+}
+
+Reply SigningStack::get(const std::string& path, const std::string& bearer) { return send("GET", path, "", bearer); }
+Reply SigningStack::post(const std::string& path, const nlohmann::json& body, const std::string& bearer) {
+  return send("POST", path, body.dump(), bearer);
+}
+Reply SigningStack::del(const std::string& path, const std::string& bearer) { return send("DELETE", path, "", bearer); }
+
+std::string SigningStack::register_application(const std::string& name) {
+  auto r = post("/v1/admin/apps",
+                {{"name", name},
+                 {"return_url_prefixes", {"https://sede.example.gob.es/"}},
+                 {"allowed_formats", {"raw", "cades", "pades", "xades"}}},
+                admin_);
+  if (r.status != 201) throw std::runtime_error("register application: " + r.raw);
+  return r.body["api_key"];
+}
+
+std::string SigningStack::last_otp(const std::string& mobile) {
+  auto r = get("/v1/admin/sms/outbox?to=" + (mobile.front() == '+' ? "%2B" + mobile.substr(1) : mobile), admin_);
+  if (r.status != 200) return {};
+  // Each step sends one SMS: the new one is the message not seen before.
+  std::string code;
+  for (const auto& m : r.body["messages"]) {
+    const std::string text = m["text"];
+    if (!seen_sms_.insert(text).second) continue;
+    for (std::size_t i = 0; i < text.size() && code.empty(); ++i) {
+      std::size_t j = i;
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+      if (j - i >= 6 && j - i <= 8) code = text.substr(i, j - i);
+      i = j;
+    }
+  }
+  return code;
+}
+
+void SigningStack::make_citizen(const std::string& nif, const std::string& mobile, const std::string& password,
+                                const std::string& level) {
+  const std::string email = "c" + nif + "@example.es";
+  auto registered = post("/v1/admin/citizens",
+                         {{"nif", nif},
+                          {"given_name", "María"},
+                          {"surname1", "Núñez"},
+                          {"surname2", "García"},
+                          {"email", email},
+                          {"mobile", mobile},
+                          {"registration_level", level}},
+                         admin_);
+  if (registered.status != 201) throw std::runtime_error("register citizen: " + registered.raw);
+  auto started = post("/v1/citizens/activation",
+                      {{"nif", nif}, {"email", email}, {"activation_code", registered.body["activation_code"]}});
+  if (started.status != 202) throw std::runtime_error("activation: " + started.raw);
+  auto done = post("/v1/citizens/activation/complete",
+                   {{"challenge_id", started.body["challenge_id"]}, {"otp", last_otp(mobile)}, {"password", password}});
+  if (done.status != 200) throw std::runtime_error("activation complete: " + done.raw);
+}
+
+std::string SigningStack::ca_pem_path() {
+  auto path = dir_.path() / "ca.pem";
+  write_file(path, services_->authority().chain_pem());
+  return path.string();
+}
+
+}  // namespace firma::testing
