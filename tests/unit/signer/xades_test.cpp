@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/encoding.h"
 #include "signer/formats.h"
@@ -83,13 +85,24 @@ class Xades : public ::testing::Test {
     return assembled.ok() ? assembled->output : Bytes{};
   }
 
-  // xmlsec1 --verify with the test CA as the only trust anchor: true when it prints OK and exits 0.
+  // xmlsec1 --verify with the test CA as the only trust anchor: true when it exits 0 having checked both
+  // references of SignedInfo (the document and the SignedProperties).
   bool xmlsec1_accepts(const TestCredential& c, const std::string& signed_xml, const std::string& name = "signed.xml") {
     const auto path = dir_.path() / name;
     firma::testing::write_file(path, signed_xml);
     auto result = run_command("xmlsec1 --verify --trusted-pem " + c.ca_pem.string() + " " + path.string());
     last_xmlsec1_output_ = result.output;
-    return result.status == 0 && result.output.find("OK") != std::string::npos;
+    return result.status == 0 && result.output.starts_with("OK\n") &&
+           result.output.find("SignedInfo References (ok/all): 2/2") != std::string::npos;
+  }
+
+  // After a tampering: xmlsec1 refused because a reference's digest no longer matches. It stops at the
+  // first bad reference: "0/1" when it is the document's, "1/2" when it is the SignedProperties'.
+  bool xmlsec1_refuses_reference(const TestCredential& c, const std::string& signed_xml, const std::string& name,
+                                 const std::string& ok_all) {
+    if (xmlsec1_accepts(c, signed_xml, name)) return false;
+    return last_xmlsec1_output_.find("data and digest do not match") != std::string::npos &&
+           last_xmlsec1_output_.find("SignedInfo References (ok/all): " + ok_all) != std::string::npos;
   }
 
   SoftHsmToken hsm_;
@@ -147,10 +160,14 @@ TEST_F(Xades, TamperedTextFailsXmlsec1) {
   ASSERT_TRUE(xmlsec1_accepts(c, out)) << last_xmlsec1_output_;
   std::string tampered = out;
   replace_once(tampered, "ñandú", "ñandu");
-  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered.xml")) << last_xmlsec1_output_;
+  EXPECT_TRUE(xmlsec1_refuses_reference(c, tampered, "tampered.xml", "0/1")) << last_xmlsec1_output_;
   tampered = out;
   replace_once(tampered, "precio=\"10.50\"", "precio=\"1.50\"");
-  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered-attribute.xml")) << last_xmlsec1_output_;
+  EXPECT_TRUE(xmlsec1_refuses_reference(c, tampered, "tampered-attribute.xml", "0/1")) << last_xmlsec1_output_;
+  // Comments are outside the signed node-set (URI="" is without comments): changing one keeps it valid.
+  tampered = out;
+  replace_once(tampered, "<!-- comentario: ñ á -->", "<!-- otro comentario -->");
+  EXPECT_TRUE(xmlsec1_accepts(c, tampered, "comment.xml")) << last_xmlsec1_output_;
 }
 
 TEST_F(Xades, SignedPropertiesAreCovered) {
@@ -160,10 +177,15 @@ TEST_F(Xades, SignedPropertiesAreCovered) {
   ASSERT_EQ(between(out, "<xades:SigningTime>", "</xades:SigningTime>"), to_rfc3339(kSigningTime));
   std::string tampered = out;
   replace_once(tampered, "<xades:SigningTime>2026-", "<xades:SigningTime>2025-");
-  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered-time.xml")) << last_xmlsec1_output_;
+  EXPECT_TRUE(xmlsec1_refuses_reference(c, tampered, "tampered-time.xml", "1/2")) << last_xmlsec1_output_;
   tampered = out;
   replace_once(tampered, "<xades:MimeType>text/xml<", "<xades:MimeType>text/plain<");
-  EXPECT_FALSE(xmlsec1_accepts(c, tampered, "tampered-mime.xml")) << last_xmlsec1_output_;
+  EXPECT_TRUE(xmlsec1_refuses_reference(c, tampered, "tampered-mime.xml", "1/2")) << last_xmlsec1_output_;
+  // The signing certificate's digest is signed too.
+  tampered = out;
+  const std::string cert_digest = to_base64(sha256(c.certificate));
+  replace_once(tampered, cert_digest, to_base64(sha256(c.ca_certificate)));
+  EXPECT_TRUE(xmlsec1_refuses_reference(c, tampered, "tampered-certdigest.xml", "1/2")) << last_xmlsec1_output_;
 }
 
 // ETSI EN 319 132-1 6.3: the B-B elements and where they are; SigningCertificateV2 in the 1.3.2 namespace
@@ -233,6 +255,48 @@ TEST_F(Xades, DocumentsThatBindDsOrUseOtherEncodingsVerify) {
   // A DOCTYPE that only declares elements is harmless.
   const std::string doctype = "<!DOCTYPE r [<!ELEMENT r (#PCDATA)>]>\n<r>x</r>";
   EXPECT_TRUE(xmlsec1_accepts(c, text_of(sign(doctype, c)), "doctype.xml")) << last_xmlsec1_output_;
+}
+
+// The largest document an application may send (8 MB by default), many elements deep and wide.
+TEST_F(Xades, LargeDocumentVerifiesWithXmlsec1) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  std::string xml = "<lote xmlns=\"urn:example:lote\">\n";
+  for (int i = 0; xml.size() < 8 * 1024 * 1024 - 200; ++i)
+    xml += "  <factura n=\"" + std::to_string(i) + "\"><importe moneda=\"EUR\">" + std::to_string(i * 7) +
+           ".00</importe><concepto>Señal ñ á " + std::to_string(i) + "</concepto></factura>\n";
+  xml += "</lote>\n";
+  const std::string out = text_of(sign(xml, c));
+  ASSERT_FALSE(out.empty());
+  EXPECT_TRUE(xmlsec1_accepts(c, out, "large.xml")) << last_xmlsec1_output_.substr(0, 2000);
+}
+
+// Several request threads prepare and assemble at once (libxml2's error capture is per thread).
+TEST_F(Xades, ConcurrentSigningIsIndependent) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  std::vector<std::string> outputs(4);
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < outputs.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        const std::string xml = "<r n=\"" + std::to_string(t) + "\">ñ " + std::to_string(round) + "</r>";
+        const DocumentRequest r = request(xml);
+        if (validate(request("<a><b></a>")).ok()) errors[t] = "malformed accepted";
+        auto prepared = prepare(r, view(c), kSigningTime);
+        if (!prepared) { errors[t] = prepared.error().message; return; }
+        auto signature = hsm_.token().sign_digest(c.key, prepared->digest_algorithm, prepared->dtbs_digest);
+        if (!signature) { errors[t] = signature.error().message; return; }
+        auto assembled = assemble(r, *prepared, *signature, view(c));
+        if (!assembled) { errors[t] = assembled.error().message; return; }
+        outputs[t] = text_of(assembled->output);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t t = 0; t < outputs.size(); ++t) {
+    EXPECT_EQ(errors[t], "") << t;
+    EXPECT_TRUE(xmlsec1_accepts(c, outputs[t], "thread" + std::to_string(t) + ".xml")) << last_xmlsec1_output_;
+  }
 }
 
 // Prepare keeps nothing in the process: two preparations of one document differ (fresh ids) and each
