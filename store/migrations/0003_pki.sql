@@ -49,6 +49,7 @@ CREATE TABLE certificates (
 CREATE UNIQUE INDEX certificates_one_valid_per_nif ON certificates (nif) WHERE status = 'valid';
 CREATE INDEX certificates_nif ON certificates (nif, created_at);
 CREATE INDEX certificates_revoked ON certificates (issuer_serial, revoked_at);
+CREATE INDEX certificates_valid_until ON certificates (not_after) WHERE status = 'valid';
 
 -- Every CRL published, by issuer and CRL number (RFC 5280 5.2.3: monotonically increasing). Two nodes publishing
 -- at once collide on the primary key and the later one starts again from the newer CRL.

@@ -131,6 +131,16 @@ Result<std::vector<HsmKeyRecord>> HsmKeyRecords::list(Tx& tx) {
   return records;
 }
 
+Result<std::vector<HsmKeyRecord>> HsmKeyRecords::live_for_owner(Tx& tx, std::string_view owner) {
+  auto rows = tx.query("SELECT " + std::string(kKeyColumns) +
+                           " FROM hsm_keys WHERE owner = $1 AND destroyed_at IS NULL ORDER BY created_at, key_id",
+                       {std::string(owner)});
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<HsmKeyRecord> records;
+  for (const Row& row : *rows) records.push_back(key_from(row));
+  return records;
+}
+
 Status HsmKeyRecords::mark_destroyed(Tx& tx, const KeyId& key_id, Instant at) {
   auto updated = tx.execute("UPDATE hsm_keys SET destroyed_at = $2 WHERE key_id = $1 AND destroyed_at IS NULL",
                             {key_id.str(), to_unix(at)});
@@ -179,6 +189,13 @@ Result<bool> CertificateRecords::revoke(Tx& tx, const CertSerial& serial, Instan
       "UPDATE certificates SET status = 'revoked', revoked_at = $2, revocation_reason = $3 "
       "WHERE serial = $1 AND status = 'valid'",
       {serial.str(), to_unix(at), std::string(reason)});
+  if (!updated.ok()) return std::move(updated).error();
+  return *updated == 1;
+}
+
+Result<bool> CertificateRecords::mark_expired(Tx& tx, const CertSerial& serial) {
+  auto updated =
+      tx.execute("UPDATE certificates SET status = 'expired' WHERE serial = $1 AND status = 'valid'", {serial.str()});
   if (!updated.ok()) return std::move(updated).error();
   return *updated == 1;
 }

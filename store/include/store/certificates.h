@@ -58,6 +58,8 @@ class HsmKeyRecords {
   static Result<std::optional<HsmKeyRecord>> find(Tx& tx, const KeyId& key_id);
   // Every key record, oldest first, destroyed ones included.
   static Result<std::vector<HsmKeyRecord>> list(Tx& tx);
+  // The owner's keys still on the token (not recorded destroyed), oldest first.
+  static Result<std::vector<HsmKeyRecord>> live_for_owner(Tx& tx, std::string_view owner);
   // Records that the key is gone from the token; the first time stands. not_found for an unknown key.
   static Status mark_destroyed(Tx& tx, const KeyId& key_id, Instant at);
 };
@@ -93,6 +95,8 @@ class CertificateRecords {
   static Result<std::vector<CertificateRecord>> list_recent(Tx& tx, std::size_t limit);
   // Marks a valid certificate revoked. False when it was not valid (already revoked or expired, or unknown).
   static Result<bool> revoke(Tx& tx, const CertSerial& serial, Instant at, std::string_view reason);
+  // Marks a valid certificate expired. False when it was not valid.
+  static Result<bool> mark_expired(Tx& tx, const CertSerial& serial);
   // Every revoked certificate signed by `issuer_serial`, in revocation order (what a CRL lists).
   static Result<std::vector<CertificateRecord>> revoked_by(Tx& tx, const CertSerial& issuer_serial);
   // Valid certificates whose not_after is before `now` become expired; returns how many.

@@ -1,0 +1,48 @@
+// The certificate revocation list of the issuing CA: published on every revocation and before nextUpdate.
+#pragma once
+
+#include <cstdint>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/result.h"
+
+namespace firma::store {
+class Database;
+}
+
+namespace firma::certs {
+
+class CertificateAuthority;
+
+struct PublishedCrl {
+  std::int64_t number = 0;
+  Instant this_update{};
+  Instant next_update{};
+  Bytes der;
+};
+
+// Every CRL is kept in the database, so any node serves the latest one. Thread-safe.
+class CrlService {
+ public:
+  CrlService(CertificateAuthority& authority, store::Database& db, const Clock& clock);
+
+  // The latest CRL; publishes the first one when there is none yet.
+  Result<PublishedCrl> current();
+
+  // Publishes a new CRL now: the previous one's entries plus every certificate revoked since (read from the
+  // database, so a revocation whose publication failed is listed by the next one), number + 1, nextUpdate
+  // now + crl_validity. Two nodes publishing at once: the later one starts again from the newer CRL.
+  Result<PublishedCrl> publish();
+
+  // Publishes when less than half of the current CRL's validity is left (RFC 5280 5.1.2.5: a new CRL is issued
+  // before nextUpdate). True when it published.
+  Result<bool> refresh_if_due();
+
+ private:
+  CertificateAuthority& authority_;
+  store::Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace firma::certs

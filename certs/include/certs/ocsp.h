@@ -1,0 +1,44 @@
+// The OCSP responder (RFC 6960): good, revoked or unknown for the issuing CA's certificates, signed in the HSM.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/clock.h"
+#include "core/encoding.h"
+
+namespace firma::store {
+class Database;
+}
+namespace firma::hsm {
+class Token;
+}
+
+namespace firma::certs {
+
+class CertificateAuthority;
+
+// Thread-safe; never throws.
+class OcspResponder {
+ public:
+  OcspResponder(CertificateAuthority& authority, hsm::Token& token, store::Database& db, const Clock& clock);
+
+  // Always a DER OCSPResponse (RFC 6960 4.2.1). For a well-formed request about this CA's certificates:
+  // `successful`, with one SingleResponse per requested CertID (good; revoked with its time and reason; unknown
+  // for serials this CA never issued a citizen certificate under), the request's nonce echoed (RFC 8954),
+  // thisUpdate now and nextUpdate now + ocsp_validity, signed in the HSM by the delegated responder or the issuing
+  // CA (the signer's certificate included). Built in three phases: ResponseData encoded, its digest signed on the
+  // token, BasicOCSPResponse assembled.
+  // Otherwise an unsigned error status: malformedRequest for anything that does not parse as an OCSPRequest (or
+  // asks about no certificate, or more than 32), unauthorized when a CertID names another issuer (RFC 5019 2.2.3),
+  // internalError when the database or the token fails, tryLater when they are unavailable.
+  Bytes respond(std::span<const std::uint8_t> request) const;
+
+ private:
+  CertificateAuthority& authority_;
+  hsm::Token& token_;
+  store::Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace firma::certs

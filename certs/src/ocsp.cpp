@@ -1,0 +1,254 @@
+// The OCSP responder: OpenSSL parses the request and builds each SingleResponse, the ResponseData is encoded and its
+// digest signed on the token, and the BasicOCSPResponse and OCSPResponse are assembled around that signature.
+#include "certs/ocsp.h"
+
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+#include <botan/bigint.h>
+#include <botan/der_enc.h>
+#include <botan/x509cert.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "certs/authority.h"
+#include "core/log.h"
+#include "hsm/token.h"
+#include "store/certificates.h"
+#include "store/database.h"
+#include "x509_util.h"
+
+namespace firma::certs {
+namespace {
+
+template <auto Free>
+struct Deleter {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
+};
+using RequestPtr = std::unique_ptr<OCSP_REQUEST, Deleter<OCSP_REQUEST_free>>;
+using BasicPtr = std::unique_ptr<OCSP_BASICRESP, Deleter<OCSP_BASICRESP_free>>;
+using CertIdPtr = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
+using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+
+// More CertIDs than this in one request is not a relying party checking a chain.
+constexpr int kMaxRequests = 32;
+
+// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED } for the error statuses (RFC 6960 4.2.1), unsigned.
+Bytes error_response(int status) {
+  return Bytes{0x30, 0x03, 0x0A, 0x01, static_cast<std::uint8_t>(status)};
+}
+
+// "20261122100000Z": GeneralizedTime, as RFC 6960 4.2.1 requires for producedAt.
+std::string generalized_time(Instant at) {
+  std::string out;
+  for (char c : to_rfc3339(at))
+    if (c != '-' && c != ':' && c != 'T') out += c;
+  return out;
+}
+
+TimePtr asn1_time(Instant at) { return TimePtr(ASN1_GENERALIZEDTIME_set(nullptr, static_cast<time_t>(to_unix(at)))); }
+
+template <class T, int (*Encode)(const T*, unsigned char**)>
+Bytes der_of(const T* object) {
+  unsigned char* out = nullptr;
+  const int length = Encode(object, &out);
+  if (length <= 0) return {};
+  Bytes bytes(out, out + length);
+  OPENSSL_free(out);
+  return bytes;
+}
+
+// sha256WithRSAEncryption (RFC 4055 5) with NULL parameters, or ecdsa-with-SHAxxx (RFC 5758 3.2) with none.
+Botan::AlgorithmIdentifier signature_algorithm(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest) {
+  if (hsm::is_rsa(key)) {
+    const char* oid = digest == hsm::DigestAlgorithm::sha384   ? "1.2.840.113549.1.1.12"
+                      : digest == hsm::DigestAlgorithm::sha512 ? "1.2.840.113549.1.1.13"
+                                                               : "1.2.840.113549.1.1.11";
+    return Botan::AlgorithmIdentifier(Botan::OID(oid), Botan::AlgorithmIdentifier::USE_NULL_PARAM);
+  }
+  const char* oid = digest == hsm::DigestAlgorithm::sha384   ? "1.2.840.10045.4.3.3"
+                    : digest == hsm::DigestAlgorithm::sha512 ? "1.2.840.10045.4.3.4"
+                                                             : "1.2.840.10045.4.3.2";
+  return Botan::AlgorithmIdentifier(Botan::OID(oid), Botan::AlgorithmIdentifier::USE_EMPTY_PARAM);
+}
+
+struct Question {
+  OCSP_CERTID* id;                   // owned by the request
+  std::optional<CertSerial> serial;  // set when the CertID names this CA as the issuer
+};
+
+}  // namespace
+
+OcspResponder::OcspResponder(CertificateAuthority& authority, hsm::Token& token, store::Database& db,
+                             const Clock& clock)
+    : authority_(authority), token_(token), db_(db), clock_(clock) {}
+
+Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
+  try {
+    // Phase zero: read the request. Anything that is not an OCSPRequest is malformedRequest.
+    const unsigned char* cursor = request_der.data();
+    RequestPtr request(d2i_OCSP_REQUEST(nullptr, &cursor, static_cast<long>(request_der.size())));
+    if (!request || cursor != request_der.data() + request_der.size())
+      return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    const int count = OCSP_request_onereq_count(request.get());
+    if (count <= 0 || count > kMaxRequests) return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+
+    const CaCertificate& issuing = authority_.issuing();
+    const unsigned char* issuer_cursor = issuing.der.data();
+    X509Ptr issuer(d2i_X509(nullptr, &issuer_cursor, static_cast<long>(issuing.der.size())));
+    if (!issuer) return error_response(OCSP_RESPONSE_STATUS_INTERNALERROR);
+
+    // Which CertIDs name this CA (RFC 6960 4.1.1: issuerNameHash and issuerKeyHash under the request's hash).
+    std::vector<Question> questions;
+    for (int i = 0; i < count; ++i) {
+      OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i));
+      ASN1_OBJECT* hash_oid = nullptr;
+      ASN1_INTEGER* serial = nullptr;
+      if (id == nullptr || OCSP_id_get0_info(nullptr, &hash_oid, nullptr, &serial, id) != 1)
+        return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+      Question q{id, std::nullopt};
+      const EVP_MD* md = hash_oid != nullptr ? EVP_get_digestbyobj(hash_oid) : nullptr;
+      if (md != nullptr && serial != nullptr) {
+        CertIdPtr ours(OCSP_cert_to_id(md, nullptr, issuer.get()));
+        BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
+        if (ours && number && OCSP_id_issuer_cmp(ours.get(), id) == 0 && !BN_is_negative(number.get())) {
+          Bytes octets(static_cast<std::size_t>(BN_num_bytes(number.get())));
+          BN_bn2bin(number.get(), octets.data());
+          q.serial = detail::serial_of(octets);
+        }
+      }
+      // RFC 5019 2.2.3 / RFC 6960 2.3: a CertID of another issuer (or under a hash this responder does not
+      // know) is not this responder's to answer; an answer signed here would not verify for it anyway.
+      if (!q.serial) return error_response(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+      questions.push_back(q);
+    }
+
+    // What the database says about each serial, in one transaction.
+    using Answers = std::vector<std::optional<store::CertificateRecord>>;
+    auto answers = db_.transact([&](store::Tx& tx) -> Result<Answers> {
+      Answers out;
+      for (const Question& q : questions) {
+        auto found = store::CertificateRecords::find(tx, *q.serial);
+        if (!found) return std::move(found).error();
+        // A certificate of another issuing CA is not this CA's to answer for.
+        if (*found && (*found)->issuer_serial != issuing.serial) found->reset();
+        out.push_back(std::move(*found));
+      }
+      return out;
+    });
+    if (!answers) {
+      log::warn("pki.ocsp_database_failed", {{"error", answers.error().message}});
+      return error_response(answers.error().code == ErrorCode::unavailable ? OCSP_RESPONSE_STATUS_TRYLATER
+                                                                           : OCSP_RESPONSE_STATUS_INTERNALERROR);
+    }
+
+    // Phase one: the SingleResponses (OpenSSL) and the ResponseData around them.
+    const Instant now = clock_.now();
+    TimePtr this_update = asn1_time(now);
+    TimePtr next_update = asn1_time(now + authority_.settings().ocsp_validity);
+    BasicPtr scratch(OCSP_BASICRESP_new());
+    if (!this_update || !next_update || !scratch) return error_response(OCSP_RESPONSE_STATUS_INTERNALERROR);
+    for (std::size_t i = 0; i < questions.size(); ++i) {
+      const auto& record = (*answers)[i];
+      int status = V_OCSP_CERTSTATUS_UNKNOWN;
+      int reason = OCSP_REVOKED_STATUS_NOSTATUS;
+      TimePtr revoked_at;
+      if (record && record->status == "revoked") {
+        status = V_OCSP_CERTSTATUS_REVOKED;
+        revoked_at = asn1_time(record->revoked_at.value_or(record->created_at));
+        auto parsed = record->revocation_reason ? parse_revocation_reason(*record->revocation_reason) : std::nullopt;
+        reason = static_cast<int>(parsed.value_or(RevocationReason::unspecified));
+      } else if (record) {
+        // Not revoked: "good" (RFC 6960 2.2), expired or not.
+        status = V_OCSP_CERTSTATUS_GOOD;
+      }
+      if (OCSP_basic_add1_status(scratch.get(), questions[i].id, status, reason, revoked_at.get(), this_update.get(),
+                                 next_update.get()) == nullptr)
+        return error_response(OCSP_RESPONSE_STATUS_INTERNALERROR);
+    }
+
+    const OcspResponderKey responder = authority_.ocsp_responder();
+    const Botan::X509_Certificate responder_cert(responder.certificate);
+
+    std::vector<std::uint8_t> tbs;
+    Botan::DER_Encoder response_data(tbs);
+    response_data.start_cons(Botan::SEQUENCE)
+        // ResponderID byKey [2] EXPLICIT KeyHash: SHA-1 of the responder's subjectPublicKey bits (RFC 6960 4.2.1).
+        .start_cons(Botan::ASN1_Tag(2), Botan::CONTEXT_SPECIFIC)
+        .encode(responder_cert.subject_public_key_bitstring_sha1(), Botan::OCTET_STRING)
+        .end_cons()
+        .add_object(Botan::GENERALIZED_TIME, Botan::UNIVERSAL, generalized_time(now))
+        .start_cons(Botan::SEQUENCE);
+    for (int i = 0; i < OCSP_resp_count(scratch.get()); ++i) {
+      const Bytes single = der_of<OCSP_SINGLERESP, i2d_OCSP_SINGLERESP>(OCSP_resp_get0(scratch.get(), i));
+      if (single.empty()) return error_response(OCSP_RESPONSE_STATUS_INTERNALERROR);
+      response_data.raw_bytes(single);
+    }
+    response_data.end_cons();
+    // RFC 8954 / RFC 6960 4.4.1: the nonce comes back as it was sent.
+    const int nonce_at = OCSP_REQUEST_get_ext_by_NID(request.get(), NID_id_pkix_OCSP_Nonce, -1);
+    if (nonce_at >= 0) {
+      const Bytes nonce =
+          der_of<X509_EXTENSION, i2d_X509_EXTENSION>(OCSP_REQUEST_get_ext(request.get(), nonce_at));
+      if (nonce.empty()) return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+      response_data.start_cons(Botan::ASN1_Tag(1), Botan::CONTEXT_SPECIFIC)
+          .start_cons(Botan::SEQUENCE)
+          .raw_bytes(nonce)
+          .end_cons()
+          .end_cons();
+    }
+    response_data.end_cons();
+
+    // Phase two: the digest of ResponseData signed on the token.
+    const hsm::DigestAlgorithm digest_algorithm = detail::digest_for(responder.algorithm);
+    auto signature =
+        token_.sign_digest(responder.key_id, digest_algorithm, detail::digest(digest_algorithm, tbs));
+    if (!signature) {
+      log::warn("pki.ocsp_sign_failed", {{"error", signature.error().message}});
+      return error_response(signature.error().code == ErrorCode::unavailable ? OCSP_RESPONSE_STATUS_TRYLATER
+                                                                             : OCSP_RESPONSE_STATUS_INTERNALERROR);
+    }
+
+    // Phase three: BasicOCSPResponse (with the delegated responder's certificate) inside an OCSPResponse.
+    std::vector<std::uint8_t> basic;
+    Botan::DER_Encoder basic_der(basic);
+    basic_der.start_cons(Botan::SEQUENCE)
+        .raw_bytes(tbs)
+        .encode(signature_algorithm(responder.algorithm, digest_algorithm))
+        .encode(signature->der, Botan::BIT_STRING);
+    {
+      // The responder's certificate: the delegated signer's (RFC 6960 4.2.2.2), or the issuing CA's, so that a
+      // relying party holding only the root can check the signature.
+      basic_der.start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC)
+          .start_cons(Botan::SEQUENCE)
+          .raw_bytes(responder.certificate)
+          .end_cons()
+          .end_cons();
+    }
+    basic_der.end_cons();
+
+    std::vector<std::uint8_t> response;
+    Botan::DER_Encoder(response)
+        .start_cons(Botan::SEQUENCE)
+        .encode(Botan::BigInt(std::uint64_t{OCSP_RESPONSE_STATUS_SUCCESSFUL}), Botan::ENUMERATED, Botan::UNIVERSAL)
+        .start_cons(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC)
+        .start_cons(Botan::SEQUENCE)
+        .encode(Botan::OID("1.3.6.1.5.5.7.48.1.1"))  // id-pkix-ocsp-basic
+        .encode(basic, Botan::OCTET_STRING)
+        .end_cons()
+        .end_cons()
+        .end_cons();
+    return Bytes(response.begin(), response.end());
+  } catch (const std::exception& e) {
+    log::error("pki.ocsp_failed", {{"error", e.what()}});
+    return error_response(OCSP_RESPONSE_STATUS_INTERNALERROR);
+  }
+}
+
+}  // namespace firma::certs
