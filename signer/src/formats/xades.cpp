@@ -32,8 +32,12 @@ constexpr const char* kEnvelopedSignature = "http://www.w3.org/2000/09/xmldsig#e
 constexpr const char* kSignedPropertiesType = "http://uri.etsi.org/01903#SignedProperties";
 constexpr std::string_view kStateVersion = "firma-xades/1";
 
-const xmlChar* x(const char* text) { return reinterpret_cast<const xmlChar*>(text); }
-const xmlChar* x(const std::string& text) { return x(text.c_str()); }
+const xmlChar* x(const char* text) {
+  return reinterpret_cast<const xmlChar*>(text);
+}
+const xmlChar* x(const std::string& text) {
+  return x(text.c_str());
+}
 
 // XML-DSig 1.1 6.2 and RFC 6931 2.1.
 const char* digest_method(hsm::DigestAlgorithm digest) {
@@ -106,7 +110,9 @@ xmlNode* text_element(xmlNode* parent, xmlNs* ns, const char* name, const std::s
   return made(xmlNewTextChild(parent, ns, x(name), x(text)));
 }
 
-void attribute(xmlNode* node, const char* name, const std::string& value) { made(xmlNewProp(node, x(name), x(value))); }
+void attribute(xmlNode* node, const char* name, const std::string& value) {
+  made(xmlNewProp(node, x(name), x(value)));
+}
 
 xmlNode* algorithm_element(xmlNode* parent, xmlNs* ns, const char* name, const std::string& uri) {
   xmlNode* node = element(parent, ns, name);
@@ -219,9 +225,8 @@ std::string attribute_value(const xmlNode* node, const char* name) {
 xmlNode* find_signature(xmlDoc* doc, const std::string& id) {
   xmlNode* root = xmlDocGetRootElement(doc);
   for (xmlNode* n = root != nullptr ? xmlGetLastChild(root) : nullptr; n != nullptr; n = n->prev) {
-    if (n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
-        xmlStrEqual(n->name, x("Signature")) && xmlStrEqual(n->ns->href, x(kDsNamespace)) &&
-        attribute_value(n, "Id") == id)
+    if (n->type == XML_ELEMENT_NODE && n->ns != nullptr && xmlStrEqual(n->name, x("Signature")) &&
+        xmlStrEqual(n->ns->href, x(kDsNamespace)) && attribute_value(n, "Id") == id)
       return n;
   }
   return nullptr;
@@ -236,8 +241,8 @@ xmlNode* first_child_element(xmlNode* parent, const char* name) {
 // Reads the output as a verifier would and recomputes what the signature covers: the document without
 // the signature (the enveloped reference) and SignedInfo. The SignedProperties are inside SignedInfo's
 // coverage through their digest, which is unchanged text in the same subtree.
-Status check_output(const Bytes& output, const SignatureParameters& p, const Bytes& document_digest,
-                    const Bytes& dtbs, hsm::DigestAlgorithm digest) {
+Status check_output(const Bytes& output, const SignatureParameters& p, const Bytes& document_digest, const Bytes& dtbs,
+                    hsm::DigestAlgorithm digest) {
   const auto failed = [](const std::string& why) {
     return make_error(ErrorCode::internal, "xades: the signed document failed its own check: " + why);
   };
@@ -274,8 +279,7 @@ Status validate_xades(const DocumentRequest& request) {
   return {};
 }
 
-Result<Prepared> prepare_xades(const DocumentRequest& request, const CredentialView& credential,
-                               Instant signing_time) {
+Result<Prepared> prepare_xades(const DocumentRequest& request, const CredentialView& credential, Instant signing_time) {
   if (auto s = check_request(request); !s) return std::move(s).error();
   auto doc = xml::parse_document(request.content);
   if (!doc) return std::move(doc).error();
@@ -314,8 +318,7 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
   if (tree->dtbs != prepared.dtbs_digest)
     return make_error(ErrorCode::internal,
                       "xades: the document or the credential changed between preparation and assembly");
-  if (auto s = xades::verify_signature(credential.certificate, credential.algorithm, digest, tree->dtbs,
-                                       signature.raw);
+  if (auto s = xades::verify_signature(credential.certificate, credential.algorithm, digest, tree->dtbs, signature.raw);
       !s)
     return std::move(s).error();
 

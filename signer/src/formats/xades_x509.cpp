@@ -3,6 +3,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -118,8 +119,10 @@ Status verify_signature(std::span<const std::uint8_t> certificate, hsm::KeyAlgor
       EVP_PKEY_CTX_set_signature_md(ctx.get(), message_digest(digest_algorithm)) != 1 ||
       (hsm::is_rsa(key_algorithm) && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1))
     return make_error(ErrorCode::internal, "signature check could not be set up");
-  if (EVP_PKEY_verify(ctx.get(), encoded.data(), encoded.size(), digest.data(), digest.size()) != 1)
+  if (EVP_PKEY_verify(ctx.get(), encoded.data(), encoded.size(), digest.data(), digest.size()) != 1) {
+    ERR_clear_error();  // the reason is ours to report; leave no stale entry for the next OpenSSL caller
     return make_error(ErrorCode::invalid_request, "the signature does not verify with the signer certificate");
+  }
   return {};
 }
 

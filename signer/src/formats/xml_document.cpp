@@ -65,9 +65,7 @@ class ErrorCapture {
   int code() const { return code_; }
   const std::string& message() const { return message_; }
   // "line N: message" or just the message.
-  std::string described() const {
-    return line_ > 0 ? "line " + std::to_string(line_) + ": " + message_ : message_;
-  }
+  std::string described() const { return line_ > 0 ? "line " + std::to_string(line_) + ": " + message_ : message_; }
 
  private:
   static void record(void* self, ErrorArgument error) {
@@ -97,7 +95,9 @@ struct ParserContextFree {
   void operator()(xmlParserCtxt* ctxt) const noexcept { xmlFreeParserCtxt(ctxt); }
 };
 
-Error invalid(std::string message) { return make_error(ErrorCode::invalid_request, std::move(message)); }
+Error invalid(std::string message) {
+  return make_error(ErrorCode::invalid_request, std::move(message));
+}
 
 // The internal subset may name elements; anything that changes the tree a reader builds is refused:
 // entities (expansion, external content) and attribute-list declarations (default values, ID typing).
@@ -184,7 +184,9 @@ int hash_write(void* context, const char* buffer, int length) {
   return length;
 }
 
-int hash_close(void*) { return 0; }
+int hash_close(void*) {
+  return 0;
+}
 
 }  // namespace
 

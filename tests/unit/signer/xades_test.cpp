@@ -28,8 +28,12 @@ using firma::testing::TestCredential;
 using hsm::DigestAlgorithm;
 using hsm::KeyAlgorithm;
 
-Bytes bytes_of(const std::string& text) { return Bytes(text.begin(), text.end()); }
-std::string text_of(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+Bytes bytes_of(const std::string& text) {
+  return Bytes(text.begin(), text.end());
+}
+std::string text_of(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
 
 // Namespaces (default, prefixed, declared deep), attributes in odd order and spacing, comments inside and
 // outside the document element, whitespace, tabs, a CDATA section, escaped characters and UTF-8 content.
@@ -53,9 +57,13 @@ const Instant kSigningTime = from_unix(1767225600);  // 2026-01-01T00:00:00Z
 
 class Xades : public ::testing::Test {
  protected:
-  TestCredential credential(KeyAlgorithm algorithm) { return make_test_credential(hsm_.token(), dir_.path(), algorithm); }
+  TestCredential credential(KeyAlgorithm algorithm) {
+    return make_test_credential(hsm_.token(), dir_.path(), algorithm);
+  }
 
-  static CredentialView view(const TestCredential& c) { return CredentialView{c.certificate, {c.ca_certificate}, c.algorithm}; }
+  static CredentialView view(const TestCredential& c) {
+    return CredentialView{c.certificate, {c.ca_certificate}, c.algorithm};
+  }
 
   static DocumentRequest request(const std::string& xml, DigestAlgorithm digest = DigestAlgorithm::sha256) {
     DocumentRequest r;
@@ -198,7 +206,8 @@ TEST_F(Xades, CarriesTheBaselineBProperties) {
   // Appended as the last child of the document element.
   EXPECT_LT(out.find("<ds:Signature "), out.find("</fac:Factura>"));
   EXPECT_EQ(between(out, "</ds:Signature>", "</fac:Factura>"), "");
-  const std::string id = between(signature, "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"", "\"");
+  const std::string id =
+      between(signature, "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"", "\"");
   ASSERT_FALSE(id.empty()) << signature;
   EXPECT_NE(signature.find("<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"),
             std::string::npos);
@@ -248,9 +257,13 @@ TEST_F(Xades, DocumentsThatBindDsOrUseOtherEncodingsVerify) {
   EXPECT_TRUE(xmlsec1_accepts(c, text_of(sign(rebinding, c)), "rebinding.xml")) << last_xmlsec1_output_;
   EXPECT_TRUE(xmlsec1_accepts(c, text_of(sign("<vacio/>", c)), "empty-root.xml")) << last_xmlsec1_output_;
   // ISO-8859-1 bytes (ñ is 0xF1): the output keeps the declared encoding and still verifies.
-  std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r>Espa\xF1" "a</r>\n";
+  std::string latin1 =
+      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r>Espa\xF1"
+      "a</r>\n";
   const std::string out = text_of(sign(latin1, c));
-  EXPECT_NE(out.find("Espa\xF1" "a"), std::string::npos);
+  EXPECT_NE(out.find("Espa\xF1"
+                     "a"),
+            std::string::npos);
   EXPECT_TRUE(xmlsec1_accepts(c, out, "latin1.xml")) << last_xmlsec1_output_;
   // A DOCTYPE that only declares elements is harmless.
   const std::string doctype = "<!DOCTYPE r [<!ELEMENT r (#PCDATA)>]>\n<r>x</r>";
@@ -283,11 +296,20 @@ TEST_F(Xades, ConcurrentSigningIsIndependent) {
         const DocumentRequest r = request(xml);
         if (validate(request("<a><b></a>")).ok()) errors[t] = "malformed accepted";
         auto prepared = prepare(r, view(c), kSigningTime);
-        if (!prepared) { errors[t] = prepared.error().message; return; }
+        if (!prepared) {
+          errors[t] = prepared.error().message;
+          return;
+        }
         auto signature = hsm_.token().sign_digest(c.key, prepared->digest_algorithm, prepared->dtbs_digest);
-        if (!signature) { errors[t] = signature.error().message; return; }
+        if (!signature) {
+          errors[t] = signature.error().message;
+          return;
+        }
         auto assembled = assemble(r, *prepared, *signature, view(c));
-        if (!assembled) { errors[t] = assembled.error().message; return; }
+        if (!assembled) {
+          errors[t] = assembled.error().message;
+          return;
+        }
         outputs[t] = text_of(assembled->output);
       }
     });
@@ -373,6 +395,16 @@ TEST(XadesInput, MalformedEmptyAndUndeclaredPrefixesAreRefused) {
   expect_refused("<a xmlns:p=\"relative/uri\"><p:b/></a>", "canonicalised");
 }
 
+TEST(XadesInput, ACredentialWithoutADerCertificateIsRefused) {
+  DocumentRequest r;
+  r.format = Format::xades;
+  r.content = bytes_of("<r/>");
+  auto prepared = prepare(r, CredentialView{bytes_of("not a certificate"), {}, KeyAlgorithm::ec_p256}, kSigningTime);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.error().code, ErrorCode::invalid_request);
+  EXPECT_NE(prepared.error().message.find("certificate"), std::string::npos) << prepared.error().message;
+}
+
 TEST(XadesInput, EntityDeclarationsAreRefused) {
   // Billion laughs: ten levels of ten references.
   std::string laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n";
@@ -402,7 +434,7 @@ TEST(XadesInput, NestingBeyondTheLimitIsRefused) {
   r.content = bytes_of(nested(128));
   EXPECT_TRUE(validate(r).ok());
   expect_refused(nested(129), "nesting deeper than 128");
-  expect_refused(nested(300), "nesting deeper than 128");     // past libxml2's own limit (256)
+  expect_refused(nested(300), "nesting deeper than 128");  // past libxml2's own limit (256)
   expect_refused(nested(100000), "nesting deeper than 128");
 }
 
@@ -433,8 +465,8 @@ TEST(XadesInput, NoFileNamedByTheDocumentIsOpened) {
   // XInclude is not processed: the element is ordinary content, accepted and never followed.
   DocumentRequest include;
   include.format = Format::xades;
-  include.content = bytes_of("<r xmlns:xi=\"http://www.w3.org/2001/XInclude\"><xi:include href=\"" + url +
-                             "\" parse=\"text\"/></r>");
+  include.content =
+      bytes_of("<r xmlns:xi=\"http://www.w3.org/2001/XInclude\"><xi:include href=\"" + url + "\" parse=\"text\"/></r>");
   EXPECT_TRUE(validate(include).ok());
 
   char events[4096];
