@@ -548,6 +548,15 @@ Result<ChallengeStarted> CitizenService::resend_otp(const ChallengeId& challenge
 Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif& nif, const Secret& password,
                                                              std::string_view purpose, std::string_view context,
                                                              std::string_view sms_text) {
+  const std::string fixed(context);
+  return start_reinforced(
+      nif, password, purpose, [&fixed](const Citizen&) -> Result<std::string> { return fixed; }, sms_text);
+}
+
+Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif& nif, const Secret& password,
+                                                             std::string_view purpose,
+                                                             const ContextProvider& context_for,
+                                                             std::string_view sms_text) {
   if (!is_purpose_word(purpose) || is_account_purpose(purpose))
     return make_error(ErrorCode::internal, "reinforced authentication needs a purpose of its own");
   if (sms_text.find("{otp}") == std::string_view::npos || sms_text.size() > 480)
@@ -562,7 +571,9 @@ Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif
     return make_error(ErrorCode::password_expired, "the password has expired; change it or reset it first");
   }
   const store::CitizenRow& c = account->row;
-  auto sent = otp_.issue(OtpRequest{c.id, c.nif, c.mobile, std::string(purpose), std::string(context),
+  auto context = context_for(account->citizen);
+  if (!context) return std::move(context).error();
+  auto sent = otp_.issue(OtpRequest{c.id, c.nif, c.mobile, std::string(purpose), std::move(*context),
                                     std::string(sms_text), {}});
   if (!sent) return std::move(sent).error();
   return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, std::move(account->citizen)};

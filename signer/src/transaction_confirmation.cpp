@@ -55,15 +55,22 @@ Status refuse_unless_open(const store::TransactionRecord& record, std::string_vi
 Result<AuthenticationStarted> TransactionService::authenticate(const TransactionId& id, std::string_view nif_text,
                                                                const Secret& password, std::string_view) {
   const Instant now = clock_.now();
-  auto loaded = db_.transact([&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, Application>> {
+  struct Loaded {
+    store::TransactionRecord record;
+    Application app;
+    std::size_t documents;
+  };
+  auto loaded = db_.transact([&](store::Tx& tx) -> Result<Loaded> {
     auto record = load_current(tx, id, now);
     if (!record) return std::move(record).error();
     auto app = find_application(tx, record->app_id);
     if (!app) return std::move(app).error();
-    return std::make_pair(std::move(*record), std::move(*app));
+    auto documents = store::TransactionRecords::documents(tx, id, false);
+    if (!documents) return std::move(documents).error();
+    return Loaded{std::move(*record), std::move(*app), documents->size()};
   });
   if (!loaded) return std::move(loaded).error();
-  auto& [record, app] = *loaded;
+  const auto& [record, app, document_count] = *loaded;
   if (record.status != kAuthenticated)
     if (Status s = refuse_unless_open(record, kPending); !s) return std::move(s).error();
 
@@ -73,39 +80,37 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   if (!nif || nif->str() != record.nif)
     return make_error(ErrorCode::invalid_credentials, "the NIF or the password is not correct");
 
-  // The password, counting toward the lockout; status, level and expiry each answer their own code.
-  auto citizen = citizens_.authenticate_password(*nif, password, "transaction.authenticate");
-  if (!citizen) return std::move(citizen).error();
-  if (citizen->password_expired)
-    return make_error(ErrorCode::password_expired, "the password has expired: change or reset it to sign");
-  if (citizen->citizen.registration_level != identity::RegistrationLevel::advanced)
-    return make_error(ErrorCode::registration_level, "signing needs an advanced (in person) registration");
-
-  // A citizen without a valid certificate gets a key pair and a certificate now (ARCHITECTURE.md, step 3).
-  const identity::Citizen& c = citizen->citizen;
-  const certs::CitizenForIssuance subject{c.nif.str(), c.given_name, c.surname1, c.surname2,
-                                          std::string(identity::to_string(c.status)),
-                                          std::string(identity::to_string(c.registration_level))};
-  auto credential = credentials_.ensure_certificate(subject, "citizen:" + nif->str());
-  if (!credential) return std::move(credential).error();
-  const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
-
-  // Phase one: every document prepared for this certificate, and its DTBS/R digest.
-  auto documents = db_.transact([&](store::Tx& tx) { return store::TransactionRecords::documents(tx, id, true); });
-  if (!documents) return std::move(documents).error();
+  // The reinforced level in one go: the password (counting toward the lockout; status, registration level and
+  // expiry each answer their own code), then, for the citizen it identifies, the certificate (issued now when
+  // there is none valid: ARCHITECTURE.md step 3) and phase one for every document; the OTP is bound to this
+  // transaction, this key and exactly the resulting DTBS/R digests.
+  std::optional<certs::Credential> credential;
   std::vector<store::PreparedDocument> prepared;
-  std::vector<Bytes> digests;
-  for (const auto& d : *documents) {
-    auto p = prepare(request_of(d), view, now);
-    if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
-    digests.push_back(p->dtbs_digest);
-    prepared.push_back({d.position, p->dtbs_digest, std::string(padding_name(p->padding)), std::move(p->state)});
-  }
-
-  // The OTP is bound to this transaction, this key and exactly these digests.
-  auto challenge = citizens_.start_reinforced(*nif, password, kSignaturePurpose,
-                                              signing_context(id, credential->key_id, digests),
-                                              signing_sms(app.name, digests.size(), id));
+  std::optional<CitizenId> citizen_id;
+  auto prepare_all = [&](const identity::Citizen& c) -> Result<std::string> {
+    if (c.registration_level != identity::RegistrationLevel::advanced)
+      return make_error(ErrorCode::registration_level, "signing needs an advanced (in person) registration");
+    const certs::CitizenForIssuance subject{c.nif.str(), c.given_name, c.surname1, c.surname2,
+                                            std::string(identity::to_string(c.status)),
+                                            std::string(identity::to_string(c.registration_level))};
+    auto issued = credentials_.ensure_certificate(subject, "citizen:" + c.nif.str());
+    if (!issued) return std::move(issued).error();
+    credential = std::move(*issued);
+    citizen_id = c.id;
+    const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
+    auto documents = db_.transact([&](store::Tx& tx) { return store::TransactionRecords::documents(tx, id, true); });
+    if (!documents) return std::move(documents).error();
+    std::vector<Bytes> digests;
+    for (const auto& d : *documents) {
+      auto p = prepare(request_of(d), view, now);
+      if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
+      digests.push_back(p->dtbs_digest);
+      prepared.push_back({d.position, p->dtbs_digest, std::string(padding_name(p->padding)), std::move(p->state)});
+    }
+    return signing_context(id, credential->key_id, digests);
+  };
+  auto challenge = citizens_.start_reinforced(*nif, password, kSignaturePurpose, prepare_all,
+                                              signing_sms(app.name, document_count, id));
   if (!challenge) return std::move(challenge).error();
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
@@ -113,13 +118,13 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
         tx, id, {std::string(kPending), std::string(kAuthenticated)}, kAuthenticated, now);
     if (!moved) return std::move(moved).error();
     if (!*moved) return make_error(ErrorCode::conflict, "the transaction changed meanwhile");
-    if (Status s = store::TransactionRecords::set_prepared(tx, id, citizen->citizen.id, credential->key_id,
+    if (Status s = store::TransactionRecords::set_prepared(tx, id, *citizen_id, credential->key_id,
                                                            credential->certificate, now, challenge->challenge_id,
                                                            prepared);
         !s)
       return s;
-    return store::AuditLog::append(tx, {citizen->citizen.id.str(), "transaction.prepare", id.str(), "success",
-                                        std::to_string(digests.size()) + " digests for key " +
+    return store::AuditLog::append(tx, {citizen_id->str(), "transaction.prepare", id.str(), "success",
+                                        std::to_string(prepared.size()) + " digests for key " +
                                             credential->key_id.str()},
                                    now);
   });

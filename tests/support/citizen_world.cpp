@@ -14,17 +14,21 @@ CitizenWorld::CitizenWorld(store::Database& db, const Clock& clock, Random& rand
   citizens_ = std::make_unique<identity::CitizenService>(db, *otp_, *hasher_, clock, random);
 }
 
-std::string CitizenWorld::last_otp(const std::string& mobile) const {
+std::string CitizenWorld::last_otp(const std::string& mobile) {
   auto messages = outbox_->messages(mobile);
-  if (!messages || messages->empty()) return {};
-  const std::string& text = messages->front().text;  // the outbox lists the newest first
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    std::size_t j = i;
-    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-    if (j - i >= 6 && j - i <= 8) return text.substr(i, j - i);
-    i = j;
+  if (!messages) return {};
+  // Each step sends one SMS: the new one is the message not seen before.
+  std::string code;
+  for (const auto& m : *messages) {
+    if (!seen_.insert(m.text).second) continue;
+    for (std::size_t i = 0; i < m.text.size() && code.empty(); ++i) {
+      std::size_t j = i;
+      while (j < m.text.size() && std::isdigit(static_cast<unsigned char>(m.text[j]))) ++j;
+      if (j - i >= 6 && j - i <= 8) code = m.text.substr(i, j - i);
+      i = j;
+    }
   }
-  return {};
+  return code;
 }
 
 identity::Citizen CitizenWorld::make_active_citizen(const std::string& nif, const std::string& mobile,

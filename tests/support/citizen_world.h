@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "core/clock.h"
@@ -24,8 +25,8 @@ class CitizenWorld {
   identity::Citizen make_active_citizen(const std::string& nif, const std::string& mobile, const Secret& password,
                                         const std::string& level = "advanced");
 
-  // The code in the newest SMS sent to `mobile` (the first run of 6 to 8 digits of its text); empty when none.
-  std::string last_otp(const std::string& mobile) const;
+  // The code in the SMS sent to `mobile` since the last call (the first run of 6 to 8 digits); empty when none.
+  std::string last_otp(const std::string& mobile);
 
   identity::CitizenService& citizens() { return *citizens_; }
   identity::OtpService& otp() { return *otp_; }
@@ -36,6 +37,7 @@ class CitizenWorld {
   std::unique_ptr<identity::OtpService> otp_;
   std::unique_ptr<identity::PasswordHasher> hasher_;
   std::unique_ptr<identity::CitizenService> citizens_;
+  std::set<std::string> seen_;
 };
 
 }  // namespace firma::testing

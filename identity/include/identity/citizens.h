@@ -172,6 +172,13 @@ class CitizenService {
   Result<ReinforcedChallenge> start_reinforced(const policies::Nif& nif, const Secret& password,
                                                std::string_view purpose, std::string_view context,
                                                std::string_view sms_text);
+  // The same, for a context that can be known only once the password is verified: the signer issues the
+  // citizen's certificate and prepares the documents for it before the digests to confirm exist. `context_for`
+  // runs after a successful password check and before the OTP is sent; its error is the answer (no OTP goes).
+  using ContextProvider = std::function<Result<std::string>(const Citizen& citizen)>;
+  Result<ReinforcedChallenge> start_reinforced(const policies::Nif& nif, const Secret& password,
+                                               std::string_view purpose, const ContextProvider& context_for,
+                                               std::string_view sms_text);
   // The second half: the right code for that purpose and context, within its lifetime and tries, once. The
   // citizen must still be active.
   Result<Citizen> complete_reinforced(const ChallengeId& challenge, const Secret& otp, std::string_view purpose,
