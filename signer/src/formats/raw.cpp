@@ -1,14 +1,38 @@
-// raw: being written (issue 5); until then the format refuses to sign.
+// raw: the application's own digest signed as it is; the answer is the bare signature and its algorithm.
+#include <string>
+
+#include "formats/crypto.h"
 #include "formats/format_impl.h"
 
 namespace firma::signer::formats {
 
-Status validate_raw(const DocumentRequest&) { return make_error(ErrorCode::invalid_request, "format raw not available yet"); }
-Result<Prepared> prepare_raw(const DocumentRequest&, const CredentialView&, Instant) {
-  return make_error(ErrorCode::invalid_request, "format raw not available yet");
+Status validate_raw(const DocumentRequest& request) {
+  const std::size_t expected = hsm::digest_size(request.digest_algorithm);
+  if (request.content.size() != expected)
+    return make_error(ErrorCode::invalid_request, "a " + std::string(hsm::to_string(request.digest_algorithm)) +
+                                                      " digest is " + std::to_string(expected) + " bytes, not " +
+                                                      std::to_string(request.content.size()));
+  return {};
 }
-Result<Assembled> assemble_raw(const DocumentRequest&, const Prepared&, const hsm::Signature&, const CredentialView&) {
-  return make_error(ErrorCode::invalid_request, "format raw not available yet");
+
+Result<Prepared> prepare_raw(const DocumentRequest& request, const CredentialView&, Instant) {
+  if (auto valid = validate_raw(request); !valid) return std::move(valid).error();
+  // The digest is the DTBS/R itself; RSA keys sign it PKCS#1 v1.5 (the HSM layer adds the DigestInfo).
+  Prepared prepared;
+  prepared.dtbs_digest = request.content;
+  prepared.digest_algorithm = request.digest_algorithm;
+  prepared.padding = hsm::RsaPadding::pkcs1v15;
+  return prepared;
+}
+
+Result<Assembled> assemble_raw(const DocumentRequest& request, const Prepared& prepared,
+                               const hsm::Signature& signature, const CredentialView& credential) {
+  if (auto valid = validate_raw(request); !valid) return std::move(valid).error();
+  if (prepared.dtbs_digest != request.content || prepared.digest_algorithm != request.digest_algorithm)
+    return make_error(ErrorCode::invalid_request, "the prepared digest is not the request's digest");
+  auto value = checked_signature_value(credential, request.digest_algorithm, request.content, signature);
+  if (!value) return std::move(value).error();
+  return Assembled{std::move(*value), signature_algorithm_name(credential.algorithm, request.digest_algorithm)};
 }
 
 }  // namespace firma::signer::formats

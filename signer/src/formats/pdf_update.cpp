@@ -1,0 +1,336 @@
+// PAdES's incremental update: qpdf reads the original (latest revision), the update is written here as text.
+#include "formats/pdf_update.h"
+
+// qpdf 11: use std::shared_ptr, not its deprecated PointerHolder (qpdf/PointerHolder.hh).
+#define POINTERHOLDER_TRANSITION 4
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFObjGen.hh>
+#include <qpdf/QPDFObjectHandle.hh>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace firma::signer::formats::pdf {
+namespace {
+
+constexpr std::size_t kByteRangeWidth = 34;  // "0 " and three ten-digit numbers with their spaces
+
+Error refuse(const std::string& why) { return make_error(ErrorCode::invalid_request, "not a signable PDF: " + why); }
+
+std::string ref(QPDFObjGen og) { return std::to_string(og.getObj()) + " " + std::to_string(og.getGen()) + " R"; }
+
+// Where the original's last cross-reference section starts, and whether it is a stream (ISO 32000-1 7.5.5:
+// "startxref", the offset, "%%EOF" close the file).
+struct LastSection {
+  std::uint64_t offset = 0;
+  bool is_stream = false;
+};
+
+std::optional<LastSection> last_section(std::string_view file) {
+  const auto at = file.rfind("startxref");
+  if (at == std::string_view::npos) return std::nullopt;
+  std::size_t i = at + 9;
+  while (i < file.size() && std::isspace(static_cast<unsigned char>(file[i]))) ++i;
+  if (i >= file.size() || !std::isdigit(static_cast<unsigned char>(file[i]))) return std::nullopt;
+  std::uint64_t offset = 0;
+  for (; i < file.size() && std::isdigit(static_cast<unsigned char>(file[i])); ++i) {
+    offset = offset * 10 + static_cast<std::uint64_t>(file[i] - '0');
+    if (offset >= file.size()) return std::nullopt;
+  }
+  std::size_t o = static_cast<std::size_t>(offset);
+  while (o < file.size() && std::isspace(static_cast<unsigned char>(file[o]))) ++o;
+  return LastSection{offset, file.substr(o, 4) != "xref"};
+}
+
+// A dictionary's unparsed text with `entries` added before its closing ">>".
+std::string with_entries(QPDFObjectHandle dictionary, const std::vector<std::string>& remove,
+                         const std::string& entries) {
+  QPDFObjectHandle copy = dictionary.shallowCopy();
+  for (const auto& key : remove) copy.removeKey(key);
+  std::string text = copy.unparse();
+  if (text.size() < 2 || text.compare(text.size() - 2, 2, ">>") != 0) throw std::runtime_error("bad dictionary text");
+  text.resize(text.size() - 2);
+  return text + entries + " >>";
+}
+
+// An array's items as PDF text (references stay references), followed by `extra`.
+std::string array_with(QPDFObjectHandle array, const std::string& extra) {
+  std::string text = "[";
+  if (array.isArray()) {
+    for (int i = 0; i < array.getArrayNItems(); ++i) text += " " + array.getArrayItem(i).unparse();
+  }
+  return text + " " + extra + " ]";
+}
+
+// D:YYYYMMDDHHmmSS+00'00' (ISO 32000-1 7.9.4), in UTC.
+std::string pdf_date(Instant at) {
+  const auto days = std::chrono::floor<std::chrono::days>(at);
+  const std::chrono::year_month_day ymd{days};
+  const std::chrono::hh_mm_ss hms{at - days};
+  char text[40];
+  std::snprintf(text, sizeof text, "D:%04d%02u%02u%02ld%02ld%02ld+00'00'", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                static_cast<long>(hms.seconds().count()));
+  return text;
+}
+
+struct Entry {
+  int number;
+  int generation;
+  std::uint64_t offset;
+  bool operator<(const Entry& other) const { return number < other.number; }
+};
+
+// Consecutive object numbers form one subsection (ISO 32000-1 7.5.4, 7.5.8.2 /Index).
+std::vector<std::pair<int, int>> subsections(const std::vector<Entry>& sorted) {
+  std::vector<std::pair<int, int>> out;
+  for (const Entry& e : sorted) {
+    if (!out.empty() && out.back().first + out.back().second == e.number)
+      ++out.back().second;
+    else
+      out.emplace_back(e.number, 1);
+  }
+  return out;
+}
+
+// Everything read from the original that the update needs; built by one pass with qpdf.
+struct Plan {
+  LastSection last;
+  int next_number = 0;
+  std::string root_ref;
+  std::string info;  // unparsed /Info, or empty
+  std::string id;    // unparsed /ID, or empty
+  std::string field_name;
+  QPDFObjGen page;
+  // Objects the update rewrites (same number and generation) and what they become, except the
+  // references to new objects, which are only known when numbers are handed out.
+  QPDFObjectHandle root;
+  // (qpdf's default handle is "uninitialised", not null: every optional one starts as a PDF null.)
+  QPDFObjectHandle acro_form = QPDFObjectHandle::newNull();    // the indirect AcroForm to rewrite, or null
+  QPDFObjectHandle old_fields = QPDFObjectHandle::newNull();   // the existing /Fields array, or null
+  QPDFObjectHandle form_source = QPDFObjectHandle::newNull();  // a direct AcroForm to copy, or null
+  QPDFObjectHandle page_object;
+  QPDFObjectHandle annots;  // the page's /Annots as it is (indirect, direct or null)
+};
+
+Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
+  const std::string_view file(reinterpret_cast<const char*>(original.data()), original.size());
+  if (file.substr(0, std::min<std::size_t>(file.size(), 1024)).find("%PDF-") == std::string_view::npos)
+    return refuse("no %PDF- header");
+  if (original.size() >= std::numeric_limits<std::uint32_t>::max()) return refuse("larger than 4 GB");
+  try {
+    qpdf.setSuppressWarnings(true);
+    // A PDF qpdf must repair is one whose offsets we cannot append to faithfully: refuse it.
+    qpdf.setAttemptRecovery(false);
+    qpdf.processMemoryFile("document", file.data(), file.size());
+  } catch (const std::exception& e) {
+    return refuse(std::string("qpdf cannot open it (") + e.what() + ")");
+  }
+  if (qpdf.isEncrypted()) return refuse("it is encrypted");
+  auto last = last_section(file);
+  if (!last) return refuse("no startxref at its end");
+
+  Plan plan;
+  plan.last = *last;
+  QPDFObjectHandle trailer = qpdf.getTrailer();
+  plan.root = qpdf.getRoot();
+  if (!plan.root.isIndirect() || !plan.root.isDictionary()) return refuse("its catalog is not an indirect dictionary");
+  plan.root_ref = ref(plan.root.getObjGen());
+  if (QPDFObjectHandle info = trailer.getKey("/Info"); info.isIndirect()) plan.info = info.unparse();
+  if (QPDFObjectHandle id = trailer.getKey("/ID"); id.isArray()) plan.id = id.unparse();
+
+  // New objects take numbers no revision has used (ISO 32000-1 7.5.6: /Size is one past the highest).
+  int next = 1;
+  if (QPDFObjectHandle size = trailer.getKey("/Size"); size.isInteger()) next = static_cast<int>(size.getIntValue());
+  for (const auto& [og, entry] : qpdf.getXRefTable()) next = std::max(next, og.getObj() + 1);
+  plan.next_number = std::max(next, 1);
+
+  const auto& pages = qpdf.getAllPages();
+  if (pages.empty()) return refuse("it has no pages");
+  plan.page_object = pages.front();
+  plan.page = plan.page_object.getObjGen();
+  if (!plan.page_object.isIndirect() || plan.page.getObj() >= plan.next_number)
+    return refuse("its page tree needs repair");
+  plan.annots = plan.page_object.getKey("/Annots");
+  if (!plan.annots.isNull() && !plan.annots.isArray()) return refuse("its first page's /Annots is not an array");
+
+  // AcroForm: extend the existing one (ISO 32000-1 12.7.2) or make one; either way /SigFlags 3
+  // (SignaturesExist, AppendOnly: 12.7.2 table 219).
+  QPDFObjectHandle form = plan.root.getKey("/AcroForm");
+  if (form.isDictionary()) {
+    if (form.isIndirect())
+      plan.acro_form = form;
+    else
+      plan.form_source = form;
+    plan.old_fields = form.getKey("/Fields");
+    if (!plan.old_fields.isNull() && !plan.old_fields.isArray()) return refuse("its /AcroForm /Fields is not an array");
+  }
+  std::set<std::string> names;
+  if (plan.old_fields.isArray()) {
+    for (int i = 0; i < plan.old_fields.getArrayNItems(); ++i) {
+      QPDFObjectHandle field = plan.old_fields.getArrayItem(i);
+      if (field.isDictionary()) {
+        if (QPDFObjectHandle t = field.getKey("/T"); t.isString()) names.insert(t.getUTF8Value());
+      }
+    }
+  }
+  for (int n = 1;; ++n) {
+    plan.field_name = "Signature" + std::to_string(n);
+    if (!names.contains(plan.field_name)) break;
+  }
+  return plan;
+}
+
+}  // namespace
+
+Status check_signable(std::span<const std::uint8_t> original) {
+  QPDF qpdf;
+  auto plan = read_original(qpdf, original);
+  if (!plan) return std::move(plan).error();
+  return {};
+}
+
+Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original, Instant signing_time,
+                                         std::size_t cms_capacity) {
+  QPDF qpdf;
+  auto read = read_original(qpdf, original);
+  if (!read) return std::move(read).error();
+  Plan& plan = *read;
+
+  const std::size_t base = original.size();
+  std::string out;
+  // The original may end without an end-of-line after %%EOF; new objects start on a line of their own.
+  if (base > 0 && original.back() != '\n' && original.back() != '\r') out += "\n";
+  std::vector<Entry> entries;
+  const auto begin_object = [&](int number, int generation) {
+    entries.push_back(Entry{number, generation, base + out.size()});
+    out += std::to_string(number) + " " + std::to_string(generation) + " obj\n";
+  };
+  const auto end_object = [&] { out += "\nendobj\n"; };
+
+  int next = plan.next_number;
+  const int signature_number = next++;
+  const int field_number = next++;
+  const int form_number = plan.acro_form.isNull() ? next++ : plan.acro_form.getObjectID();
+  const std::string field_ref = std::to_string(field_number) + " 0 R";
+
+  // The signature dictionary (ISO 32000-1 12.8.1 table 252; ETSI EN 319 142-1 5.4).
+  begin_object(signature_number, 0);
+  out += "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (" + pdf_date(signing_time) +
+         ") /ByteRange [";
+  const std::size_t byte_range_at = out.size();
+  out += std::string(kByteRangeWidth, ' ') + "] /Contents <";
+  SignatureUpdate update;
+  update.contents_offset = out.size();
+  update.contents_size = 2 * cms_capacity;
+  out += std::string(update.contents_size, '0') + "> >>";
+  end_object();
+
+  // The field merged with its widget (12.5.6.19, 12.7.4.5): invisible, printable and locked (/F 132).
+  begin_object(field_number, 0);
+  out += "<< /Type /Annot /Subtype /Widget /FT /Sig /T (" + plan.field_name + ") /V " +
+         std::to_string(signature_number) + " 0 R /F 132 /Rect [0 0 0 0] /P " + ref(plan.page) + " >>";
+  end_object();
+
+  // The AcroForm with the new field.
+  const std::string fields = array_with(plan.old_fields, field_ref);
+  if (!plan.acro_form.isNull()) {
+    begin_object(form_number, plan.acro_form.getGeneration());
+    out += with_entries(plan.acro_form, {"/Fields", "/SigFlags"}, " /Fields " + fields + " /SigFlags 3");
+  } else {
+    begin_object(form_number, 0);
+    if (!plan.form_source.isNull())
+      out += with_entries(plan.form_source, {"/Fields", "/SigFlags"}, " /Fields " + fields + " /SigFlags 3");
+    else
+      out += "<< /Fields " + fields + " /SigFlags 3 >>";
+    end_object();
+    // The catalog now points at the new AcroForm.
+    begin_object(plan.root.getObjectID(), plan.root.getGeneration());
+    out += with_entries(plan.root, {"/AcroForm"}, " /AcroForm " + std::to_string(form_number) + " 0 R");
+  }
+  end_object();
+
+  // The widget on the first page: extend an indirect /Annots array in place, else rewrite the page.
+  if (plan.annots.isIndirect()) {
+    begin_object(plan.annots.getObjectID(), plan.annots.getGeneration());
+    out += array_with(plan.annots, field_ref);
+  } else {
+    begin_object(plan.page.getObj(), plan.page.getGen());
+    out += with_entries(plan.page_object, {"/Annots"}, " /Annots " + array_with(plan.annots, field_ref));
+  }
+  end_object();
+
+  // The cross-reference section and trailer of this revision.
+  std::string trailer_entries = " /Root " + plan.root_ref;
+  if (!plan.info.empty()) trailer_entries += " /Info " + plan.info;
+  if (!plan.id.empty()) trailer_entries += " /ID " + plan.id;
+  trailer_entries += " /Prev " + std::to_string(plan.last.offset);
+
+  std::uint64_t xref_offset = 0;
+  if (!plan.last.is_stream) {
+    std::sort(entries.begin(), entries.end());
+    xref_offset = base + out.size();
+    out += "xref\n";
+    auto entry = entries.begin();
+    for (auto [first, count] : subsections(entries)) {
+      out += std::to_string(first) + " " + std::to_string(count) + "\n";
+      for (int i = 0; i < count; ++i, ++entry) {
+        char line[24];
+        // Exactly 20 bytes per entry, the end-of-line included (ISO 32000-1 7.5.4).
+        std::snprintf(line, sizeof line, "%010llu %05d n\r\n", static_cast<unsigned long long>(entry->offset),
+                      entry->generation);
+        out += line;
+      }
+    }
+    out += "trailer\n<< /Size " + std::to_string(next) + trailer_entries + " >>\n";
+  } else {
+    // A cross-reference stream (7.5.8): uncompressed, W [1 4 2], with its own entry.
+    const int xref_number = next++;
+    xref_offset = base + out.size();
+    entries.push_back(Entry{xref_number, 0, xref_offset});
+    std::sort(entries.begin(), entries.end());
+    std::string data;
+    for (const Entry& e : entries) {
+      data += static_cast<char>(1);
+      for (int shift = 24; shift >= 0; shift -= 8) data += static_cast<char>((e.offset >> shift) & 0xff);
+      data += static_cast<char>((e.generation >> 8) & 0xff);
+      data += static_cast<char>(e.generation & 0xff);
+    }
+    std::string index;
+    for (auto [first, count] : subsections(entries)) index += " " + std::to_string(first) + " " + std::to_string(count);
+    out += std::to_string(xref_number) + " 0 obj\n<< /Type /XRef /Size " + std::to_string(next) +
+           " /W [1 4 2] /Index [" + index + " ]" + trailer_entries + " /Length " + std::to_string(data.size()) +
+           " >>\nstream\n" + data + "\nendstream\nendobj\n";
+  }
+  out += "startxref\n" + std::to_string(xref_offset) + "\n%%EOF\n";
+  if (base + out.size() >= std::numeric_limits<std::uint32_t>::max()) return refuse("larger than 4 GB once signed");
+
+  // /ByteRange [0 a b c]: all but "<...>" of /Contents (ISO 32000-1 12.8.1).
+  const ByteRanges ranges = byte_ranges(base, SignatureUpdate{{}, update.contents_offset, update.contents_size});
+  const std::size_t total = base + out.size();
+  const std::string byte_range = "0 " + std::to_string(ranges.first_length) + " " +
+                                 std::to_string(ranges.second_start) + " " +
+                                 std::to_string(total - ranges.second_start);
+  out.replace(byte_range_at, byte_range.size(), byte_range);
+
+  update.bytes.assign(out.begin(), out.end());
+  return update;
+}
+
+ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update) {
+  return ByteRanges{original_size + update.contents_offset - 1,
+                    original_size + update.contents_offset + update.contents_size + 1};
+}
+
+}  // namespace firma::signer::formats::pdf

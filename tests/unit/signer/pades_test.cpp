@@ -1,0 +1,378 @@
+// PAdES: PDFs signed on a SoftHSM2 token, checked by poppler's pdfsig (NSS), openssl cms and a strict qpdf read.
+#include <gtest/gtest.h>
+
+// qpdf 11: std::shared_ptr instead of the deprecated PointerHolder (qpdf/PointerHolder.hh).
+#define POINTERHOLDER_TRANSITION 4
+#include <qpdf/Buffer.hh>
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFObjectHandle.hh>
+#include <qpdf/QPDFWriter.hh>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cades_support.h"
+#include "signer/formats.h"
+
+namespace firma::signer {
+namespace {
+
+using test::openssl_cades_verifies;
+using test::quoted;
+using test::run;
+using test::TokenSigner;
+using test::write_bytes;
+
+constexpr std::string_view kPageText = "Documento de prueba";
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+Bytes bytes_of(const std::string& text) { return Bytes(text.begin(), text.end()); }
+std::string text_of(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+// The shapes of an unsigned PDF's form: none, a direct AcroForm and /Annots with a text field, or both
+// as indirect objects (each is extended differently by the update).
+enum class Form { none, direct, indirect };
+
+// A one-page PDF with a classic cross-reference table, written by hand with exact offsets.
+Bytes classic_pdf(Form form) {
+  std::map<int, std::string> objects;
+  std::string catalog = "<< /Type /Catalog /Pages 2 0 R";
+  std::string page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+                     "/Resources << /Font << /F1 5 0 R >> >>";
+  if (form == Form::direct) {
+    catalog += " /AcroForm << /Fields [6 0 R] /DA (/F1 0 Tf 0 g) >>";
+    page += " /Annots [6 0 R]";
+  } else if (form == Form::indirect) {
+    catalog += " /AcroForm 8 0 R";
+    page += " /Annots 7 0 R";
+    objects[7] = "[6 0 R]";
+    objects[8] = "<< /Fields [6 0 R] /DA (/F1 0 Tf 0 g) >>";
+  }
+  objects[1] = catalog + " >>";
+  objects[2] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+  objects[3] = page + " >>";
+  const std::string content = "BT /F1 24 Tf 72 720 Td (" + std::string(kPageText) + ") Tj ET";
+  objects[4] = "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream";
+  objects[5] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+  if (form != Form::none)
+    objects[6] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (Nombre) /V (Juan) /Rect [72 600 300 620] /P 3 0 R >>";
+
+  std::string pdf = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+  const int size = objects.rbegin()->first + 1;
+  std::vector<std::size_t> offsets(static_cast<std::size_t>(size), 0);
+  for (const auto& [number, body] : objects) {
+    offsets[static_cast<std::size_t>(number)] = pdf.size();
+    pdf += std::to_string(number) + " 0 obj\n" + body + "\nendobj\n";
+  }
+  const std::size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(size) + "\n0000000000 65535 f\r\n";
+  for (int n = 1; n < size; ++n) {
+    char line[24];
+    std::snprintf(line, sizeof line, "%010zu 00000 n\r\n", offsets[static_cast<std::size_t>(n)]);
+    pdf += line;
+  }
+  pdf += "trailer\n<< /Size " + std::to_string(size) +
+         " /Root 1 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] >>\nstartxref\n" +
+         std::to_string(xref) + "\n%%EOF\n";
+  return bytes_of(pdf);
+}
+
+// The same document rewritten by qpdf with object streams, hence a cross-reference stream (PDF 1.5).
+Bytes xref_stream_pdf(Form form) {
+  const Bytes classic = classic_pdf(form);
+  QPDF qpdf;
+  qpdf.processMemoryFile("classic", reinterpret_cast<const char*>(classic.data()), classic.size());
+  QPDFWriter writer(qpdf);
+  writer.setOutputMemory();
+  writer.setObjectStreamMode(qpdf_o_generate);
+  writer.setCompressStreams(false);  // keeps the page text findable for the tampering test
+  writer.write();
+  auto buffer = writer.getBufferSharedPointer();
+  return Bytes(buffer->getBuffer(), buffer->getBuffer() + buffer->getSize());
+}
+
+Bytes encrypted_pdf() {
+  const Bytes classic = classic_pdf(Form::none);
+  QPDF qpdf;
+  qpdf.processMemoryFile("classic", reinterpret_cast<const char*>(classic.data()), classic.size());
+  QPDFWriter writer(qpdf);
+  writer.setOutputMemory();
+  writer.setR6EncryptionParameters("", "owner-password", true, true, true, true, true, true, qpdf_r3p_full, true);
+  writer.write();
+  auto buffer = writer.getBufferSharedPointer();
+  return Bytes(buffer->getBuffer(), buffer->getBuffer() + buffer->getSize());
+}
+
+// What a strict reader (qpdf with recovery off: every offset must be right) finds in a signed PDF.
+struct StrictRead {
+  bool warnings = true;
+  std::vector<std::string> field_names;
+  std::vector<std::string> field_types;
+  long long sig_flags = 0;
+  int first_page_annots = 0;
+  bool ends_with_xref_stream = false;
+};
+
+StrictRead read_strictly(const Bytes& pdf) {
+  QPDF qpdf;
+  qpdf.setSuppressWarnings(true);
+  qpdf.setAttemptRecovery(false);
+  qpdf.processMemoryFile("signed", reinterpret_cast<const char*>(pdf.data()), pdf.size());
+  StrictRead read;
+  QPDFObjectHandle form = qpdf.getRoot().getKey("/AcroForm");
+  for (auto& field : form.getKey("/Fields").getArrayAsVector()) {
+    read.field_names.push_back(field.getKey("/T").getUTF8Value());
+    read.field_types.push_back(field.getKey("/FT").getName());
+    field.getKey("/V").unparseResolved();  // resolves the signature dictionary: its offset must be right
+  }
+  read.sig_flags = form.getKey("/SigFlags").isInteger() ? form.getKey("/SigFlags").getIntValue() : 0;
+  QPDFObjectHandle page = qpdf.getAllPages().front();
+  read.first_page_annots = page.getKey("/Annots").getArrayNItems();
+  read.ends_with_xref_stream = qpdf.getTrailer().getKey("/Type").isNameAndEquals("/XRef");
+  read.warnings = qpdf.anyWarnings();
+  return read;
+}
+
+// The last signature's /ByteRange and /Contents, read from the bytes as a verifier does.
+struct LastSignature {
+  std::size_t ranges[4] = {};
+  Bytes cms;
+  Bytes signed_bytes;
+};
+
+LastSignature last_signature(const Bytes& pdf) {
+  const std::string text = text_of(pdf);
+  LastSignature sig;
+  auto at = text.rfind("/ByteRange [");
+  if (at == std::string::npos) return sig;
+  at += 12;
+  for (auto& n : sig.ranges) {
+    while (text[at] == ' ') ++at;
+    n = 0;
+    while (text[at] >= '0' && text[at] <= '9') n = n * 10 + static_cast<std::size_t>(text[at++] - '0');
+  }
+  const auto hex = from_hex(text.substr(sig.ranges[1] + 1, sig.ranges[2] - sig.ranges[1] - 2));
+  if (!hex || hex->size() < 4) return sig;
+  // DER SEQUENCE with a long-form length: the zeros after it are padding.
+  const Bytes& der = *hex;
+  std::size_t length = 0, header = 2;
+  if (der[1] & 0x80) {
+    const std::size_t octets = der[1] & 0x7f;
+    for (std::size_t i = 0; i < octets; ++i) length = (length << 8) | der[2 + i];
+    header += octets;
+  } else {
+    length = der[1];
+  }
+  sig.cms.assign(der.begin(), der.begin() + static_cast<std::ptrdiff_t>(header + length));
+  sig.signed_bytes.assign(pdf.begin(), pdf.begin() + static_cast<std::ptrdiff_t>(sig.ranges[1]));
+  sig.signed_bytes.insert(sig.signed_bytes.end(), pdf.begin() + static_cast<std::ptrdiff_t>(sig.ranges[2]),
+                          pdf.begin() + static_cast<std::ptrdiff_t>(sig.ranges[2] + sig.ranges[3]));
+  return sig;
+}
+
+class PadesTest : public ::testing::Test {
+ protected:
+  // pdfsig's report, with the test CA trusted in a fresh NSS database.
+  std::string pdfsig(TokenSigner& signer, const Bytes& pdf, const std::string& name = "signed.pdf") {
+    const auto db = signer.dir() / "nss";
+    if (!std::filesystem::exists(db)) {
+      std::filesystem::create_directory(db);
+      auto created = run("certutil -N -d sql:" + quoted(db) + " --empty-password");
+      EXPECT_EQ(created.status, 0) << created.output;
+      auto added =
+          run("certutil -A -d sql:" + quoted(db) + " -n ca -t CT,C,C -i " + quoted(signer.credential().ca_pem));
+      EXPECT_EQ(added.status, 0) << added.output;
+    }
+    const auto file = write_bytes(signer.dir() / name, pdf);
+    return run("pdfsig -nssdir sql:" + quoted(db) + " " + quoted(file)).output;
+  }
+
+  static DocumentRequest pades_request(Bytes pdf, hsm::DigestAlgorithm digest = hsm::DigestAlgorithm::sha256) {
+    DocumentRequest request;
+    request.format = Format::pades;
+    request.content = std::move(pdf);
+    request.digest_algorithm = digest;
+    return request;
+  }
+
+  // Signs and checks what holds for every PAdES output: the original is a prefix, a strict reader opens
+  // it, pdfsig says the last signature is valid over the whole file, and openssl verifies its CMS as
+  // CAdES over the byte ranges, with no signing-time attribute (the time is in /M).
+  Bytes sign_and_check(TokenSigner& signer, const Bytes& original,
+                       hsm::DigestAlgorithm digest = hsm::DigestAlgorithm::sha256) {
+    auto signed_pdf = signer.sign(pades_request(original, digest), test::now_seconds());
+    EXPECT_TRUE(signed_pdf.ok()) << signed_pdf.error().message;
+    if (!signed_pdf.ok()) return {};
+    const Bytes& out = signed_pdf->output;
+    EXPECT_TRUE(std::equal(original.begin(), original.end(), out.begin())) << "the original bytes stay a prefix";
+
+    const StrictRead read = read_strictly(out);
+    EXPECT_FALSE(read.warnings);
+    EXPECT_EQ(read.sig_flags, 3);
+    EXPECT_EQ(read.field_types.back(), "/Sig");
+
+    const std::string report = pdfsig(signer, out);
+    EXPECT_NE(report.find("Signature is Valid."), std::string::npos) << report;
+    EXPECT_NE(report.find("ETSI.CAdES.detached"), std::string::npos) << report;
+    const auto last = report.rfind("Signature #");
+    EXPECT_NE(report.find("Total document signed", last), std::string::npos) << report;
+    EXPECT_EQ(report.find("Not total document signed", last), std::string::npos) << report;
+
+    const LastSignature sig = last_signature(out);
+    EXPECT_EQ(sig.ranges[0], 0u);
+    EXPECT_EQ(sig.ranges[2] + sig.ranges[3], out.size());
+    const auto cms = write_bytes(signer.dir() / "contents.p7s", sig.cms);
+    const auto ranges = write_bytes(signer.dir() / "ranges.bin", sig.signed_bytes);
+    std::string output;
+    EXPECT_TRUE(openssl_cades_verifies(cms, ranges, signer.credential().ca_pem, &output)) << output;
+    const std::string print = run("openssl cms -cmsout -print -inform DER -in " + quoted(cms)).output;
+    EXPECT_NE(print.find("id-smime-aa-signingCertificateV2"), std::string::npos) << print;
+    EXPECT_EQ(print.find("signingTime"), std::string::npos) << "PAdES puts the time in /M, not in the CMS";
+    EXPECT_EQ(count(print, "cert_info:"), 2u) << "the chain travels in the CMS";
+    return out;
+  }
+};
+
+struct PadesCase {
+  hsm::KeyAlgorithm key;
+  bool xref_stream;
+  Form form;
+};
+
+std::string case_name(const ::testing::TestParamInfo<PadesCase>& info) {
+  const char* forms[] = {"no_form", "direct_form", "indirect_form"};
+  return std::string(hsm::is_rsa(info.param.key) ? "rsa2048" : "p256") +
+         (info.param.xref_stream ? "_xref_stream_" : "_xref_table_") + forms[static_cast<int>(info.param.form)];
+}
+
+class PadesSignatures : public PadesTest, public ::testing::WithParamInterface<PadesCase> {};
+
+TEST_P(PadesSignatures, PdfsigFindsAValidSignatureOverTheWholeFile) {
+  const PadesCase c = GetParam();
+  TokenSigner signer(c.key);
+  const Bytes original = c.xref_stream ? xref_stream_pdf(c.form) : classic_pdf(c.form);
+  const Bytes signed_pdf = sign_and_check(signer, original);
+  ASSERT_FALSE(signed_pdf.empty());
+
+  // The update's cross-reference section is of the original's kind.
+  const StrictRead read = read_strictly(signed_pdf);
+  EXPECT_EQ(read.ends_with_xref_stream, c.xref_stream);
+  const std::string appended = text_of(Bytes(signed_pdf.begin() + static_cast<std::ptrdiff_t>(original.size()),
+                                              signed_pdf.end()));
+  EXPECT_EQ(appended.find("/Type /XRef") != std::string::npos, c.xref_stream);
+  EXPECT_NE(appended.find("/Prev "), std::string::npos);
+  // An existing form keeps its field next to the signature's, on the page too.
+  const std::size_t expected_fields = c.form == Form::none ? 1 : 2;
+  EXPECT_EQ(read.field_names.size(), expected_fields);
+  EXPECT_EQ(static_cast<std::size_t>(read.first_page_annots), expected_fields);
+  EXPECT_EQ(read.field_names.back(), "Signature1");
+
+  // A byte of the page's text changed: pdfsig no longer finds the signature valid.
+  const std::string text = text_of(signed_pdf);
+  const auto at = text.find(kPageText);
+  ASSERT_NE(at, std::string::npos);
+  const std::string report = pdfsig(signer, test::tampered(signed_pdf, at + 2), "tampered.pdf");
+  EXPECT_NE(report.find("Signature #1"), std::string::npos) << report;
+  EXPECT_EQ(report.find("Signature is Valid."), std::string::npos) << report;
+  // And so does a byte of the update outside /Contents (the /M date).
+  const auto m = text.rfind("/M (D:");
+  ASSERT_NE(m, std::string::npos);
+  const std::string report_m = pdfsig(signer, test::tampered(signed_pdf, m + 8), "tampered-m.pdf");
+  EXPECT_EQ(report_m.find("Signature is Valid."), std::string::npos) << report_m;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Documents, PadesSignatures,
+    ::testing::Values(PadesCase{hsm::KeyAlgorithm::ec_p256, false, Form::none},
+                      PadesCase{hsm::KeyAlgorithm::rsa2048, false, Form::none},
+                      PadesCase{hsm::KeyAlgorithm::ec_p256, true, Form::none},
+                      PadesCase{hsm::KeyAlgorithm::rsa2048, true, Form::direct},
+                      PadesCase{hsm::KeyAlgorithm::ec_p256, false, Form::direct},
+                      PadesCase{hsm::KeyAlgorithm::ec_p256, false, Form::indirect},
+                      PadesCase{hsm::KeyAlgorithm::ec_p256, true, Form::indirect}),
+    case_name);
+
+class PadesTwice : public PadesTest, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(PadesTwice, SigningASignedPdfKeepsTheFirstSignatureValid) {
+  TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
+  const Bytes original = GetParam() ? xref_stream_pdf(Form::direct) : classic_pdf(Form::none);
+  const Bytes once = sign_and_check(signer, original);
+  ASSERT_FALSE(once.empty());
+  const Bytes twice = sign_and_check(signer, once, hsm::DigestAlgorithm::sha384);
+  ASSERT_FALSE(twice.empty());
+
+  const std::string report = pdfsig(signer, twice, "twice.pdf");
+  EXPECT_NE(report.find("Signature #2"), std::string::npos) << report;
+  EXPECT_EQ(count(report, "Signature is Valid."), 2u) << report;
+  // The first signature covers its own revision, no longer the whole file; the second covers it all.
+  const auto second = report.find("Signature #2");
+  EXPECT_NE(report.substr(0, second).find("Not total document signed"), std::string::npos) << report;
+  EXPECT_NE(report.find("Total document signed", second), std::string::npos) << report;
+
+  const StrictRead read = read_strictly(twice);
+  ASSERT_GE(read.field_names.size(), 2u);
+  EXPECT_EQ(read.field_names[read.field_names.size() - 2], "Signature1");
+  EXPECT_EQ(read.field_names.back(), "Signature2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Documents, PadesTwice, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "xref_stream" : "xref_table"; });
+
+TEST_F(PadesTest, RefusesWhatIsNotASignablePdf) {
+  const Bytes classic = classic_pdf(Form::none);
+  const std::vector<std::pair<std::string, Bytes>> bad = {
+      {"empty", {}},
+      {"not a PDF", bytes_of("hello, this is not a PDF\n")},
+      {"header only", bytes_of("%PDF-1.7\n1 0 obj\n<< >>\nendobj\n")},
+      {"truncated", Bytes(classic.begin(), classic.begin() + static_cast<std::ptrdiff_t>(classic.size() / 2))},
+      {"without its last bytes", Bytes(classic.begin(), classic.end() - 30)},
+      {"encrypted", encrypted_pdf()},
+  };
+  const CredentialView nobody{};
+  for (const auto& [what, pdf] : bad) {
+    auto valid = validate(pades_request(pdf));
+    ASSERT_FALSE(valid.ok()) << what;
+    EXPECT_EQ(valid.error().code, ErrorCode::invalid_request) << what;
+    auto prepared = prepare(pades_request(pdf), nobody, test::now_seconds());
+    ASSERT_FALSE(prepared.ok()) << what;
+    EXPECT_EQ(prepared.error().code, ErrorCode::invalid_request) << what << ": " << prepared.error().message;
+  }
+  auto encrypted = validate(pades_request(encrypted_pdf()));
+  ASSERT_FALSE(encrypted.ok());
+  EXPECT_NE(encrypted.error().message.find("encrypted"), std::string::npos) << encrypted.error().message;
+  EXPECT_TRUE(validate(pades_request(classic)).ok());
+  EXPECT_TRUE(validate(pades_request(xref_stream_pdf(Form::none))).ok());
+}
+
+TEST_F(PadesTest, AssemblyRefusesAnotherDocumentThanThePreparedOne) {
+  TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
+  const DocumentRequest request = pades_request(classic_pdf(Form::none));
+  auto prepared = prepare(request, signer.view(), test::now_seconds());
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  const hsm::Signature signature = signer.signature_for(*prepared);
+
+  const DocumentRequest other = pades_request(classic_pdf(Form::direct));
+  auto changed = assemble(other, *prepared, signature, signer.view());
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.error().code, ErrorCode::invalid_request);
+
+  Prepared forged = *prepared;
+  // A state changed in the database (here: inside the room kept for the CMS) is refused.
+  forged.state = test::tampered(prepared->state, prepared->state.size() / 2);
+  auto bad_state = assemble(request, forged, signature, signer.view());
+  ASSERT_FALSE(bad_state.ok());
+  EXPECT_EQ(bad_state.error().code, ErrorCode::invalid_request);
+
+  EXPECT_TRUE(assemble(request, *prepared, signature, signer.view()).ok());
+}
+
+}  // namespace
+}  // namespace firma::signer
