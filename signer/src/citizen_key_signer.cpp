@@ -37,9 +37,16 @@ Result<hsm::Signature> CitizenKeySigner::sign(const Sad& sad, const CitizenId& c
     } else if (static_cast<std::size_t>(index) == sad.digests().size()) {
       reason = "digest not authorised by the SAD";
     } else {
-      auto first_use = store::SadRecords::use(tx, sad.id(), static_cast<int>(index), now);
-      if (!first_use) return std::move(first_use).error();
-      if (!*first_use) reason = "SAD already used for this digest";
+      // Each entry of the list authorises one signature; equal digests (two documents whose signed data
+      // coincide) are entries of their own.
+      bool used = false;
+      for (std::size_t i = static_cast<std::size_t>(index); i < sad.digests().size() && !used; ++i) {
+        if (sad.digests()[i] != wanted) continue;
+        auto first_use = store::SadRecords::use(tx, sad.id(), static_cast<int>(i), now);
+        if (!first_use) return std::move(first_use).error();
+        used = *first_use;
+      }
+      if (!used) reason = "SAD already used for this digest";
     }
     const std::string detail = reason.empty() ? "sad " + sad.id() + " digest " + to_hex(wanted) : reason;
     if (Status s = store::AuditLog::append(tx, {citizen.str(), "signature.hsm_sign", key.str(),

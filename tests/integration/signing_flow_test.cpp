@@ -164,7 +164,14 @@ TEST_P(SigningFlow, EveryFormatSignedAndVerifiedByOutsideTools) {
 
   // XAdES: xmlsec1 with the CA as the trust anchor.
   const auto xml = write(dir / "signed.xml", decoded(docs[1]["signed_document"]));
-  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + ca + " " + xml.string());
+  // xmlsec1 reads one certificate per --trusted-pem file: the root is the anchor, the issuing CA untrusted.
+  const std::string chain = read_file(ca);
+  const auto split = chain.find("-----BEGIN CERTIFICATE-----", 1);
+  ASSERT_NE(split, std::string::npos);
+  const auto issuing = write(dir / "issuing.pem", chain.substr(0, split));
+  const auto root = write(dir / "root.pem", chain.substr(split));
+  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + root.string() + " --untrusted-pem " +
+                            issuing.string() + " " + xml.string());
   EXPECT_EQ(xmlsec.status, 0) << xmlsec.output;
 
   // CAdES detached and attached: openssl cms -cades.
