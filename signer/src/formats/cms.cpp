@@ -74,7 +74,7 @@ Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlg
   der.raw_bytes(facts->issuer);
   der.end_cons().end_cons();
   der.raw_bytes(facts->serial);
-  der.end_cons();                       // IssuerSerial
+  der.end_cons();                        // IssuerSerial
   der.end_cons().end_cons().end_cons();  // ESSCertIDv2, certs, SigningCertificateV2
   der.end_cons().end_cons();             // SET, Attribute
 
@@ -83,7 +83,8 @@ Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlg
 }
 
 Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm digest,
-                          std::span<const std::uint8_t> signed_attributes, std::span<const std::uint8_t> signature_value,
+                          std::span<const std::uint8_t> signed_attributes,
+                          std::span<const std::uint8_t> signature_value,
                           std::optional<std::span<const std::uint8_t>> content) {
   auto facts = certificate_facts(credential.certificate);
   if (!facts) return std::move(facts).error();

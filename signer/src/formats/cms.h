@@ -24,7 +24,8 @@ Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlg
 // signer's certificate and its chain, the signed attributes above and the signature value over their
 // hash; `content` is encapsulated when given (attached), absent otherwise (detached).
 Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm digest,
-                          std::span<const std::uint8_t> signed_attributes, std::span<const std::uint8_t> signature_value,
+                          std::span<const std::uint8_t> signed_attributes,
+                          std::span<const std::uint8_t> signature_value,
                           std::optional<std::span<const std::uint8_t>> content);
 
 }  // namespace firma::signer::formats::cms

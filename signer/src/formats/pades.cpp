@@ -79,9 +79,9 @@ Result<Prepared> prepare_pades(const DocumentRequest& request, const CredentialV
   prepared.dtbs_digest = digest(request.digest_algorithm, *attributes);
   prepared.digest_algorithm = request.digest_algorithm;
   prepared.padding = hsm::RsaPadding::pkcs1v15;
-  prepared.state = encode_state(kStateKind, {std::move(*attributes), std::move(message_digest),
-                                             std::move(update->bytes), number_field(update->contents_offset),
-                                             number_field(update->contents_size)});
+  prepared.state =
+      encode_state(kStateKind, {std::move(*attributes), std::move(message_digest), std::move(update->bytes),
+                                number_field(update->contents_offset), number_field(update->contents_size)});
   return prepared;
 }
 

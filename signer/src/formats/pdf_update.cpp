@@ -3,10 +3,6 @@
 
 // qpdf 11: use std::shared_ptr, not its deprecated PointerHolder (qpdf/PointerHolder.hh).
 #define POINTERHOLDER_TRANSITION 4
-#include <qpdf/QPDF.hh>
-#include <qpdf/QPDFObjGen.hh>
-#include <qpdf/QPDFObjectHandle.hh>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -14,6 +10,9 @@
 #include <exception>
 #include <limits>
 #include <optional>
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFObjGen.hh>
+#include <qpdf/QPDFObjectHandle.hh>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -25,9 +24,13 @@ namespace {
 
 constexpr std::size_t kByteRangeWidth = 34;  // "0 " and three ten-digit numbers with their spaces
 
-Error refuse(const std::string& why) { return make_error(ErrorCode::invalid_request, "not a signable PDF: " + why); }
+Error refuse(const std::string& why) {
+  return make_error(ErrorCode::invalid_request, "not a signable PDF: " + why);
+}
 
-std::string ref(QPDFObjGen og) { return std::to_string(og.getObj()) + " " + std::to_string(og.getGen()) + " R"; }
+std::string ref(QPDFObjGen og) {
+  return std::to_string(og.getObj()) + " " + std::to_string(og.getGen()) + " R";
+}
 
 // Where the original's last cross-reference section starts, and whether it is a stream (ISO 32000-1 7.5.5:
 // "startxref", the offset, "%%EOF" close the file).

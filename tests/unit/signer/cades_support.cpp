@@ -29,7 +29,9 @@ hsm::Signature TokenSigner::signature_for(const Prepared& prepared) {
   return std::move(*signature);
 }
 
-Instant now_seconds() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+Instant now_seconds() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
 
 std::filesystem::path write_bytes(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -43,9 +45,13 @@ Bytes read_bytes(const std::filesystem::path& path) {
   return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const std::filesystem::path& path) {
+  return "'" + path.string() + "'";
+}
 
-firma::testing::CommandResult run(const std::string& command) { return firma::testing::run_command(command); }
+firma::testing::CommandResult run(const std::string& command) {
+  return firma::testing::run_command(command);
+}
 
 Bytes tampered(Bytes bytes, std::size_t at) {
   bytes.at(at) ^= 0x01;

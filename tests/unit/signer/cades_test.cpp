@@ -101,30 +101,27 @@ TEST_P(CadesSignatures, OpenSslVerifiesCadesBaselineB) {
     EXPECT_FALSE(openssl_cades_verifies(cms, changed, ca, &output)) << output;
   }
   // A changed signature value (the last bytes of the CMS) is refused too.
-  const auto broken =
-      write_bytes(signer.dir() / "broken.p7s", test::tampered(signed_document->output, signed_document->output.size() - 3));
+  const auto broken = write_bytes(signer.dir() / "broken.p7s",
+                                  test::tampered(signed_document->output, signed_document->output.size() - 3));
   EXPECT_FALSE(openssl_cades_verifies(broken, c.attached ? std::filesystem::path() : document, ca, &output)) << output;
-  EXPECT_EQ(signed_document->algorithm, hsm::is_rsa(c.key) ? (c.digest == hsm::DigestAlgorithm::sha256
-                                                                  ? "sha256WithRSAEncryption"
-                                                                  : "sha384WithRSAEncryption")
-                                                            : (c.digest == hsm::DigestAlgorithm::sha256
-                                                                   ? "ecdsa-with-SHA256"
-                                                                   : "ecdsa-with-SHA384"));
+  EXPECT_EQ(signed_document->algorithm,
+            hsm::is_rsa(c.key)
+                ? (c.digest == hsm::DigestAlgorithm::sha256 ? "sha256WithRSAEncryption" : "sha384WithRSAEncryption")
+                : (c.digest == hsm::DigestAlgorithm::sha256 ? "ecdsa-with-SHA256" : "ecdsa-with-SHA384"));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    KeysAndModes, CadesSignatures,
-    ::testing::Values(CadesCase{hsm::KeyAlgorithm::ec_p256, false, hsm::DigestAlgorithm::sha256},
-                      CadesCase{hsm::KeyAlgorithm::ec_p256, true, hsm::DigestAlgorithm::sha256},
-                      CadesCase{hsm::KeyAlgorithm::rsa2048, false, hsm::DigestAlgorithm::sha256},
-                      CadesCase{hsm::KeyAlgorithm::rsa2048, true, hsm::DigestAlgorithm::sha256},
-                      CadesCase{hsm::KeyAlgorithm::ec_p256, false, hsm::DigestAlgorithm::sha384},
-                      CadesCase{hsm::KeyAlgorithm::rsa2048, true, hsm::DigestAlgorithm::sha384}),
-    [](const auto& info) {
-      return std::string(hsm::is_rsa(info.param.key) ? "rsa2048" : "p256") +
-             (info.param.attached ? "_attached" : "_detached") +
-             (info.param.digest == hsm::DigestAlgorithm::sha256 ? "_sha256" : "_sha384");
-    });
+INSTANTIATE_TEST_SUITE_P(KeysAndModes, CadesSignatures,
+                         ::testing::Values(CadesCase{hsm::KeyAlgorithm::ec_p256, false, hsm::DigestAlgorithm::sha256},
+                                           CadesCase{hsm::KeyAlgorithm::ec_p256, true, hsm::DigestAlgorithm::sha256},
+                                           CadesCase{hsm::KeyAlgorithm::rsa2048, false, hsm::DigestAlgorithm::sha256},
+                                           CadesCase{hsm::KeyAlgorithm::rsa2048, true, hsm::DigestAlgorithm::sha256},
+                                           CadesCase{hsm::KeyAlgorithm::ec_p256, false, hsm::DigestAlgorithm::sha384},
+                                           CadesCase{hsm::KeyAlgorithm::rsa2048, true, hsm::DigestAlgorithm::sha384}),
+                         [](const auto& info) {
+                           return std::string(hsm::is_rsa(info.param.key) ? "rsa2048" : "p256") +
+                                  (info.param.attached ? "_attached" : "_detached") +
+                                  (info.param.digest == hsm::DigestAlgorithm::sha256 ? "_sha256" : "_sha384");
+                         });
 
 TEST(CadesFormat, RefusesAnEmptyDocument) {
   auto valid = validate(cades_request({}, false));

@@ -3,13 +3,12 @@
 
 // qpdf 11: std::shared_ptr instead of the deprecated PointerHolder (qpdf/PointerHolder.hh).
 #define POINTERHOLDER_TRANSITION 4
+#include <algorithm>
+#include <map>
 #include <qpdf/Buffer.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 #include <qpdf/QPDFWriter.hh>
-
-#include <algorithm>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -33,8 +32,12 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-Bytes bytes_of(const std::string& text) { return Bytes(text.begin(), text.end()); }
-std::string text_of(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+Bytes bytes_of(const std::string& text) {
+  return Bytes(text.begin(), text.end());
+}
+std::string text_of(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
 
 // The shapes of an unsigned PDF's form: none, a direct AcroForm and /Annots with a text field, or both
 // as indirect objects (each is extended differently by the update).
@@ -44,8 +47,9 @@ enum class Form { none, direct, indirect };
 Bytes classic_pdf(Form form) {
   std::map<int, std::string> objects;
   std::string catalog = "<< /Type /Catalog /Pages 2 0 R";
-  std::string page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-                     "/Resources << /Font << /F1 5 0 R >> >>";
+  std::string page =
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+      "/Resources << /Font << /F1 5 0 R >> >>";
   if (form == Form::direct) {
     catalog += " /AcroForm << /Fields [6 0 R] /DA (/F1 0 Tf 0 g) >>";
     page += " /Annots [6 0 R]";
@@ -84,18 +88,36 @@ Bytes classic_pdf(Form form) {
   return bytes_of(pdf);
 }
 
-// The same document rewritten by qpdf with object streams, hence a cross-reference stream (PDF 1.5).
-Bytes xref_stream_pdf(Form form) {
-  const Bytes classic = classic_pdf(form);
+// How the unsigned PDF's cross-reference information is laid out.
+enum class Layout {
+  table,         // a classic table, written by hand
+  table_no_eol,  // the same without an end-of-line after %%EOF
+  stream,        // rewritten by qpdf with object streams: a cross-reference stream (PDF 1.5)
+  linearized,    // rewritten by qpdf, linearized: startxref names the first-page section
+};
+
+Bytes rewritten(const Bytes& classic, bool object_streams, bool linearize) {
   QPDF qpdf;
   qpdf.processMemoryFile("classic", reinterpret_cast<const char*>(classic.data()), classic.size());
   QPDFWriter writer(qpdf);
   writer.setOutputMemory();
-  writer.setObjectStreamMode(qpdf_o_generate);
+  writer.setObjectStreamMode(object_streams ? qpdf_o_generate : qpdf_o_disable);
+  writer.setLinearization(linearize);
   writer.setCompressStreams(false);  // keeps the page text findable for the tampering test
   writer.write();
   auto buffer = writer.getBufferSharedPointer();
   return Bytes(buffer->getBuffer(), buffer->getBuffer() + buffer->getSize());
+}
+
+Bytes make_pdf(Layout layout, Form form) {
+  Bytes classic = classic_pdf(form);
+  switch (layout) {
+    case Layout::table: return classic;
+    case Layout::table_no_eol: classic.pop_back(); return classic;
+    case Layout::stream: return rewritten(classic, true, false);
+    case Layout::linearized: return rewritten(classic, false, true);
+  }
+  return classic;
 }
 
 Bytes encrypted_pdf() {
@@ -242,14 +264,15 @@ class PadesTest : public ::testing::Test {
 
 struct PadesCase {
   hsm::KeyAlgorithm key;
-  bool xref_stream;
+  Layout layout;
   Form form;
 };
 
 std::string case_name(const ::testing::TestParamInfo<PadesCase>& info) {
+  const char* layouts[] = {"_xref_table_", "_xref_table_no_eol_", "_xref_stream_", "_linearized_"};
   const char* forms[] = {"no_form", "direct_form", "indirect_form"};
-  return std::string(hsm::is_rsa(info.param.key) ? "rsa2048" : "p256") +
-         (info.param.xref_stream ? "_xref_stream_" : "_xref_table_") + forms[static_cast<int>(info.param.form)];
+  return std::string(hsm::is_rsa(info.param.key) ? "rsa2048" : "p256") + layouts[static_cast<int>(info.param.layout)] +
+         forms[static_cast<int>(info.param.form)];
 }
 
 class PadesSignatures : public PadesTest, public ::testing::WithParamInterface<PadesCase> {};
@@ -257,16 +280,17 @@ class PadesSignatures : public PadesTest, public ::testing::WithParamInterface<P
 TEST_P(PadesSignatures, PdfsigFindsAValidSignatureOverTheWholeFile) {
   const PadesCase c = GetParam();
   TokenSigner signer(c.key);
-  const Bytes original = c.xref_stream ? xref_stream_pdf(c.form) : classic_pdf(c.form);
+  const Bytes original = make_pdf(c.layout, c.form);
+  const bool xref_stream = c.layout == Layout::stream;
   const Bytes signed_pdf = sign_and_check(signer, original);
   ASSERT_FALSE(signed_pdf.empty());
 
   // The update's cross-reference section is of the original's kind.
   const StrictRead read = read_strictly(signed_pdf);
-  EXPECT_EQ(read.ends_with_xref_stream, c.xref_stream);
-  const std::string appended = text_of(Bytes(signed_pdf.begin() + static_cast<std::ptrdiff_t>(original.size()),
-                                              signed_pdf.end()));
-  EXPECT_EQ(appended.find("/Type /XRef") != std::string::npos, c.xref_stream);
+  EXPECT_EQ(read.ends_with_xref_stream, xref_stream);
+  const std::string appended =
+      text_of(Bytes(signed_pdf.begin() + static_cast<std::ptrdiff_t>(original.size()), signed_pdf.end()));
+  EXPECT_EQ(appended.find("/Type /XRef") != std::string::npos, xref_stream);
   EXPECT_NE(appended.find("/Prev "), std::string::npos);
   // An existing form keeps its field next to the signature's, on the page too.
   const std::size_t expected_fields = c.form == Form::none ? 1 : 2;
@@ -288,22 +312,23 @@ TEST_P(PadesSignatures, PdfsigFindsAValidSignatureOverTheWholeFile) {
   EXPECT_EQ(report_m.find("Signature is Valid."), std::string::npos) << report_m;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Documents, PadesSignatures,
-    ::testing::Values(PadesCase{hsm::KeyAlgorithm::ec_p256, false, Form::none},
-                      PadesCase{hsm::KeyAlgorithm::rsa2048, false, Form::none},
-                      PadesCase{hsm::KeyAlgorithm::ec_p256, true, Form::none},
-                      PadesCase{hsm::KeyAlgorithm::rsa2048, true, Form::direct},
-                      PadesCase{hsm::KeyAlgorithm::ec_p256, false, Form::direct},
-                      PadesCase{hsm::KeyAlgorithm::ec_p256, false, Form::indirect},
-                      PadesCase{hsm::KeyAlgorithm::ec_p256, true, Form::indirect}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(Documents, PadesSignatures,
+                         ::testing::Values(PadesCase{hsm::KeyAlgorithm::ec_p256, Layout::table, Form::none},
+                                           PadesCase{hsm::KeyAlgorithm::rsa2048, Layout::table, Form::none},
+                                           PadesCase{hsm::KeyAlgorithm::ec_p256, Layout::stream, Form::none},
+                                           PadesCase{hsm::KeyAlgorithm::rsa2048, Layout::stream, Form::direct},
+                                           PadesCase{hsm::KeyAlgorithm::ec_p256, Layout::table, Form::direct},
+                                           PadesCase{hsm::KeyAlgorithm::ec_p256, Layout::table, Form::indirect},
+                                           PadesCase{hsm::KeyAlgorithm::ec_p256, Layout::stream, Form::indirect},
+                                           PadesCase{hsm::KeyAlgorithm::ec_p256, Layout::table_no_eol, Form::none},
+                                           PadesCase{hsm::KeyAlgorithm::ec_p256, Layout::linearized, Form::direct}),
+                         case_name);
 
 class PadesTwice : public PadesTest, public ::testing::WithParamInterface<bool> {};
 
 TEST_P(PadesTwice, SigningASignedPdfKeepsTheFirstSignatureValid) {
   TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
-  const Bytes original = GetParam() ? xref_stream_pdf(Form::direct) : classic_pdf(Form::none);
+  const Bytes original = GetParam() ? make_pdf(Layout::stream, Form::direct) : make_pdf(Layout::table, Form::none);
   const Bytes once = sign_and_check(signer, original);
   ASSERT_FALSE(once.empty());
   const Bytes twice = sign_and_check(signer, once, hsm::DigestAlgorithm::sha384);
@@ -349,7 +374,7 @@ TEST_F(PadesTest, RefusesWhatIsNotASignablePdf) {
   ASSERT_FALSE(encrypted.ok());
   EXPECT_NE(encrypted.error().message.find("encrypted"), std::string::npos) << encrypted.error().message;
   EXPECT_TRUE(validate(pades_request(classic)).ok());
-  EXPECT_TRUE(validate(pades_request(xref_stream_pdf(Form::none))).ok());
+  EXPECT_TRUE(validate(pades_request(make_pdf(Layout::stream, Form::none))).ok());
 }
 
 TEST_F(PadesTest, AssemblyRefusesAnotherDocumentThanThePreparedOne) {

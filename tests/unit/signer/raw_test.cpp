@@ -37,9 +37,9 @@ class RawSignatures : public ::testing::TestWithParam<RawCase> {};
 bool pkeyutl_verifies(const TokenSigner& signer, const RawCase& c, const Bytes& digest, const Bytes& signature) {
   const auto digest_file = write_bytes(signer.dir() / "digest.bin", digest);
   const auto signature_file = write_bytes(signer.dir() / "signature.bin", signature);
-  auto result = run("openssl pkeyutl -verify -certin -inkey " + quoted(signer.credential().cert_pem) + " -in " +
-                    quoted(digest_file) + " -sigfile " + quoted(signature_file) + " -pkeyopt digest:" +
-                    c.openssl_digest);
+  auto result =
+      run("openssl pkeyutl -verify -certin -inkey " + quoted(signer.credential().cert_pem) + " -in " +
+          quoted(digest_file) + " -sigfile " + quoted(signature_file) + " -pkeyopt digest:" + c.openssl_digest);
   return result.status == 0 && result.output.find("Signature Verified Successfully") != std::string::npos;
 }
 
@@ -63,26 +63,26 @@ TEST_P(RawSignatures, OpenSslVerifiesTheSignatureOverTheGivenDigest) {
   EXPECT_TRUE(pkeyutl_verifies(signer, c, request.content, signed_digest->output));
   // Another digest (one bit changed) and a changed signature are refused by the same command.
   EXPECT_FALSE(pkeyutl_verifies(signer, c, test::tampered(request.content, 3), signed_digest->output));
-  EXPECT_FALSE(
-      pkeyutl_verifies(signer, c, request.content, test::tampered(signed_digest->output, signed_digest->output.size() - 2)));
+  EXPECT_FALSE(pkeyutl_verifies(signer, c, request.content,
+                                test::tampered(signed_digest->output, signed_digest->output.size() - 2)));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Keys, RawSignatures,
-    ::testing::Values(RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha256, "ecdsa-with-SHA256", "sha256"},
-                      RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha512, "ecdsa-with-SHA512", "sha512"},
-                      RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha256, "sha256WithRSAEncryption",
-                              "sha256"},
-                      RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha384, "sha384WithRSAEncryption",
-                              "sha384"}),
+    ::testing::Values(
+        RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha256, "ecdsa-with-SHA256", "sha256"},
+        RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha512, "ecdsa-with-SHA512", "sha512"},
+        RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha256, "sha256WithRSAEncryption", "sha256"},
+        RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha384, "sha384WithRSAEncryption", "sha384"}),
     [](const auto& info) {
       return std::string(hsm::is_rsa(info.param.key) ? "rsa2048_" : "p256_") + info.param.openssl_digest;
     });
 
 TEST(RawFormat, RefusesADigestOfTheWrongLength) {
   const CredentialView nobody{};
-  for (auto [algorithm, length] : {std::pair{hsm::DigestAlgorithm::sha256, 31}, std::pair{hsm::DigestAlgorithm::sha256, 48},
-                                   std::pair{hsm::DigestAlgorithm::sha384, 32}, std::pair{hsm::DigestAlgorithm::sha512, 0}}) {
+  for (auto [algorithm, length] :
+       {std::pair{hsm::DigestAlgorithm::sha256, 31}, std::pair{hsm::DigestAlgorithm::sha256, 48},
+        std::pair{hsm::DigestAlgorithm::sha384, 32}, std::pair{hsm::DigestAlgorithm::sha512, 0}}) {
     DocumentRequest request;
     request.format = Format::raw;
     request.digest_algorithm = algorithm;
