@@ -1,6 +1,8 @@
 // firmactl: the operator's command line, an HTTP client of the admin API.
 #include <httplib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -23,7 +25,15 @@ constexpr const char* kUsage =
     "  --json             print the server's JSON answer instead of text\n"
     "\n"
     "Commands:\n"
-    "  status             liveness and readiness of the server\n";
+    "  status             liveness and readiness of the server\n"
+    "  citizens register --nif NIF --given-name NAME --surname1 SURNAME [--surname2 SURNAME]\n"
+    "                    --email EMAIL --mobile +34600111222 [--level basic|advanced]\n"
+    "                     register a citizen; prints the activation code (shown once)\n"
+    "  citizens show NIF  a citizen's record\n"
+    "  citizens activation-code NIF\n"
+    "                     a new activation code (the old one stops working)\n"
+    "  sms outbox [--to MOBILE]\n"
+    "                     the messages the outbox SMS gateway holds (the embedded default)\n";
 
 struct Options {
   std::string url = "http://127.0.0.1:8080";
@@ -64,6 +74,12 @@ class Client {
     return Reply{r->status, r->body};
   }
 
+  std::optional<Reply> post(const std::string& path, const std::string& json_body) {
+    auto r = http_.Post(path, headers(), json_body, "application/json");
+    if (!r) return std::nullopt;
+    return Reply{r->status, r->body};
+  }
+
  private:
   httplib::Headers headers() const {
     httplib::Headers h;
@@ -94,6 +110,109 @@ int status_command(Client& client, const Options& o) {
                 ready->status == 200 ? "yes" : problem_line(*ready).c_str());
   }
   return ready->status == 200 ? 0 : 3;
+}
+
+// RFC 3986 percent-encoding of one path segment or query value.
+std::string encode_component(const std::string& text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// "--name value" pairs after the sub-command; an unknown or valueless flag is an error.
+std::optional<std::map<std::string, std::string>> flags_of(const Options& o, std::size_t from,
+                                                           const std::vector<std::string>& known, std::string& error) {
+  std::map<std::string, std::string> flags;
+  for (std::size_t i = from; i < o.args.size(); ++i) {
+    const std::string& a = o.args[i];
+    if (std::find(known.begin(), known.end(), a) == known.end()) {
+      error = "unexpected argument '" + a + "'";
+      return std::nullopt;
+    }
+    if (i + 1 >= o.args.size()) {
+      error = a + " needs a value";
+      return std::nullopt;
+    }
+    flags[a] = o.args[++i];
+  }
+  return flags;
+}
+
+// Prints the answer: the JSON with --json, else `text` of the parsed body; a problem as one line on stderr.
+int answer(const std::optional<Reply>& r, const Options& o, int expected,
+           const std::function<void(const nlohmann::json&)>& text) {
+  if (!r) return fail("cannot reach " + o.url, 2);
+  if (r->status != expected) return fail(problem_line(*r));
+  auto body = nlohmann::json::parse(r->body, nullptr, false);
+  if (o.json || body.is_discarded()) {
+    std::printf("%s\n", r->body.c_str());
+  } else {
+    text(body);
+  }
+  return 0;
+}
+
+std::string json_text(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "-";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+int citizens_command(Client& client, const Options& o) {
+  const std::string sub = o.args.size() > 1 ? o.args[1] : "";
+  std::string error;
+  if (sub == "register") {
+    auto flags = flags_of(o, 2, {"--nif", "--given-name", "--surname1", "--surname2", "--email", "--mobile", "--level"},
+                          error);
+    if (!flags) return fail("citizens register: " + error);
+    for (const char* required : {"--nif", "--given-name", "--surname1", "--email", "--mobile"})
+      if (!flags->count(required)) return fail(std::string("citizens register: ") + required + " is required");
+    nlohmann::json body = {{"nif", (*flags)["--nif"]},           {"given_name", (*flags)["--given-name"]},
+                           {"surname1", (*flags)["--surname1"]}, {"email", (*flags)["--email"]},
+                           {"mobile", (*flags)["--mobile"]},
+                           {"registration_level", flags->count("--level") ? (*flags)["--level"] : "advanced"}};
+    if (flags->count("--surname2")) body["surname2"] = (*flags)["--surname2"];
+    return answer(client.post("/v1/admin/citizens", body.dump()), o, 201, [](const nlohmann::json& j) {
+      std::printf("registered %s (%s), status %s\nactivation code (shown once): %s\n", json_text(j, "nif").c_str(),
+                  json_text(j, "id").c_str(), json_text(j, "status").c_str(), json_text(j, "activation_code").c_str());
+    });
+  }
+  if (sub == "show" && o.args.size() == 3) {
+    return answer(client.get("/v1/admin/citizens/" + encode_component(o.args[2])), o, 200, [](const nlohmann::json& j) {
+      for (const char* key : {"nif", "id", "given_name", "surname1", "surname2", "email", "mobile", "registration_level",
+                              "status", "failed_attempts", "password_expires_at"})
+        std::printf("%-20s %s\n", key, json_text(j, key).c_str());
+    });
+  }
+  if (sub == "activation-code" && o.args.size() == 3) {
+    return answer(client.post("/v1/admin/citizens/" + encode_component(o.args[2]) + "/activation-code", "{}"), o, 200,
+                  [](const nlohmann::json& j) {
+                    std::printf("activation code (shown once): %s\n", json_text(j, "activation_code").c_str());
+                  });
+  }
+  return fail("usage: firmactl citizens register ... | show NIF | activation-code NIF (see --help)");
+}
+
+int sms_command(Client& client, const Options& o) {
+  std::string error;
+  if (o.args.size() < 2 || o.args[1] != "outbox") return fail("usage: firmactl sms outbox [--to MOBILE]");
+  auto flags = flags_of(o, 2, {"--to"}, error);
+  if (!flags) return fail("sms outbox: " + error);
+  std::string path = "/v1/admin/sms/outbox";
+  if (flags->count("--to")) path += "?to=" + encode_component((*flags)["--to"]);
+  return answer(client.get(path), o, 200, [](const nlohmann::json& j) {
+    for (const auto& m : j.value("messages", nlohmann::json::array()))
+      std::printf("%s  %s  %s\n", json_text(m, "at").c_str(), json_text(m, "to").c_str(), json_text(m, "text").c_str());
+  });
 }
 
 std::optional<Options> parse(int argc, char** argv, std::string& error) {
@@ -139,6 +258,8 @@ int main(int argc, char** argv) {
   Client client(*options);
   const std::map<std::string, std::function<int(Client&, const Options&)>> commands = {
       {"status", status_command},
+      {"citizens", citizens_command},
+      {"sms", sms_command},
   };
   auto it = commands.find(options->args[0]);
   if (it == commands.end()) return fail("unknown command '" + options->args[0] + "' (see --help)");

@@ -81,6 +81,32 @@ Status judge_answer(const httplib::Result& answer, std::string_view gateway) {
   return {};
 }
 
+// Whether every character is in the GSM 03.38 default alphabet or its extension table (3GPP TS 23.038 6.2.1), so
+// that the SMS can travel in 7-bit coding; otherwise it goes as UCS-2 (Kannel's coding=2), or accents such as the
+// "ó" of "código" would arrive as '?'.
+bool fits_gsm7(std::string_view utf8) {
+  static const std::u32string extra =
+      U"\u00A3\u00A5\u00E8\u00E9\u00F9\u00EC\u00F2\u00C7\u00D8\u00F8\u00C5\u00E5\u0394\u03A6\u0393\u039B\u03A9\u03A0"
+      U"\u03A8\u03A3\u0398\u039E\u00C6\u00E6\u00DF\u00C9\u00A4\u00A1\u00C4\u00D6\u00D1\u00DC\u00A7\u00BF\u00E4\u00F6"
+      U"\u00F1\u00FC\u00E0\u20AC";
+  for (std::size_t i = 0; i < utf8.size();) {
+    const auto lead = static_cast<unsigned char>(utf8[i]);
+    if (lead < 0x80) {
+      if (lead < 0x20 && lead != '\n' && lead != '\r') return false;
+      if (lead == '`') return false;
+      ++i;
+      continue;
+    }
+    const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (length == 1 || i + length > utf8.size()) return false;
+    char32_t code = lead & (0xFF >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k) code = (code << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    if (extra.find(code) == std::u32string::npos) return false;
+    i += length;
+  }
+  return true;
+}
+
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
   for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
     text.replace(at, from.size(), to);
@@ -143,10 +169,11 @@ Status KannelSmsGateway::send(const SmsMessage& message) {
   auto url = split_url(options_.url, "sms.kannel.url");
   if (!url) return std::move(url).error();
   // Kannel's sendsms CGI variables (Kannel user guide, "Sending SMS messages"): charset says how `text` is
-  // encoded; Kannel converts it for the SMSC, so accents in the purpose ("código") survive.
+  // encoded; coding=2 (UCS-2) when the GSM alphabet cannot carry it.
   Secret target(url->target + "?username=" + percent_encode(options_.username) +
                 "&password=" + percent_encode(options_.password.reveal()) + "&from=" + percent_encode(options_.from) +
-                "&to=" + percent_encode(message.to) + "&charset=UTF-8&text=" + percent_encode(message.text.reveal()));
+                "&to=" + percent_encode(message.to) + "&charset=UTF-8" +
+                (fits_gsm7(message.text.reveal()) ? "" : "&coding=2") + "&text=" + percent_encode(message.text.reveal()));
   try {
     auto client = client_for(url->origin, options_.timeout);
     auto answer = client->Get(std::string(target.reveal()));

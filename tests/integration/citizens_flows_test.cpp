@@ -218,11 +218,11 @@ TEST_P(CitizensFlows, PasswordChangeIsConfirmedByTheCode) {
   auto started = start_change(kPassword);
   ASSERT_EQ(started.status, 202) << started.body.dump();
   EXPECT_NE(s().sms_to(kMobile).back().find("cambio de contrase\u00F1a"), std::string::npos);
-  s().clock.advance(24h);
+  s().clock.advance(60s);
   auto done = s().post("/v1/citizens/password/change/complete",
                        {{"challenge_id", started.body["challenge_id"]}, {"otp", s().last_otp(kMobile)}});
   ASSERT_EQ(done.status, 200) << done.body.dump();
-  EXPECT_EQ(done.body["password_expires_at"], to_rfc3339(kStart + 24h + std::chrono::days(365)));
+  EXPECT_EQ(done.body["password_expires_at"], to_rfc3339(kStart + 60s + std::chrono::days(365)));
   EXPECT_EQ(start_change(kPassword).status, 401);
   EXPECT_EQ(start_change("Margarita.2025", "Amapola.2026").status, 202);
 }

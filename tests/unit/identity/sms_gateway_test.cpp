@@ -172,7 +172,12 @@ TEST(KannelSmsGateway, SendsTheSendsmsVariables) {
   EXPECT_EQ(got[0].get_param_value("from"), "Firma");
   EXPECT_EQ(got[0].get_param_value("to"), "+34600111222");
   EXPECT_EQ(got[0].get_param_value("charset"), "UTF-8");
+  EXPECT_EQ(got[0].get_param_value("coding"), "2") << "\"\u00F3\" is not in the GSM alphabet: UCS-2";
   EXPECT_EQ(got[0].get_param_value("text"), kText);
+  ASSERT_TRUE((*gateway)->send(SmsMessage{"+34600111222", Secret("Cl@ve Firma: c\u00F1 \u00E9 123456 [x]")}).ok());
+  got = provider.requests();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_FALSE(got[1].has_param("coding")) << "GSM 03.38 carries \u00F1, \u00E9, @ and [ ]";
   provider.status = 403;
   auto refused = (*gateway)->send(SmsMessage{"+34600111222", Secret(kText)});
   ASSERT_FALSE(refused.ok());
