@@ -5,8 +5,11 @@
 #include <iterator>
 
 #include "api/admin_citizen_routes.h"
+#include "api/admin_pki_routes.h"
+#include "api/audit_routes.h"
 #include "api/citizen_routes.h"
 #include "api/operator_routes.h"
+#include "api/pki_routes.h"
 #include "api/signing_routes.h"
 #include "api/system_routes.h"
 #include "certs/authority.h"
@@ -22,8 +25,10 @@
 #include "identity/password_hasher.h"
 #include "identity/rate_limiter.h"
 #include "identity/sms_gateway.h"
+#include "policies/nif.h"
 #include "signer/applications.h"
 #include "signer/transactions.h"
+#include "store/audit_log.h"
 #include "store/database.h"
 
 namespace firma::app {
@@ -112,6 +117,32 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                                       config_.rate_limit.address_header}));
   append(routes, api::application_admin_routes(*applications_));
   append(routes, api::transaction_routes(*transactions_, *applications_, public_url()));
+  append(routes, api::pki_routes(*authority_, *crl_, *ocsp_));
+  append(routes, api::audit_routes(
+                     {[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
+                        auto records = db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, after, limit); });
+                        if (!records) return std::move(records).error();
+                        std::vector<api::AuditEntry> entries;
+                        for (const auto& r : *records)
+                          entries.push_back({r.seq, r.at, r.event.actor, r.event.action, r.event.subject, r.event.outcome,
+                                             r.event.detail, r.hash});
+                        return entries;
+                      },
+                      [this]() -> Result<api::AuditCheck> {
+                        auto v = db_->transact([](store::Tx& tx) { return store::AuditLog::verify(tx); });
+                        if (!v) return std::move(v).error();
+                        return api::AuditCheck{v->ok, v->events, v->head, v->first_bad_seq};
+                      }}));
+  // Operators issue certificates for citizens found by NIF; certs sees only what issuance needs.
+  append(routes, api::admin_pki_routes(*credentials_, [this](std::string_view nif) -> Result<certs::CitizenForIssuance> {
+    auto parsed = policies::Nif::parse(nif);
+    if (!parsed) return make_error(ErrorCode::invalid_request, "nif: " + parsed.error().message);
+    auto citizen = citizens_->find_by_nif(*parsed);
+    if (!citizen) return std::move(citizen).error();
+    return certs::CitizenForIssuance{citizen->nif.str(), citizen->given_name, citizen->surname1, citizen->surname2,
+                                     std::string(identity::to_string(citizen->status)),
+                                     std::string(identity::to_string(citizen->registration_level))};
+  }));
   return routes;
 }
 
