@@ -100,6 +100,11 @@ Result<OtpChallenge> OtpService::issue(const OtpRequest& request) {
   return deliver(*draft);
 }
 
+Result<std::int64_t> OtpService::purge_expired(std::chrono::seconds keep) {
+  const Instant before = clock_.now() - keep;
+  return db_.transact([&](store::Tx& tx) { return store::OtpChallengeRows::purge_expired(tx, before); });
+}
+
 Result<std::optional<ChallengeInfo>> OtpService::lock_in(store::Tx& tx, const ChallengeId& id) {
   auto row = store::OtpChallengeRows::lock(tx, id);
   if (!row) return std::move(row).error();

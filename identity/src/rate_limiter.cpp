@@ -31,4 +31,9 @@ Result<RateDecision> RateLimiter::take(std::string_view bucket, const policies::
   return RateDecision{false, policies::retry_after(state, limit)};
 }
 
+Result<std::int64_t> RateLimiter::purge_idle(std::chrono::seconds idle) {
+  const Instant before = clock_.now() - idle;
+  return db_.transact([&](store::Tx& tx) { return store::RateLimitRows::purge_idle(tx, before); });
+}
+
 }  // namespace firma::identity

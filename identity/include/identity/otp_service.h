@@ -1,6 +1,8 @@
 // SMS one-time codes: random digits stored hashed, bound to a purpose and a context, few tries, single use.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,6 +96,10 @@ class OtpService {
   // with a fresh lifetime and tries. The old code stops working. not_found for an unknown challenge,
   // otp_expired for one already used.
   Result<OtpChallenge> resend(const ChallengeId& id);
+
+  // Deletes challenges that expired more than `keep` ago (the audit trail keeps their story); how many. For the
+  // periodic upkeep.
+  Result<std::int64_t> purge_expired(std::chrono::seconds keep = std::chrono::hours(24));
 
   // --- Steps for services of this module that need them inside their own database transaction ---
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string_view>
 
 #include "core/clock.h"
@@ -35,6 +36,10 @@ class RateLimiter {
   // Takes one token from `bucket` ("nif:12345678Z", "address:192.0.2.1", ...) under `limit`, atomically in the
   // database. Errors only when the database fails (`unavailable`, ...): the caller decides whether to fail open.
   Result<RateDecision> take(std::string_view bucket, const policies::RateLimit& limit);
+
+  // Deletes buckets unused for `idle` (by then any of them is full again under the citizen limits, so forgetting
+  // it changes nothing); how many. For the periodic upkeep.
+  Result<std::int64_t> purge_idle(std::chrono::seconds idle = std::chrono::hours(24));
 
  private:
   store::Database& db_;

@@ -175,6 +175,21 @@ TEST_P(OtpServiceTest, ResendWaitsForTheCooldownAndReplacesTheCode) {
   EXPECT_EQ(used.error().code, ErrorCode::otp_expired);
 }
 
+TEST_P(OtpServiceTest, ExpiredChallengesArePurgedAfterADay) {
+  auto old = service_->issue(request());
+  ASSERT_TRUE(old.ok());
+  clock_.advance(24h + 301s);
+  auto fresh = service_->issue(request());
+  ASSERT_TRUE(fresh.ok());
+  auto purged = service_->purge_expired(24h);
+  ASSERT_TRUE(purged.ok()) << purged.error().message;
+  EXPECT_EQ(*purged, 1);
+  auto gone = service_->confirm(old->id, Secret("123456"), "signature", "tx-1:abc", "12345678Z");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, ErrorCode::not_found);
+  EXPECT_TRUE(confirm(*fresh, last_code(kMobile)).ok());
+}
+
 TEST_P(OtpServiceTest, ResendsAreBounded) {
   auto c = service_->issue(request());
   ASSERT_TRUE(c.ok());

@@ -83,6 +83,19 @@ TEST_P(RateLimiterTest, ConcurrentRequestsNeverTakeMoreThanTheBucketHolds) {
   EXPECT_EQ(allowed.load(), 5);
 }
 
+TEST_P(RateLimiterTest, IdleBucketsArePurged) {
+  RateLimiter limiter(*db_, clock_);
+  const policies::RateLimit limit{1, 1.0 / 3600};
+  ASSERT_TRUE(limiter.take("old", limit)->allowed);
+  clock_.advance(25h);
+  ASSERT_TRUE(limiter.take("recent", limit)->allowed);
+  auto purged = limiter.purge_idle(24h);
+  ASSERT_TRUE(purged.ok()) << purged.error().message;
+  EXPECT_EQ(*purged, 1);
+  EXPECT_FALSE(limiter.take("recent", limit)->allowed) << "the recent bucket is kept";
+  EXPECT_TRUE(limiter.take("old", limit)->allowed);
+}
+
 TEST_P(RateLimiterTest, LimitsComeFromTheConfiguration) {
   Config config;
   ASSERT_TRUE(apply_setting(config, "rate_limit.per_nif.burst", "4").ok());
