@@ -33,7 +33,24 @@ constexpr const char* kUsage =
     "  citizens activation-code NIF\n"
     "                     a new activation code (the old one stops working)\n"
     "  sms outbox [--to MOBILE]\n"
-    "                     the messages the outbox SMS gateway holds (the embedded default)\n";
+    "                     the messages the outbox SMS gateway holds (the embedded default)\n"
+    "  citizens certificate NIF [--algorithm ec-p256|ec-p384|rsa-2048|rsa-3072]\n"
+    "                     issue a certificate (key pair generated in the HSM); prints the serial and the PEM\n"
+    "  certificates list [--nif NIF] [--limit N]\n"
+    "                     certificates, newest first, with their status\n"
+    "  certificates revoke SERIAL --reason REASON\n"
+    "                     revoke (RFC 5280 reason: unspecified, key_compromise, affiliation_changed,\n"
+    "                     superseded, cessation_of_operation, privilege_withdrawn)\n"
+    "  keys list          the private keys on the HSM token, with owner and flags\n"
+    "  audit show [--after SEQ] [--limit N]\n"
+    "                     audit events after a sequence number\n"
+    "  audit verify       walk the audit hash chain (exit status 3 when it is broken)\n"
+    "  operators create NAME --roles ROLE[,ROLE...]\n"
+    "                     a new operator (roles: admin, registrar, pki_officer, auditor); the token is shown once\n"
+    "  operators list     the operators and their roles\n"
+    "\n"
+    "COMMAND --help prints the usage of one command. Exit status: 0 done, 1 refused or wrong usage,\n"
+    "2 the server cannot be reached, 3 a check failed (status, audit verify).\n";
 
 struct Options {
   std::string url = "http://127.0.0.1:8080";
@@ -199,7 +216,20 @@ int citizens_command(Client& client, const Options& o) {
                     std::printf("activation code (shown once): %s\n", json_text(j, "activation_code").c_str());
                   });
   }
-  return fail("usage: firmactl citizens register ... | show NIF | activation-code NIF (see --help)");
+  if (sub == "certificate" && o.args.size() >= 3) {
+    auto flags = flags_of(o, 3, {"--algorithm"}, error);
+    if (!flags) return fail("citizens certificate: " + error);
+    nlohmann::json body = nlohmann::json::object();
+    if (flags->count("--algorithm")) body["algorithm"] = (*flags)["--algorithm"];
+    return answer(client.post("/v1/admin/citizens/" + encode_component(o.args[2]) + "/certificate", body.dump()), o, 201,
+                  [](const nlohmann::json& j) {
+                    std::printf("serial     %s\nkey        %s (%s)\nvalid      %s .. %s\n%s", json_text(j, "serial").c_str(),
+                                json_text(j, "key_id").c_str(), json_text(j, "algorithm").c_str(),
+                                json_text(j, "not_before").c_str(), json_text(j, "not_after").c_str(),
+                                json_text(j, "certificate").c_str());
+                  });
+  }
+  return fail("usage: firmactl citizens register ... | show NIF | activation-code NIF | certificate NIF (see --help)");
 }
 
 int sms_command(Client& client, const Options& o) {
@@ -213,6 +243,145 @@ int sms_command(Client& client, const Options& o) {
     for (const auto& m : j.value("messages", nlohmann::json::array()))
       std::printf("%s  %s  %s\n", json_text(m, "at").c_str(), json_text(m, "to").c_str(), json_text(m, "text").c_str());
   });
+}
+
+// --- PKI, keys, audit and operators
+
+int certificates_command(Client& client, const Options& o) {
+  const std::string sub = o.args.size() > 1 ? o.args[1] : "";
+  std::string error;
+  if (sub == "list") {
+    auto flags = flags_of(o, 2, {"--nif", "--limit"}, error);
+    if (!flags) return fail("certificates list: " + error);
+    std::string query;
+    if (flags->count("--nif")) query += "nif=" + encode_component((*flags)["--nif"]);
+    if (flags->count("--limit")) query += std::string(query.empty() ? "" : "&") + "limit=" + encode_component((*flags)["--limit"]);
+    return answer(client.get("/v1/admin/certificates" + (query.empty() ? "" : "?" + query)), o, 200,
+                  [](const nlohmann::json& j) {
+                    std::printf("%-34s %-8s %-21s %-10s %s\n", "SERIAL", "STATUS", "NOT AFTER", "NIF", "SUBJECT");
+                    for (const auto& c : j.value("certificates", nlohmann::json::array()))
+                      std::printf("%-34s %-8s %-21s %-10s %s\n", json_text(c, "serial").c_str(),
+                                  json_text(c, "status").c_str(), json_text(c, "not_after").c_str(),
+                                  json_text(c, "nif").c_str(), json_text(c, "subject").c_str());
+                  });
+  }
+  if (sub == "revoke" && o.args.size() >= 3) {
+    auto flags = flags_of(o, 3, {"--reason"}, error);
+    if (!flags) return fail("certificates revoke: " + error);
+    if (!flags->count("--reason")) return fail("certificates revoke: --reason is required");
+    const nlohmann::json body = {{"reason", (*flags)["--reason"]}};
+    return answer(client.post("/v1/admin/certificates/" + encode_component(o.args[2]) + "/revoke", body.dump()), o, 200,
+                  [](const nlohmann::json& j) {
+                    std::printf("revoked %s at %s (%s)\n", json_text(j, "serial").c_str(),
+                                json_text(j, "revoked_at").c_str(), json_text(j, "reason").c_str());
+                  });
+  }
+  return fail("usage: firmactl certificates list [--nif NIF] [--limit N] | revoke SERIAL --reason REASON (see --help)");
+}
+
+int keys_command(Client& client, const Options& o) {
+  if (o.args.size() != 2 || o.args[1] != "list") return fail("usage: firmactl keys list");
+  return answer(client.get("/v1/admin/keys"), o, 200, [](const nlohmann::json& j) {
+    std::printf("%-38s %-10s %-12s %-9s %-21s %s\n", "KEY ID", "OWNER", "PURPOSE", "ALGORITHM", "CREATED", "FLAGS");
+    for (const auto& k : j.value("keys", nlohmann::json::array())) {
+      std::string flags = k.value("sensitive", false) ? "sensitive" : "NOT-SENSITIVE";
+      flags += k.value("extractable", true) ? ",EXTRACTABLE" : ",never-extractable";
+      if (k.value("has_certificate", false)) flags += ",certificate";
+      std::printf("%-38s %-10s %-12s %-9s %-21s %s\n", json_text(k, "key_id").c_str(), json_text(k, "owner").c_str(),
+                  json_text(k, "purpose").c_str(), json_text(k, "algorithm").c_str(), json_text(k, "created_at").c_str(),
+                  flags.c_str());
+    }
+  });
+}
+
+int audit_command(Client& client, const Options& o) {
+  const std::string sub = o.args.size() > 1 ? o.args[1] : "";
+  std::string error;
+  if (sub == "show") {
+    auto flags = flags_of(o, 2, {"--after", "--limit"}, error);
+    if (!flags) return fail("audit show: " + error);
+    std::string path = "/v1/admin/audit?after=" + encode_component(flags->count("--after") ? (*flags)["--after"] : "0");
+    if (flags->count("--limit")) path += "&limit=" + encode_component((*flags)["--limit"]);
+    return answer(client.get(path), o, 200, [](const nlohmann::json& j) {
+      for (const auto& e : j.value("events", nlohmann::json::array()))
+        std::printf("%6s  %s  %-24s %-26s %-40s %s\n", json_text(e, "seq").c_str(), json_text(e, "at").c_str(),
+                    json_text(e, "actor").c_str(), json_text(e, "action").c_str(), json_text(e, "subject").c_str(),
+                    json_text(e, "outcome").c_str());
+    });
+  }
+  if (sub == "verify" && o.args.size() == 2) {
+    auto r = client.get("/v1/admin/audit/verify");
+    int code = answer(r, o, 200, [](const nlohmann::json& j) {
+      if (j.value("ok", false))
+        std::printf("ok: %s events, head %s\n", json_text(j, "events").c_str(), json_text(j, "head").c_str());
+      else
+        std::printf("BROKEN at seq %s (%s events verify before it)\n", json_text(j, "first_bad_seq").c_str(),
+                    json_text(j, "events").c_str());
+    });
+    if (code != 0) return code;
+    auto body = nlohmann::json::parse(r->body, nullptr, false);
+    return body.is_object() && body.value("ok", false) ? 0 : 3;
+  }
+  return fail("usage: firmactl audit show [--after SEQ] [--limit N] | verify (see --help)");
+}
+
+int operators_command(Client& client, const Options& o) {
+  const std::string sub = o.args.size() > 1 ? o.args[1] : "";
+  std::string error;
+  if (sub == "create" && o.args.size() >= 3) {
+    auto flags = flags_of(o, 3, {"--roles"}, error);
+    if (!flags) return fail("operators create: " + error);
+    if (!flags->count("--roles")) return fail("operators create: --roles is required");
+    nlohmann::json roles = nlohmann::json::array();
+    const std::string& list = (*flags)["--roles"];
+    for (std::size_t start = 0; start <= list.size();) {
+      std::size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      if (comma > start) roles.push_back(list.substr(start, comma - start));
+      start = comma + 1;
+    }
+    const nlohmann::json body = {{"name", o.args[2]}, {"roles", roles}};
+    return answer(client.post("/v1/admin/operators", body.dump()), o, 201, [](const nlohmann::json& j) {
+      std::printf("operator %s (%s), roles %s\ntoken (shown once): %s\n", json_text(j, "name").c_str(),
+                  json_text(j, "id").c_str(), json_text(j, "roles").c_str(), json_text(j, "token").c_str());
+    });
+  }
+  if (sub == "list" && o.args.size() == 2) {
+    return answer(client.get("/v1/admin/operators"), o, 200, [](const nlohmann::json& j) {
+      for (const auto& op : j.value("operators", nlohmann::json::array()))
+        std::printf("%-34s %-20s %s\n", json_text(op, "id").c_str(), json_text(op, "name").c_str(),
+                    json_text(op, "roles").c_str());
+    });
+  }
+  return fail("usage: firmactl operators create NAME --roles ROLE[,ROLE...] | list (see --help)");
+}
+
+// COMMAND --help (or -h anywhere after it): that command's lines of the usage.
+bool print_command_help(const Options& o) {
+  if (o.args.size() < 2) return false;
+  if (std::none_of(o.args.begin() + 1, o.args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; }))
+    return false;
+  const std::string usage = kUsage;
+  const std::string prefix = "  " + o.args[0] + " ";
+  std::string out = "usage: firmactl [--url URL] [--token TOKEN | --token-file FILE] [--json] " + o.args[0] + " ...\n\n";
+  bool in_command = false, found = false;
+  for (std::size_t start = 0; start < usage.size();) {
+    std::size_t end = usage.find('\n', start);
+    if (end == std::string::npos) end = usage.size();
+    const std::string line = usage.substr(start, end - start);
+    // A command's lines: the one naming it, and the indented continuation lines under it.
+    if (line.rfind(prefix, 0) == 0) {
+      in_command = true;
+    } else if (line.rfind("  ", 0) != 0 || line.size() < 3 || line[2] != ' ') {
+      in_command = false;
+    }
+    if (in_command) out += line + "\n";
+    found = found || in_command;
+    start = end + 1;
+  }
+  if (!found) return false;  // an unknown command: main says so
+  std::fputs(out.c_str(), stdout);
+  return true;
 }
 
 std::optional<Options> parse(int argc, char** argv, std::string& error) {
@@ -251,15 +420,21 @@ int main(int argc, char** argv) {
   std::string error;
   auto options = parse(argc, argv, error);
   if (!options) return fail(error);
-  if (options->args.empty() || options->args[0] == "--help" || options->args[0] == "help") {
+  if (options->args.empty() || options->args[0] == "--help" || options->args[0] == "-h" ||
+      options->args[0] == "help") {
     std::fputs(kUsage, options->args.empty() ? stderr : stdout);
     return options->args.empty() ? 1 : 0;
   }
+  if (print_command_help(*options)) return 0;
   Client client(*options);
   const std::map<std::string, std::function<int(Client&, const Options&)>> commands = {
       {"status", status_command},
       {"citizens", citizens_command},
       {"sms", sms_command},
+      {"certificates", certificates_command},
+      {"keys", keys_command},
+      {"audit", audit_command},
+      {"operators", operators_command},
   };
   auto it = commands.find(options->args[0]);
   if (it == commands.end()) return fail("unknown command '" + options->args[0] + "' (see --help)");
