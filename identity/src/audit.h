@@ -14,7 +14,8 @@ namespace firma::identity::detail {
 inline Status audit(store::Tx& tx, const Clock& clock, std::string actor, std::string action, std::string subject,
                     std::string outcome, std::string detail = {}) {
   return store::AuditLog::append(
-      tx, store::AuditEvent{std::move(actor), std::move(action), std::move(subject), std::move(outcome), std::move(detail)},
+      tx,
+      store::AuditEvent{std::move(actor), std::move(action), std::move(subject), std::move(outcome), std::move(detail)},
       clock.now());
 }
 

@@ -61,8 +61,18 @@ Result<Citizen> to_citizen(const store::CitizenRow& row) {
   auto status = parse_status(row.status);
   auto level = parse_registration_level(row.registration_level);
   if (!nif || !status || !level) return make_error(ErrorCode::internal, "citizen " + row.id.str() + " is malformed");
-  return Citizen{row.id,    *nif,   row.given_name,         row.surname1,       row.surname2,
-                 row.email, row.mobile, *level, *status, row.failed_attempts, row.password_expires_at, row.created_at};
+  return Citizen{row.id,
+                 *nif,
+                 row.given_name,
+                 row.surname1,
+                 row.surname2,
+                 row.email,
+                 row.mobile,
+                 *level,
+                 *status,
+                 row.failed_attempts,
+                 row.password_expires_at,
+                 row.created_at};
 }
 
 policies::PasswordContext password_context(const store::CitizenRow& row) {
@@ -128,8 +138,12 @@ CitizenService::CitizenService(store::Database& db, OtpService& otp, const Passw
   if (dummy) dummy_hash_ = std::move(*dummy);
 }
 
-void CitizenService::on_deregistering(DeregistrationStep step) { deregistering_.push_back(std::move(step)); }
-void CitizenService::on_deregistered(DeregistrationListener listener) { deregistered_.push_back(std::move(listener)); }
+void CitizenService::on_deregistering(DeregistrationStep step) {
+  deregistering_.push_back(std::move(step));
+}
+void CitizenService::on_deregistered(DeregistrationListener listener) {
+  deregistered_.push_back(std::move(listener));
+}
 
 std::string CitizenService::canonical_activation_code(std::string_view typed) {
   std::string out;
@@ -196,9 +210,8 @@ Result<RegisteredCitizen> CitizenService::register_citizen(const CitizenRegistra
                  "id=" + row.id.str() + " level=" + row.registration_level);
   });
   if (!saved && saved.error().code == ErrorCode::conflict) {
-    Status audited = db_.transact([&](store::Tx& tx) {
-      return audit(tx, clock_, std::string(actor), "citizen.register", row.nif, "conflict");
-    });
+    Status audited = db_.transact(
+        [&](store::Tx& tx) { return audit(tx, clock_, std::string(actor), "citizen.register", row.nif, "conflict"); });
     if (!audited) return std::move(audited).error();
     return make_error(ErrorCode::conflict, "a citizen with this NIF is already registered");
   }
@@ -253,9 +266,9 @@ Result<Citizen> CitizenService::find_by_id(const CitizenId& id) const {
 // --- flows that start with the activation code ---------------------------------------------------------------
 
 Result<ChallengeStarted> CitizenService::start_with_activation_code(const policies::Nif& nif,
-                                                                   std::optional<std::string_view> email,
-                                                                   const Secret& activation_code,
-                                                                   std::string_view purpose) {
+                                                                    std::optional<std::string_view> email,
+                                                                    const Secret& activation_code,
+                                                                    std::string_view purpose) {
   const bool activation = purpose == kPurposeActivation;
   const std::string action = activation ? "citizen.activation.start" : "citizen.password_reset.start";
   const std::string canonical = canonical_activation_code(activation_code.reveal());
@@ -271,16 +284,24 @@ Result<ChallengeStarted> CitizenService::start_with_activation_code(const polici
                               constant_time_equal(activation_code_hash(canonical), c.activation_code_hash);
       const bool state_right =
           activation ? c.status == "pending_activation" : (c.status == "active" || c.status == "locked");
-      if (!code_right) outcome = "wrong_activation_code";
-      else if (email && !same_email(*email, c.email)) outcome = "wrong_email";
-      else if (!state_right) outcome = "status_" + c.status;
+      if (!code_right)
+        outcome = "wrong_activation_code";
+      else if (email && !same_email(*email, c.email))
+        outcome = "wrong_email";
+      else if (!state_right)
+        outcome = "status_" + c.status;
     }
     if (Status s = audit(tx, clock_, "citizen", action, nif.str(), outcome); !s) return std::move(s).error();
     if (outcome != "success") return refuse<OtpDraft>(ErrorCode::invalid_credentials, std::string(kDataMismatch));
     const store::CitizenRow& c = **found;
     auto draft = otp_.create_in(
-        tx, OtpRequest{c.id, c.nif, c.mobile, std::string(purpose), c.activation_code_hash,
-                       sms_text(activation ? "de activaci\u00F3n" : "para restablecer la contrase\u00F1a"), {}});
+        tx, OtpRequest{c.id,
+                       c.nif,
+                       c.mobile,
+                       std::string(purpose),
+                       c.activation_code_hash,
+                       sms_text(activation ? "de activaci\u00F3n" : "para restablecer la contrase\u00F1a"),
+                       {}});
     if (!draft) return std::move(draft).error();
     return Result<Result<OtpDraft>>(Result<OtpDraft>(std::move(*draft)));
   }));
@@ -378,7 +399,8 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   }
   const store::CitizenRow& row = **found;
   if (row.status == "locked") return refused("account_locked", ErrorCode::account_locked, kLocked);
-  if (row.status != "active") return refused("status_" + row.status, ErrorCode::account_not_active, "the account is not active");
+  if (row.status != "active")
+    return refused("status_" + row.status, ErrorCode::account_not_active, "the account is not active");
 
   // The slow part runs outside any transaction: no lock is held while Argon2 works.
   auto check = hasher_.verify(password, *row.password_hash);
@@ -386,8 +408,10 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   std::optional<std::string> rehashed;
   if (check->matches && check->needs_rehash) {
     auto fresh = hasher_.hash(password);
-    if (fresh) rehashed = std::move(*fresh);
-    else log::warn("password_rehash_failed", {{"citizen", row.id.str()}});
+    if (fresh)
+      rehashed = std::move(*fresh);
+    else
+      log::warn("password_rehash_failed", {{"citizen", row.id.str()}});
   }
   const Instant now = clock_.now();
   return settle(db_.transact([&](store::Tx& tx) -> Result<Result<Account>> {
@@ -445,7 +469,8 @@ Result<ChallengeStarted> CitizenService::start_password_change(const policies::N
                    policies::PasswordPolicy::describe(*rule));
   auto same = hasher_.verify(new_password, *account->row.password_hash);
   if (!same) return std::move(same).error();
-  if (same->matches) return refused("password_policy:same_password", "the new password must differ from the current one");
+  if (same->matches)
+    return refused("password_policy:same_password", "the new password must differ from the current one");
   auto hash = hasher_.hash(new_password);
   if (!hash) return std::move(hash).error();
   const store::CitizenRow& c = account->row;
@@ -488,8 +513,13 @@ Result<ChallengeStarted> CitizenService::start_deregistration(const policies::Ni
   auto account = check_password(nif, password, "citizen.deregistration.start");
   if (!account) return std::move(account).error();
   const store::CitizenRow& c = account->row;
-  auto sent = otp_.issue(OtpRequest{c.id, c.nif, c.mobile, std::string(kPurposeDeregistration), *c.password_hash,
-                                    sms_text("para confirmar la baja en Cl@ve Firma"), {}});
+  auto sent = otp_.issue(OtpRequest{c.id,
+                                    c.nif,
+                                    c.mobile,
+                                    std::string(kPurposeDeregistration),
+                                    *c.password_hash,
+                                    sms_text("para confirmar la baja en Cl@ve Firma"),
+                                    {}});
   if (!sent) return std::move(sent).error();
   return ChallengeStarted{sent->id, sent->masked_mobile, sent->expires_at};
 }
@@ -565,16 +595,17 @@ Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif
   auto account = check_password(nif, password, action);
   if (!account) return std::move(account).error();
   if (account->password_expired) {
-    Status audited = db_.transact(
-        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired"); });
+    Status audited = db_.transact([&](store::Tx& tx) {
+      return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired");
+    });
     if (!audited) return std::move(audited).error();
     return make_error(ErrorCode::password_expired, "the password has expired; change it or reset it first");
   }
   const store::CitizenRow& c = account->row;
   auto context = context_for(account->citizen);
   if (!context) return std::move(context).error();
-  auto sent = otp_.issue(OtpRequest{c.id, c.nif, c.mobile, std::string(purpose), std::move(*context),
-                                    std::string(sms_text), {}});
+  auto sent = otp_.issue(
+      OtpRequest{c.id, c.nif, c.mobile, std::string(purpose), std::move(*context), std::string(sms_text), {}});
   if (!sent) return std::move(sent).error();
   return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, std::move(account->citizen)};
 }

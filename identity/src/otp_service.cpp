@@ -22,11 +22,13 @@ std::string code_hash(const ChallengeId& id, std::string_view code) {
   return to_hex(sha256("firma-otp-v1:" + id.str() + ":" + std::string(code)));
 }
 
-std::string context_hash(std::string_view context) { return to_hex(sha256("firma-otp-context-v1:" + std::string(context))); }
+std::string context_hash(std::string_view context) {
+  return to_hex(sha256("firma-otp-context-v1:" + std::string(context)));
+}
 
 ChallengeInfo info_from(const store::OtpChallengeRow& r) {
-  return ChallengeInfo{r.id,    r.citizen_id, r.purpose,      r.context_hash, r.code_hash, r.payload,   r.state,
-                       r.attempts, r.max_attempts, r.sends, r.issued_at,     r.expires_at};
+  return ChallengeInfo{r.id,    r.citizen_id, r.purpose,      r.context_hash, r.code_hash, r.payload,
+                       r.state, r.attempts,   r.max_attempts, r.sends,        r.issued_at, r.expires_at};
 }
 
 std::string describe(const ChallengeInfo& c) {
@@ -37,7 +39,8 @@ std::string describe(const ChallengeInfo& c) {
 
 std::string fill_sms_text(std::string_view sms_text, std::string_view code) {
   std::string text(sms_text);
-  for (std::size_t at = text.find(kPlaceholder); at != std::string::npos; at = text.find(kPlaceholder, at + code.size()))
+  for (std::size_t at = text.find(kPlaceholder); at != std::string::npos;
+       at = text.find(kPlaceholder, at + code.size()))
     text.replace(at, kPlaceholder.size(), code);
   return text;
 }
@@ -57,8 +60,13 @@ Result<OtpDraft> OtpService::create_in(store::Tx& tx, const OtpRequest& request)
     return make_error(ErrorCode::internal, "OTP SMS text without a place for the code");
   if (request.purpose.empty()) return make_error(ErrorCode::internal, "OTP without a purpose");
   const Instant now = clock_.now();
-  OtpDraft draft{ChallengeId("chl-" + random_.hex_token(16)), Secret(random_.digits(policy_.digits)), request.subject,
-                 request.mobile, request.purpose, request.sms_text, policy_.expires_at(now)};
+  OtpDraft draft{ChallengeId("chl-" + random_.hex_token(16)),
+                 Secret(random_.digits(policy_.digits)),
+                 request.subject,
+                 request.mobile,
+                 request.purpose,
+                 request.sms_text,
+                 policy_.expires_at(now)};
   store::OtpChallengeRow row;
   row.id = draft.id;
   row.citizen_id = request.citizen_id;
@@ -85,9 +93,9 @@ Result<OtpChallenge> OtpService::deliver(const OtpDraft& draft) {
   Status recorded = db_.transact([&](store::Tx& tx) -> Status {
     auto finished = store::OtpChallengeRows::finish_sending(tx, draft.id, sent.ok());
     if (!finished) return std::move(finished).error();
-    return detail::audit(tx, clock_, "system", "otp.sms", draft.subject, sent.ok() ? "sent" : "gateway_failed",
-                         "challenge=" + draft.id.str() + " purpose=" + draft.purpose + " gateway=" +
-                             std::string(gateway_.kind()));
+    return detail::audit(
+        tx, clock_, "system", "otp.sms", draft.subject, sent.ok() ? "sent" : "gateway_failed",
+        "challenge=" + draft.id.str() + " purpose=" + draft.purpose + " gateway=" + std::string(gateway_.kind()));
   });
   if (!sent) return make_error(ErrorCode::unavailable, "the SMS could not be sent; try again later");
   if (!recorded) return std::move(recorded).error();
@@ -112,14 +120,14 @@ Result<std::optional<ChallengeInfo>> OtpService::lock_in(store::Tx& tx, const Ch
   return std::optional<ChallengeInfo>{info_from(**row)};
 }
 
-Result<Status> OtpService::answer_in(store::Tx& tx, const ChallengeInfo& c, const Secret& otp,
-                                     std::string_view purpose, std::string_view context, std::string_view subject) {
+Result<Status> OtpService::answer_in(store::Tx& tx, const ChallengeInfo& c, const Secret& otp, std::string_view purpose,
+                                     std::string_view context, std::string_view subject) {
   const Instant now = clock_.now();
   const auto decide = [&](std::string outcome, bool count, bool consume, Status verdict) -> Result<Status> {
     if (count)
       if (Status s = store::OtpChallengeRows::record_attempt(tx, c.id, consume, now); !s) return std::move(s).error();
-    if (Status s = detail::audit(tx, clock_, "citizen", "otp.answer", std::string(subject), std::move(outcome),
-                                 describe(c));
+    if (Status s =
+            detail::audit(tx, clock_, "citizen", "otp.answer", std::string(subject), std::move(outcome), describe(c));
         !s)
       return std::move(s).error();
     return verdict;
@@ -142,10 +150,10 @@ Result<Status> OtpService::answer_in(store::Tx& tx, const ChallengeInfo& c, cons
     case policies::OtpVerdict::wrong: {
       const int left = c.max_attempts - c.attempts - 1;
       return decide(bound_here ? "wrong" : "wrong_binding", true, false,
-                    make_error(ErrorCode::otp_invalid,
-                               !bound_here ? "this code does not confirm this operation"
-                               : left > 0  ? "wrong code; " + std::to_string(left) + (left == 1 ? " try" : " tries") + " left"
-                                           : "wrong code; no tries left: start again"));
+                    make_error(ErrorCode::otp_invalid, !bound_here ? "this code does not confirm this operation"
+                                                       : left > 0  ? "wrong code; " + std::to_string(left) +
+                                                                        (left == 1 ? " try" : " tries") + " left"
+                                                                  : "wrong code; no tries left: start again"));
     }
     case policies::OtpVerdict::expired:
       return decide("expired", false, false, make_error(ErrorCode::otp_expired, "the code has expired; start again"));
@@ -194,18 +202,25 @@ Result<OtpChallenge> OtpService::resend(const ChallengeId& id) {
     if ((*citizen)->status == "deregistered") return refuse("deregistered", ErrorCode::not_found, "unknown challenge");
     if (c.state == "sending") return refuse("sending", ErrorCode::rate_limited, "a code is being sent; wait for it");
     if (!policy_.can_resend(c.issued_at, now))
-      return refuse("cooldown", ErrorCode::rate_limited,
-                    "a new code can be sent " + std::to_string(policy_.resend_cooldown.count()) +
-                        " seconds after the last one");
-    if (c.sends >= max_sends) return refuse("too_many", ErrorCode::rate_limited, "too many codes for this request; start again");
-    OtpDraft draft{c.id, Secret(random_.digits(policy_.digits)), subject, (*citizen)->mobile, c.purpose, c.sms_text,
+      return refuse(
+          "cooldown", ErrorCode::rate_limited,
+          "a new code can be sent " + std::to_string(policy_.resend_cooldown.count()) + " seconds after the last one");
+    if (c.sends >= max_sends)
+      return refuse("too_many", ErrorCode::rate_limited, "too many codes for this request; start again");
+    OtpDraft draft{c.id,
+                   Secret(random_.digits(policy_.digits)),
+                   subject,
+                   (*citizen)->mobile,
+                   c.purpose,
+                   c.sms_text,
                    policy_.expires_at(now)};
-    auto renewed = store::OtpChallengeRows::renew_code(tx, c.id, code_hash(c.id, draft.code.reveal()), now,
-                                                       draft.expires_at);
+    auto renewed =
+        store::OtpChallengeRows::renew_code(tx, c.id, code_hash(c.id, draft.code.reveal()), now, draft.expires_at);
     if (!renewed) return std::move(renewed).error();
     if (!*renewed) return make_error(ErrorCode::internal, "OTP challenge changed while a code was being resent");
-    if (Status s = detail::audit(tx, clock_, "citizen", "otp.resend", subject, "success",
-                                 "challenge=" + c.id.str() + " purpose=" + c.purpose + " sends=" + std::to_string(c.sends + 1));
+    if (Status s = detail::audit(
+            tx, clock_, "citizen", "otp.resend", subject, "success",
+            "challenge=" + c.id.str() + " purpose=" + c.purpose + " sends=" + std::to_string(c.sends + 1));
         !s)
       return std::move(s).error();
     return Result<Result<OtpDraft>>(Result<OtpDraft>(std::move(draft)));

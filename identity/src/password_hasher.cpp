@@ -120,8 +120,8 @@ Result<PasswordHasher::Check> PasswordHasher::verify(const Secret& password, std
   if (!derived) return std::move(derived).error();
   Check check;
   check.matches = constant_time_equal(to_string(*derived), to_string(parsed->hash));
-  check.needs_rehash = !(parsed->parameters == parameters_) || parsed->salt.size() != salt_bytes ||
-                       parsed->hash.size() != hash_bytes;
+  check.needs_rehash =
+      !(parsed->parameters == parameters_) || parsed->salt.size() != salt_bytes || parsed->hash.size() != hash_bytes;
   return check;
 }
 

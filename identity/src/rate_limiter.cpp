@@ -9,10 +9,10 @@
 namespace firma::identity {
 
 CitizenRateLimits CitizenRateLimits::from_config(const RateLimitConfig& config) {
-  return CitizenRateLimits{
-      policies::RateLimit{static_cast<double>(config.per_nif_burst), static_cast<double>(config.per_nif_per_hour) / 3600},
-      policies::RateLimit{static_cast<double>(config.per_address_burst),
-                          static_cast<double>(config.per_address_per_hour) / 3600}};
+  return CitizenRateLimits{policies::RateLimit{static_cast<double>(config.per_nif_burst),
+                                               static_cast<double>(config.per_nif_per_hour) / 3600},
+                           policies::RateLimit{static_cast<double>(config.per_address_burst),
+                                               static_cast<double>(config.per_address_per_hour) / 3600}};
 }
 
 RateLimiter::RateLimiter(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
@@ -24,7 +24,8 @@ Result<RateDecision> RateLimiter::take(std::string_view bucket, const policies::
   const std::int64_t capacity = std::max(micro(limit.capacity), store::kMicroTokens);
   const std::int64_t refill = std::max<std::int64_t>(micro(limit.refill_per_second), 0);
   const Instant now = clock_.now();
-  auto taken = db_.transact([&](store::Tx& tx) { return store::RateLimitRows::take(tx, bucket, capacity, refill, now); });
+  auto taken =
+      db_.transact([&](store::Tx& tx) { return store::RateLimitRows::take(tx, bucket, capacity, refill, now); });
   if (!taken) return std::move(taken).error();
   if (taken->allowed) return RateDecision{true, std::chrono::seconds{0}};
   const policies::Bucket state{static_cast<double>(taken->tokens) / static_cast<double>(store::kMicroTokens), now};

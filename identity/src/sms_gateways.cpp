@@ -40,14 +40,16 @@ struct Url {
 
 Result<Url> split_url(std::string_view url, std::string_view what) {
   const auto bad = [&](std::string_view why) {
-    return make_error(ErrorCode::invalid_request, std::string(what) + " '" + std::string(url) + "': " + std::string(why));
+    return make_error(ErrorCode::invalid_request,
+                      std::string(what) + " '" + std::string(url) + "': " + std::string(why));
   };
   std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return bad("expected http://HOST[:PORT]/PATH");
   std::string_view scheme = url.substr(0, scheme_end);
   if (scheme != "http" && scheme != "https") return bad("the scheme must be http or https");
   std::size_t path = url.find('/', scheme_end + 3);
-  std::string_view authority = url.substr(scheme_end + 3, path == std::string_view::npos ? url.npos : path - scheme_end - 3);
+  std::string_view authority =
+      url.substr(scheme_end + 3, path == std::string_view::npos ? url.npos : path - scheme_end - 3);
   if (authority.empty() || authority.find('@') != std::string_view::npos)
     return bad("expected a host (credentials go in their own settings)");
   return Url{std::string(url.substr(0, path == std::string_view::npos ? url.size() : path)),
@@ -125,7 +127,8 @@ Result<Secret> read_secret(const std::string& file, const std::string& env, std:
   if (!env.empty()) {
     const char* value = std::getenv(env.c_str());
     if (value == nullptr)
-      return make_error(ErrorCode::invalid_request, "environment variable " + env + " (" + std::string(what) + ") is not set");
+      return make_error(ErrorCode::invalid_request,
+                        "environment variable " + env + " (" + std::string(what) + ") is not set");
     return Secret(value);
   }
   return Secret();
@@ -138,9 +141,8 @@ Result<Secret> read_secret(const std::string& file, const std::string& env, std:
 OutboxSmsGateway::OutboxSmsGateway(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
 Status OutboxSmsGateway::send(const SmsMessage& message) {
-  auto stored = db_.transact([&](store::Tx& tx) {
-    return store::SmsOutboxRows::insert(tx, message.to, message.text.reveal(), clock_.now());
-  });
+  auto stored = db_.transact(
+      [&](store::Tx& tx) { return store::SmsOutboxRows::insert(tx, message.to, message.text.reveal(), clock_.now()); });
   if (!stored) return make_error(ErrorCode::unavailable, "SMS outbox: " + stored.error().message);
   return {};
 }
@@ -173,7 +175,8 @@ Status KannelSmsGateway::send(const SmsMessage& message) {
   Secret target(url->target + "?username=" + percent_encode(options_.username) +
                 "&password=" + percent_encode(options_.password.reveal()) + "&from=" + percent_encode(options_.from) +
                 "&to=" + percent_encode(message.to) + "&charset=UTF-8" +
-                (fits_gsm7(message.text.reveal()) ? "" : "&coding=2") + "&text=" + percent_encode(message.text.reveal()));
+                (fits_gsm7(message.text.reveal()) ? "" : "&coding=2") +
+                "&text=" + percent_encode(message.text.reveal()));
   try {
     auto client = client_for(url->origin, options_.timeout);
     auto answer = client->Get(std::string(target.reveal()));
@@ -197,7 +200,8 @@ Result<std::unique_ptr<HttpSmsGateway>> HttpSmsGateway::make(HttpSmsOptions opti
   if (options.auth != "none" && options.auth != "basic" && options.auth != "bearer")
     return make_error(ErrorCode::invalid_request, "sms.http.auth must be none, basic or bearer");
   if (options.auth != "none" && options.secret.empty())
-    return make_error(ErrorCode::invalid_request, "sms.http.auth " + options.auth + " needs a secret (sms.http.secret_file or sms.http.secret_env)");
+    return make_error(ErrorCode::invalid_request, "sms.http.auth " + options.auth +
+                                                      " needs a secret (sms.http.secret_file or sms.http.secret_env)");
   if (options.body.find("{to}") == std::string::npos || options.body.find("{text}") == std::string::npos)
     return make_error(ErrorCode::invalid_request, "sms.http.body must contain {to} and {text}");
   return std::unique_ptr<HttpSmsGateway>(new HttpSmsGateway(std::move(options)));
@@ -220,14 +224,14 @@ Status HttpSmsGateway::send(const SmsMessage& message) {
     if (options_.format == "query") {
       const char joiner = url->target.find('?') == std::string::npos ? '?' : '&';
       const std::string target = url->target + joiner + std::string(body.reveal());
-      answer = options_.method == "GET" ? client->Get(target)
+      answer = options_.method == "GET"   ? client->Get(target)
                : options_.method == "PUT" ? client->Put(target, "", "application/x-www-form-urlencoded")
                                           : client->Post(target, "", "application/x-www-form-urlencoded");
     } else {
       const std::string type = json ? "application/json" : "application/x-www-form-urlencoded";
       const std::string content(body.reveal());
-      answer = options_.method == "PUT" ? client->Put(url->target, content, type)
-                                        : client->Post(url->target, content, type);
+      answer =
+          options_.method == "PUT" ? client->Put(url->target, content, type) : client->Post(url->target, content, type);
     }
     return judge_answer(answer, "HTTP");
   } catch (const std::exception& e) {
@@ -262,7 +266,8 @@ Result<std::unique_ptr<SmsGateway>> make_sms_gateway(const SmsConfig& config, st
     if (!gateway) return std::move(gateway).error();
     return std::unique_ptr<SmsGateway>(std::move(*gateway));
   }
-  return make_error(ErrorCode::invalid_request, "sms.gateway must be outbox, kannel or http, not '" + config.gateway + "'");
+  return make_error(ErrorCode::invalid_request,
+                    "sms.gateway must be outbox, kannel or http, not '" + config.gateway + "'");
 }
 
 }  // namespace firma::identity

@@ -78,8 +78,7 @@ Result<std::optional<CitizenRow>> CitizenRows::find_by_id(Tx& tx, const CitizenI
   return first(tx.query("SELECT " + std::string(columns) + " FROM citizens WHERE id = $1", {id.str()}));
 }
 
-Result<std::optional<FailureCount>> CitizenRows::count_failure(Tx& tx, const CitizenId& id, int lock_at,
-                                                               Instant now) {
+Result<std::optional<FailureCount>> CitizenRows::count_failure(Tx& tx, const CitizenId& id, int lock_at, Instant now) {
   // SET expressions read the row as it was before this UPDATE (both backends), so the status and the count move
   // together; the WHERE clause is re-checked against the latest row version after waiting for a row lock.
   auto rows = tx.query(
@@ -90,20 +89,19 @@ Result<std::optional<FailureCount>> CitizenRows::count_failure(Tx& tx, const Cit
       {id.str(), static_cast<std::int64_t>(lock_at), to_unix(now)});
   if (!rows.ok()) return std::move(rows).error();
   if (rows->empty()) return std::optional<FailureCount>{};
-  return std::optional<FailureCount>{
-      FailureCount{static_cast<int>(rows->front().integer(0)), rows->front().text(1)}};
+  return std::optional<FailureCount>{FailureCount{static_cast<int>(rows->front().integer(0)), rows->front().text(1)}};
 }
 
 Result<bool> CitizenRows::record_success(Tx& tx, const CitizenId& id, const std::optional<std::string>& new_hash,
                                          Instant now) {
   if (new_hash)
-    return changed_one(tx.execute(
-        "UPDATE citizens SET failed_attempts = 0, password_hash = $2, updated_at = $3 "
-        "WHERE id = $1 AND status = 'active'",
-        {id.str(), *new_hash, to_unix(now)}));
-  return changed_one(tx.execute(
-      "UPDATE citizens SET failed_attempts = 0, updated_at = $2 WHERE id = $1 AND status = 'active'",
-      {id.str(), to_unix(now)}));
+    return changed_one(
+        tx.execute("UPDATE citizens SET failed_attempts = 0, password_hash = $2, updated_at = $3 "
+                   "WHERE id = $1 AND status = 'active'",
+                   {id.str(), *new_hash, to_unix(now)}));
+  return changed_one(
+      tx.execute("UPDATE citizens SET failed_attempts = 0, updated_at = $2 WHERE id = $1 AND status = 'active'",
+                 {id.str(), to_unix(now)}));
 }
 
 Result<bool> CitizenRows::set_password(Tx& tx, const CitizenId& id, std::string_view password_hash, Instant expires_at,
@@ -124,10 +122,10 @@ Result<bool> CitizenRows::set_activation_code(Tx& tx, const CitizenId& id, std::
 }
 
 Result<bool> CitizenRows::deregister(Tx& tx, const CitizenId& id, Instant now) {
-  return changed_one(tx.execute(
-      "UPDATE citizens SET status = 'deregistered', password_hash = NULL, activation_code_hash = '', "
-      "failed_attempts = 0, updated_at = $2 WHERE id = $1 AND status <> 'deregistered'",
-      {id.str(), to_unix(now)}));
+  return changed_one(
+      tx.execute("UPDATE citizens SET status = 'deregistered', password_hash = NULL, activation_code_hash = '', "
+                 "failed_attempts = 0, updated_at = $2 WHERE id = $1 AND status <> 'deregistered'",
+                 {id.str(), to_unix(now)}));
 }
 
 }  // namespace firma::store

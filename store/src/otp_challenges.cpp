@@ -57,17 +57,17 @@ Result<std::optional<OtpChallengeRow>> OtpChallengeRows::find(Tx& tx, const Chal
 }
 
 Result<std::optional<OtpChallengeRow>> OtpChallengeRows::lock(Tx& tx, const ChallengeId& id) {
-  return first(tx.query("UPDATE otp_challenges SET attempts = attempts WHERE id = $1 RETURNING " +
-                            std::string(columns),
+  return first(tx.query("UPDATE otp_challenges SET attempts = attempts WHERE id = $1 RETURNING " + std::string(columns),
                         {id.str()}));
 }
 
 Status OtpChallengeRows::record_attempt(Tx& tx, const ChallengeId& id, bool consumed, Instant now) {
-  auto updated =
-      consumed ? tx.execute("UPDATE otp_challenges SET attempts = attempts + 1, state = 'consumed', consumed_at = $2 "
-                            "WHERE id = $1 AND state = 'sent'",
-                            {id.str(), to_unix(now)})
-               : tx.execute("UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1", {id.str()});
+  auto updated = consumed
+                     ? tx.execute(
+                           "UPDATE otp_challenges SET attempts = attempts + 1, state = 'consumed', consumed_at = $2 "
+                           "WHERE id = $1 AND state = 'sent'",
+                           {id.str(), to_unix(now)})
+                     : tx.execute("UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1", {id.str()});
   if (!updated.ok()) return std::move(updated).error();
   if (*updated != 1) return make_error(ErrorCode::internal, "OTP challenge changed while it was being answered");
   return {};
@@ -80,8 +80,8 @@ Result<bool> OtpChallengeRows::finish_sending(Tx& tx, const ChallengeId& id, boo
   return *updated == 1;
 }
 
-Result<bool> OtpChallengeRows::renew_code(Tx& tx, const ChallengeId& id, std::string_view code_hash,
-                                          Instant issued_at, Instant expires_at) {
+Result<bool> OtpChallengeRows::renew_code(Tx& tx, const ChallengeId& id, std::string_view code_hash, Instant issued_at,
+                                          Instant expires_at) {
   auto updated = tx.execute(
       "UPDATE otp_challenges SET code_hash = $2, issued_at = $3, expires_at = $4, attempts = 0, sends = sends + 1, "
       "state = 'sending' WHERE id = $1 AND state IN ('sent', 'failed')",

@@ -21,8 +21,8 @@ std::string take_statement() {
   return "INSERT INTO rate_limits (bucket, tokens, updated_at, last_allowed) VALUES ($1, " + capacity + " - " + one +
          ", " + now + ", 1) ON CONFLICT (bucket) DO UPDATE SET tokens = CASE WHEN " + refilled + " >= " + one +
          " THEN " + refilled + " - " + one + " ELSE " + refilled + " END, last_allowed = CASE WHEN " + refilled +
-         " >= " + one + " THEN 1 ELSE 0 END, updated_at = CASE WHEN " + now + " > rate_limits.updated_at THEN " +
-         now + " ELSE rate_limits.updated_at END RETURNING last_allowed, tokens";
+         " >= " + one + " THEN 1 ELSE 0 END, updated_at = CASE WHEN " + now + " > rate_limits.updated_at THEN " + now +
+         " ELSE rate_limits.updated_at END RETURNING last_allowed, tokens";
 }
 
 }  // namespace

@@ -16,9 +16,10 @@ Result<std::int64_t> SmsOutboxRows::insert(Tx& tx, std::string_view to, std::str
 
 Result<std::vector<OutboxRow>> SmsOutboxRows::list(Tx& tx, const std::optional<std::string>& to, std::size_t limit) {
   const auto n = static_cast<std::int64_t>(limit);
-  auto rows = to ? tx.query("SELECT id, to_number, body, created_at FROM sms_outbox WHERE to_number = $1 "
-                            "ORDER BY id DESC LIMIT $2",
-                            {*to, n})
+  auto rows = to ? tx.query(
+                       "SELECT id, to_number, body, created_at FROM sms_outbox WHERE to_number = $1 "
+                       "ORDER BY id DESC LIMIT $2",
+                       {*to, n})
                  : tx.query("SELECT id, to_number, body, created_at FROM sms_outbox ORDER BY id DESC LIMIT $1", {n});
   if (!rows.ok()) return std::move(rows).error();
   std::vector<OutboxRow> out;

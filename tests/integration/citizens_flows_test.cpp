@@ -55,8 +55,11 @@ class CitizensFlows : public ::testing::TestWithParam<store::Backend> {
 
 TEST_P(CitizensFlows, RegistrationThenActivation) {
   auto registered = s().post("/v1/admin/citizens",
-                             {{"nif", " 12345678z "}, {"given_name", "Ana"}, {"surname1", "Garc\u00EDa"},
-                              {"email", "ana@example.es"}, {"mobile", "+34 600 111 222"},
+                             {{"nif", " 12345678z "},
+                              {"given_name", "Ana"},
+                              {"surname1", "Garc\u00EDa"},
+                              {"email", "ana@example.es"},
+                              {"mobile", "+34 600 111 222"},
                               {"registration_level", "advanced"}},
                              s().registrar_token);
   ASSERT_EQ(registered.status, 201) << registered.body.dump();
@@ -89,8 +92,12 @@ TEST_P(CitizensFlows, RegistrationThenActivation) {
   EXPECT_EQ(s().citizen(kNif)["status"], "active");
 
   auto twice = s().post("/v1/admin/citizens",
-                        {{"nif", kNif}, {"given_name", "Otra"}, {"surname1", "Persona"}, {"email", "o@example.es"},
-                         {"mobile", "+34600999888"}, {"registration_level", "basic"}},
+                        {{"nif", kNif},
+                         {"given_name", "Otra"},
+                         {"surname1", "Persona"},
+                         {"email", "o@example.es"},
+                         {"mobile", "+34600999888"},
+                         {"registration_level", "basic"}},
                         s().admin_token);
   EXPECT_EQ(twice.status, 409);
   EXPECT_EQ(twice.body["code"], "conflict");
@@ -176,9 +183,9 @@ TEST_P(CitizensFlows, FiveFailuresLockEvenTheRightPasswordUntilAReset) {
   auto reset = s().post("/v1/citizens/password/reset", {{"nif", kNif}, {"activation_code", code}});
   ASSERT_EQ(reset.status, 202) << reset.body.dump();
   EXPECT_NE(s().sms_to(kMobile).back().find("restablecer"), std::string::npos);
-  auto done = s().post("/v1/citizens/password/reset/complete",
-                       {{"challenge_id", reset.body["challenge_id"]}, {"otp", s().last_otp(kMobile)},
-                        {"password", "Nenufar.2025"}});
+  auto done = s().post(
+      "/v1/citizens/password/reset/complete",
+      {{"challenge_id", reset.body["challenge_id"]}, {"otp", s().last_otp(kMobile)}, {"password", "Nenufar.2025"}});
   ASSERT_EQ(done.status, 200) << done.body.dump();
   EXPECT_EQ(done.body["status"], "active");
   record = s().citizen(kNif);
@@ -273,8 +280,9 @@ TEST_P(CitizensFlows, ResendHonoursTheCooldown) {
 }
 
 TEST_P(CitizensFlows, RolesGuardTheOperatorEndpoints) {
-  const json body = {{"nif", kNif},      {"given_name", "Ana"},  {"surname1", "Garc\u00EDa"},
-                     {"email", "a@example.es"}, {"mobile", kMobile}, {"registration_level", "basic"}};
+  const json body = {
+      {"nif", kNif},       {"given_name", "Ana"},          {"surname1", "Garc\u00EDa"}, {"email", "a@example.es"},
+      {"mobile", kMobile}, {"registration_level", "basic"}};
   EXPECT_EQ(s().post("/v1/admin/citizens", body).status, 401);
   EXPECT_EQ(s().post("/v1/admin/citizens", body, s().auditor_token).status, 403);
   EXPECT_EQ(s().get("/v1/admin/citizens/" + kNif, s().auditor_token).status, 403);
@@ -326,7 +334,8 @@ TEST_P(CitizensFlows, NoSecretReachesTheLogsOrTheAuditTrail) {
   auto events = s().db().transact([](store::Tx& tx) { return store::AuditLog::list(tx, 0, 10000); });
   ASSERT_TRUE(events.ok());
   for (const auto& e : *events)
-    audit += e.event.actor + " " + e.event.action + " " + e.event.subject + " " + e.event.outcome + " " + e.event.detail + "\n";
+    audit += e.event.actor + " " + e.event.action + " " + e.event.subject + " " + e.event.outcome + " " +
+             e.event.detail + "\n";
   ASSERT_NE(audit.find("citizen.activation.complete"), std::string::npos);
   std::string bare_code = code;
   std::erase(bare_code, '-');
@@ -357,7 +366,8 @@ TEST_P(CitizensRateLimits, PerNifAndPerAddressWithRetryAfter) {
     FAIL() << e.what();
   }
   const json body = {{"nif", kNif}, {"email", "a@example.es"}, {"activation_code", "AAAA-BBBB-CCCC-DDDD"}};
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(server->post("/v1/citizens/activation", body, "", "198.51.100." + std::to_string(i)).status, 401);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(server->post("/v1/citizens/activation", body, "", "198.51.100." + std::to_string(i)).status, 401);
   auto limited = server->post("/v1/citizens/activation", body, "", "198.51.100.9");
   EXPECT_EQ(limited.status, 429) << "the fourth try on one NIF, whatever the address";
   EXPECT_EQ(limited.body["code"], "rate_limited");

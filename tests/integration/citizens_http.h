@@ -29,7 +29,9 @@
 #include "support/temp_dir.h"
 
 namespace firma::store {
-inline void PrintTo(Backend backend, std::ostream* out) { *out << to_string(backend); }
+inline void PrintTo(Backend backend, std::ostream* out) {
+  *out << to_string(backend);
+}
 }  // namespace firma::store
 
 namespace firma::testing {
@@ -149,10 +151,16 @@ class CitizensServer {
   }
 
   // Registers a citizen (as the registrar); the activation code.
-  std::string register_citizen(const std::string& nif, const std::string& mobile, const std::string& email = "ana@example.es") {
+  std::string register_citizen(const std::string& nif, const std::string& mobile,
+                               const std::string& email = "ana@example.es") {
     auto r = post("/v1/admin/citizens",
-                  {{"nif", nif}, {"given_name", "Ana"}, {"surname1", "Garc\u00EDa"}, {"surname2", "L\u00F3pez"},
-                   {"email", email}, {"mobile", mobile}, {"registration_level", "advanced"}},
+                  {{"nif", nif},
+                   {"given_name", "Ana"},
+                   {"surname1", "Garc\u00EDa"},
+                   {"surname2", "L\u00F3pez"},
+                   {"email", email},
+                   {"mobile", mobile},
+                   {"registration_level", "advanced"}},
                   registrar_token);
     EXPECT_EQ(r.status, 201) << r.body.dump();
     return r.body.value("activation_code", "");
@@ -161,11 +169,12 @@ class CitizensServer {
   // Registers and activates through the API; the activation code.
   std::string activate(const std::string& nif, const std::string& mobile, const std::string& password) {
     const std::string code = register_citizen(nif, mobile);
-    auto started = post("/v1/citizens/activation", {{"nif", nif}, {"email", "ana@example.es"}, {"activation_code", code}});
+    auto started =
+        post("/v1/citizens/activation", {{"nif", nif}, {"email", "ana@example.es"}, {"activation_code", code}});
     EXPECT_EQ(started.status, 202) << started.body.dump();
-    auto done = post("/v1/citizens/activation/complete", {{"challenge_id", started.body.value("challenge_id", "")},
-                                                          {"otp", last_otp(mobile)},
-                                                          {"password", password}});
+    auto done = post(
+        "/v1/citizens/activation/complete",
+        {{"challenge_id", started.body.value("challenge_id", "")}, {"otp", last_otp(mobile)}, {"password", password}});
     EXPECT_EQ(done.status, 200) << done.body.dump();
     return code;
   }
@@ -186,7 +195,8 @@ class CitizensServer {
     const std::string& text = texts.back();
     auto at = text.find(" es ");
     std::string code;
-    for (std::size_t i = at == std::string::npos ? text.size() : at + 4; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
+    for (std::size_t i = at == std::string::npos ? text.size() : at + 4;
+         i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
       code += text[i];
     return code;
   }

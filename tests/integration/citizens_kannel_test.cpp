@@ -95,29 +95,40 @@ TEST(CitizensKannel, AnActivationCodeTravelsThroughKannel) {
   TempDir dir;
   const int admin = free_port(), box = free_port(), smsc = free_port(), sendsms = free_port();
   const fs::path config = dir.path() / "kannel.conf";
-  write_file(config, "group = core\n"
-                     "admin-port = " + std::to_string(admin) + "\n"
-                     "admin-password = admin-secret\n"
-                     "smsbox-port = " + std::to_string(box) + "\n"
-                     "box-allow-ip = 127.0.0.1\n"
-                     "admin-allow-ip = 127.0.0.1\n"
-                     "\n"
-                     "group = smsc\n"
-                     "smsc = fake\n"
-                     "smsc-id = fake\n"
-                     "host = 127.0.0.1\n"
-                     "port = " + std::to_string(smsc) + "\n"
-                     "connect-allow-ip = 127.0.0.1\n"
-                     "\n"
-                     "group = smsbox\n"
-                     "bearerbox-host = 127.0.0.1\n"
-                     "bearerbox-port = " + std::to_string(box) + "\n"
-                     "sendsms-port = " + std::to_string(sendsms) + "\n"
-                     "sendsms-interface = 127.0.0.1\n"
-                     "\n"
-                     "group = sendsms-user\n"
-                     "username = firma\n"
-                     "password = kannel-secret\n");
+  write_file(config,
+             "group = core\n"
+             "admin-port = " +
+                 std::to_string(admin) +
+                 "\n"
+                 "admin-password = admin-secret\n"
+                 "smsbox-port = " +
+                 std::to_string(box) +
+                 "\n"
+                 "box-allow-ip = 127.0.0.1\n"
+                 "admin-allow-ip = 127.0.0.1\n"
+                 "\n"
+                 "group = smsc\n"
+                 "smsc = fake\n"
+                 "smsc-id = fake\n"
+                 "host = 127.0.0.1\n"
+                 "port = " +
+                 std::to_string(smsc) +
+                 "\n"
+                 "connect-allow-ip = 127.0.0.1\n"
+                 "\n"
+                 "group = smsbox\n"
+                 "bearerbox-host = 127.0.0.1\n"
+                 "bearerbox-port = " +
+                 std::to_string(box) +
+                 "\n"
+                 "sendsms-port = " +
+                 std::to_string(sendsms) +
+                 "\n"
+                 "sendsms-interface = 127.0.0.1\n"
+                 "\n"
+                 "group = sendsms-user\n"
+                 "username = firma\n"
+                 "password = kannel-secret\n");
 
   Process bearerbox("/usr/sbin/bearerbox", {config.string()});
   ASSERT_TRUE(wait_listening(smsc, 30s)) << bearerbox.output();
@@ -126,8 +137,9 @@ TEST(CitizensKannel, AnActivationCodeTravelsThroughKannel) {
   Process smsbox("/usr/sbin/smsbox", {config.string()});
   ASSERT_TRUE(wait_listening(sendsms, 30s)) << smsbox.output();
 
-  auto kannel = identity::KannelSmsGateway::make(identity::KannelOptions{
-      "http://127.0.0.1:" + std::to_string(sendsms) + "/cgi-bin/sendsms", "firma", Secret("kannel-secret"), "Firma", 10s});
+  auto kannel = identity::KannelSmsGateway::make(
+      identity::KannelOptions{"http://127.0.0.1:" + std::to_string(sendsms) + "/cgi-bin/sendsms", "firma",
+                              Secret("kannel-secret"), "Firma", 10s});
   ASSERT_TRUE(kannel.ok()) << kannel.error().message;
   std::unique_ptr<CitizensServer> server;
   try {
@@ -137,8 +149,8 @@ TEST(CitizensKannel, AnActivationCodeTravelsThroughKannel) {
   }
 
   const std::string code = server->register_citizen(kNif, kMobile);
-  auto started = server->post("/v1/citizens/activation",
-                              {{"nif", kNif}, {"email", "ana@example.es"}, {"activation_code", code}});
+  auto started =
+      server->post("/v1/citizens/activation", {{"nif", kNif}, {"email", "ana@example.es"}, {"activation_code", code}});
   ASSERT_EQ(started.status, 202) << started.body.dump();
   ASSERT_TRUE(fakesmsc.wait_for_output("Got message", 30s)) << fakesmsc.output() << bearerbox.output();
   const std::string text = received_text(fakesmsc.output());
@@ -149,8 +161,9 @@ TEST(CitizensKannel, AnActivationCodeTravelsThroughKannel) {
     otp += text[i];
   ASSERT_EQ(otp.size(), 6u) << text;
 
-  auto done = server->post("/v1/citizens/activation/complete",
-                           {{"challenge_id", started.body["challenge_id"]}, {"otp", otp}, {"password", "Girasol.2024"}});
+  auto done =
+      server->post("/v1/citizens/activation/complete",
+                   {{"challenge_id", started.body["challenge_id"]}, {"otp", otp}, {"password", "Girasol.2024"}});
   EXPECT_EQ(done.status, 200) << done.body.dump();
   EXPECT_EQ(done.body["status"], "active");
   EXPECT_EQ(server->get("/v1/admin/sms/outbox", server->admin_token).status, 404) << "no outbox with Kannel";

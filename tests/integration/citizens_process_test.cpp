@@ -26,11 +26,11 @@ const std::string kPassword = "Girasol.2024";
 
 std::unique_ptr<Process> start_firmad(const fs::path& data, const std::string& database_url) {
   return std::make_unique<Process>(
-      FIRMAD_PATH, std::vector<std::string>{"--data-dir", data.string(), "--listen", "127.0.0.1:0", "--set",
-                                            "database.url=" + database_url, "--set", "password.argon2_memory_kib=1024",
-                                            "--set", "password.argon2_iterations=1", "--set",
-                                            "rate_limit.per_nif.burst=1000", "--set",
-                                            "rate_limit.per_address.burst=1000", "--set", "log.level=debug"});
+      FIRMAD_PATH,
+      std::vector<std::string>{"--data-dir", data.string(), "--listen", "127.0.0.1:0", "--set",
+                               "database.url=" + database_url, "--set", "password.argon2_memory_kib=1024", "--set",
+                               "password.argon2_iterations=1", "--set", "rate_limit.per_nif.burst=1000", "--set",
+                               "rate_limit.per_address.burst=1000", "--set", "log.level=debug"});
 }
 
 struct Node {
@@ -60,7 +60,8 @@ std::string last_otp(const Node& node, const std::string& token) {
   const std::string text = body["messages"].back().value("text", "");
   auto at = text.find(" es ");
   std::string code;
-  for (std::size_t i = at == std::string::npos ? text.size() : at + 4; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
+  for (std::size_t i = at == std::string::npos ? text.size() : at + 4;
+       i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
     code += text[i];
   return code;
 }
@@ -85,8 +86,12 @@ TEST(CitizensProcesses, TenParallelWrongPasswordsOnTwoNodesLockAtExactlyFive) {
   ASSERT_FALSE(token.empty());
 
   auto [registered, reg] = a.post("/v1/admin/citizens",
-                                  {{"nif", kNif}, {"given_name", "Ana"}, {"surname1", "Garc\u00EDa"},
-                                   {"email", "ana@example.es"}, {"mobile", kMobile}, {"registration_level", "advanced"}},
+                                  {{"nif", kNif},
+                                   {"given_name", "Ana"},
+                                   {"surname1", "Garc\u00EDa"},
+                                   {"email", "ana@example.es"},
+                                   {"mobile", kMobile},
+                                   {"registration_level", "advanced"}},
                                   token);
   ASSERT_EQ(registered, 201) << reg.dump();
   const std::string code = reg.value("activation_code", "");
@@ -104,12 +109,15 @@ TEST(CitizensProcesses, TenParallelWrongPasswordsOnTwoNodesLockAtExactlyFive) {
   for (int i = 0; i < 10; ++i)
     threads.emplace_back([&, i] {
       const Node& node = i % 2 == 0 ? a : b;
-      auto [status, answer] = node.post("/v1/citizens/password/change",
-                                        {{"nif", kNif}, {"password", "Equivocada." + std::to_string(i)},
-                                         {"new_password", "Margarita.2025"}});
-      if (status == 401 && answer["code"] == "invalid_credentials") ++wrong;
-      else if (status == 423 && answer["code"] == "account_locked") ++locked;
-      else ++other;
+      auto [status, answer] = node.post(
+          "/v1/citizens/password/change",
+          {{"nif", kNif}, {"password", "Equivocada." + std::to_string(i)}, {"new_password", "Margarita.2025"}});
+      if (status == 401 && answer["code"] == "invalid_credentials")
+        ++wrong;
+      else if (status == 423 && answer["code"] == "account_locked")
+        ++locked;
+      else
+        ++other;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(other.load(), 0);

@@ -44,7 +44,7 @@ struct Citizen {
   std::string surname1;
   std::string surname2;  // "" when there is none
   std::string email;
-  std::string mobile;    // E.164
+  std::string mobile;  // E.164
   RegistrationLevel registration_level = RegistrationLevel::basic;
   CitizenStatus status = CitizenStatus::pending_activation;
   int failed_attempts = 0;
@@ -57,7 +57,7 @@ struct CitizenRegistration {
   std::string nif;
   std::string given_name;
   std::string surname1;
-  std::string surname2;            // optional: "" for none
+  std::string surname2;  // optional: "" for none
   std::string email;
   std::string mobile;              // E.164; spaces are tolerated
   std::string registration_level;  // "basic" | "advanced"
@@ -122,8 +122,8 @@ class CitizenService {
  public:
   // Everything passed must outlive the service. The hooks (on_deregistering / on_deregistered) are set while
   // wiring, before requests are served; the service is otherwise safe to call from many threads.
-  CitizenService(store::Database& db, OtpService& otp, const PasswordHasher& hasher, const Clock& clock,
-                 Random& random, CitizenOptions options = {});
+  CitizenService(store::Database& db, OtpService& otp, const PasswordHasher& hasher, const Clock& clock, Random& random,
+                 CitizenOptions options = {});
 
   // --- operators (actor: "operator:<id>", for the audit trail) ---
 

@@ -69,7 +69,6 @@ struct OtpDraft {
   Instant expires_at{};
 };
 
-
 class OtpService {
  public:
   // Codes per challenge, the first one included: a resend after the cooldown, up to this many times in all.

@@ -91,7 +91,7 @@ struct HttpSmsOptions {
   std::string method = "POST";  // POST, PUT or GET
   std::string format = "form";  // form, json or query
   std::string body = "to={to}&from={from}&text={text}";
-  std::string auth = "none";    // none, basic or bearer
+  std::string auth = "none";  // none, basic or bearer
   std::string username;
   Secret secret;
   std::string from;

@@ -20,7 +20,7 @@ struct CitizenRow {
   std::string nif;
   std::string given_name;
   std::string surname1;
-  std::string surname2;            // "" when there is none
+  std::string surname2;  // "" when there is none
   std::string email;
   std::string mobile;              // E.164
   std::string registration_level;  // "basic" | "advanced"

@@ -24,8 +24,8 @@ class RateLimitRows {
   // nothing), then takes one token if there is one, in one INSERT ... ON CONFLICT DO UPDATE ... RETURNING, so
   // concurrent requests on any number of nodes never take more tokens than the bucket holds. A new bucket starts
   // full. capacity >= kMicroTokens and refill_per_second >= 0, in micro-tokens.
-  static Result<BucketTake> take(Tx& tx, std::string_view bucket, std::int64_t capacity,
-                                 std::int64_t refill_per_second, Instant now);
+  static Result<BucketTake> take(Tx& tx, std::string_view bucket, std::int64_t capacity, std::int64_t refill_per_second,
+                                 Instant now);
   // Deletes buckets last used before `before` (the caller picks a time by which any of them is full again).
   static Result<std::int64_t> purge_idle(Tx& tx, Instant before);
 };

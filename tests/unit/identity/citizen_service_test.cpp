@@ -1,10 +1,9 @@
 // CitizenService on both backends: registration rules, rehash on login, atomic lockout under concurrency, the
 // reinforced level, deregistration hooks and re-registration.
-#include "identity/citizens.h"
-
 #include <atomic>
 #include <thread>
 
+#include "identity/citizens.h"
 #include "identity/otp_service.h"
 #include "identity/password_hasher.h"
 #include "identity_fixture.h"
@@ -32,8 +31,8 @@ class CitizenServiceTest : public IdentityTest {
   static policies::Nif nif(std::string_view text = "12345678Z") { return policies::Nif::parse(text).value(); }
 
   CitizenRegistration registration(std::string nif_text = "12345678Z") {
-    return CitizenRegistration{std::move(nif_text), "Ana", "Garc\u00EDa", "L\u00F3pez", "ana@example.es", kMobile,
-                               "advanced"};
+    return CitizenRegistration{std::move(nif_text), "Ana",   "Garc\u00EDa", "L\u00F3pez",
+                               "ana@example.es",    kMobile, "advanced"};
   }
 
   // Registers and activates 12345678Z with kPassword; the activation code.
@@ -87,9 +86,9 @@ TEST_P(CitizenServiceTest, RegistrationNormalisesValidatesAndShowsTheCodeOnce) {
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().code, ErrorCode::conflict);
 
-  for (auto [field, value] : {std::pair{"nif", "12345678A"}, std::pair{"email", "ana@"},
-                              std::pair{"mobile", "600111222"}, std::pair{"registration_level", "medium"},
-                              std::pair{"given_name", "R2D2"}}) {
+  for (auto [field, value] :
+       {std::pair{"nif", "12345678A"}, std::pair{"email", "ana@"}, std::pair{"mobile", "600111222"},
+        std::pair{"registration_level", "medium"}, std::pair{"given_name", "R2D2"}}) {
     CitizenRegistration bad = registration("X1234567L");
     if (std::string(field) == "nif") bad.nif = value;
     if (std::string(field) == "email") bad.email = value;
@@ -140,10 +139,14 @@ TEST_P(CitizenServiceTest, ConcurrentWrongPasswordsLockAtExactlyFive) {
   for (int i = 0; i < 10; ++i)
     threads.emplace_back([&] {
       auto r = service_->authenticate_password(nif(), Secret("Equivocada.1"));
-      if (r.ok()) ++other;
-      else if (r.error().code == ErrorCode::invalid_credentials) ++wrong;
-      else if (r.error().code == ErrorCode::account_locked) ++locked;
-      else ++other;
+      if (r.ok())
+        ++other;
+      else if (r.error().code == ErrorCode::invalid_credentials)
+        ++wrong;
+      else if (r.error().code == ErrorCode::account_locked)
+        ++locked;
+      else
+        ++other;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(wrong.load(), 4);
@@ -210,7 +213,8 @@ TEST_P(CitizenServiceTest, AnExpiredPasswordCannotReachTheReinforcedLevelButCanB
   auto changed = service_->complete_password_change(change->challenge_id, Secret(last_code(kMobile)));
   ASSERT_TRUE(changed.ok()) << changed.error().message;
   EXPECT_EQ(changed->password_expires_at, clock_.now() + std::chrono::days(365));
-  EXPECT_TRUE(service_->start_reinforced(nif(), Secret("Margarita.2025"), "signature", "ctx", "c\u00F3digo {otp}").ok());
+  EXPECT_TRUE(
+      service_->start_reinforced(nif(), Secret("Margarita.2025"), "signature", "ctx", "c\u00F3digo {otp}").ok());
 }
 
 TEST_P(CitizenServiceTest, DeregistrationRunsItsHooksAndAFailingStepUndoesIt) {

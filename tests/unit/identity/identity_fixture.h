@@ -18,7 +18,9 @@
 
 namespace firma::store {
 // Test names read "/sqlite", "/postgresql".
-inline void PrintTo(Backend backend, std::ostream* out) { *out << to_string(backend); }
+inline void PrintTo(Backend backend, std::ostream* out) {
+  *out << to_string(backend);
+}
 }  // namespace firma::store
 
 namespace firma::identity::testing {

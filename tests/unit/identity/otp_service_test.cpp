@@ -138,8 +138,8 @@ TEST_P(OtpServiceTest, AGatewayFailureIsUnavailableAndLeavesTheChallengeDead) {
   ASSERT_TRUE(ids.ok());
   ASSERT_EQ(ids->size(), 1u);
   EXPECT_EQ(ids->front().text(1), "failed");
-  auto dead = service_->confirm(ChallengeId(ids->front().text(0)), Secret("123456"), "signature", "tx-1:abc",
-                                "12345678Z");
+  auto dead =
+      service_->confirm(ChallengeId(ids->front().text(0)), Secret("123456"), "signature", "tx-1:abc", "12345678Z");
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.error().code, ErrorCode::otp_expired);
 

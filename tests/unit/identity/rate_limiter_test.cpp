@@ -75,8 +75,10 @@ TEST_P(RateLimiterTest, ConcurrentRequestsNeverTakeMoreThanTheBucketHolds) {
   for (int i = 0; i < 16; ++i)
     threads.emplace_back([&] {
       auto d = limiter.take("shared", limit);
-      if (!d.ok()) ++failed;
-      else if (d->allowed) ++allowed;
+      if (!d.ok())
+        ++failed;
+      else if (d->allowed)
+        ++allowed;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(failed.load(), 0);
