@@ -17,34 +17,15 @@ constexpr std::size_t kMaxChallengeId = 100;
 
 struct Context {
   identity::CitizenService& citizens;
-  identity::RateLimiter& limiter;
-  CitizenRoutesOptions options;
+  CitizenThrottle throttle;
 };
 
-std::string client_address(const Context& ctx, const Request& r) {
-  if (!ctx.options.address_header.empty()) {
-    if (auto forwarded = r.header(ctx.options.address_header)) {
-      std::string first = forwarded->substr(0, forwarded->find(','));
-      const auto begin = first.find_first_not_of(" \t");
-      const auto end = first.find_last_not_of(" \t");
-      if (begin != std::string::npos) return first.substr(begin, end - begin + 1);
-    }
-  }
-  return r.client_address;
-}
-
-// nullopt when the request may go on; otherwise the answer (429 with Retry-After, or the database's error).
-std::optional<Response> limited(const Context& ctx, const std::string& bucket, const policies::RateLimit& limit) {
-  auto decision = ctx.limiter.take(bucket, limit);
-  if (!decision) return problem(decision.error());
-  if (decision->allowed) return std::nullopt;
-  Response r = problem(ErrorCode::rate_limited, "too many requests; try again later");
-  r.headers.emplace_back("Retry-After", std::to_string(decision->retry_after.count()));
-  return r;
+std::optional<Response> limited(const Context& ctx, const std::string& bucket) {
+  return ctx.throttle.by_subject(bucket);
 }
 
 std::optional<Response> limit_address(const Context& ctx, const Request& r) {
-  return limited(ctx, "address:" + client_address(ctx, r), ctx.options.limits.per_address);
+  return ctx.throttle.by_address(r);
 }
 
 Response started(const identity::ChallengeStarted& s) {
@@ -89,7 +70,8 @@ std::optional<Response> check_nif(const std::string& text, std::optional<policie
 }
 
 std::optional<Response> check_challenge(const std::string& id) {
-  if (id.empty() || id.size() > kMaxChallengeId) return problem(ErrorCode::invalid_request, "field 'challenge_id' is not a challenge id");
+  if (id.empty() || id.size() > kMaxChallengeId)
+    return problem(ErrorCode::invalid_request, "field 'challenge_id' is not a challenge id");
   return std::nullopt;
 }
 
@@ -110,7 +92,7 @@ Response with_nif(const Context& ctx, const Request& r, Call call) {
   if (f.error) return *f.error;
   std::optional<policies::Nif> nif;
   if (auto bad = check_nif(nif_text, nif)) return *bad;
-  if (auto refused = limited(ctx, "nif:" + nif->str(), ctx.options.limits.per_nif)) return *refused;
+  if (auto refused = limited(ctx, "nif:" + nif->str())) return *refused;
   return call(*nif, f);
 }
 
@@ -125,7 +107,7 @@ Response with_challenge(const Context& ctx, const Request& r, bool needs_otp, Ca
   if (auto bad = check_challenge(id)) return *bad;
   if (needs_otp)
     if (auto bad = check_otp(otp)) return *bad;
-  if (auto refused = limited(ctx, "challenge:" + id, ctx.options.limits.per_nif)) return *refused;
+  if (auto refused = limited(ctx, "challenge:" + id)) return *refused;
   return call(ChallengeId(std::move(id)), otp, f);
 }
 
@@ -133,7 +115,7 @@ Response with_challenge(const Context& ctx, const Request& r, bool needs_otp, Ca
 
 std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::RateLimiter& limiter,
                                   CitizenRoutesOptions options) {
-  auto ctx = std::make_shared<const Context>(Context{citizens, limiter, std::move(options)});
+  auto ctx = std::make_shared<const Context>(Context{citizens, CitizenThrottle(limiter, std::move(options))});
   std::vector<Route> routes;
 
   routes.push_back({"POST", "/v1/citizens/activation", Access::anyone, {},

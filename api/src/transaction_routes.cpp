@@ -105,7 +105,8 @@ nlohmann::json view_json(const signer::TransactionView& view) {
 }  // namespace
 
 std::vector<Route> transaction_routes(signer::TransactionService& transactions,
-                                      signer::ApplicationService& applications, std::string public_url) {
+                                      signer::ApplicationService& applications, std::string public_url,
+                                      std::shared_ptr<const CitizenThrottle> throttle) {
   auto caller_app = [&applications](const Request& r) { return applications.find(AppId(r.caller->id)); };
   return {
       {"POST", "/v1/transactions", Access::application, {},
@@ -141,7 +142,8 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
        },
        "transactions.cancel"},
       {"GET", "/v1/transactions/:id/summary", Access::anyone, {},
-       [&transactions](const Request& request) -> Response {
+       [&transactions, throttle](const Request& request) -> Response {
+         if (auto refused = throttle->by_address(request)) return *refused;
          auto summary = transactions.summary(TransactionId(request.params.at("id")));
          if (!summary) return problem(summary.error());
          nlohmann::json documents = nlohmann::json::array();
@@ -154,11 +156,13 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
        },
        "transactions.summary"},
       {"POST", "/v1/transactions/:id/authenticate", Access::anyone, {},
-       [&transactions](const Request& request) -> Response {
+       [&transactions, throttle](const Request& request) -> Response {
+         if (auto refused = throttle->by_address(request)) return *refused;
          auto body = parse_json_object(request.body);
          if (!body) return problem(body.error());
          auto nif = required_field<std::string>(*body, "nif");
          if (!nif) return problem(nif.error());
+         if (auto refused = throttle->by_subject("nif:" + *nif)) return *refused;
          auto password = required_field<std::string>(*body, "password");
          if (!password) return problem(password.error());
          auto started = transactions.authenticate(TransactionId(request.params.at("id")), *nif,
@@ -168,12 +172,14 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
        },
        "transactions.authenticate"},
       {"POST", "/v1/transactions/:id/confirm", Access::anyone, {},
-       [&transactions](const Request& request) -> Response {
+       [&transactions, throttle](const Request& request) -> Response {
+         if (auto refused = throttle->by_address(request)) return *refused;
          auto body = parse_json_object(request.body);
          if (!body) return problem(body.error());
          auto otp = required_field<std::string>(*body, "otp");
          if (!otp) return problem(otp.error());
          const TransactionId id(request.params.at("id"));
+         if (auto refused = throttle->by_subject("transaction:" + id.str())) return *refused;
          auto outcome = transactions.confirm(id, Secret(std::move(*otp)), request.client_address);
          if (!outcome) return problem(outcome.error());
          return json_response(200, {{"status", outcome->status},
@@ -181,7 +187,8 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
        },
        "transactions.confirm"},
       {"POST", "/v1/transactions/:id/reject", Access::anyone, {},
-       [&transactions](const Request& request) -> Response {
+       [&transactions, throttle](const Request& request) -> Response {
+         if (auto refused = throttle->by_address(request)) return *refused;
          const TransactionId id(request.params.at("id"));
          auto outcome = transactions.reject(id);
          if (!outcome) return problem(outcome.error());

@@ -112,11 +112,12 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   std::vector<api::Route> routes = api::system_routes(std::move(probes), std::move(openapi_yaml));
   append(routes, api::operator_routes(*operators_));
   append(routes, api::admin_citizen_routes(*citizens_, outbox_));
-  append(routes, api::citizen_routes(*citizens_, *limiter_,
-                                     {identity::CitizenRateLimits::from_config(config_.rate_limit),
-                                      config_.rate_limit.address_header}));
+  const api::CitizenRoutesOptions limits{identity::CitizenRateLimits::from_config(config_.rate_limit),
+                                         config_.rate_limit.address_header};
+  append(routes, api::citizen_routes(*citizens_, *limiter_, limits));
   append(routes, api::application_admin_routes(*applications_));
-  append(routes, api::transaction_routes(*transactions_, *applications_, public_url()));
+  append(routes, api::transaction_routes(*transactions_, *applications_, public_url(),
+                                         std::make_shared<const api::CitizenThrottle>(*limiter_, limits)));
   append(routes, api::pki_routes(*authority_, *crl_, *ocsp_));
   append(routes, api::audit_routes(
                      {[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/routes.h"
+#include "api/throttle.h"
 #include "identity/rate_limiter.h"
 
 namespace firma::identity {
@@ -12,13 +13,6 @@ class CitizenService;
 }
 
 namespace firma::api {
-
-struct CitizenRoutesOptions {
-  identity::CitizenRateLimits limits{};
-  // A request header naming the client's address (e.g. X-Real-IP), trusted only when a proxy in front sets it;
-  // empty: the connection's peer address.
-  std::string address_header{};
-};
 
 // No bearer: each flow proves itself with the activation code, the password and the SMS code. Every endpoint is
 // rate-limited per client address and per NIF (per challenge for the steps that name a challenge instead):

@@ -1,0 +1,39 @@
+// Rate limits of the public citizen endpoints (the Cl@ve forms' bot protection): per client address and per NIF.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/http.h"
+#include "identity/rate_limiter.h"
+
+namespace firma::api {
+
+struct CitizenRoutesOptions {
+  identity::CitizenRateLimits limits{};
+  // A request header naming the client's address (e.g. X-Real-IP), trusted only when a proxy in front sets it;
+  // empty: the connection's peer address.
+  std::string address_header{};
+};
+
+// Shared by the account flows (/v1/citizens/...) and the confirmation of transactions, so that both count
+// against the same buckets in the database (and so across nodes).
+class CitizenThrottle {
+ public:
+  CitizenThrottle(identity::RateLimiter& limiter, CitizenRoutesOptions options)
+      : limiter_(limiter), options_(std::move(options)) {}
+
+  std::string client_address(const Request& request) const;
+  // nullopt when the request may go on; otherwise the answer (429 rate_limited with Retry-After, or the
+  // database's error).
+  std::optional<Response> by_address(const Request& request) const;
+  // Per NIF, or per challenge/transaction for the steps that name one instead ("nif:...", "challenge:...").
+  std::optional<Response> by_subject(const std::string& bucket) const;
+
+ private:
+  std::optional<Response> take(const std::string& bucket, const policies::RateLimit& limit) const;
+  identity::RateLimiter& limiter_;
+  CitizenRoutesOptions options_;
+};
+
+}  // namespace firma::api

@@ -1,0 +1,35 @@
+// Token buckets in the database for the public citizen endpoints.
+#include "api/throttle.h"
+
+namespace firma::api {
+
+std::string CitizenThrottle::client_address(const Request& r) const {
+  if (!options_.address_header.empty()) {
+    if (auto forwarded = r.header(options_.address_header)) {
+      std::string first = forwarded->substr(0, forwarded->find(','));
+      const auto begin = first.find_first_not_of(" \t");
+      const auto end = first.find_last_not_of(" \t");
+      if (begin != std::string::npos) return first.substr(begin, end - begin + 1);
+    }
+  }
+  return r.client_address;
+}
+
+std::optional<Response> CitizenThrottle::take(const std::string& bucket, const policies::RateLimit& limit) const {
+  auto decision = limiter_.take(bucket, limit);
+  if (!decision) return problem(decision.error());
+  if (decision->allowed) return std::nullopt;
+  Response r = problem(ErrorCode::rate_limited, "too many requests; try again later");
+  r.headers.emplace_back("Retry-After", std::to_string(decision->retry_after.count()));
+  return r;
+}
+
+std::optional<Response> CitizenThrottle::by_address(const Request& r) const {
+  return take("address:" + client_address(r), options_.limits.per_address);
+}
+
+std::optional<Response> CitizenThrottle::by_subject(const std::string& bucket) const {
+  return take(bucket, options_.limits.per_nif);
+}
+
+}  // namespace firma::api
