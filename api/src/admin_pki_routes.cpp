@@ -14,7 +14,9 @@ namespace {
 constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
 
-std::string actor_of(const Request& request) { return "operator:" + (request.caller ? request.caller->id : "?"); }
+std::string actor_of(const Request& request) {
+  return "operator:" + (request.caller ? request.caller->id : "?");
+}
 
 nlohmann::json certificate_json(const certs::CertificateInfo& c) {
   nlohmann::json out = {{"serial", c.serial.str()},
@@ -41,7 +43,8 @@ Result<CertSerial> serial_param(const Request& request) {
         return make_error(ErrorCode::invalid_request, "serial: expected hexadecimal");
       serial += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-  if (serial.empty() || serial.size() > 40) return make_error(ErrorCode::invalid_request, "serial: expected hexadecimal");
+  if (serial.empty() || serial.size() > 40)
+    return make_error(ErrorCode::invalid_request, "serial: expected hexadecimal");
   while (serial.size() > 2 && serial.rfind("00", 0) == 0) serial.erase(0, 2);  // the minimal form the CA records
   return CertSerial(serial);
 }
@@ -73,8 +76,7 @@ std::vector<Route> admin_pki_routes(certs::CredentialService& credentials, certs
            if (*name) {
              algorithm = hsm::parse_key_algorithm(**name);
              if (!algorithm)
-               return problem(ErrorCode::invalid_request,
-                              "algorithm: expected ec-p256, ec-p384, rsa-2048 or rsa-3072");
+               return problem(ErrorCode::invalid_request, "algorithm: expected ec-p256, ec-p384, rsa-2048 or rsa-3072");
            }
          }
          if (!citizens) return problem(ErrorCode::unavailable, "citizen records are not available");

@@ -81,24 +81,24 @@ Result<hsm::KeyAlgorithm> algorithm_of(const Botan::X509_Certificate& cert) {
     if (name == "ECDSA" && bits == 384) return hsm::KeyAlgorithm::ec_p384;
     if (name == "RSA" && bits == 2048) return hsm::KeyAlgorithm::rsa2048;
     if (name == "RSA" && bits == 3072) return hsm::KeyAlgorithm::rsa3072;
-    return make_error(ErrorCode::invalid_request,
-                      "unsupported CA key " + name + "-" + std::to_string(bits) + " in " + cert.subject_dn().to_string());
+    return make_error(ErrorCode::invalid_request, "unsupported CA key " + name + "-" + std::to_string(bits) + " in " +
+                                                      cert.subject_dn().to_string());
   } catch (const std::exception& e) {
     return make_error(ErrorCode::internal, std::string("cannot read a CA public key: ") + e.what());
   }
 }
 
 CaCertificate ca_certificate(const store::CaCertificateRecord& record, hsm::KeyAlgorithm algorithm) {
-  return CaCertificate{record.serial,  record.key_id,     algorithm,         record.subject,
+  return CaCertificate{record.serial,      record.key_id,     algorithm,       record.subject,
                        record.certificate, record.not_before, record.not_after};
 }
 
 // Signs a TBSCertificate with a key on the token; the extensions are given whole.
-Result<Botan::X509_Certificate> sign_certificate(const Botan::Private_Key& issuer_key, hsm::KeyAlgorithm issuer_algorithm,
-                                                 const Botan::X509_DN& issuer, const Bytes& serial,
-                                                 const Botan::X509_DN& subject, std::span<const std::uint8_t> spki,
-                                                 Instant not_before, Instant not_after,
-                                                 const Botan::Extensions& extensions) {
+Result<Botan::X509_Certificate> sign_certificate(const Botan::Private_Key& issuer_key,
+                                                 hsm::KeyAlgorithm issuer_algorithm, const Botan::X509_DN& issuer,
+                                                 const Bytes& serial, const Botan::X509_DN& subject,
+                                                 std::span<const std::uint8_t> spki, Instant not_before,
+                                                 Instant not_after, const Botan::Extensions& extensions) {
   try {
     Botan::System_RNG rng;
     Botan::AlgorithmIdentifier signature_algorithm;
@@ -173,9 +173,9 @@ struct CertificateAuthority::Impl {
     if (!root_record || !issuing_record)
       return make_error(ErrorCode::internal, "the database records only one of the root and the issuing CA");
     if (!settings.issuing_key_id.empty() && settings.issuing_key_id != issuing_record->key_id.str())
-      return make_error(ErrorCode::invalid_request,
-                        "pki.issuing_key_id names '" + settings.issuing_key_id + "' but the database records the CA key '" +
-                            issuing_record->key_id.str() + "'");
+      return make_error(ErrorCode::invalid_request, "pki.issuing_key_id names '" + settings.issuing_key_id +
+                                                        "' but the database records the CA key '" +
+                                                        issuing_record->key_id.str() + "'");
     return adopt(*root_record, *issuing_record);
   }
 
@@ -207,8 +207,8 @@ struct CertificateAuthority::Impl {
       return make_error(issuing_der.error().code, "pki.issuing_key_id: no certificate with id '" + issuing_id.str() +
                                                       "' on the token: " + issuing_der.error().message);
     if (!token.has_key(issuing_id))
-      return make_error(ErrorCode::not_found, "pki.issuing_key_id: no private key with id '" + issuing_id.str() +
-                                                  "' on the token");
+      return make_error(ErrorCode::not_found,
+                        "pki.issuing_key_id: no private key with id '" + issuing_id.str() + "' on the token");
     auto r = parse_certificate(*root_der, "root");
     if (!r) return std::move(r).error();
     auto i = parse_certificate(*issuing_der, "issuing CA");
@@ -286,15 +286,23 @@ struct CertificateAuthority::Impl {
     if (!i) return std::move(i).error();
     if (Status s = token.store_certificate(issuing_key_id.id(), i->BER_encode(), "Firma issuing CA"); !s) return s;
 
-    const store::CaCertificateRecord root_record{serial_of(r->serial_number()), std::string(kRoot),
-                                                 root_key_id.id(),            describe(root_name),
-                                                 r->BER_encode(),             now,
-                                                 now + settings.root_validity, true,
+    const store::CaCertificateRecord root_record{serial_of(r->serial_number()),
+                                                 std::string(kRoot),
+                                                 root_key_id.id(),
+                                                 describe(root_name),
+                                                 r->BER_encode(),
+                                                 now,
+                                                 now + settings.root_validity,
+                                                 true,
                                                  now};
-    const store::CaCertificateRecord issuing_record{serial_of(i->serial_number()), std::string(kIssuing),
-                                                    issuing_key_id.id(),          describe(issuing_name),
-                                                    i->BER_encode(),              now,
-                                                    now + settings.issuing_validity, true,
+    const store::CaCertificateRecord issuing_record{serial_of(i->serial_number()),
+                                                    std::string(kIssuing),
+                                                    issuing_key_id.id(),
+                                                    describe(issuing_name),
+                                                    i->BER_encode(),
+                                                    now,
+                                                    now + settings.issuing_validity,
+                                                    true,
                                                     now};
     Status saved = db.transact([&](store::Tx& tx) -> Status {
       if (Status s = store::CaCertificateRecords::insert(tx, root_record); !s) return s;
@@ -379,14 +387,21 @@ struct CertificateAuthority::Impl {
     extensions.add(new ext::Authority_Key_ID(issuing_cert.subject_key_id()));
     const Attributes name = ca_name(settings.issuing_name + " OCSP Responder");
     const Instant not_after = std::min(now + settings.ocsp_signer_validity, issuing.not_after);
-    auto cert = sign_certificate(*issuing_key, issuing.algorithm, issuing_cert.subject_dn(),
-                                 detail::random_serial(random), distinguished_name(name), *spki, now, not_after,
-                                 extensions);
+    auto cert =
+        sign_certificate(*issuing_key, issuing.algorithm, issuing_cert.subject_dn(), detail::random_serial(random),
+                         distinguished_name(name), *spki, now, not_after, extensions);
     if (!cert) return std::move(cert).error();
     const Bytes der = cert->BER_encode();
     if (Status s = token.store_certificate(key_id.id(), der, "Firma OCSP signer"); !s) return s;
-    const store::CaCertificateRecord record{serial_of(cert->serial_number()), std::string(kOcspSigner), key_id.id(),
-                                            describe(name), der, now, not_after, true, now};
+    const store::CaCertificateRecord record{serial_of(cert->serial_number()),
+                                            std::string(kOcspSigner),
+                                            key_id.id(),
+                                            describe(name),
+                                            der,
+                                            now,
+                                            not_after,
+                                            true,
+                                            now};
     Status saved = db.transact([&](store::Tx& tx) -> Status {
       auto current = store::CaCertificateRecords::active(tx, kOcspSigner);
       if (!current) return std::move(current).error();
@@ -441,15 +456,23 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(hsm::To
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(impl)));
 }
 
-const CaSettings& CertificateAuthority::settings() const noexcept { return impl_->settings; }
-const CaCertificate& CertificateAuthority::root() const noexcept { return impl_->root; }
-const CaCertificate& CertificateAuthority::issuing() const noexcept { return impl_->issuing; }
+const CaSettings& CertificateAuthority::settings() const noexcept {
+  return impl_->settings;
+}
+const CaCertificate& CertificateAuthority::root() const noexcept {
+  return impl_->root;
+}
+const CaCertificate& CertificateAuthority::issuing() const noexcept {
+  return impl_->issuing;
+}
 
 std::string CertificateAuthority::chain_pem() const {
   return impl_->issuing_cert.PEM_encode() + impl_->root_cert.PEM_encode();
 }
 
-std::vector<Bytes> CertificateAuthority::chain_der() const { return {impl_->issuing.der, impl_->root.der}; }
+std::vector<Bytes> CertificateAuthority::chain_der() const {
+  return {impl_->issuing.der, impl_->root.der};
+}
 
 Result<SignedCertificate> CertificateAuthority::sign_citizen_certificate(const CitizenForIssuance& citizen,
                                                                          std::span<const std::uint8_t> public_key,
@@ -458,7 +481,8 @@ Result<SignedCertificate> CertificateAuthority::sign_citizen_certificate(const C
   auto ski = key_identifier(public_key);
   if (!ski) return std::move(ski).error();
   try {
-    std::unique_ptr<Botan::Public_Key> parsed(Botan::X509::load_key(std::vector<std::uint8_t>(public_key.begin(), public_key.end())));
+    std::unique_ptr<Botan::Public_Key> parsed(
+        Botan::X509::load_key(std::vector<std::uint8_t>(public_key.begin(), public_key.end())));
   } catch (const std::exception& e) {
     return make_error(ErrorCode::invalid_request, std::string("not a usable public key: ") + e.what());
   }
@@ -537,6 +561,8 @@ OcspResponderKey CertificateAuthority::ocsp_responder() const {
   return impl_->responder;
 }
 
-Status CertificateAuthority::maintain() { return impl_->ensure_ocsp_signer(); }
+Status CertificateAuthority::maintain() {
+  return impl_->ensure_ocsp_signer();
+}
 
 }  // namespace firma::certs

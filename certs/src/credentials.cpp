@@ -22,8 +22,9 @@ std::string effective_status(const store::CertificateRecord& r, Instant now) {
 }
 
 CertificateInfo info_of(const store::CertificateRecord& r, Instant now) {
-  CertificateInfo info{r.serial, r.nif, r.subject, r.key_id, r.algorithm, r.not_before, r.not_after,
-                       effective_status(r, now), r.revoked_at, std::nullopt, r.certificate};
+  CertificateInfo info{r.serial,     r.nif,        r.subject,    r.key_id,
+                       r.algorithm,  r.not_before, r.not_after,  effective_status(r, now),
+                       r.revoked_at, std::nullopt, r.certificate};
   if (r.revocation_reason) info.revocation_reason = parse_revocation_reason(*r.revocation_reason);
   return info;
 }
@@ -76,8 +77,8 @@ Result<Credential> CredentialService::issue(const CitizenForIssuance& citizen,
   return issue_replacing(citizen, algorithm.value_or(authority_.settings().certificate_algorithm), actor, replaced);
 }
 
-Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& citizen,
-                                                      hsm::KeyAlgorithm algorithm, std::string_view actor,
+Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& citizen, hsm::KeyAlgorithm algorithm,
+                                                      std::string_view actor,
                                                       const std::optional<CertSerial>& replaced) {
   const Instant now = clock_.now();
   const std::string algorithm_name(hsm::to_string(algorithm));
@@ -92,18 +93,23 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
   if (Status s = token_.store_certificate(key_id, signed_cert->der, "Firma citizen certificate"); !s)
     return std::move(s).error();
 
-  const store::CertificateRecord record{signed_cert->serial,      citizen.nif,
-                                        key_id,                   authority_.issuing().serial,
-                                        signed_cert->subject,     algorithm_name,
-                                        signed_cert->der,         signed_cert->not_before,
-                                        signed_cert->not_after,   std::string(kValid),
-                                        std::nullopt,             std::nullopt,
+  const store::CertificateRecord record{signed_cert->serial,
+                                        citizen.nif,
+                                        key_id,
+                                        authority_.issuing().serial,
+                                        signed_cert->subject,
+                                        algorithm_name,
+                                        signed_cert->der,
+                                        signed_cert->not_before,
+                                        signed_cert->not_after,
+                                        std::string(kValid),
+                                        std::nullopt,
+                                        std::nullopt,
                                         now};
   auto previous = db_.transact([&](store::Tx& tx) -> Result<std::optional<store::CertificateRecord>> {
     auto current = store::CertificateRecords::valid_for(tx, citizen.nif);
     if (!current) return std::move(current).error();
-    const std::optional<CertSerial> valid_now =
-        *current ? std::optional<CertSerial>((*current)->serial) : std::nullopt;
+    const std::optional<CertSerial> valid_now = *current ? std::optional<CertSerial>((*current)->serial) : std::nullopt;
     if (valid_now != replaced)
       return make_error(ErrorCode::conflict, "another certificate was issued for " + citizen.nif + " meanwhile");
     if (*current) {
@@ -115,24 +121,25 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
         // Renewal supersedes the old certificate (RFC 5280 5.3.1 superseded): it leaves the CRL no doubt.
         auto revoked = store::CertificateRecords::revoke(tx, old.serial, now, to_string(RevocationReason::superseded));
         if (!revoked) return std::move(revoked).error();
-        if (Status s = store::AuditLog::append(tx,
-                                               {std::string(actor), "certificate.revoke", "certificate:" + old.serial.str(),
-                                                "success", "nif=" + old.nif + " reason=superseded replaced_by=" +
-                                                               record.serial.str()},
-                                               now);
+        if (Status s = store::AuditLog::append(
+                tx,
+                {std::string(actor), "certificate.revoke", "certificate:" + old.serial.str(), "success",
+                 "nif=" + old.nif + " reason=superseded replaced_by=" + record.serial.str()},
+                now);
             !s)
           return std::move(s).error();
       }
     }
     if (Status s = store::CertificateRecords::insert(tx, record); !s) return std::move(s).error();
-    if (Status s = store::HsmKeyRecords::insert(tx, {key_id, citizen.nif, "citizen", algorithm_name, now, std::nullopt});
+    if (Status s =
+            store::HsmKeyRecords::insert(tx, {key_id, citizen.nif, "citizen", algorithm_name, now, std::nullopt});
         !s)
       return std::move(s).error();
-    if (Status s = store::AuditLog::append(tx,
-                                           {std::string(actor), "certificate.issue", "certificate:" + record.serial.str(),
-                                            "success", "nif=" + citizen.nif + " key=" + key_id.str() +
-                                                           " algorithm=" + algorithm_name},
-                                           now);
+    if (Status s = store::AuditLog::append(
+            tx,
+            {std::string(actor), "certificate.issue", "certificate:" + record.serial.str(), "success",
+             "nif=" + citizen.nif + " key=" + key_id.str() + " algorithm=" + algorithm_name},
+            now);
         !s)
       return std::move(s).error();
     return std::move(*current);
@@ -142,7 +149,7 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
   log::info("pki.certificate_issued", {{"serial", record.serial.str()}, {"algorithm", algorithm_name}});
 
   if (*previous) {
-    (void)destroy_key((*previous)->key_id);
+    (void)destroy_key((*previous)->key_id, actor);
     if ((*previous)->not_after > now) publish_crl();
   }
   return credential_of(record, authority_, algorithm);
@@ -193,10 +200,11 @@ Result<CertificateInfo> CredentialService::revoke(const CertSerial& serial, Revo
     auto done = store::CertificateRecords::revoke(tx, serial, now, to_string(reason));
     if (!done) return std::move(done).error();
     if (!*done) return make_error(ErrorCode::conflict, "certificate " + serial.str() + " was revoked meanwhile");
-    if (Status s = store::AuditLog::append(tx,
-                                           {std::string(actor), "certificate.revoke", "certificate:" + serial.str(),
-                                            "success", "nif=" + record.nif + " reason=" + std::string(to_string(reason))},
-                                           now);
+    if (Status s =
+            store::AuditLog::append(tx,
+                                    {std::string(actor), "certificate.revoke", "certificate:" + serial.str(), "success",
+                                     "nif=" + record.nif + " reason=" + std::string(to_string(reason))},
+                                    now);
         !s)
       return std::move(s).error();
     record.status = "revoked";
@@ -207,13 +215,13 @@ Result<CertificateInfo> CredentialService::revoke(const CertSerial& serial, Revo
   if (!revoked) return std::move(revoked).error();
   log::info("pki.certificate_revoked", {{"serial", serial.str()}, {"reason", std::string(to_string(reason))}});
   // The key of a revoked certificate has no use left: it never signs again.
-  (void)destroy_key(revoked->key_id);
+  (void)destroy_key(revoked->key_id, actor);
   publish_crl();
   return info_of(*revoked, now);
 }
 
 Result<std::size_t> CredentialService::revoke_all_for(std::string_view nif, RevocationReason reason,
-                                                       std::string_view actor) {
+                                                      std::string_view actor) {
   const Instant now = clock_.now();
   using Outcome = std::pair<std::size_t, std::vector<store::HsmKeyRecord>>;
   auto outcome = db_.transact([&](store::Tx& tx) -> Result<Outcome> {
@@ -226,10 +234,11 @@ Result<std::size_t> CredentialService::revoke_all_for(std::string_view nif, Revo
       if (!done) return std::move(done).error();
       if (*done) {
         ++count;
-        if (Status s = store::AuditLog::append(tx,
-                                               {std::string(actor), "certificate.revoke", "certificate:" + r.serial.str(),
-                                                "success", "nif=" + r.nif + " reason=" + std::string(to_string(reason))},
-                                               now);
+        if (Status s =
+                store::AuditLog::append(tx,
+                                        {std::string(actor), "certificate.revoke", "certificate:" + r.serial.str(),
+                                         "success", "nif=" + r.nif + " reason=" + std::string(to_string(reason))},
+                                        now);
             !s)
           return std::move(s).error();
       }
@@ -239,7 +248,7 @@ Result<std::size_t> CredentialService::revoke_all_for(std::string_view nif, Revo
     return Outcome{count, std::move(*keys)};
   });
   if (!outcome) return std::move(outcome).error();
-  for (const auto& key : outcome->second) (void)destroy_key(key.key_id);
+  for (const auto& key : outcome->second) (void)destroy_key(key.key_id, actor);
   if (outcome->first > 0) publish_crl();
   return outcome->first;
 }
@@ -273,7 +282,8 @@ Result<std::vector<KeyEntry>> CredentialService::keys() {
   std::vector<KeyEntry> out;
   out.reserve(inventory->size());
   for (const hsm::KeyInfo& k : *inventory) {
-    KeyEntry entry{k.id, "unknown", "unknown", k.algorithm, std::nullopt, k.sensitive, k.extractable, k.has_certificate};
+    KeyEntry entry{k.id,         "unknown",   "unknown",     k.algorithm,
+                   std::nullopt, k.sensitive, k.extractable, k.has_certificate};
     if (auto it = by_id.find(k.id); it != by_id.end()) {
       entry.owner = it->second->owner;
       entry.purpose = it->second->purpose;
@@ -291,7 +301,7 @@ Result<std::size_t> CredentialService::expire_due() {
   return static_cast<std::size_t>(*count);
 }
 
-Status CredentialService::destroy_key(const KeyId& key_id) {
+Status CredentialService::destroy_key(const KeyId& key_id, std::string_view actor) {
   Status destroyed = token_.destroy_key(key_id);
   if (!destroyed && destroyed.error().code != ErrorCode::not_found) {
     log::warn("pki.key_destroy_failed", {{"key_id", key_id.str()}, {"error", destroyed.error().message}});
@@ -301,9 +311,11 @@ Status CredentialService::destroy_key(const KeyId& key_id) {
   Status recorded = db_.transact([&](store::Tx& tx) -> Status {
     Status s = store::HsmKeyRecords::mark_destroyed(tx, key_id, now);
     if (!s && s.error().code == ErrorCode::not_found) return {};
-    return s;
+    if (!s) return s;
+    return store::AuditLog::append(tx, {std::string(actor), "key.destroy", "key:" + key_id.str(), "success", ""}, now);
   });
-  if (!recorded) log::warn("pki.key_destroy_unrecorded", {{"key_id", key_id.str()}, {"error", recorded.error().message}});
+  if (!recorded)
+    log::warn("pki.key_destroy_unrecorded", {{"key_id", key_id.str()}, {"error", recorded.error().message}});
   return recorded;
 }
 

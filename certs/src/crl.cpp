@@ -8,6 +8,7 @@
 
 #include "certs/authority.h"
 #include "core/log.h"
+#include "store/audit_log.h"
 #include "store/certificates.h"
 #include "store/database.h"
 #include "x509_util.h"
@@ -17,7 +18,9 @@ namespace {
 
 constexpr int kPublishAttempts = 5;
 
-PublishedCrl published(const store::CrlRecord& r) { return PublishedCrl{r.crl_number, r.this_update, r.next_update, r.crl}; }
+PublishedCrl published(const store::CrlRecord& r) {
+  return PublishedCrl{r.crl_number, r.this_update, r.next_update, r.crl};
+}
 
 struct Snapshot {
   std::optional<store::CrlRecord> latest;
@@ -81,7 +84,13 @@ Result<PublishedCrl> CrlService::publish() {
       return make_error(ErrorCode::internal, std::string("cannot read the new CRL: ") + e.what());
     }
     const store::CrlRecord record{issuer, number, now, now + validity, *der};
-    Status saved = db_.transact([&](store::Tx& tx) { return store::CrlRecords::insert(tx, record); });
+    Status saved = db_.transact([&](store::Tx& tx) -> Status {
+      if (Status s = store::CrlRecords::insert(tx, record); !s) return s;
+      return store::AuditLog::append(tx,
+                                     {"system", "crl.publish", "crl:" + std::to_string(number), "success",
+                                      "issuer=" + issuer.str() + " added=" + std::to_string(additions.size())},
+                                     now);
+    });
     if (saved) {
       log::info("pki.crl_published",
                 {{"number", number}, {"entries_added", static_cast<std::int64_t>(additions.size())}});

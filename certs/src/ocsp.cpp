@@ -2,11 +2,11 @@
 // digest signed on the token, and the BasicOCSPResponse and OCSPResponse are assembled around that signature.
 #include "certs/ocsp.h"
 
-#include <openssl/ocsp.h>
-#include <openssl/x509.h>
 #include <botan/bigint.h>
 #include <botan/der_enc.h>
 #include <botan/x509cert.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
 
 #include <memory>
 #include <string>
@@ -52,7 +52,9 @@ std::string generalized_time(Instant at) {
   return out;
 }
 
-TimePtr asn1_time(Instant at) { return TimePtr(ASN1_GENERALIZEDTIME_set(nullptr, static_cast<time_t>(to_unix(at)))); }
+TimePtr asn1_time(Instant at) {
+  return TimePtr(ASN1_GENERALIZEDTIME_set(nullptr, static_cast<time_t>(to_unix(at))));
+}
 
 template <class T, int (*Encode)(const T*, unsigned char**)>
 Bytes der_of(const T* object) {
@@ -178,7 +180,8 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
 
     std::vector<std::uint8_t> tbs;
     Botan::DER_Encoder response_data(tbs);
-    response_data.start_cons(Botan::SEQUENCE)
+    response_data
+        .start_cons(Botan::SEQUENCE)
         // ResponderID byKey [2] EXPLICIT KeyHash: SHA-1 of the responder's subjectPublicKey bits (RFC 6960 4.2.1).
         .start_cons(Botan::ASN1_Tag(2), Botan::CONTEXT_SPECIFIC)
         .encode(responder_cert.subject_public_key_bitstring_sha1(), Botan::OCTET_STRING)
@@ -194,8 +197,7 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
     // RFC 8954 / RFC 6960 4.4.1: the nonce comes back as it was sent.
     const int nonce_at = OCSP_REQUEST_get_ext_by_NID(request.get(), NID_id_pkix_OCSP_Nonce, -1);
     if (nonce_at >= 0) {
-      const Bytes nonce =
-          der_of<X509_EXTENSION, i2d_X509_EXTENSION>(OCSP_REQUEST_get_ext(request.get(), nonce_at));
+      const Bytes nonce = der_of<X509_EXTENSION, i2d_X509_EXTENSION>(OCSP_REQUEST_get_ext(request.get(), nonce_at));
       if (nonce.empty()) return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
       response_data.start_cons(Botan::ASN1_Tag(1), Botan::CONTEXT_SPECIFIC)
           .start_cons(Botan::SEQUENCE)
@@ -207,8 +209,7 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
 
     // Phase two: the digest of ResponseData signed on the token.
     const hsm::DigestAlgorithm digest_algorithm = detail::digest_for(responder.algorithm);
-    auto signature =
-        token_.sign_digest(responder.key_id, digest_algorithm, detail::digest(digest_algorithm, tbs));
+    auto signature = token_.sign_digest(responder.key_id, digest_algorithm, detail::digest(digest_algorithm, tbs));
     if (!signature) {
       log::warn("pki.ocsp_sign_failed", {{"error", signature.error().message}});
       return error_response(signature.error().code == ErrorCode::unavailable ? OCSP_RESPONSE_STATUS_TRYLATER

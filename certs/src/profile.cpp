@@ -87,12 +87,10 @@ bool operator_may_revoke_with(RevocationReason reason) noexcept {
     case RevocationReason::affiliation_changed:
     case RevocationReason::superseded:
     case RevocationReason::cessation_of_operation:
-    case RevocationReason::privilege_withdrawn:
-      return true;
+    case RevocationReason::privilege_withdrawn: return true;
     case RevocationReason::ca_compromise:
     case RevocationReason::certificate_hold:
-    case RevocationReason::aa_compromise:
-      return false;
+    case RevocationReason::aa_compromise: return false;
   }
   return false;
 }

@@ -33,7 +33,8 @@ bool is_oid(std::string_view text) {
 Result<CaSettings> ca_settings(const PkiConfig& pki, std::string_view public_url) {
   CaSettings s;
   auto ca = hsm::parse_key_algorithm(pki.ca_algorithm);
-  if (!ca) return bad("ca_algorithm", "expected ec-p256, ec-p384, rsa-2048 or rsa-3072, got '" + pki.ca_algorithm + "'");
+  if (!ca)
+    return bad("ca_algorithm", "expected ec-p256, ec-p384, rsa-2048 or rsa-3072, got '" + pki.ca_algorithm + "'");
   s.ca_algorithm = *ca;
   auto leaf = hsm::parse_key_algorithm(pki.certificate_algorithm);
   if (!leaf)
@@ -58,7 +59,8 @@ Result<CaSettings> ca_settings(const PkiConfig& pki, std::string_view public_url
   s.certificate_validity = std::chrono::days(pki.certificate_validity_days);
   s.renew_before = std::chrono::days(pki.renew_before_days);
   s.ocsp_signer_validity = std::chrono::days(pki.ocsp_signer_validity_days);
-  if (s.issuing_validity > s.root_validity) return bad("issuing_validity_days", "must not exceed pki.root_validity_days");
+  if (s.issuing_validity > s.root_validity)
+    return bad("issuing_validity_days", "must not exceed pki.root_validity_days");
   if (s.renew_before >= s.certificate_validity)
     return bad("renew_before_days", "must be shorter than pki.certificate_validity_days");
 

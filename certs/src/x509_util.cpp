@@ -123,7 +123,9 @@ RawExtension* ocsp_nocheck() {
   return new RawExtension(Botan::OID("1.3.6.1.5.5.7.48.1.5"), std::move(value));
 }
 
-Botan::OID ocsp_signing_purpose() { return Botan::OID("1.3.6.1.5.5.7.3.9"); }
+Botan::OID ocsp_signing_purpose() {
+  return Botan::OID("1.3.6.1.5.5.7.3.9");
+}
 
 Botan::X509_DN distinguished_name(const std::vector<std::pair<std::string, std::string>>& attributes) {
   Botan::X509_DN dn;
@@ -132,10 +134,13 @@ Botan::X509_DN distinguished_name(const std::vector<std::pair<std::string, std::
 }
 
 std::string describe(const std::vector<std::pair<std::string, std::string>>& attributes) {
-  static const std::map<std::string, std::string> short_names = {
-      {"X520.Country", "C"},        {"X520.Organization", "O"}, {"X520.CommonName", "CN"},
-      {"X520.SerialNumber", "serialNumber"}, {"X520.GivenName", "GN"}, {"X520.Surname", "SN"},
-      {"X520.OrganizationalUnit", "OU"}};
+  static const std::map<std::string, std::string> short_names = {{"X520.Country", "C"},
+                                                                 {"X520.Organization", "O"},
+                                                                 {"X520.CommonName", "CN"},
+                                                                 {"X520.SerialNumber", "serialNumber"},
+                                                                 {"X520.GivenName", "GN"},
+                                                                 {"X520.Surname", "SN"},
+                                                                 {"X520.OrganizationalUnit", "OU"}};
   std::string text;
   for (auto it = attributes.rbegin(); it != attributes.rend(); ++it) {
     auto name = short_names.find(it->first);

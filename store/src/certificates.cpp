@@ -22,10 +22,14 @@ constexpr std::string_view kCaColumns =
     "serial, role, key_id, subject, certificate, not_before, not_after, active, created_at";
 
 CaCertificateRecord ca_from(const Row& row) {
-  return CaCertificateRecord{CertSerial(row.text(0)),  row.text(1),
-                             KeyId(row.text(2)),       row.text(3),
-                             row.blob(4),              from_unix(row.integer(5)),
-                             from_unix(row.integer(6)), row.integer(7) != 0,
+  return CaCertificateRecord{CertSerial(row.text(0)),
+                             row.text(1),
+                             KeyId(row.text(2)),
+                             row.text(3),
+                             row.blob(4),
+                             from_unix(row.integer(5)),
+                             from_unix(row.integer(6)),
+                             row.integer(7) != 0,
                              from_unix(row.integer(8))};
 }
 
@@ -34,8 +38,8 @@ CaCertificateRecord ca_from(const Row& row) {
 constexpr std::string_view kKeyColumns = "key_id, owner, purpose, algorithm, created_at, destroyed_at";
 
 HsmKeyRecord key_from(const Row& row) {
-  HsmKeyRecord record{KeyId(row.text(0)), row.text(1), row.text(2), row.text(3), from_unix(row.integer(4)),
-                      std::nullopt};
+  HsmKeyRecord record{KeyId(row.text(0)),        row.text(1), row.text(2), row.text(3),
+                      from_unix(row.integer(4)), std::nullopt};
   if (auto at = row.optional_integer(5)) record.destroyed_at = from_unix(*at);
   return record;
 }
@@ -81,10 +85,10 @@ Result<std::optional<CertificateRecord>> first_cert(Result<std::vector<Row>> row
 }  // namespace
 
 Status CaCertificateRecords::insert(Tx& tx, const CaCertificateRecord& r) {
-  return status_of(tx.execute("INSERT INTO ca_certificates (" + std::string(kCaColumns) +
-                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                              {r.serial.str(), r.role, r.key_id.str(), r.subject, r.certificate, to_unix(r.not_before),
-                               to_unix(r.not_after), std::int64_t{r.active ? 1 : 0}, to_unix(r.created_at)}));
+  return status_of(tx.execute(
+      "INSERT INTO ca_certificates (" + std::string(kCaColumns) + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {r.serial.str(), r.role, r.key_id.str(), r.subject, r.certificate, to_unix(r.not_before), to_unix(r.not_after),
+       std::int64_t{r.active ? 1 : 0}, to_unix(r.created_at)}));
 }
 
 Result<std::optional<CaCertificateRecord>> CaCertificateRecords::active(Tx& tx, std::string_view role) {
@@ -109,10 +113,9 @@ Result<std::vector<CaCertificateRecord>> CaCertificateRecords::list(Tx& tx) {
 }
 
 Status HsmKeyRecords::insert(Tx& tx, const HsmKeyRecord& r) {
-  return status_of(tx.execute("INSERT INTO hsm_keys (" + std::string(kKeyColumns) +
-                                  ") VALUES ($1, $2, $3, $4, $5, $6)",
-                              {r.key_id.str(), r.owner, r.purpose, r.algorithm, to_unix(r.created_at),
-                               optional_instant(r.destroyed_at)}));
+  return status_of(tx.execute(
+      "INSERT INTO hsm_keys (" + std::string(kKeyColumns) + ") VALUES ($1, $2, $3, $4, $5, $6)",
+      {r.key_id.str(), r.owner, r.purpose, r.algorithm, to_unix(r.created_at), optional_instant(r.destroyed_at)}));
 }
 
 Result<std::optional<HsmKeyRecord>> HsmKeyRecords::find(Tx& tx, const KeyId& key_id) {
@@ -153,12 +156,12 @@ Status HsmKeyRecords::mark_destroyed(Tx& tx, const KeyId& key_id, Instant at) {
 }
 
 Status CertificateRecords::insert(Tx& tx, const CertificateRecord& r) {
-  return status_of(tx.execute(
-      "INSERT INTO certificates (" + std::string(kCertColumns) +
-          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-      {r.serial.str(), r.nif, r.key_id.str(), r.issuer_serial.str(), r.subject, r.algorithm, r.certificate,
-       to_unix(r.not_before), to_unix(r.not_after), r.status, optional_instant(r.revoked_at),
-       r.revocation_reason ? Value(*r.revocation_reason) : Value(nullptr), to_unix(r.created_at)}));
+  return status_of(
+      tx.execute("INSERT INTO certificates (" + std::string(kCertColumns) +
+                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 {r.serial.str(), r.nif, r.key_id.str(), r.issuer_serial.str(), r.subject, r.algorithm, r.certificate,
+                  to_unix(r.not_before), to_unix(r.not_after), r.status, optional_instant(r.revoked_at),
+                  r.revocation_reason ? Value(*r.revocation_reason) : Value(nullptr), to_unix(r.created_at)}));
 }
 
 Result<std::optional<CertificateRecord>> CertificateRecords::find(Tx& tx, const CertSerial& serial) {
@@ -167,21 +170,21 @@ Result<std::optional<CertificateRecord>> CertificateRecords::find(Tx& tx, const 
 }
 
 Result<std::optional<CertificateRecord>> CertificateRecords::valid_for(Tx& tx, std::string_view nif) {
-  return first_cert(tx.query("SELECT " + std::string(kCertColumns) +
-                                 " FROM certificates WHERE nif = $1 AND status = 'valid'",
-                             {std::string(nif)}));
+  return first_cert(
+      tx.query("SELECT " + std::string(kCertColumns) + " FROM certificates WHERE nif = $1 AND status = 'valid'",
+               {std::string(nif)}));
 }
 
 Result<std::vector<CertificateRecord>> CertificateRecords::list_for(Tx& tx, std::string_view nif) {
-  return certs_from(tx.query("SELECT " + std::string(kCertColumns) +
-                                 " FROM certificates WHERE nif = $1 ORDER BY created_at DESC, serial DESC",
-                             {std::string(nif)}));
+  return certs_from(tx.query(
+      "SELECT " + std::string(kCertColumns) + " FROM certificates WHERE nif = $1 ORDER BY created_at DESC, serial DESC",
+      {std::string(nif)}));
 }
 
 Result<std::vector<CertificateRecord>> CertificateRecords::list_recent(Tx& tx, std::size_t limit) {
-  return certs_from(tx.query("SELECT " + std::string(kCertColumns) +
-                                 " FROM certificates ORDER BY created_at DESC, serial DESC LIMIT $1",
-                             {static_cast<std::int64_t>(limit)}));
+  return certs_from(tx.query(
+      "SELECT " + std::string(kCertColumns) + " FROM certificates ORDER BY created_at DESC, serial DESC LIMIT $1",
+      {static_cast<std::int64_t>(limit)}));
 }
 
 Result<bool> CertificateRecords::revoke(Tx& tx, const CertSerial& serial, Instant at, std::string_view reason) {

@@ -113,8 +113,7 @@ TEST_F(PkiFirmactl, ErrorsAreOneLineWithTheirExitStatus) {
   }
 
   // No server: exit status 2.
-  auto unreachable =
-      run_command(std::string(FIRMACTL_PATH) + " --url http://127.0.0.1:1 --token x certificates list");
+  auto unreachable = run_command(std::string(FIRMACTL_PATH) + " --url http://127.0.0.1:1 --token x certificates list");
   EXPECT_EQ(unreachable.status, 2) << unreachable.output;
   EXPECT_EQ(unreachable.output.rfind("firmactl: cannot reach http://127.0.0.1:1", 0), 0u) << unreachable.output;
 }

@@ -8,7 +8,9 @@
 namespace firma::testing {
 namespace {
 
-std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+std::string quoted(const std::filesystem::path& p) {
+  return "'" + p.string() + "'";
+}
 
 class PkiServer : public ::testing::Test {
  protected:
@@ -67,15 +69,15 @@ TEST_F(PkiServer, IssueCheckWithOpenSslRevokeAndSeeItInOcspAndTheCrl) {
   EXPECT_NE(issuer_text.output.find("CN = Firma Citizens CA"), std::string::npos) << issuer_text.output;
 
   // OCSP says good.
-  const std::string ocsp = "ocsp -issuer " + quoted(ca) + " -cert " + quoted(leaf) + " -url " + base +
-                           "/pki/ocsp -CAfile " + quoted(ca);
+  const std::string ocsp =
+      "ocsp -issuer " + quoted(ca) + " -cert " + quoted(leaf) + " -url " + base + "/pki/ocsp -CAfile " + quoted(ca);
   auto good = openssl(ocsp);
   EXPECT_NE(good.output.find("Response verify OK"), std::string::npos) << good.output;
   EXPECT_NE(good.output.find(leaf.string() + ": good"), std::string::npos) << good.output;
 
   // The operator revokes it.
-  HttpReply revoked = firmad->post_json("/v1/admin/certificates/" + serial + "/revoke", {{"reason", "key_compromise"}},
-                                        officer);
+  HttpReply revoked =
+      firmad->post_json("/v1/admin/certificates/" + serial + "/revoke", {{"reason", "key_compromise"}}, officer);
   ASSERT_EQ(revoked.status, 200) << revoked.body;
   EXPECT_EQ(revoked.parsed()["status"], "revoked");
 
@@ -115,17 +117,22 @@ TEST_F(PkiServer, OcspOverGetAndMalformedRequests) {
   const auto leaf = save("leaf.pem", issued.parsed()["certificate"]);
   const auto ca = save("ca.pem", firmad->get("/pki/ca.pem").body);
   const auto request = dir.path() / "req.der";
-  auto made = openssl("ocsp -issuer " + quoted(ca) + " -cert " + quoted(leaf) + " -no_nonce -reqout " + quoted(request));
+  auto made =
+      openssl("ocsp -issuer " + quoted(ca) + " -cert " + quoted(leaf) + " -no_nonce -reqout " + quoted(request));
   ASSERT_EQ(made.status, 0) << made.output;
 
   // RFC 6960 A.1: GET {url}/{url-encoding of base64 of the DER request}.
   std::string der = read_file(request);
   std::string encoded;
   for (char c : to_base64(as_bytes(der))) {
-    if (c == '/') encoded += "%2F";
-    else if (c == '+') encoded += "%2B";
-    else if (c == '=') encoded += "%3D";
-    else encoded += c;
+    if (c == '/')
+      encoded += "%2F";
+    else if (c == '+')
+      encoded += "%2B";
+    else if (c == '=')
+      encoded += "%3D";
+    else
+      encoded += c;
   }
   HttpReply got = firmad->get("/pki/ocsp/" + encoded);
   ASSERT_EQ(got.status, 200);
@@ -191,9 +198,9 @@ TEST_F(PkiServer, RefusalsAClearFourHundredEach) {
   EXPECT_EQ(firmad->post_json("/v1/admin/certificates/XYZ/revoke", {{"reason", "unspecified"}}, officer).status, 400);
   EXPECT_EQ(firmad->post_json("/v1/admin/certificates/" + serial + "/revoke", json::object(), officer).status, 400);
   // Revoked once; the second time is a conflict.
-  EXPECT_EQ(firmad->post_json("/v1/admin/certificates/" + serial + "/revoke", {{"reason", "keyCompromise"}}, officer)
-                .status,
-            200);
+  EXPECT_EQ(
+      firmad->post_json("/v1/admin/certificates/" + serial + "/revoke", {{"reason", "keyCompromise"}}, officer).status,
+      200);
   EXPECT_EQ(
       firmad->post_json("/v1/admin/certificates/" + serial + "/revoke", {{"reason", "unspecified"}}, officer).status,
       409);
@@ -235,9 +242,9 @@ TEST_F(PkiServer, DeregistrationRevokesTheCertificateAndDestroysTheKey) {
   HttpReply challenge =
       firmad->post_json("/v1/citizens/deregistration", {{"nif", "12345678Z"}, {"password", Firmad::kPassword}});
   ASSERT_EQ(challenge.status, 202) << challenge.body;
-  HttpReply done = firmad->post_json("/v1/citizens/deregistration/complete",
-                                     {{"challenge_id", challenge.parsed()["challenge_id"]},
-                                      {"otp", firmad->latest_otp("+34600111222")}});
+  HttpReply done = firmad->post_json(
+      "/v1/citizens/deregistration/complete",
+      {{"challenge_id", challenge.parsed()["challenge_id"]}, {"otp", firmad->latest_otp("+34600111222")}});
   ASSERT_EQ(done.status, 200) << done.body;
 
   HttpReply listed_after = firmad->get("/v1/admin/certificates?nif=12345678Z", officer);

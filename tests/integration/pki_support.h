@@ -36,10 +36,11 @@ class Firmad {
   static constexpr const char* kPublicUrl = "https://firma.example.test";
 
   explicit Firmad(const std::filesystem::path& data_dir, std::vector<std::string> extra = {}) : data_dir_(data_dir) {
-    std::vector<std::string> args = {"--data-dir", data_dir.string(), "--listen", "127.0.0.1:0",
-                                     "--set", std::string("server.public_url=") + kPublicUrl,
-                                     "--set", "password.argon2_memory_kib=1024",
-                                     "--set", "password.argon2_iterations=1"};
+    std::vector<std::string> args = {"--data-dir", data_dir.string(),
+                                     "--listen",   "127.0.0.1:0",
+                                     "--set",      std::string("server.public_url=") + kPublicUrl,
+                                     "--set",      "password.argon2_memory_kib=1024",
+                                     "--set",      "password.argon2_iterations=1"};
     args.insert(args.end(), extra.begin(), extra.end());
     process_ = std::make_unique<Process>(FIRMAD_PATH, args);
     started_ = process_->wait_for_output("listening on", 120s);
@@ -92,13 +93,13 @@ class Firmad {
                             admin_token_);
     ASSERT_EQ(r.status, 201) << r.body;
     if (!activate) return;
-    HttpReply challenge = post_json("/v1/citizens/activation", {{"nif", nif},
-                                                                {"email", "c" + nif + "@example.es"},
-                                                                {"activation_code", r.parsed()["activation_code"]}});
+    HttpReply challenge = post_json(
+        "/v1/citizens/activation",
+        {{"nif", nif}, {"email", "c" + nif + "@example.es"}, {"activation_code", r.parsed()["activation_code"]}});
     ASSERT_EQ(challenge.status, 202) << challenge.body;
-    HttpReply done = post_json("/v1/citizens/activation/complete", {{"challenge_id", challenge.parsed()["challenge_id"]},
-                                                                    {"otp", latest_otp(mobile)},
-                                                                    {"password", kPassword}});
+    HttpReply done = post_json(
+        "/v1/citizens/activation/complete",
+        {{"challenge_id", challenge.parsed()["challenge_id"]}, {"otp", latest_otp(mobile)}, {"password", kPassword}});
     ASSERT_EQ(done.status, 200) << done.body;
   }
 

@@ -26,9 +26,9 @@ struct AuditEntry {
 
 struct AuditCheck {
   bool ok = false;
-  std::int64_t events = 0;        // events that verified, from the first
-  std::string head;               // hash of the last event that verified
-  std::int64_t first_bad_seq = 0; // 0 when ok
+  std::int64_t events = 0;         // events that verified, from the first
+  std::string head;                // hash of the last event that verified
+  std::int64_t first_bad_seq = 0;  // 0 when ok
 };
 
 // How the handlers read the trail (the app wires it to the store), so that api does not reach the database.

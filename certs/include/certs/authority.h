@@ -76,8 +76,8 @@ class CertificateAuthority {
   //    token under the keys' CKA_ID and in the database. Nodes starting together agree on one CA: the loser of the
   //    race destroys the keys it made and uses the winner's.
   // Then, with the delegated OCSP signer, makes (or renews, when less than renew_before is left) its certificate.
-  static Result<std::unique_ptr<CertificateAuthority>> open(hsm::Token& token, store::Database& db,
-                                                            const Clock& clock, Random& random, CaSettings settings);
+  static Result<std::unique_ptr<CertificateAuthority>> open(hsm::Token& token, store::Database& db, const Clock& clock,
+                                                            Random& random, CaSettings settings);
   ~CertificateAuthority();
   CertificateAuthority(const CertificateAuthority&) = delete;
   CertificateAuthority& operator=(const CertificateAuthority&) = delete;

@@ -115,8 +115,8 @@ class CredentialService {
   // conflict when that changed meanwhile.
   Result<Credential> issue_replacing(const CitizenForIssuance& citizen, hsm::KeyAlgorithm algorithm,
                                      std::string_view actor, const std::optional<CertSerial>& replaced);
-  // Destroys a key on the token and records it; a key already gone counts as destroyed.
-  Status destroy_key(const KeyId& key_id);
+  // Destroys a key on the token and records it (audit: key.destroy by `actor`); a key already gone counts.
+  Status destroy_key(const KeyId& key_id, std::string_view actor);
   // Publishes a CRL after a revocation; a failure is logged (the next publication lists the revocation anyway).
   void publish_crl();
 

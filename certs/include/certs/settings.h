@@ -32,7 +32,7 @@ struct CaSettings {
   OcspSigner ocsp_signer = OcspSigner::delegated;
   std::chrono::days ocsp_signer_validity{365};
   std::chrono::seconds ocsp_validity{3600};
-  std::string root_key_id;     // both set: use these existing keys and their certificates on the token
+  std::string root_key_id;  // both set: use these existing keys and their certificates on the token
   std::string issuing_key_id;
 
   std::string ocsp_url() const { return base_url + "/pki/ocsp"; }

@@ -1,7 +1,6 @@
 // The CA on a SoftHSM2 token: created once, reused after, imported from existing keys, checked with openssl.
-#include <gtest/gtest.h>
-
 #include <botan/x509cert.h>
+#include <gtest/gtest.h>
 
 #include "hsm/token.h"
 #include "pki_fixture.h"

@@ -1,8 +1,7 @@
 // Citizens' credentials on SoftHSM2: the issued certificate as openssl reads it, the key as pkcs11-tool lists it,
 // renewal, revocation, refusals and the key inventory.
-#include <gtest/gtest.h>
-
 #include <botan/x509cert.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <latch>
@@ -300,7 +299,8 @@ TEST(CitizenCredential, DeregistrationRevokesAndDestroysEveryKeyOfTheCitizen) {
   ASSERT_TRUE(credential.ok());
   auto other = f.credentials->issue(advanced_citizen("X1234567L"), std::nullopt, "operator:test");
   ASSERT_TRUE(other.ok());
-  auto count = f.credentials->revoke_all_for("12345678Z", RevocationReason::cessation_of_operation, "citizen:12345678Z");
+  auto count =
+      f.credentials->revoke_all_for("12345678Z", RevocationReason::cessation_of_operation, "citizen:12345678Z");
   ASSERT_TRUE(count.ok()) << count.error().message;
   EXPECT_EQ(*count, 1u);
   EXPECT_FALSE(f.hsm.token().has_key(credential->key_id));

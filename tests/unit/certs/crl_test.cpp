@@ -1,7 +1,6 @@
 // The CRL: signed by the issuing CA on the token, listing each revocation once, renewed before nextUpdate.
-#include <gtest/gtest.h>
-
 #include <botan/x509_crl.h>
+#include <gtest/gtest.h>
 
 #include <latch>
 #include <set>

@@ -147,7 +147,8 @@ TEST_F(OcspTest, UnknownForSerialsThisCaNeverIssuedUnauthorizedForOtherIssuers) 
   ASN1_INTEGER_set_uint64(serial, 0x1234567890ABCDEFull);
   X509_NAME* name = X509_get_subject_name(issuer.get());
   RequestPtr made_up(OCSP_REQUEST_new());
-  OCSP_request_add0_id(made_up.get(), OCSP_cert_id_new(EVP_sha1(), name, X509_get0_pubkey_bitstr(issuer.get()), serial));
+  OCSP_request_add0_id(made_up.get(),
+                       OCSP_cert_id_new(EVP_sha1(), name, X509_get0_pubkey_bitstr(issuer.get()), serial));
   ASN1_INTEGER_free(serial);
   Answer never = read(made_up.get(), f.ocsp->respond(der_of(made_up.get())));
   EXPECT_TRUE(never.signature_ok);

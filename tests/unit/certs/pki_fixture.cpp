@@ -66,11 +66,17 @@ std::filesystem::path PkiFixture::write_pem(const std::string& name, const Bytes
   return write(name, pem);
 }
 
-std::filesystem::path PkiFixture::chain_file() const { return write("chain.pem", ca->chain_pem()); }
+std::filesystem::path PkiFixture::chain_file() const {
+  return write("chain.pem", ca->chain_pem());
+}
 
-std::filesystem::path PkiFixture::root_file() const { return write_pem("root.pem", ca->root().der); }
+std::filesystem::path PkiFixture::root_file() const {
+  return write_pem("root.pem", ca->root().der);
+}
 
-CommandResult PkiFixture::openssl(const std::string& args) const { return run_command("openssl " + args); }
+CommandResult PkiFixture::openssl(const std::string& args) const {
+  return run_command("openssl " + args);
+}
 
 CommandResult PkiFixture::pkcs11_tool(const std::string& args) const {
   return run_command("SOFTHSM2_CONF=" + hsm.config_path() + " pkcs11-tool --module " + hsm.module_path() +

@@ -13,7 +13,9 @@
 
 namespace firma::store {
 
-void PrintTo(Backend backend, std::ostream* out) { *out << to_string(backend); }
+void PrintTo(Backend backend, std::ostream* out) {
+  *out << to_string(backend);
+}
 
 namespace {
 
@@ -63,8 +65,15 @@ class PkiStore : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(PkiStore, OneActiveCaCertificatePerRole) {
-  const CaCertificateRecord root{CertSerial("AA"), "root", KeyId("ca-root-1"), "CN=Root", Bytes{1, 0, 2},
-                                 t0, t0 + std::chrono::days(7300), true, t0};
+  const CaCertificateRecord root{CertSerial("AA"),
+                                 "root",
+                                 KeyId("ca-root-1"),
+                                 "CN=Root",
+                                 Bytes{1, 0, 2},
+                                 t0,
+                                 t0 + std::chrono::days(7300),
+                                 true,
+                                 t0};
   ASSERT_TRUE(run([&](Tx& tx) { return CaCertificateRecords::insert(tx, root); }).ok());
   CaCertificateRecord other = root;
   other.serial = CertSerial("BB");
@@ -137,9 +146,9 @@ TEST_P(PkiStore, ACitizenHasAtMostOneValidCertificate) {
 
 TEST_P(PkiStore, ExpiryTouchesOnlyValidCertificatesPastNotAfter) {
   ASSERT_TRUE(run([&](Tx& tx) { return CertificateRecords::insert(tx, certificate("01", "12345678Z", t0)); }).ok());
-  ASSERT_TRUE(
-      run([&](Tx& tx) { return CertificateRecords::insert(tx, certificate("02", "X1234567L", t0 + std::chrono::days(30))); })
-          .ok());
+  ASSERT_TRUE(run([&](Tx& tx) {
+                return CertificateRecords::insert(tx, certificate("02", "X1234567L", t0 + std::chrono::days(30)));
+              }).ok());
   auto expired = run([](Tx& tx) { return CertificateRecords::expire(tx, t0 + std::chrono::days(731)); });
   ASSERT_TRUE(expired.ok());
   EXPECT_EQ(*expired, 1);
@@ -171,11 +180,15 @@ TEST_P(PkiStore, CrlNumbersAreUniquePerIssuer) {
 }
 
 TEST_P(PkiStore, KeyRecordsKeepTheFirstDestructionTime) {
-  ASSERT_TRUE(run([](Tx& tx) { return HsmKeyRecords::insert(tx, {KeyId("k1"), "12345678Z", "citizen", "ec-p256", t0, {}}); })
-                  .ok());
-  ASSERT_TRUE(run([](Tx& tx) { return HsmKeyRecords::insert(tx, {KeyId("k2"), "12345678Z", "citizen", "rsa-2048", t0 + 1s, {}}); })
-                  .ok());
-  ASSERT_TRUE(run([](Tx& tx) { return HsmKeyRecords::insert(tx, {KeyId("k3"), "ca", "root", "ec-p384", t0, {}}); }).ok());
+  ASSERT_TRUE(run([](Tx& tx) {
+                return HsmKeyRecords::insert(tx, {KeyId("k1"), "12345678Z", "citizen", "ec-p256", t0, {}});
+              }).ok());
+  ASSERT_TRUE(run([](Tx& tx) {
+                return HsmKeyRecords::insert(tx, {KeyId("k2"), "12345678Z", "citizen", "rsa-2048", t0 + 1s, {}});
+              }).ok());
+  ASSERT_TRUE(run([](Tx& tx) {
+                return HsmKeyRecords::insert(tx, {KeyId("k3"), "ca", "root", "ec-p384", t0, {}});
+              }).ok());
   ASSERT_TRUE(run([](Tx& tx) { return HsmKeyRecords::mark_destroyed(tx, KeyId("k1"), t0 + 1h); }).ok());
   ASSERT_TRUE(run([](Tx& tx) { return HsmKeyRecords::mark_destroyed(tx, KeyId("k1"), t0 + 2h); }).ok());
   Status unknown = run([](Tx& tx) { return HsmKeyRecords::mark_destroyed(tx, KeyId("nope"), t0); });

@@ -1,7 +1,8 @@
 // The citizen profile's pure rules: who may hold a certificate, the subject names, the revocation reasons.
+#include "certs/profile.h"
+
 #include <gtest/gtest.h>
 
-#include "certs/profile.h"
 #include "certs/settings.h"
 
 namespace firma::certs {
@@ -30,15 +31,15 @@ TEST_P(Eligibility, OnlyActiveAdvancedCitizensHoldACertificate) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Pki, Eligibility,
-    ::testing::Values(EligibilityCase{"active", "advanced", std::nullopt},
-                      EligibilityCase{"active", "basic", ErrorCode::registration_level},
-                      EligibilityCase{"pending_activation", "advanced", ErrorCode::account_not_active},
-                      EligibilityCase{"locked", "advanced", ErrorCode::account_not_active},
-                      EligibilityCase{"deregistered", "advanced", ErrorCode::account_not_active},
-                      EligibilityCase{"deregistered", "basic", ErrorCode::account_not_active},
-                      EligibilityCase{"", "advanced", ErrorCode::account_not_active}));
+INSTANTIATE_TEST_SUITE_P(Pki, Eligibility,
+                         ::testing::Values(EligibilityCase{"active", "advanced", std::nullopt},
+                                           EligibilityCase{"active", "basic", ErrorCode::registration_level},
+                                           EligibilityCase{"pending_activation", "advanced",
+                                                           ErrorCode::account_not_active},
+                                           EligibilityCase{"locked", "advanced", ErrorCode::account_not_active},
+                                           EligibilityCase{"deregistered", "advanced", ErrorCode::account_not_active},
+                                           EligibilityCase{"deregistered", "basic", ErrorCode::account_not_active},
+                                           EligibilityCase{"", "advanced", ErrorCode::account_not_active}));
 
 TEST(CitizenSubject, FollowsTheNaturalPersonProfile) {
   const CitizenSubject s = citizen_subject(citizen("active", "advanced"));
@@ -128,7 +129,8 @@ TEST_P(CaSettingsRefusal, NamesTheKey) {
 INSTANTIATE_TEST_SUITE_P(
     Pki, CaSettingsRefusal,
     ::testing::Values(BadSetting{"pki.ca_algorithm", [](PkiConfig& p) { p.ca_algorithm = "dsa-1024"; }},
-                      BadSetting{"pki.certificate_algorithm", [](PkiConfig& p) { p.certificate_algorithm = "ed25519"; }},
+                      BadSetting{"pki.certificate_algorithm",
+                                 [](PkiConfig& p) { p.certificate_algorithm = "ed25519"; }},
                       BadSetting{"pki.policy_oid", [](PkiConfig& p) { p.policy_oid = "1.3.6..1"; }},
                       BadSetting{"pki.policy_oid", [](PkiConfig& p) { p.policy_oid = "3.1"; }},
                       BadSetting{"pki.policy_oid", [](PkiConfig& p) { p.policy_oid = "1.3.x"; }},
