@@ -163,6 +163,9 @@ api::Authenticator Services::authenticator() {
 void Services::maintain() {
   if (auto expired = transactions_->expire_overdue(); !expired)
     log::warn("maintenance.transactions", {{"detail", expired.error().message}});
+  if (auto purged = otp_->purge_expired(); !purged) log::warn("maintenance.otp", {{"detail", purged.error().message}});
+  if (auto purged = limiter_->purge_idle(); !purged)
+    log::warn("maintenance.rate_limits", {{"detail", purged.error().message}});
   if (auto expired = credentials_->expire_due(); !expired)
     log::warn("maintenance.certificates", {{"detail", expired.error().message}});
   if (auto crl = crl_->refresh_if_due(); !crl) log::warn("maintenance.crl", {{"detail", crl.error().message}});
