@@ -15,14 +15,6 @@ std::string pem_certificate(const Bytes& der) {
 }
 
 // The application's return URL with ?transaction=<id>&status=<status> added (API.md).
-std::string return_url_with(const std::string& url, const std::string& id, const std::string& status) {
-  auto fragment = url.find('#');
-  std::string base = url.substr(0, fragment);
-  base += (base.find('?') == std::string::npos ? "?" : "&");
-  base += "transaction=" + id + "&status=" + status;
-  return fragment == std::string::npos ? base : base + url.substr(fragment);
-}
-
 Result<Bytes> base64_field(const nlohmann::json& object, std::string_view field, std::string_view where) {
   auto text = required_field<std::string>(object, field);
   if (!text) return make_error(ErrorCode::invalid_request, std::string(where) + text.error().message);
@@ -61,6 +53,9 @@ Result<signer::NewDocument> parse_document(const nlohmann::json& item, std::size
     auto attached = optional_field<bool>(*options, "attached");
     if (!attached) return make_error(ErrorCode::invalid_request, where + "options." + attached.error().message);
     d.attached = attached->value_or(false);
+    auto padding = optional_field<std::string>(*options, "padding");
+    if (!padding) return make_error(ErrorCode::invalid_request, where + "options." + padding.error().message);
+    d.padding = padding->value_or("");
   }
   return d;
 }
@@ -182,18 +177,26 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          if (auto refused = throttle->by_subject("transaction:" + id.str())) return *refused;
          auto outcome = transactions.confirm(id, Secret(std::move(*otp)), request.client_address);
          if (!outcome) return problem(outcome.error());
-         return json_response(200, {{"status", outcome->status},
-                                    {"return_url", return_url_with(outcome->return_url, id.str(), outcome->status)}});
+         return json_response(200, {{"status", outcome->status}, {"return_url", outcome->return_url}});
        },
        "transactions.confirm"},
+      {"POST", "/v1/transactions/:id/otp", Access::anyone, {},
+       [&transactions, throttle](const Request& request) -> Response {
+         if (auto refused = throttle->by_address(request)) return *refused;
+         const TransactionId id(request.params.at("id"));
+         if (auto refused = throttle->by_subject("transaction:" + id.str())) return *refused;
+         auto sent = transactions.resend_otp(id);
+         if (!sent) return problem(sent.error());
+         return json_response(202, {{"otp_sent_to", sent->otp_sent_to}});
+       },
+       "transactions.resend_otp"},
       {"POST", "/v1/transactions/:id/reject", Access::anyone, {},
        [&transactions, throttle](const Request& request) -> Response {
          if (auto refused = throttle->by_address(request)) return *refused;
          const TransactionId id(request.params.at("id"));
          auto outcome = transactions.reject(id);
          if (!outcome) return problem(outcome.error());
-         return json_response(200, {{"status", outcome->status},
-                                    {"return_url", return_url_with(outcome->return_url, id.str(), outcome->status)}});
+         return json_response(200, {{"status", outcome->status}, {"return_url", outcome->return_url}});
        },
        "transactions.reject"},
   };

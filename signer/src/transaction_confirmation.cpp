@@ -27,11 +27,10 @@ std::optional<hsm::DigestAlgorithm> document_digest(const store::DocumentRecord&
 
 DocumentRequest request_of(const store::DocumentRecord& d) {
   return DocumentRequest{parse_format(d.format).value_or(Format::raw), d.content.value_or(Bytes{}),
-                         document_digest(d).value_or(hsm::DigestAlgorithm::sha256), d.attached};
+                         document_digest(d).value_or(hsm::DigestAlgorithm::sha256), d.attached,
+                         parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15)};
 }
 
-std::string_view padding_name(hsm::RsaPadding p) { return p == hsm::RsaPadding::pss ? "pss" : "pkcs1v15"; }
-hsm::RsaPadding parse_padding(std::string_view p) { return p == "pss" ? hsm::RsaPadding::pss : hsm::RsaPadding::pkcs1v15; }
 
 // The words of the SMS: the code first, then what it signs: the application, how many documents and a short
 // reference the confirmation page shows too.
@@ -132,6 +131,16 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   return AuthenticationStarted{challenge->masked_mobile};
 }
 
+Result<AuthenticationStarted> TransactionService::resend_otp(const TransactionId& id) {
+  auto record = db_.transact([&](store::Tx& tx) { return load_current(tx, id, clock_.now()); });
+  if (!record) return std::move(record).error();
+  if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
+  if (!record->challenge_id) return make_error(ErrorCode::conflict, "the transaction has not been authenticated");
+  auto sent = citizens_.resend_otp(*record->challenge_id);
+  if (!sent) return std::move(sent).error();
+  return AuthenticationStarted{sent->masked_mobile};
+}
+
 Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secret& otp, std::string_view) {
   const Instant now = clock_.now();
   auto loaded = db_.transact([&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, std::vector<store::DocumentRecord>>> {
@@ -174,7 +183,8 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
     const auto& d = documents[i];
     const DocumentRequest request = request_of(d);
     const Prepared prepared{digests[i], document_digest(d).value_or(hsm::DigestAlgorithm::sha256),
-                            parse_padding(d.padding), d.prepared_state.value_or(Bytes{})};
+                            parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15),
+                            d.prepared_state.value_or(Bytes{})};
     const auto hash = request.format == Format::raw ? request.digest_algorithm : prepared.digest_algorithm;
     auto signature = key_signer.sign(*sad, *record.citizen_id, *record.key_id, hash, digests[i], prepared.padding);
     if (!signature) {
@@ -209,7 +219,7 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   });
   if (!saved) return std::move(saved).error();
   if (!outcome) return std::move(outcome).error();
-  return Outcome{std::string(kSigned), record.return_url};
+  return outcome_for(record, kSigned);
 }
 
 }  // namespace firma::signer

@@ -24,6 +24,26 @@ Result<store::TransactionRecord> load_current(store::Tx& tx, const TransactionId
   return record;
 }
 
+std::string_view padding_name(hsm::RsaPadding padding) {
+  return padding == hsm::RsaPadding::pss ? "pss" : "pkcs1v15";
+}
+
+std::optional<hsm::RsaPadding> parse_padding(std::string_view name) {
+  if (name == "pss") return hsm::RsaPadding::pss;
+  if (name == "pkcs1v15") return hsm::RsaPadding::pkcs1v15;
+  return std::nullopt;
+}
+
+Outcome outcome_for(const store::TransactionRecord& record, std::string_view status) {
+  const std::string& url = record.return_url;
+  const auto fragment = url.find('#');
+  std::string target = url.substr(0, fragment);
+  target += target.find('?') == std::string::npos ? '?' : '&';
+  target += "transaction=" + record.id.str() + "&status=" + std::string(status);
+  if (fragment != std::string::npos) target += url.substr(fragment);
+  return Outcome{std::string(status), std::move(target)};
+}
+
 Result<Application> find_application(store::Tx& tx, const AppId& id) {
   auto found = store::ApplicationRecords::find(tx, id);
   if (!found) return std::move(found).error();

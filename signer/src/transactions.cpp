@@ -40,6 +40,10 @@ Result<store::DocumentRecord> validate_document(const Application& app, const Ne
   if (!digest) return make_error(ErrorCode::invalid_request, where + "digest algorithm must be sha256, sha384 or sha512");
   request.digest_algorithm = *digest;
   if (Status s = validate(request); !s) return make_error(s.error().code, where + s.error().message);
+  if (!d.padding.empty() && *format != Format::raw)
+    return make_error(ErrorCode::invalid_request, where + "padding applies to raw documents only");
+  if (!d.padding.empty() && !parse_padding(d.padding))
+    return make_error(ErrorCode::invalid_request, where + "padding must be pkcs1v15 or pss");
 
   store::DocumentRecord record;
   record.position = static_cast<int>(position);
@@ -47,6 +51,7 @@ Result<store::DocumentRecord> validate_document(const Application& app, const Ne
   record.format = d.format;
   record.digest_algorithm = digest_name;
   record.attached = d.attached;
+  record.padding = d.padding.empty() ? std::string(padding_name(hsm::RsaPadding::pkcs1v15)) : d.padding;
   record.content_sha256 = to_hex(sha256(d.content));
   record.content = d.content;
   return record;
@@ -174,7 +179,7 @@ Result<Outcome> TransactionService::reject(const TransactionId& id) {
     if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return std::move(s).error();
     if (Status s = store::AuditLog::append(tx, {record->nif, "transaction.reject", id.str(), "success", ""}, now); !s)
       return std::move(s).error();
-    return Outcome{std::string(kRejected), record->return_url};
+    return outcome_for(*record, kRejected);
   });
 }
 

@@ -61,9 +61,10 @@ Status TransactionRecords::insert(Tx& tx, const TransactionRecord& t, const std:
   for (const DocumentRecord& d : documents) {
     if (Status s = done(tx.execute(
             "INSERT INTO transaction_documents (transaction_id, position, name, format, digest_algorithm, attached, "
-            "content_sha256, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "content_sha256, content, padding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             {t.id.str(), static_cast<std::int64_t>(d.position), d.name, d.format, d.digest_algorithm,
-             static_cast<std::int64_t>(d.attached ? 1 : 0), d.content_sha256, d.content.value_or(Bytes{})}));
+             static_cast<std::int64_t>(d.attached ? 1 : 0), d.content_sha256, d.content.value_or(Bytes{}),
+             d.padding}));
         !s)
       return s;
   }

@@ -218,6 +218,29 @@ TEST_P(SigningFlow, ThreeWrongOtpsThenTheRightOneIsRefused) {
   EXPECT_EQ(stack_->get("/v1/transactions/" + id, app_key_).body["status"], "authenticated");
 }
 
+TEST_P(SigningFlow, ANewCodeAfterTheCooldownReplacesTheFirst) {
+  const std::string id = create(json::array({every_format()[4]}));
+  const std::string resend = "/v1/transactions/" + id + "/otp";
+  EXPECT_EQ(stack_->post(resend, json::object()).status, 409) << "no code before the password";
+  ASSERT_EQ(authenticate(id).status, 202);
+  const std::string first = stack_->last_otp(kMobile);
+  auto early = stack_->post(resend, json::object());
+  EXPECT_EQ(early.status, 429) << early.raw;
+  EXPECT_EQ(early.body["code"], "rate_limited");
+  stack_->clock().advance(61s);
+  auto again = stack_->post(resend, json::object());
+  ASSERT_EQ(again.status, 202) << again.raw;
+  EXPECT_EQ(again.body["otp_sent_to"], "+34******222");
+  const std::string second = stack_->last_otp(kMobile);
+  if (first != second) {
+    EXPECT_EQ(confirm(id, first).body["code"], "otp_invalid") << "the new code replaces the first";
+  }
+  auto done = confirm(id, second);
+  ASSERT_EQ(done.status, 200) << done.raw;
+  EXPECT_EQ(done.body["return_url"],
+            "https://sede.example.gob.es/firma/vuelta?exp=42&transaction=" + id + "&status=signed");
+}
+
 TEST_P(SigningFlow, AnOtpConfirmsOnlyItsOwnTransaction) {
   const std::string first = create(json::array({every_format()[4]}));
   const std::string second = create(json::array({every_format()[2]}));
@@ -330,6 +353,68 @@ TEST_P(SigningFlow, BadInputIsRefusedAndStoresNothing) {
       app_key_);
   EXPECT_EQ(oversize.status, 413) << oversize.raw.substr(0, 200);
   EXPECT_EQ(transactions_stored(), 0);
+}
+
+// Citizens with RSA keys: the application chooses PKCS#1 v1.5 or PSS for raw digests, and the answer names it.
+TEST(SigningFlowRsa, RawDigestsArePaddedAsTheApplicationAsks) {
+  SigningStack stack("", [](Config& config) { config.pki.certificate_algorithm = "rsa-2048"; });
+  const std::string key = stack.register_application("Sede RSA");
+  stack.make_citizen(kNif, kMobile, kPassword);
+  const std::string digest256 = to_string(sha256(kBinary));
+  const std::string digest384 = to_string(sha384(as_bytes(kBinary)));
+  auto raw = [](const std::string& algorithm, const std::string& digest, const json& options) {
+    json d = {{"name", "hash-" + algorithm}, {"format", "raw"},
+              {"digest", {{"algorithm", algorithm}, {"value", b64(digest)}}}};
+    if (!options.is_null()) d["options"] = options;
+    return d;
+  };
+  for (const auto& bad : {json{{"padding", "oaep"}}, json{{"padding", 1}}}) {
+    auto refused = stack.post("/v1/transactions", new_transaction(json::array({raw("sha256", digest256, bad)})), key);
+    EXPECT_EQ(refused.status, 400) << refused.raw;
+    EXPECT_EQ(refused.body["code"], "invalid_request");
+  }
+  auto cades_pss = stack.post("/v1/transactions",
+                              new_transaction(json::array({{{"name", "a.bin"}, {"format", "cades"},
+                                                            {"content", b64(kBinary)},
+                                                            {"options", {{"padding", "pss"}}}}})),
+                              key);
+  EXPECT_EQ(cades_pss.status, 400) << cades_pss.raw;
+
+  auto created = stack.post("/v1/transactions",
+                            new_transaction(json::array({raw("sha256", digest256, {{"padding", "pss"}}),
+                                                         raw("sha384", digest384, json())})),
+                            key);
+  ASSERT_EQ(created.status, 201) << created.raw;
+  const std::string id = created.body["id"];
+  ASSERT_EQ(stack.post("/v1/transactions/" + id + "/authenticate", {{"nif", kNif}, {"password", kPassword}}).status,
+            202);
+  auto confirmed = stack.post("/v1/transactions/" + id + "/confirm", {{"otp", stack.last_otp(kMobile)}});
+  ASSERT_EQ(confirmed.status, 200) << confirmed.raw;
+  auto fetched = stack.get("/v1/transactions/" + id, key);
+  ASSERT_EQ(fetched.status, 200) << fetched.raw;
+  const auto& docs = fetched.body["documents"];
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0]["algorithm"], "RSASSA-PSS-SHA256");
+  EXPECT_EQ(docs[1]["algorithm"], "sha384WithRSAEncryption");
+
+  const auto& dir = stack.dir().path();
+  const auto cert = write(dir / "citizen.pem", fetched.body["certificate"].get<std::string>());
+  const auto pub = dir / "pub.pem";
+  ASSERT_EQ(run_command("openssl x509 -in " + cert.string() + " -pubkey -noout > " + pub.string()).status, 0);
+  const auto pss_sig = write(dir / "pss.sig", decoded(docs[0]["signature"]));
+  const auto v15_sig = write(dir / "v15.sig", decoded(docs[1]["signature"]));
+  const auto d256 = write(dir / "d256.bin", digest256);
+  const auto d384 = write(dir / "d384.bin", digest384);
+  auto verify = [&](const std::filesystem::path& digest, const std::filesystem::path& sig, const std::string& opts) {
+    return run_command("openssl pkeyutl -verify -pubin -inkey " + pub.string() + " -in " + digest.string() +
+                       " -sigfile " + sig.string() + " " + opts)
+               .output.find("Signature Verified Successfully") != std::string::npos;
+  };
+  const std::string pss = "-pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:digest -pkeyopt digest:sha256";
+  EXPECT_TRUE(verify(d256, pss_sig, pss));
+  EXPECT_FALSE(verify(d256, pss_sig, "-pkeyopt digest:sha256")) << "a PSS signature is not PKCS#1 v1.5";
+  EXPECT_TRUE(verify(d384, v15_sig, "-pkeyopt digest:sha384"));
+  EXPECT_FALSE(verify(d384, v15_sig, "-pkeyopt rsa_padding_mode:pss -pkeyopt digest:sha384"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SigningFlow, ::testing::Values("sqlite", "postgresql"),

@@ -11,13 +11,15 @@
 
 namespace firma::testing {
 
-SigningStack::SigningStack(const std::string& database_url) : clock_(SystemClock().now()) {
+SigningStack::SigningStack(const std::string& database_url, const std::function<void(Config&)>& configure)
+    : clock_(SystemClock().now()) {
   Config config;
   config.data_dir = (dir_.path() / "var").string();
   config.server.listen = "127.0.0.1:0";
   config.password.argon2_memory_kib = 1024;
   config.password.argon2_iterations = 1;
   config.database.url = database_url;
+  if (configure) configure(config);
   if (Status s = app::prepare_data_dir(config.data_dir); !s) throw std::runtime_error(s.error().message);
   auto services = app::Services::start(config, clock_, random_);
   if (!services) throw std::runtime_error(services.error().message);

@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -24,8 +25,9 @@ struct Reply {
 
 class SigningStack {
  public:
-  // database_url empty: the embedded SQLite database. Argon2 runs with small parameters.
-  explicit SigningStack(const std::string& database_url = "");
+  // database_url empty: the embedded SQLite database. Argon2 runs with small parameters; `configure` may
+  // change the rest of the configuration before the services start.
+  explicit SigningStack(const std::string& database_url = "", const std::function<void(Config&)>& configure = {});
   ~SigningStack();
 
   Reply get(const std::string& path, const std::string& bearer = "");

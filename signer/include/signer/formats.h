@@ -31,6 +31,9 @@ struct DocumentRequest {
   // raw: the algorithm of the given digest. Other formats: the hash they use (sha256 unless asked).
   hsm::DigestAlgorithm digest_algorithm = hsm::DigestAlgorithm::sha256;
   bool attached = false;  // cades: encapsulate the content (default detached)
+  // raw with an RSA key: EMSA-PKCS1-v1_5 (RFC 8017 9.2) or EMSA-PSS (RFC 8017 9.1; MGF1 with the same hash,
+  // salt as long as the digest). EC keys sign ECDSA whatever is asked here.
+  hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
 };
 
 // Phase one's output, kept in the database until the citizen confirms (any node may assemble).

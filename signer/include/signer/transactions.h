@@ -46,6 +46,7 @@ struct NewDocument {
   Bytes content;                         // the document, or for raw the digest value
   std::string digest_algorithm;          // raw: sha256, sha384 or sha512; others: empty (sha256)
   bool attached = false;                 // cades
+  std::string padding;                   // raw, for an RSA key: "pkcs1v15" (empty: the default) or "pss"
 };
 
 struct NewTransaction {
@@ -94,7 +95,7 @@ struct AuthenticationStarted {
 
 struct Outcome {
   std::string status;
-  std::string return_url;
+  std::string return_url;  // the application's, with ?transaction=<id>&status=<status> added
 };
 
 class TransactionService {
@@ -113,6 +114,9 @@ class TransactionService {
   Result<TransactionSummary> summary(const TransactionId& id);
   Result<AuthenticationStarted> authenticate(const TransactionId& id, std::string_view nif, const Secret& password,
                                              std::string_view client_address);
+  // A new SMS code for an authenticated transaction: the same challenge, bound to the same digests (the OTP
+  // cooldown and the bound on codes per challenge apply).
+  Result<AuthenticationStarted> resend_otp(const TransactionId& id);
   Result<Outcome> confirm(const TransactionId& id, const Secret& otp, std::string_view client_address);
   Result<Outcome> reject(const TransactionId& id);
 

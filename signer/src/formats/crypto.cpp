@@ -105,10 +105,11 @@ Result<CertificateFacts> certificate_facts(std::span<const std::uint8_t> certifi
   return facts;
 }
 
-std::string signature_algorithm_name(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest) {
+std::string signature_algorithm_name(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest, hsm::RsaPadding padding) {
   const char* bits = digest == hsm::DigestAlgorithm::sha256   ? "256"
                      : digest == hsm::DigestAlgorithm::sha384 ? "384"
                                                               : "512";
+  if (hsm::is_rsa(key) && padding == hsm::RsaPadding::pss) return std::string("RSASSA-PSS-SHA") + bits;
   if (hsm::is_rsa(key)) return std::string("sha") + bits + "WithRSAEncryption";
   return std::string("ecdsa-with-SHA") + bits;
 }
@@ -142,7 +143,8 @@ std::size_t max_signature_value_size(hsm::KeyAlgorithm key) {
 }
 
 Result<Bytes> checked_signature_value(const CredentialView& credential, hsm::DigestAlgorithm digest,
-                                      std::span<const std::uint8_t> dtbs_digest, const hsm::Signature& signature) {
+                                      std::span<const std::uint8_t> dtbs_digest, const hsm::Signature& signature,
+                                      hsm::RsaPadding padding) {
   auto cert = parse_certificate(credential.certificate);
   if (!cert) return make_error(ErrorCode::invalid_request, "the signer's certificate is not a DER X.509 certificate");
   EVP_PKEY* key = X509_get0_pubkey(cert.get());
@@ -156,8 +158,13 @@ Result<Bytes> checked_signature_value(const CredentialView& credential, hsm::Dig
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 ||
       EVP_PKEY_CTX_set_signature_md(ctx.get(), message_digest(digest)) != 1)
     return make_error(ErrorCode::internal, "cannot set up the signature check");
-  if (hsm::is_rsa(credential.algorithm) && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)
-    return make_error(ErrorCode::internal, "cannot set up the signature check");
+  if (hsm::is_rsa(credential.algorithm)) {
+    const bool pss = padding == hsm::RsaPadding::pss;
+    if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), pss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING) != 1 ||
+        (pss && (EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1 ||
+                 EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), message_digest(digest)) != 1)))
+      return make_error(ErrorCode::internal, "cannot set up the signature check");
+  }
   if (EVP_PKEY_verify(ctx.get(), value.data(), value.size(), dtbs_digest.data(), dtbs_digest.size()) != 1) {
     ERR_clear_error();  // the refusal is reported here; leave no stale errors for the next OpenSSL caller
     return make_error(ErrorCode::internal, "the signature does not verify with the signer's certificate");

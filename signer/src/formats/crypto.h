@@ -41,7 +41,9 @@ struct CertificateFacts {
 Result<CertificateFacts> certificate_facts(std::span<const std::uint8_t> certificate_der);
 
 // The signature algorithm's name as RFC 4055 / RFC 5758 spell it: "sha256WithRSAEncryption", "ecdsa-with-SHA384"...
-std::string signature_algorithm_name(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest);
+// RSA with PSS padding: "RSASSA-PSS-SHA256" (MGF1 with the same hash, salt as long as the digest: JWS's PS256).
+std::string signature_algorithm_name(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest,
+                                     hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15);
 
 // The dotted OID of that algorithm (the value of a CMS SignerInfo's signatureAlgorithm).
 std::string signature_algorithm_oid(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest);
@@ -53,8 +55,9 @@ std::size_t max_signature_value_size(hsm::KeyAlgorithm key);
 
 // The HSM's signature as X.509, CMS and raw outputs carry it (ECDSA: DER; RSA: the octets), once it has
 // been verified with the certificate's public key over `dtbs_digest` (RSA: PKCS#1 v1.5 with DigestInfo,
-// RFC 8017 8.2). A signature that does not verify is never put into a result: internal.
+// RFC 8017 8.2, or PSS, RFC 8017 8.1). A signature that does not verify is never put into a result: internal.
 Result<Bytes> checked_signature_value(const CredentialView& credential, hsm::DigestAlgorithm digest,
-                                      std::span<const std::uint8_t> dtbs_digest, const hsm::Signature& signature);
+                                      std::span<const std::uint8_t> dtbs_digest, const hsm::Signature& signature,
+                                      hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15);
 
 }  // namespace firma::signer::formats

@@ -17,11 +17,12 @@ Status validate_raw(const DocumentRequest& request) {
 
 Result<Prepared> prepare_raw(const DocumentRequest& request, const CredentialView&, Instant) {
   if (auto valid = validate_raw(request); !valid) return std::move(valid).error();
-  // The digest is the DTBS/R itself; RSA keys sign it PKCS#1 v1.5 (the HSM layer adds the DigestInfo).
+  // The digest is the DTBS/R itself; RSA keys pad it as the application asked (for PKCS#1 v1.5 the HSM layer
+  // adds the DigestInfo).
   Prepared prepared;
   prepared.dtbs_digest = request.content;
   prepared.digest_algorithm = request.digest_algorithm;
-  prepared.padding = hsm::RsaPadding::pkcs1v15;
+  prepared.padding = request.padding;
   return prepared;
 }
 
@@ -30,9 +31,10 @@ Result<Assembled> assemble_raw(const DocumentRequest& request, const Prepared& p
   if (auto valid = validate_raw(request); !valid) return std::move(valid).error();
   if (prepared.dtbs_digest != request.content || prepared.digest_algorithm != request.digest_algorithm)
     return make_error(ErrorCode::invalid_request, "the prepared digest is not the request's digest");
-  auto value = checked_signature_value(credential, request.digest_algorithm, request.content, signature);
+  auto value = checked_signature_value(credential, request.digest_algorithm, request.content, signature, prepared.padding);
   if (!value) return std::move(value).error();
-  return Assembled{std::move(*value), signature_algorithm_name(credential.algorithm, request.digest_algorithm)};
+  return Assembled{std::move(*value),
+                   signature_algorithm_name(credential.algorithm, request.digest_algorithm, prepared.padding)};
 }
 
 }  // namespace firma::signer::formats

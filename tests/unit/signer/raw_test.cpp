@@ -20,6 +20,7 @@ struct RawCase {
   hsm::DigestAlgorithm digest;
   const char* algorithm_name;
   const char* openssl_digest;
+  hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
 };
 
 Bytes digest_of(hsm::DigestAlgorithm d, std::string_view text) {
@@ -39,7 +40,8 @@ bool pkeyutl_verifies(const TokenSigner& signer, const RawCase& c, const Bytes& 
   const auto signature_file = write_bytes(signer.dir() / "signature.bin", signature);
   auto result =
       run("openssl pkeyutl -verify -certin -inkey " + quoted(signer.credential().cert_pem) + " -in " +
-          quoted(digest_file) + " -sigfile " + quoted(signature_file) + " -pkeyopt digest:" + c.openssl_digest);
+          quoted(digest_file) + " -sigfile " + quoted(signature_file) + " -pkeyopt digest:" + c.openssl_digest +
+          (hsm::is_rsa(c.key) && c.padding == hsm::RsaPadding::pss ? " -pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:digest" : ""));
   return result.status == 0 && result.output.find("Signature Verified Successfully") != std::string::npos;
 }
 
@@ -51,6 +53,7 @@ TEST_P(RawSignatures, OpenSslVerifiesTheSignatureOverTheGivenDigest) {
   request.format = Format::raw;
   request.digest_algorithm = c.digest;
   request.content = digest_of(c.digest, random.hex_token(16));
+  request.padding = c.padding;
 
   auto signed_digest = signer.sign(request, test::now_seconds());
   ASSERT_TRUE(signed_digest.ok()) << signed_digest.error().message;
@@ -73,9 +76,17 @@ INSTANTIATE_TEST_SUITE_P(
         RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha256, "ecdsa-with-SHA256", "sha256"},
         RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha512, "ecdsa-with-SHA512", "sha512"},
         RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha256, "sha256WithRSAEncryption", "sha256"},
-        RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha384, "sha384WithRSAEncryption", "sha384"}),
+        RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha384, "sha384WithRSAEncryption", "sha384"},
+        RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha256, "RSASSA-PSS-SHA256", "sha256",
+                hsm::RsaPadding::pss},
+        RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha512, "RSASSA-PSS-SHA512", "sha512",
+                hsm::RsaPadding::pss},
+        // An EC key signs ECDSA whatever padding is asked.
+        RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha256, "ecdsa-with-SHA256", "sha256",
+                hsm::RsaPadding::pss}),
     [](const auto& info) {
-      return std::string(hsm::is_rsa(info.param.key) ? "rsa2048_" : "p256_") + info.param.openssl_digest;
+      return std::string(hsm::is_rsa(info.param.key) ? "rsa2048_" : "p256_") + info.param.openssl_digest +
+             (info.param.padding == hsm::RsaPadding::pss ? "_pss" : "");
     });
 
 TEST(RawFormat, RefusesADigestOfTheWrongLength) {
