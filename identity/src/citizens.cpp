@@ -2,6 +2,7 @@
 #include "identity/citizens.h"
 
 #include <exception>
+#include <functional>
 #include <utility>
 
 #include "audit.h"
@@ -78,6 +79,35 @@ Result<Citizen> to_citizen(const store::CitizenRow& row) {
 policies::PasswordContext password_context(const store::CitizenRow& row) {
   return policies::PasswordContext{row.given_name, row.surname1, row.surname2, row.nif};
 }
+
+// What a completing step holds once the citizen's code is judged right: the challenge, locked in the
+// transaction, and its citizen.
+struct AnsweredChallenge {
+  ChallengeInfo challenge;
+  store::CitizenRow citizen;
+};
+
+// The start of every step that completes a challenge: lock it, load its citizen, judge the code for this
+// purpose and the context it was bound to (read off the citizen: the activation code's or the password's hash,
+// or given). The outer error is the database's (roll back); the inner one is the refusal, which the caller
+// commits (the OtpService has counted the try and audited it).
+Result<Result<AnsweredChallenge>> answer_challenge(OtpService& otp, store::Tx& tx, const ChallengeId& id,
+                                                   const Secret& code, std::string_view purpose,
+                                                   const std::function<std::string(const store::CitizenRow&)>& context_of) {
+  auto locked = otp.lock_in(tx, id);
+  if (!locked) return std::move(locked).error();
+  if (!locked->has_value()) return refuse<AnsweredChallenge>(ErrorCode::not_found, "unknown challenge");
+  auto row = store::CitizenRows::find_by_id(tx, (*locked)->citizen_id);
+  if (!row) return std::move(row).error();
+  if (!row->has_value()) return make_error(ErrorCode::internal, "challenge of an unknown citizen");
+  auto verdict = otp.answer_in(tx, **locked, code, purpose, context_of(**row), (*row)->nif);
+  if (!verdict) return std::move(verdict).error();
+  if (!*verdict) return refuse<AnsweredChallenge>(std::move(*verdict).error());
+  return Result<Result<AnsweredChallenge>>(
+      Result<AnsweredChallenge>(AnsweredChallenge{std::move(**locked), std::move(**row)}));
+}
+
+std::string password_hash_of(const store::CitizenRow& c) { return c.password_hash.value_or(std::string()); }
 
 Result<std::string> field(Result<std::string> value, std::string_view name) {
   if (!value) return make_error(value.error().code, std::string(name) + ": " + value.error().message);
@@ -345,16 +375,11 @@ Result<PasswordSet> CitizenService::complete_with_new_password(const ChallengeId
   if (!hash) return std::move(hash).error();
 
   return settle(db_.transact([&](store::Tx& tx) -> Result<Result<PasswordSet>> {
-    auto locked = otp_.lock_in(tx, challenge);
-    if (!locked) return std::move(locked).error();
-    if (!locked->has_value()) return refuse<PasswordSet>(ErrorCode::not_found, "unknown challenge");
-    auto row = store::CitizenRows::find_by_id(tx, (*locked)->citizen_id);
-    if (!row) return std::move(row).error();
-    if (!row->has_value()) return make_error(ErrorCode::internal, "challenge of an unknown citizen");
-    const store::CitizenRow& c = **row;
-    auto verdict = otp_.answer_in(tx, **locked, otp, purpose, c.activation_code_hash, c.nif);
-    if (!verdict) return std::move(verdict).error();
-    if (!*verdict) return refuse<PasswordSet>(std::move(*verdict).error());
+    auto answered = answer_challenge(otp_, tx, challenge, otp, purpose,
+                                     [](const store::CitizenRow& c) { return c.activation_code_hash; });
+    if (!answered) return std::move(answered).error();
+    if (!*answered) return refuse<PasswordSet>(std::move(*answered).error());
+    const store::CitizenRow& c = (*answered)->citizen;
     const Instant now = clock_.now();
     const Instant expires = options_.expiry.expires_at(now);
     auto set = activation ? store::CitizenRows::set_password(tx, c.id, *hash, expires, {"pending_activation"}, now)
@@ -482,20 +507,13 @@ Result<ChallengeStarted> CitizenService::start_password_change(const policies::N
 
 Result<PasswordSet> CitizenService::complete_password_change(const ChallengeId& challenge, const Secret& otp) {
   return settle(db_.transact([&](store::Tx& tx) -> Result<Result<PasswordSet>> {
-    auto locked = otp_.lock_in(tx, challenge);
-    if (!locked) return std::move(locked).error();
-    if (!locked->has_value()) return refuse<PasswordSet>(ErrorCode::not_found, "unknown challenge");
-    auto row = store::CitizenRows::find_by_id(tx, (*locked)->citizen_id);
-    if (!row) return std::move(row).error();
-    if (!row->has_value()) return make_error(ErrorCode::internal, "challenge of an unknown citizen");
-    const store::CitizenRow& c = **row;
-    auto verdict =
-        otp_.answer_in(tx, **locked, otp, kPurposePasswordChange, c.password_hash.value_or(std::string()), c.nif);
-    if (!verdict) return std::move(verdict).error();
-    if (!*verdict) return refuse<PasswordSet>(std::move(*verdict).error());
+    auto answered = answer_challenge(otp_, tx, challenge, otp, kPurposePasswordChange, password_hash_of);
+    if (!answered) return std::move(answered).error();
+    if (!*answered) return refuse<PasswordSet>(std::move(*answered).error());
+    const store::CitizenRow& c = (*answered)->citizen;
     const Instant now = clock_.now();
     const Instant expires = options_.expiry.expires_at(now);
-    auto set = store::CitizenRows::set_password(tx, c.id, (*locked)->payload, expires, {"active"}, now);
+    auto set = store::CitizenRows::set_password(tx, c.id, (*answered)->challenge.payload, expires, {"active"}, now);
     if (!set) return std::move(set).error();
     if (Status s = audit(tx, clock_, "citizen", "citizen.password_change.complete", c.nif,
                          *set ? "success" : "status_" + c.status);
@@ -526,17 +544,10 @@ Result<ChallengeStarted> CitizenService::start_deregistration(const policies::Ni
 
 Result<Citizen> CitizenService::complete_deregistration(const ChallengeId& challenge, const Secret& otp) {
   auto gone = settle(db_.transact([&](store::Tx& tx) -> Result<Result<Citizen>> {
-    auto locked = otp_.lock_in(tx, challenge);
-    if (!locked) return std::move(locked).error();
-    if (!locked->has_value()) return refuse<Citizen>(ErrorCode::not_found, "unknown challenge");
-    auto row = store::CitizenRows::find_by_id(tx, (*locked)->citizen_id);
-    if (!row) return std::move(row).error();
-    if (!row->has_value()) return make_error(ErrorCode::internal, "challenge of an unknown citizen");
-    const store::CitizenRow& c = **row;
-    auto verdict =
-        otp_.answer_in(tx, **locked, otp, kPurposeDeregistration, c.password_hash.value_or(std::string()), c.nif);
-    if (!verdict) return std::move(verdict).error();
-    if (!*verdict) return refuse<Citizen>(std::move(*verdict).error());
+    auto answered = answer_challenge(otp_, tx, challenge, otp, kPurposeDeregistration, password_hash_of);
+    if (!answered) return std::move(answered).error();
+    if (!*answered) return refuse<Citizen>(std::move(*answered).error());
+    const store::CitizenRow& c = (*answered)->citizen;
     const Instant now = clock_.now();
     auto done = store::CitizenRows::deregister(tx, c.id, now);
     if (!done) return std::move(done).error();
@@ -615,16 +626,11 @@ Result<Citizen> CitizenService::complete_reinforced(const ChallengeId& challenge
   if (!is_purpose_word(purpose) || is_account_purpose(purpose))
     return make_error(ErrorCode::internal, "reinforced authentication needs a purpose of its own");
   return settle(db_.transact([&](store::Tx& tx) -> Result<Result<Citizen>> {
-    auto locked = otp_.lock_in(tx, challenge);
-    if (!locked) return std::move(locked).error();
-    if (!locked->has_value()) return refuse<Citizen>(ErrorCode::not_found, "unknown challenge");
-    auto row = store::CitizenRows::find_by_id(tx, (*locked)->citizen_id);
-    if (!row) return std::move(row).error();
-    if (!row->has_value()) return make_error(ErrorCode::internal, "challenge of an unknown citizen");
-    const store::CitizenRow& c = **row;
-    auto verdict = otp_.answer_in(tx, **locked, otp, purpose, context, c.nif);
-    if (!verdict) return std::move(verdict).error();
-    if (!*verdict) return refuse<Citizen>(std::move(*verdict).error());
+    auto answered = answer_challenge(otp_, tx, challenge, otp, purpose,
+                                     [context](const store::CitizenRow&) { return std::string(context); });
+    if (!answered) return std::move(answered).error();
+    if (!*answered) return refuse<Citizen>(std::move(*answered).error());
+    const store::CitizenRow& c = (*answered)->citizen;
     const bool active = c.status == "active";
     if (Status s = audit(tx, clock_, "citizen", "citizen.reinforced.complete", c.nif,
                          active ? "success" : "status_" + c.status, "purpose=" + std::string(purpose));
