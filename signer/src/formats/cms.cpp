@@ -35,10 +35,25 @@ void octet_string(Botan::DER_Encoder& der, std::span<const std::uint8_t> bytes) 
 
 }  // namespace
 
+Result<Bytes> issuer_serial(std::span<const std::uint8_t> certificate) {
+  auto facts = certificate_facts(certificate);
+  if (!facts) return std::move(facts).error();
+  Bytes out;
+  Botan::DER_Encoder der(out);
+  der.start_cons(Botan::SEQUENCE);
+  // GeneralNames with one directoryName: [4] is explicit because Name is a CHOICE (X.680 31.2.7).
+  der.start_cons(Botan::SEQUENCE).start_cons(static_cast<Botan::ASN1_Tag>(4), Botan::CONTEXT_SPECIFIC);
+  der.raw_bytes(facts->issuer);
+  der.end_cons().end_cons();
+  der.raw_bytes(facts->serial);
+  der.end_cons();
+  return out;
+}
+
 Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlgorithm digest,
                                 std::span<const std::uint8_t> content_digest, std::optional<Instant> signing_time) {
-  auto facts = certificate_facts(credential.certificate);
-  if (!facts) return std::move(facts).error();
+  auto issuer = issuer_serial(credential.certificate);
+  if (!issuer) return std::move(issuer).error();
   const Bytes certificate_hash = formats::digest(digest, credential.certificate);
 
   Bytes out;
@@ -68,13 +83,7 @@ Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlg
   der.start_cons(Botan::SEQUENCE).start_cons(Botan::SEQUENCE).start_cons(Botan::SEQUENCE);
   if (digest != hsm::DigestAlgorithm::sha256) algorithm_identifier(der, digest_algorithm_oid(digest), false);
   octet_string(der, certificate_hash);
-  der.start_cons(Botan::SEQUENCE);
-  // GeneralNames with one directoryName: [4] is explicit because Name is a CHOICE (X.680 31.2.7).
-  der.start_cons(Botan::SEQUENCE).start_cons(static_cast<Botan::ASN1_Tag>(4), Botan::CONTEXT_SPECIFIC);
-  der.raw_bytes(facts->issuer);
-  der.end_cons().end_cons();
-  der.raw_bytes(facts->serial);
-  der.end_cons();                        // IssuerSerial
+  der.raw_bytes(*issuer);
   der.end_cons().end_cons().end_cons();  // ESSCertIDv2, certs, SigningCertificateV2
   der.end_cons().end_cons();             // SET, Attribute
 

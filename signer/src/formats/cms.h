@@ -13,6 +13,11 @@
 
 namespace firma::signer::formats::cms {
 
+// DER of IssuerSerial (RFC 5035 4): SEQUENCE { issuer GeneralNames (one directoryName: the certificate's
+// issuer), serialNumber }, as CAdES's ESSCertIDv2 and XAdES's IssuerSerialV2 (ETSI EN 319 132-1 5.2.2) carry it.
+// invalid_request when `certificate` is not a DER X.509 certificate.
+Result<Bytes> issuer_serial(std::span<const std::uint8_t> certificate);
+
 // The signed attributes as the DER SET OF Attribute whose hash is the DTBS/R (RFC 5652 5.4): content-type
 // id-data, message-digest, signing-time when given (CAdES; PAdES puts the time in /M instead, ETSI EN
 // 319 142-1 5.4) and signing-certificate-v2 (RFC 5035 5.4, ETSI EN 319 122-1 5.2.2.3) with the hash of

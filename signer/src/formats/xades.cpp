@@ -17,7 +17,8 @@
 
 #include "core/random.h"
 #include "formats/format_impl.h"
-#include "formats/xades_x509.h"
+#include "formats/cms.h"
+#include "formats/crypto.h"
 #include "formats/xml_document.h"
 
 namespace firma::signer::formats {
@@ -131,14 +132,9 @@ struct SignatureTree {
 
 Result<SignatureTree> build_signature(const Bytes& document_digest, const CredentialView& credential,
                                       hsm::DigestAlgorithm digest, const SignatureParameters& p) {
-  auto issuer_serial = xades::issuer_serial(credential.certificate);
+  auto issuer_serial = cms::issuer_serial(credential.certificate);
   if (!issuer_serial) return std::move(issuer_serial).error();
-  Bytes certificate_digest;
-  switch (digest) {
-    case hsm::DigestAlgorithm::sha256: certificate_digest = sha256(credential.certificate); break;
-    case hsm::DigestAlgorithm::sha384: certificate_digest = sha384(credential.certificate); break;
-    case hsm::DigestAlgorithm::sha512: certificate_digest = sha512(credential.certificate); break;
-  }
+  const Bytes certificate_digest = formats::digest(digest, credential.certificate);
   const std::string reference_id = p.id + "-ref-0";
   const std::string signed_properties_id = p.id + "-signedprops";
 
@@ -318,9 +314,9 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
   if (tree->dtbs != prepared.dtbs_digest)
     return make_error(ErrorCode::internal,
                       "xades: the document or the credential changed between preparation and assembly");
-  if (auto s = xades::verify_signature(credential.certificate, credential.algorithm, digest, tree->dtbs, signature.raw);
-      !s)
-    return std::move(s).error();
+  // The document leaves only with a signature that verifies (the same check as every format's).
+  if (auto checked = checked_signature_value(credential, digest, tree->dtbs, signature); !checked)
+    return std::move(checked).error();
 
   // XML-DSig 4.3: SignatureValue is the base64 of the signature (r || s for ECDSA, RFC 4051 3.3).
   xmlNodeSetContent(tree->signature_value, x(to_base64(signature.raw)));
