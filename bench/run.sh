@@ -1,29 +1,160 @@
 #!/usr/bin/env bash
-# Runs the HSM micro-benchmarks on a fresh temporary SoftHSM2 token: writes bench/results/latest.json
-# (Google Benchmark JSON) and prints the table. Usage: bash bench/run.sh BUILD_DIR [benchmark flags...]
+# The benchmark suite of docs/benchmarks.md, all on 127.0.0.1: the HSM's own limits, a firmad on its embedded
+# default (SoftHSM2 token + SQLite in a throw-away data directory) driven over HTTP by firma_load, citizens with
+# keys and certificates seeded by firma_seed (1,000, 10,000, 100,000). Prints a table, writes
+# bench/results/latest.json (and the raw parts under bench/results/parts/, ignored by git).
+#
+# Usage: bash bench/run.sh BUILD_DIR
+# Environment: BENCH_QUICK=1   a few minutes instead of about half an hour (1 s per HSM figure, fewer
+#                               transactions, scale 1,000 and 3,000 citizens);
+#              BENCH_SCALE=1000,10000,100000   the citizen counts of the scale runs;
+#              BENCH_SEED_BUDGET=1200          seconds allowed for seeding the largest count (issue 7: 20 minutes);
+#              BENCH_MICRO=1   also run the Google Benchmark micro-benchmarks (hsm_bench) into parts/hsm_bench.json;
+#              FIRMA_BENCH_TMP=DIR   where the token and database go (default /dev/shm: SoftHSM2 syncs every object
+#                               file it writes, which on a disk makes seeding 10 to 15 times slower).
 set -euo pipefail
 
 build_dir=${1:-build}
-shift || true
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-bin="$build_dir/bin/hsm_bench"
-if [[ ! -x "$bin" ]]; then
-  echo "bench/run.sh: $bin not found: build with -DFIRMA_BENCH=ON (make build does)" >&2
-  exit 1
-fi
+bin="$build_dir/bin"
+for tool in firmad firma_hsm_limit firma_seed firma_load; do
+  if [[ ! -x "$bin/$tool" ]]; then
+    echo "bench/run.sh: $bin/$tool not found: build with -DFIRMA_BENCH=ON (make bench does)" >&2
+    exit 1
+  fi
+done
 
-# The token goes on tmpfs when there is one: SoftHSM2 syncs every object file it writes, and generating the
-# 10,000 lookup keys on a disk takes a quarter of an hour instead of about a minute. FIRMA_BENCH_TMP overrides.
+quick=${BENCH_QUICK:-0}
+if [[ "$quick" == 1 ]]; then
+  hsm_seconds=1; keygen=200; argon2_runs=10
+  flow_tx_1=15; flow_tx_8=40; flow_tx_32=64; batch_tx=16; scale_tx=40
+  scale=${BENCH_SCALE:-1000,3000}
+else
+  hsm_seconds=3; keygen=1000; argon2_runs=30
+  flow_tx_1=60; flow_tx_8=240; flow_tx_32=320; batch_tx=48; scale_tx=200
+  scale=${BENCH_SCALE:-1000,10000,100000}
+fi
+seed_budget=${BENCH_SEED_BUDGET:-1200}
+IFS=, read -r -a scale_sizes <<<"$scale"
+
 base=${FIRMA_BENCH_TMP:-}
 if [[ -z "$base" ]]; then
   if [[ -d /dev/shm && -w /dev/shm ]]; then base=/dev/shm; else base=${TMPDIR:-/tmp}; fi
 fi
 work=$(mktemp -d "$base/firma-bench-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$here/results"
-out="$here/results/latest.json"
+parts="$here/results/parts"
+rm -rf "$parts"
+mkdir -p "$parts"
+data="$work/data"
+firmad_pid=""
+cleanup() {
+  if [[ -n "$firmad_pid" ]]; then kill "$firmad_pid" 2>/dev/null || true; wait "$firmad_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-echo "hsm_bench: token in $work, results in $out" >&2
-FIRMA_BENCH_DIR="$work" "$bin" \
-  --benchmark_out="$out" --benchmark_out_format=json \
-  --benchmark_counters_tabular=true "$@"
+say() { echo "bench: $*" >&2; }
+started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# A free port on 127.0.0.1.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+# Rate limits raised through the configuration (they guard public forms against brute force; one client
+# address here makes thousands of attempts on purpose). Everything else is the embedded default.
+firmad_settings=(
+  --set log.level=warn
+  --set rate_limit.per_address.burst=1000000 --set rate_limit.per_address.per_hour=100000000
+  --set rate_limit.per_nif.burst=1000000 --set rate_limit.per_nif.per_hour=100000000
+)
+
+start_firmad() {  # $1: name of the start-up figure
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$bin/firmad" --data-dir "$data" --listen "127.0.0.1:$port" "${firmad_settings[@]}" >>"$work/firmad.out" 2>&1 &
+  firmad_pid=$!
+  for _ in $(seq 1 1800); do
+    if curl -sf "$url/readyz" >/dev/null 2>&1; then
+      t1=$(date +%s.%N)
+      echo "{\"$1\": $(python3 -c "print(round($t1-$t0,3))")}" >"$parts/startup-$1.json"
+      say "firmad ready in $(python3 -c "print(round($t1-$t0,1))") s ($1)"
+      return 0
+    fi
+    if ! kill -0 "$firmad_pid" 2>/dev/null; then cat "$work/firmad.out" >&2; say "firmad died"; exit 1; fi
+    sleep 0.2
+  done
+  say "firmad did not become ready"; exit 1
+}
+stop_firmad() {
+  kill -TERM "$firmad_pid"; wait "$firmad_pid" || true; firmad_pid=""
+}
+seed() {  # $1 from, $2 to, $3 threads, $4 name, [$5 deadline seconds]
+  say "seeding citizens $1..$2 ($3 thread(s))"
+  "$bin/firma_seed" --data-dir "$data" --from "$1" --to "$2" --threads "$3" --set "server.listen=127.0.0.1:$port" \
+    ${5:+--deadline-seconds "$5"} >"$parts/seed-$4.json"
+}
+load() {  # $1 name, then firma_load flags
+  local name=$1; shift
+  "$bin/firma_load" --url "$url" --operator-token-file "$data/secrets/operator-token" "$@" >"$parts/load-$name.json"
+}
+
+# 1. The HSM's own limits and the Argon2id check, on a token of their own.
+say "HSM limits (raw C_Sign, C_GenerateKeyPair, Argon2id)"
+mkdir -p "$work/limit"
+"$bin/firma_hsm_limit" --dir "$work/limit" --seconds "$hsm_seconds" --keygen "$keygen" --argon2 "$argon2_runs" \
+  >"$parts/hsm_limit.json"
+rm -rf "$work/limit"
+if [[ "${BENCH_MICRO:-0}" == 1 && -x "$bin/hsm_bench" ]]; then
+  mkdir -p "$work/micro"
+  FIRMA_BENCH_DIR="$work/micro" "$bin/hsm_bench" --benchmark_out="$parts/hsm_bench.json" --benchmark_out_format=json \
+    --benchmark_counters_tabular=true >&2
+  rm -rf "$work/micro"
+fi
+
+# 2. firmad's first start makes the token, the CA and the operator token; then the first citizens, one issuer
+#    thread, which is also the issuance figure (key pair + certificate + storage, as CredentialService::issue does).
+mkdir -p "$data"
+start_firmad first_start
+stop_firmad
+first=${scale_sizes[0]}
+seed 0 "$first" 1 "$first"
+start_firmad "citizens_$first"
+
+# 3. Service batch signing (EC P-256, the citizens' default): 100 raw digests, 10 CAdES documents.
+say "batches"
+load batch_raw --format raw --documents 100 --concurrency 4 --transactions "$batch_tx" --warmup 4 --citizens "0:$first"
+load batch_cades --format cades --documents 10 --concurrency 4 --transactions "$batch_tx" --warmup 4 --citizens "0:$first"
+# 4. The full flow, one CAdES document per transaction, at concurrency 1, 8 and 32.
+for c in 1 8 32; do
+  say "full flow, concurrency $c"
+  tx_var="flow_tx_$c"
+  load "flow_c$c" --format cades --documents 1 --concurrency "$c" --transactions "${!tx_var}" --warmup "$c" \
+    --citizens "0:$first"
+done
+
+# 5. Scale: the confirm step with N citizens on the token, transactions for citizens picked at random among them.
+scale_run() {
+  say "scale: $1 citizens"
+  load "scale_$1" --format cades --documents 1 --concurrency 1 --transactions "$scale_tx" --warmup 5 --random \
+    --citizens "0:$1"
+}
+scale_run "$first"
+seeded=$first
+for n in "${scale_sizes[@]:1}"; do
+  stop_firmad
+  budget=""
+  [[ "$n" == "${scale_sizes[-1]}" ]] && budget=$seed_budget
+  seed "$seeded" "$n" 2 "$n" $budget
+  reached=$(python3 -c "import json; print(json.load(open('$parts/seed-$n.json'))['reached'])")
+  start_firmad "citizens_$reached"
+  scale_run "$reached"
+  seeded=$reached
+done
+stop_firmad
+
+# 6. One JSON, one table.
+du -sh "$data/hsm" "$data"/firma.db* >"$parts/disk.txt" 2>/dev/null || true
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 "$here/report.py" --parts "$parts" --out "$here/results/latest.json" \
+  --build-dir "$build_dir" --started "$started_at" --load-start "$load_start" --load-end "$load_end" \
+  --quick "$quick" --scale "$scale"

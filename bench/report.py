@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+# Gathers the parts bench/run.sh wrote into bench/results/latest.json and prints the table of docs/benchmarks.md.
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import subprocess
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def ratio(a, b):
+    return round(a / b, 3) if a and b else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for flag in ("--parts", "--out", "--build-dir", "--started", "--load-start", "--load-end", "--quick", "--scale"):
+        ap.add_argument(flag, required=True)
+    a = ap.parse_args()
+    p = a.parts
+
+    build_type = "unknown"
+    try:
+        for line in open(os.path.join(a.build_dir, "CMakeCache.txt")):
+            if line.startswith("CMAKE_BUILD_TYPE:"):
+                build_type = line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    cpu = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+    except OSError:
+        commit = ""
+
+    limit = load(f"{p}/hsm_limit.json")
+    startup = {}
+    for f in glob.glob(f"{p}/startup-*.json"):
+        startup.update(load(f))
+    loads = {os.path.basename(f)[5:-5]: load(f) for f in glob.glob(f"{p}/load-*.json")}
+    seeds = {os.path.basename(f)[5:-5]: load(f) for f in glob.glob(f"{p}/seed-*.json")}
+
+    c_sign = limit["c_sign"]
+    ec2 = c_sign["ec_p256"]["threads_2"]
+    ec_best = max(c_sign["ec_p256"]["threads_1"], ec2)
+    batch_raw, batch_cades = loads.get("batch_raw", {}), loads.get("batch_cades", {})
+    service = {
+        "batch_raw": batch_raw,
+        "batch_cades": batch_cades,
+        "raw_signatures_per_second": batch_raw.get("signatures_per_second"),
+        "cades_signatures_per_second": batch_cades.get("signatures_per_second"),
+        "ratio_to_hsm_limit": ratio(batch_raw.get("signatures_per_second"), ec2),
+        "ratio_to_hsm_limit_best_threads": ratio(batch_raw.get("signatures_per_second"), ec_best),
+        "cades_ratio_to_hsm_limit": ratio(batch_cades.get("signatures_per_second"), ec2),
+    }
+
+    argon = limit["argon2id"]
+    argon_limit = round(2 * 1000.0 / argon["check"]["p50_ms"], 2)
+    flow = {f"concurrency_{c}": loads.get(f"flow_c{c}", {}) for c in (1, 8, 32)}
+    tps8 = flow["concurrency_8"].get("transactions_per_second")
+    flow_summary = {
+        "argon2id_check_ms": argon["check"]["p50_ms"],
+        "argon2id_limit_tps_2_cores": argon_limit,
+        "argon2id_measured_per_second_2_threads": argon["per_second_threads_2"],
+        "tps_concurrency_8": tps8,
+        "ratio_concurrency_8_to_argon2id_limit": ratio(tps8, argon_limit),
+    }
+
+    sizes = [int(s) for s in a.scale.split(",")]
+    runs = {}
+    for name, r in loads.items():
+        m = re.fullmatch(r"scale_(\d+)", name)
+        if m:
+            n = int(m.group(1))
+            runs[n] = {"citizens": n, "confirm": r["steps"]["confirm"], "authenticate": r["steps"]["authenticate"],
+                       "transaction": r["steps"]["transaction"], "transactions_per_second": r["transactions_per_second"],
+                       "failed": r["failed"], "firmad_ready_seconds": startup.get(f"citizens_{n}")}
+    largest = max(runs) if runs else None
+    base = runs.get(sizes[0])
+    scale = {
+        "runs": [runs[n] for n in sorted(runs)],
+        "largest_citizens": largest,
+        "p50_ratio_largest_to_1k": ratio(runs[largest]["confirm"]["p50_ms"], base["confirm"]["p50_ms"])
+        if base and largest else None,
+        "p99_ratio_largest_to_1k": ratio(runs[largest]["confirm"]["p99_ms"], base["confirm"]["p99_ms"])
+        if base and largest else None,
+        "seeding": [dict(v, name=k) for k, v in sorted(seeds.items(), key=lambda kv: kv[1]["from"])],
+        "target_citizens": sizes[-1],
+    }
+    first_seed = seeds.get(str(sizes[0]), {})
+    keygen = limit["c_generate_key_pair"]["ec_p256"]
+    issuance = {
+        "certificates_per_second": first_seed.get("certificates_per_second"),
+        "issue_latency": first_seed.get("issue_latency"),
+        "threads": first_seed.get("threads"),
+        "raw_c_generate_key_pair_per_second": keygen["threads_1"],
+        "raw_c_generate_key_pair_per_second_2_threads": keygen["threads_2"],
+        "hsm_layer_generate_key_pair_per_second": keygen["hsm_layer_threads_1"],
+        "ratio_to_raw_keygen": ratio(first_seed.get("certificates_per_second"), keygen["threads_1"]),
+    }
+
+    def goal(value, target, higher=True):
+        met = None if value is None else (value >= target if higher else value <= target)
+        return {"value": value, "goal": (">= " if higher else "<= ") + str(target), "met": met}
+
+    goals = {
+        "service.ratio_to_hsm_limit": goal(service["ratio_to_hsm_limit"], 0.90),
+        "scale.p50_ratio_largest_to_1k": goal(scale["p50_ratio_largest_to_1k"], 1.2, higher=False),
+        "scale.largest_citizens": goal(largest, sizes[-1]),
+        "flow.ratio_concurrency_8_to_argon2id_limit": goal(flow_summary["ratio_concurrency_8_to_argon2id_limit"], 0.90),
+        "issuance.ratio_to_raw_keygen": goal(issuance["ratio_to_raw_keygen"], 0.80),
+    }
+    disk = open(f"{p}/disk.txt").read().split("\n") if os.path.exists(f"{p}/disk.txt") else []
+    out = {
+        "date": a.started,
+        "commit": commit,
+        "build_type": build_type,
+        "quick": a.quick == "1",
+        "machine": {"cpu_model": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+                    "load_average_start": a.load_start, "load_average_end": a.load_end},
+        "hsm_limit": limit,
+        "service": service,
+        "flow": dict(flow, summary=flow_summary),
+        "argon2id": argon,
+        "scale": scale,
+        "issuance": issuance,
+        "firmad_ready_seconds": startup,
+        "data_on_disk": [d for d in disk if d],
+        "goals": goals,
+    }
+    with open(a.out, "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+    print_table(out)
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        v = f"{v:,.1f}" if abs(v) >= 10 else f"{v:.3g}"
+    else:
+        v = f"{v:,}"
+    return v + unit
+
+
+def print_table(o):
+    L = []
+    m = o["machine"]
+    L.append(f"Firma benchmarks {o['date']} ({'quick' if o['quick'] else 'full'}), {o['build_type']} build, "
+             f"commit {o['commit']}: {m['cpu_model']}, {m['cores']} cores, load {m['load_average_start']} -> {m['load_average_end']}")
+    s = o["hsm_limit"]["c_sign"]
+    L.append("\nHSM limit: raw C_Sign per second (SoftHSM2)      1 thread    2 threads")
+    for k in ("ec_p256", "rsa_2048", "rsa_3072"):
+        L.append(f"  {k:<44}{fmt(s[k]['threads_1']):>10}{fmt(s[k]['threads_2']):>13}")
+    sv = o["service"]
+    for name, key in (("100 raw digests", "batch_raw"), ("10 CAdES documents", "batch_cades")):
+        b = sv[key]
+        if b:
+            L.append(f"\nService batch, {name} (asked; {b.get('documents')} per transaction), concurrency {b.get('concurrency')}: "
+                     f"{fmt(b.get('signatures_per_second'))} signatures/s, {fmt(b.get('transactions_per_second'))} tx/s"
+                     + (f"  [{b.get('failed')} failed]" if b.get("failed") else ""))
+    L.append(f"  ratio to 2-thread C_Sign (EC P-256): {fmt(sv['ratio_to_hsm_limit'])}")
+    L.append("\nFull flow (1 CAdES document)   tx/s   | p50 / p95 / p99 ms: create      summary     authenticate   confirm      fetch")
+    for c in (1, 8, 32):
+        r = o["flow"][f"concurrency_{c}"]
+        if not r:
+            continue
+        cells = []
+        for step in ("create", "summary", "authenticate", "confirm", "fetch"):
+            st = r["steps"][step]
+            cells.append(f"{st['p50_ms']:.0f}/{st['p95_ms']:.0f}/{st['p99_ms']:.0f}")
+        L.append(f"  concurrency {c:<3} {fmt(r['transactions_per_second']):>16}   " + "  ".join(f"{x:>12}" for x in cells)
+                 + (f"  [{r['failed']} failed]" if r.get("failed") else ""))
+    fs = o["flow"]["summary"]
+    L.append(f"  Argon2id check alone: {fs['argon2id_check_ms']} ms -> {fs['argon2id_limit_tps_2_cores']} tx/s on 2 cores "
+             f"(measured 2 threads: {fs['argon2id_measured_per_second_2_threads']}/s); concurrency 8 ratio "
+             f"{fmt(fs['ratio_concurrency_8_to_argon2id_limit'])}")
+    sc = o["scale"]
+    L.append("\nScale (citizens with keys+certs)   confirm p50 / p99 ms   firmad ready s")
+    for r in sc["runs"]:
+        L.append(f"  {r['citizens']:>10,}  {r['confirm']['p50_ms']:>20.1f} / {r['confirm']['p99_ms']:<8.1f} {fmt(r['firmad_ready_seconds']):>10}")
+    for sd in sc["seeding"]:
+        L.append(f"  seeded {sd['from']:,}..{sd['reached']:,} in {sd['seconds']} s: {sd['certificates_per_second']} certificates/s "
+                 f"({sd['threads']} thread(s)){'' if sd['complete'] else ' (stopped at the deadline)'}")
+    i = o["issuance"]
+    L.append(f"\nIssuance: {fmt(i['certificates_per_second'])} certificates/s vs raw C_GenerateKeyPair "
+             f"{fmt(i['raw_c_generate_key_pair_per_second'])}/s (ratio {fmt(i['ratio_to_raw_keygen'])})")
+    L.append("\nGoals")
+    for k, g in o["goals"].items():
+        verdict = {True: "met", False: "NOT met", None: "-"}[g["met"]]
+        L.append(f"  {k:<46} {fmt(g['value']):>10}  {g['goal']:<10} {verdict}")
+    print("\n".join(L))
+
+
+if __name__ == "__main__":
+    main()
