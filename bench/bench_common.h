@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "policies/nif.h"
 
@@ -36,6 +38,19 @@ inline std::string citizen_mobile(std::uint32_t i) {
 }
 
 inline std::string citizen_email(std::uint32_t i) { return "c" + std::to_string(i) + "@bench.example"; }
+
+// CPU time, the figure that stays meaningful on a machine other work shares (wall-clock rates do not).
+inline double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+inline double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 inline double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -2,7 +2,7 @@
 // raw C_Sign per second (EC P-256, RSA-2048, RSA-3072; 1 and 2 threads), raw C_GenerateKeyPair per second
 // (EC P-256, the citizens' default), the same two through the hsm layer, and the Argon2id password check alone.
 //
-// Usage: firma_hsm_limit --dir EMPTY_DIR [--seconds S] [--keygen N] [--argon2 N]   (JSON on stdout)
+// Usage: firma_hsm_limit --dir EMPTY_DIR [--seconds S] [--keygen N] [--argon2 N] [--only argon2]   (JSON on stdout)
 #include <dlfcn.h>
 #include <p11-kit/pkcs11.h>
 
@@ -36,8 +36,8 @@ T must(Result<T> r, const char* what) {
 Bytes sha256_digest_info(const Bytes& digest) {
   static constexpr std::uint8_t kPrefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
                                              0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-  Bytes out(std::begin(kPrefix), std::end(kPrefix));
-  out.insert(out.end(), digest.begin(), digest.end());
+  Bytes out(sizeof kPrefix + digest.size());
+  std::copy(digest.begin(), digest.end(), std::copy(std::begin(kPrefix), std::end(kPrefix), out.begin()));
   return out;
 }
 
@@ -86,22 +86,31 @@ class Raw {
   CK_SLOT_ID slot_ = 0;
 };
 
-// Runs `op` on `threads` threads for `seconds`; returns operations per second of wall-clock time, all together.
+struct Rate {
+  double per_second = 0;
+  double cpu_us_per_op = 0;  // CPU time of the calling threads (SoftHSM2 works in the caller's thread)
+};
+
+// Runs the workers' op on `threads` threads for `seconds`: operations per second of wall-clock time, all together,
+// and CPU time per operation.
 template <class Op>
-double rate(int threads, double seconds, const Op& make_worker) {
+Rate rate(int threads, double seconds, const Op& make_worker) {
   std::atomic<bool> stop{false};
   std::vector<std::uint64_t> counts(static_cast<std::size_t>(threads), 0);
+  std::vector<double> cpu(static_cast<std::size_t>(threads), 0);
   std::vector<std::thread> pool;
   const auto start = Clock::now();
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       auto op = make_worker(t);
+      const double cpu0 = bench::thread_cpu_seconds();
       std::uint64_t n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         op();
         ++n;
       }
       counts[static_cast<std::size_t>(t)] = n;
+      cpu[static_cast<std::size_t>(t)] = bench::thread_cpu_seconds() - cpu0;
     });
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -109,8 +118,12 @@ double rate(int threads, double seconds, const Op& make_worker) {
   for (auto& th : pool) th.join();
   const double elapsed = bench::seconds_since(start);
   std::uint64_t total = 0;
-  for (auto c : counts) total += c;
-  return static_cast<double>(total) / elapsed;
+  double total_cpu = 0;
+  for (std::size_t t = 0; t < counts.size(); ++t) {
+    total += counts[t];
+    total_cpu += cpu[t];
+  }
+  return {static_cast<double>(total) / elapsed, total == 0 ? 0 : total_cpu * 1e6 / static_cast<double>(total)};
 }
 
 // A raw C_GenerateKeyPair of a token EC P-256 pair with the attributes the layer asks for (private, sensitive,
@@ -149,6 +162,7 @@ int main(int argc, char** argv) {
   const double seconds = std::stod(arg(argc, argv, "--seconds", "3"));
   const int keygen = std::stoi(arg(argc, argv, "--keygen", "300"));
   const int argon2_runs = std::stoi(arg(argc, argv, "--argon2", "20"));
+  const bool argon2_only = arg(argc, argv, "--only", "") == "argon2";
   log::set_level(log::Level::warn);
   try {
     const std::string module_path = FIRMA_SOFTHSM_MODULE;
@@ -162,7 +176,8 @@ int main(int argc, char** argv) {
         {"ec_p256", hsm::KeyAlgorithm::ec_p256},
         {"rsa_2048", hsm::KeyAlgorithm::rsa2048},
         {"rsa_3072", hsm::KeyAlgorithm::rsa3072}};
-    for (const auto& [name, a] : algorithms) must(token->generate_key_pair(KeyId("limit-" + name), a, name), "keygen");
+    if (!argon2_only)
+      for (const auto& [name, a] : algorithms) must(token->generate_key_pair(KeyId("limit-" + name), a, name), "keygen");
     Raw raw(module_path);
     const Bytes digest = sha256(as_bytes("the document the citizen confirmed"));
 
@@ -170,13 +185,14 @@ int main(int argc, char** argv) {
     out["pkcs11_module"] = module->description();
     out["seconds_per_figure"] = seconds;
 
+    if (!argon2_only) {
     // C_Sign: one session per thread, the handle found once, the loop does C_SignInit + C_Sign.
     for (const auto& [name, a] : algorithms) {
       const bool ec = a == hsm::KeyAlgorithm::ec_p256;
       const Bytes input = ec ? digest : sha256_digest_info(digest);
       const std::string id = "limit-" + name;
       for (int threads : {1, 2}) {
-        const double r = rate(threads, seconds, [&](int) {
+        const Rate r = rate(threads, seconds, [&](int) {
           CK_SESSION_HANDLE session = raw.open();
           CK_OBJECT_HANDLE key = raw.find_private_key(session, id);
           return [&raw, session, key, ec, &input] {
@@ -188,18 +204,21 @@ int main(int argc, char** argv) {
               throw std::runtime_error("C_Sign failed");
           };
         });
-        out["c_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r, 1);
-        std::fprintf(stderr, "hsm_limit: C_Sign %s, %d thread(s): %.0f/s\n", name.c_str(), threads, r);
+        out["c_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r.per_second, 1);
+        out["c_sign"][name]["cpu_us_threads_" + std::to_string(threads)] = bench::round_to(r.cpu_us_per_op, 2);
+        std::fprintf(stderr, "hsm_limit: C_Sign %s, %d thread(s): %.0f/s (%.1f us CPU each)\n", name.c_str(), threads,
+                     r.per_second, r.cpu_us_per_op);
       }
       // The hsm layer on the same key (index lookup, pooled session, DER encoding, metrics).
       for (int threads : {1, 2}) {
-        const double r = rate(threads, seconds, [&](int) {
+        const Rate r = rate(threads, seconds, [&](int) {
           return [&token, &id, &digest] {
             auto s = token->sign_digest(KeyId(id), hsm::DigestAlgorithm::sha256, digest);
             if (!s) throw std::runtime_error(s.error().message);
           };
         });
-        out["hsm_layer_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r, 1);
+        out["hsm_layer_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r.per_second, 1);
+        out["hsm_layer_sign"][name]["cpu_us_threads_" + std::to_string(threads)] = bench::round_to(r.cpu_us_per_op, 2);
       }
     }
 
@@ -208,14 +227,18 @@ int main(int argc, char** argv) {
     {
       CK_SESSION_HANDLE session = raw.open();
       auto start = Clock::now();
+      double cpu0 = bench::thread_cpu_seconds();
       for (int i = 0; i < keygen; ++i) raw_generate_ec(raw, session, "raw-gen-" + std::to_string(i));
       const double raw_rate = keygen / bench::seconds_since(start);
+      const double raw_cpu_us = (bench::thread_cpu_seconds() - cpu0) * 1e6 / keygen;
       raw.f().C_CloseSession(session);
       start = Clock::now();
+      cpu0 = bench::thread_cpu_seconds();
       for (int i = 0; i < keygen; ++i)
         must(token->generate_key_pair(KeyId("layer-gen-" + std::to_string(i)), hsm::KeyAlgorithm::ec_p256, "g"),
              "layer keygen");
       const double layer_rate = keygen / bench::seconds_since(start);
+      const double layer_cpu_us = (bench::thread_cpu_seconds() - cpu0) * 1e6 / keygen;
       // Two threads, raw, each with its own session.
       std::atomic<int> next{0};
       start = Clock::now();
@@ -231,30 +254,37 @@ int main(int argc, char** argv) {
       out["c_generate_key_pair"]["ec_p256"] = {{"threads_1", bench::round_to(raw_rate, 1)},
                                               {"threads_2", bench::round_to(raw2_rate, 1)},
                                               {"hsm_layer_threads_1", bench::round_to(layer_rate, 1)},
+                                              {"cpu_us_threads_1", bench::round_to(raw_cpu_us, 1)},
+                                              {"hsm_layer_cpu_us_threads_1", bench::round_to(layer_cpu_us, 1)},
                                               {"keys", keygen}};
       std::fprintf(stderr, "hsm_limit: C_GenerateKeyPair EC P-256: %.0f/s (2 threads %.0f/s, layer %.0f/s)\n",
                    raw_rate, raw2_rate, layer_rate);
     }
+
+    }  // !argon2_only
 
     // Argon2id with the service's default parameters: one check alone, and as many as two threads do per second.
     {
       identity::PasswordHasher hasher(identity::Argon2Parameters{}, random);
       const std::string hash = must(hasher.hash(Secret(bench::kPassword)), "argon2 hash");
       std::vector<double> ms;
+      const double cpu0 = bench::thread_cpu_seconds();
       for (int i = 0; i < argon2_runs; ++i) {
         const auto start = Clock::now();
         auto check = must(hasher.verify(Secret(bench::kPassword), hash), "argon2 verify");
         if (!check.matches) throw std::runtime_error("argon2: no match");
         ms.push_back(bench::seconds_since(start) * 1000);
       }
+      const double cpu_ms = (bench::thread_cpu_seconds() - cpu0) * 1000 / argon2_runs;
       const double two = rate(2, std::max(seconds, 2.0), [&](int) {
-        return [&] { (void)hasher.verify(Secret(bench::kPassword), hash); };
-      });
+                           return [&] { (void)hasher.verify(Secret(bench::kPassword), hash); };
+                         }).per_second;
       const auto& p = hasher.parameters();
       out["argon2id"] = {{"memory_kib", p.memory_kib},
                          {"iterations", p.iterations},
                          {"parallelism", p.parallelism},
                          {"check", bench::latency_json(ms)},
+                         {"cpu_ms", bench::round_to(cpu_ms, 3)},
                          {"per_second_threads_1", bench::round_to(1000.0 / bench::percentile(ms, 50), 2)},
                          {"per_second_threads_2", bench::round_to(two, 2)}};
       std::fprintf(stderr, "hsm_limit: Argon2id check %.1f ms; 2 threads: %.1f/s\n", bench::percentile(ms, 50), two);

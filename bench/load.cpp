@@ -280,6 +280,7 @@ int main(int argc, char** argv) {
     }
     const auto completed = static_cast<double>(all.ms[6].size());
     out["transactions"] = all.ms[6].size();
+    out["warmup"] = o.warmup;
     out["failed"] = all.failed;
     if (!all.first_error.empty()) out["first_error"] = all.first_error;
     out["seconds"] = bench::round_to(seconds, 3);

@@ -93,9 +93,21 @@ seed() {  # $1 from, $2 to, $3 threads, $4 name, [$5 deadline seconds]
   "$bin/firma_seed" --data-dir "$data" --from "$1" --to "$2" --threads "$3" --set "server.listen=127.0.0.1:$port" \
     ${5:+--deadline-seconds "$5"} >"$parts/seed-$4.json"
 }
-load() {  # $1 name, then firma_load flags
-  local name=$1; shift
+firmad_cpu() {  # CPU seconds firmad has used (utime + stime, clock ticks)
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$firmad_pid/stat"
+}
+load() {  # $1 name, then firma_load flags. Also firmad's CPU time over the run: parts/cpu-NAME.json.
+  local name=$1 cpu0 cpu1; shift
+  cpu0=$(firmad_cpu)
   "$bin/firma_load" --url "$url" --operator-token-file "$data/secrets/operator-token" "$@" >"$parts/load-$name.json"
+  cpu1=$(firmad_cpu)
+  echo "{\"firmad_cpu_seconds\": $(python3 -c "print(round($cpu1-$cpu0,2))")}" >"$parts/cpu-$name.json"
+}
+argon2_now() {  # $1 name: the Argon2id check alone, measured again right before a run, on the same machine state
+  mkdir -p "$work/argon2"
+  "$bin/firma_hsm_limit" --dir "$work/argon2" --only argon2 --seconds 2 --argon2 "$argon2_runs" \
+    >"$parts/argon2-$1.json" 2>/dev/null
+  rm -rf "$work/argon2"
 }
 
 # 1. The HSM's own limits and the Argon2id check, on a token of their own.
@@ -127,6 +139,7 @@ load batch_cades --format cades --documents 10 --concurrency 4 --transactions "$
 # 4. The full flow, one CAdES document per transaction, at concurrency 1, 8 and 32.
 for c in 1 8 32; do
   say "full flow, concurrency $c"
+  argon2_now "flow_c$c"
   tx_var="flow_tx_$c"
   load "flow_c$c" --format cades --documents 1 --concurrency "$c" --transactions "${!tx_var}" --warmup "$c" \
     --citizens "0:$first"

@@ -21,6 +21,7 @@
 #include "certs/settings.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "embedded.h"
 #include "hsm/token.h"
 #include "identity/password_hasher.h"
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
   auto password_hash = hasher.hash(Secret(bench::kPassword));
   if (!password_hash) return fail(password_hash.error().message);
 
-  double rows_seconds = 0, issue_seconds = 0;
+  double rows_seconds = 0, issue_seconds = 0, issue_cpu = 0;
   std::uint32_t reached = from, issued = 0;
   std::vector<double> issue_ms;
   std::mutex issue_ms_mutex;
@@ -132,6 +133,7 @@ int main(int argc, char** argv) {
 
     // Certificates: `threads` issuers through the CredentialService (thread-safe), skipping citizens who hold one.
     auto issue_start = SteadyClock::now();
+    const double cpu0 = bench::process_cpu_seconds();
     std::atomic<std::uint32_t> next{chunk};
     std::atomic<std::uint32_t> done{0};
     std::string error;
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
     if (!error.empty()) return fail("issuance: " + error);
     const double chunk_seconds = bench::seconds_since(issue_start);
     issue_seconds += chunk_seconds;
+    issue_cpu += bench::process_cpu_seconds() - cpu0;
     issued += done;
     reached = end;
     std::fprintf(stderr, "firma_seed: %u citizens (%u certificates in %.1f s, %.0f/s)\n", end, done.load(),
@@ -183,7 +186,11 @@ int main(int argc, char** argv) {
                         {"certificates_per_second", bench::round_to(issued / std::max(issue_seconds, 1e-9), 2)},
                         {"citizens_per_second", bench::round_to((reached - from) / std::max(total, 1e-9), 2)},
                         {"issue_latency", bench::latency_json(issue_ms)},
+                        {"cpu_ms_per_certificate", bench::round_to(issue_cpu * 1000 / std::max<double>(issued, 1), 3)},
                         {"token_open_seconds", bench::round_to(token_open_seconds, 3)}};
+  // FIRMA_SEED_METRICS=1: the service's own metrics (HSM operation latencies by kind) on stderr, for profiling.
+  if (const char* m = std::getenv("FIRMA_SEED_METRICS"); m != nullptr && *m == '1')
+    std::fprintf(stderr, "%s", metrics::render_prometheus().c_str());
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }
