@@ -17,12 +17,17 @@ packages=(
   openssl poppler-utils libnss3-tools xmlsec1
   # the deployment description is checked with docker-compose config
   docker-compose
+  # the browser suite (tests/e2e): Playwright drives Debian's chromium from node
+  chromium nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's nodejs comes without npm (NodeSource's bundles it): then npm is a package of its own.
+command -v npm >/dev/null || dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed" \
+  || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

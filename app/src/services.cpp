@@ -100,7 +100,9 @@ Result<std::unique_ptr<Services>> Services::start(Config config, const Clock& cl
   s->applications_ = std::make_unique<signer::ApplicationService>(*s->db_, clock, random);
   s->transactions_ = std::make_unique<signer::TransactionService>(
       *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->hsm_.token, clock, random,
-      signer::SigningLimits{});
+      signer::SigningLimits{c.signing.max_documents, c.signing.max_document_bytes,
+                            std::chrono::seconds(c.signing.transaction_lifetime_seconds),
+                            std::chrono::seconds(c.signing.sad_lifetime_seconds)});
   return s;
 }
 
