@@ -137,6 +137,9 @@ describe('confirmation page /sign/{id}', () => {
     const refused = await submit(page, '#login-submit');
     assert.ok(refused.status() >= 400 && refused.status() < 500, `wrong password answered ${refused.status()}`);
     const wrong = await errorAlert(page);
+    for (const [name, value] of [['cache-control', /no-store/], ['content-security-policy', /frame-ancestors 'none'/],
+      ['x-frame-options', /DENY/i]])
+      assert.match(refused.headers()[name] ?? '', value, `the re-rendered page after a refused POST: ${name}`);
     // The service does not tell how many attempts are left (invalid_credentials carries no count); the page
     // states the rule instead. Issue 6 asks for the attempts left: reported to the lead.
     assert.match(wrong, /bloque/i, `the wrong-password message should warn of the lockout: "${wrong}"`);
@@ -410,6 +413,11 @@ describe('account pages', () => {
     await page.fill('form#start-form input[name=activation_code]', code);
     await submit(page, '#start-submit');
     await page.locator('form#complete-form').waitFor();
+    assert.ok(!page.url().includes('challenge') && new URL(page.url()).search === '', `step 2 URL: ${page.url()}`);
+    for (const cookie of await ctx.cookies(firmad.url)) {
+      assert.equal(cookie.httpOnly, true, `cookie ${cookie.name} is not HttpOnly`);
+      assert.equal(cookie.sameSite, 'Strict', `cookie ${cookie.name} is not SameSite=Strict`);
+    }
     assert.equal(await page.getAttribute('input[name=otp]', 'autocomplete'), 'one-time-code');
     assert.equal(await page.getAttribute('input[name=password]', 'autocomplete'), 'new-password');
     assert.equal(await page.getAttribute('input[name=password_confirmation]', 'autocomplete'), 'new-password');
@@ -630,6 +638,34 @@ describe('presentation', () => {
     await look(page, 'mobile-otp');
     assert.deepEqual(ctx.cspViolations, []);
     assertNoAuditFindings('mobile-');
+  });
+
+  test('the keyboard reaches the fields in reading order: DNI, password, continue, reject', async () => {
+    const tx = await newTransaction(citizen('teclado'));
+    const ctx = await context();
+    const page = await ctx.newPage();
+    await page.goto(tx.confirm_url);
+    const order = [];
+    for (let i = 0; i < 25; i += 1) {
+      await page.keyboard.press('Tab');
+      const id = await page.evaluate(() => {
+        const e = document.activeElement;
+        return e ? e.id || e.getAttribute('name') || e.tagName.toLowerCase() : '';
+      });
+      order.push(id);
+    }
+    const at = (name) => order.indexOf(name);
+    for (const name of ['nif', 'password', 'login-submit', 'reject-submit'])
+      assert.ok(at(name) >= 0, `Tab never reaches ${name}: ${order.join(', ')}`);
+    assert.ok(at('nif') < at('password') && at('password') < at('login-submit') && at('login-submit') < at('reject-submit'),
+      `focus order: ${order.join(', ')}`);
+    // A visible focus indicator on the field the keyboard is in.
+    await page.focus('input[name=nif]');
+    const outline = await page.evaluate(() => {
+      const style = getComputedStyle(document.activeElement);
+      return { outline: style.outlineStyle, width: style.outlineWidth, shadow: style.boxShadow };
+    });
+    assert.ok(outline.outline !== 'none' || outline.shadow !== 'none', `no focus indicator: ${JSON.stringify(outline)}`);
   });
 
   test('Spanish by default, English through the switch (kept by a cookie) and through Accept-Language', async () => {
