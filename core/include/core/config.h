@@ -30,7 +30,7 @@ struct ServerConfig {
   std::string tls_cert;             // PEM files; both set: HTTPS
   std::string tls_key;
   std::size_t threads = 4;
-  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  std::size_t max_body_bytes = 12 * 1024 * 1024;  // a whole request (FIRe's sample: 12 MB)
 };
 
 // The CA and citizens' certificates (certs/). Algorithms use the hsm spelling: ec-p256, ec-p384, rsa-2048, rsa-3072.
@@ -104,6 +104,14 @@ struct RateLimitConfig {
   std::string address_header;  // e.g. X-Real-IP when a proxy that overwrites it is in front; empty: the peer
 };
 
+// Limits of signing transactions (FIRe's sample configuration: 10 documents of 8 MB, 600 s).
+struct SigningConfig {
+  std::size_t max_documents = 10;
+  std::size_t max_document_bytes = 8 * 1024 * 1024;
+  std::size_t transaction_lifetime_seconds = 600;
+  std::size_t sad_lifetime_seconds = 120;  // between the OTP and the last HSM signature of a confirmation
+};
+
 struct Config {
   std::string data_dir = "./var";
   std::string log_level = "info";
@@ -115,6 +123,7 @@ struct Config {
   OtpConfig otp;
   SmsConfig sms;
   RateLimitConfig rate_limit;
+  SigningConfig signing;
 };
 
 // Sets one key ("hsm.module", "server.listen", ...). Unknown keys and bad values are errors.

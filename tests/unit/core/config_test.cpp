@@ -38,6 +38,21 @@ TEST(Config, BadNumbersAreRefused) {
   EXPECT_EQ(c.hsm.sessions, 16u);
 }
 
+TEST(Config, SigningLimitsHaveFiresDefaultsAndBounds) {
+  Config c;
+  EXPECT_EQ(c.signing.max_documents, 10u);
+  EXPECT_EQ(c.signing.max_document_bytes, 8u << 20);
+  EXPECT_EQ(c.signing.transaction_lifetime_seconds, 600u);
+  EXPECT_EQ(c.server.max_body_bytes, 12u << 20);
+  EXPECT_TRUE(apply_setting(c, "signing.max_documents", "100").ok());
+  EXPECT_EQ(c.signing.max_documents, 100u);
+  EXPECT_TRUE(apply_setting(c, "signing.transaction_lifetime_seconds", "15").ok());
+  EXPECT_EQ(c.signing.transaction_lifetime_seconds, 15u);
+  EXPECT_FALSE(apply_setting(c, "signing.max_documents", "0").ok());
+  EXPECT_FALSE(apply_setting(c, "signing.transaction_lifetime_seconds", "5").ok());
+  EXPECT_FALSE(apply_setting(c, "signing.sad_lifetime_seconds", "9999").ok());
+}
+
 TEST(Config, EnvironmentUsesUpperCaseNames) {
   std::string a = "FIRMA_DATABASE_URL=postgresql://db/firma", b = "FIRMA_HSM_TOKEN_LABEL=prod", other = "PATH=/bin";
   char* env[] = {a.data(), b.data(), other.data(), nullptr};
