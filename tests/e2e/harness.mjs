@@ -40,6 +40,12 @@ export function nif(number) {
   return digits + 'TRWAGMYFPDXBNJZSQVHLCKE'[Number(digits) % 23];
 }
 
+// Every firmad this process started; killed if the suite dies before stopping them.
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
 // firmad on a fresh data directory: the embedded default (SoftHSM2, SQLite, the SMS outbox).
 export class Firmad {
   static async start({ name = 'firmad', settings = {} } = {}) {
@@ -60,6 +66,8 @@ export class Firmad {
     for (const [k, v] of Object.entries(all)) args.push('--set', `${k}=${v}`);
     const log = createWriteStream(join(artifactsDir, `${name}.log`));
     const child = spawn(firmadPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     const self = new Firmad(child, dataDir, url, port);
     const onData = (chunk) => {
       self.output += chunk.toString();
@@ -297,6 +305,30 @@ export function verifyCades({ content, signature, caPem }) {
     );
     if (run.status !== 0) throw new Error(`openssl cms -verify failed (${run.status}): ${run.stdout}${run.stderr}`);
     return run.stdout + run.stderr;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Verifies a raw signature of a digest with openssl: the signature against the certificate's key (pkeyutl),
+// the certificate against Firma's published CA chain (verify).
+export function verifyRaw({ digest, signature, certificatePem, caPem }) {
+  const dir = mkdtempSync(join(tmpdir(), 'firma-e2e-raw-'));
+  try {
+    writeFileSync(join(dir, 'digest'), digest);
+    writeFileSync(join(dir, 'sig'), signature);
+    writeFileSync(join(dir, 'cert.pem'), certificatePem);
+    writeFileSync(join(dir, 'ca.pem'), caPem);
+    let output = '';
+    for (const args of [
+      ['pkeyutl', '-verify', '-certin', '-inkey', 'cert.pem', '-in', 'digest', '-sigfile', 'sig'],
+      ['verify', '-CAfile', 'ca.pem', '-purpose', 'any', 'cert.pem'],
+    ]) {
+      const run = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${run.stdout}${run.stderr}`);
+      output += run.stdout + run.stderr;
+    }
+    return output;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { Firmad, ReturnService, audit, launchBrowser, newContext, nif, screenshot, verifyCades } from './harness.mjs';
+import { Firmad, ReturnService, audit, launchBrowser, newContext, nif, screenshot, verifyCades, verifyRaw } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PASSWORD = 'Firma-Segura-2026';
@@ -100,9 +100,15 @@ after(async () => {
 describe('confirmation page /sign/{id}', () => {
   const maria = citizen('maria');
 
-  test('a whole confirmation: wrong password, right password, wrong then right OTP, signed, result verifies', async () => {
+  test('a whole confirmation: wrong password, right password, wrong then right OTP, signed, results verify', async () => {
     await firmad.activeCitizen(maria);
-    const tx = await newTransaction(maria);
+    const content = Buffer.from('Resolución 2026/42: se concede la ayuda solicitada.\n', 'utf8');
+    const digest = createHash('sha256').update('Anexo I: memoria económica').digest();
+    const tx = await newTransaction(maria, [
+      { name: 'resolucion.txt', format: 'cades', content: content.toString('base64') },
+      { name: 'anexo-I.pdf (huella)', format: 'raw', digest: { algorithm: 'sha256', value: digest.toString('base64') } },
+    ]);
+    tx.content = content;
     assert.equal(tx.confirm_url, `${firmad.url}/sign/${tx.id}`);
     const ctx = await context();
     const page = await ctx.newPage();
@@ -114,7 +120,8 @@ describe('confirmation page /sign/{id}', () => {
     assert.equal(await page.locator('main').count(), 1);
     assert.match(await page.locator('#app-name').innerText(), /Sede Electrónica de Ejemplo/);
     const items = page.locator('#documents li');
-    assert.equal(await items.count(), 1);
+    assert.equal(await items.count(), 2);
+    assert.match((await items.nth(1).innerText()).toLowerCase(), /anexo-i\.pdf/);
     const item = (await items.first().innerText()).toLowerCase();
     assert.match(item, /resolucion\.txt/);
     assert.match(item, /cades/i);
@@ -201,6 +208,15 @@ describe('confirmation page /sign/{id}', () => {
       caPem,
     });
     assert.match(verified, /Verification successful/);
+    assert.equal(result.documents[1].name, 'anexo-I.pdf (huella)');
+    const rawVerified = verifyRaw({
+      digest,
+      signature: Buffer.from(result.documents[1].signature, 'base64'),
+      certificatePem: result.certificate,
+      caPem,
+    });
+    assert.match(rawVerified, /Signature Verified Successfully/);
+    assert.match(rawVerified, /cert\.pem: OK/);
 
     const finalPage = await page.goto(tx.confirm_url);
     assert.equal(finalPage.status(), 200);
