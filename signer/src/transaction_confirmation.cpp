@@ -175,28 +175,29 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   if (!algorithm) return std::move(algorithm).error();
   const CredentialView view{*record.certificate, authority_.chain_der(), *algorithm};
 
-  // Phase two (one HSM signature per authorised digest, through the SAD check) and phase three.
-  CitizenKeySigner key_signer(token_, db_, clock_);
-  std::vector<store::DocumentResult> results;
-  Status outcome;
-  for (std::size_t i = 0; i < documents.size() && outcome.ok(); ++i) {
+  // Phase two: one HSM signature per authorised digest, all through the SAD check at once.
+  std::vector<Prepared> prepared;
+  std::vector<DigestToSign> to_sign;
+  for (std::size_t i = 0; i < documents.size(); ++i) {
     const auto& d = documents[i];
-    const DocumentRequest request = request_of(d);
-    const Prepared prepared{digests[i], document_digest(d).value_or(hsm::DigestAlgorithm::sha256),
-                            parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15),
-                            d.prepared_state.value_or(Bytes{})};
-    const auto hash = request.format == Format::raw ? request.digest_algorithm : prepared.digest_algorithm;
-    auto signature = key_signer.sign(*sad, *record.citizen_id, *record.key_id, hash, digests[i], prepared.padding);
-    if (!signature) {
-      outcome = std::move(signature).error();
-      break;
-    }
-    auto assembled = assemble(request, prepared, *signature, view);
+    const auto hash = document_digest(d).value_or(hsm::DigestAlgorithm::sha256);
+    const auto padding = parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15);
+    prepared.push_back(Prepared{digests[i], hash, padding, d.prepared_state.value_or(Bytes{})});
+    to_sign.push_back(DigestToSign{hash, digests[i], padding});
+  }
+  CitizenKeySigner key_signer(token_, db_, clock_);
+  auto signatures = key_signer.sign_all(*sad, *record.citizen_id, *record.key_id, to_sign);
+
+  // Phase three: each result assembled around its signature.
+  std::vector<store::DocumentResult> results;
+  Status outcome = signatures ? Status{} : Status(std::move(signatures).error());
+  for (std::size_t i = 0; i < documents.size() && outcome.ok(); ++i) {
+    auto assembled = assemble(request_of(documents[i]), prepared[i], (*signatures)[i], view);
     if (!assembled) {
-      outcome = make_error(assembled.error().code, d.name + ": " + assembled.error().message);
+      outcome = make_error(assembled.error().code, documents[i].name + ": " + assembled.error().message);
       break;
     }
-    results.push_back({d.position, std::move(assembled->output), std::move(assembled->algorithm)});
+    results.push_back({documents[i].position, std::move(assembled->output), std::move(assembled->algorithm)});
   }
 
   const Instant done = clock_.now();

@@ -93,6 +93,29 @@ TEST_F(SadTest, SignsEachAuthorisedDigestOnce) {
   EXPECT_EQ(refusals(), 1);
 }
 
+TEST_F(SadTest, ABatchIsSignedWhollyOrNotAtAll) {
+  auto sad = activate(alice(), alice_key, "+34600111222", {digest_of("a"), digest_of("b")});
+  ASSERT_TRUE(sad) << sad.error().message;
+  CitizenKeySigner signer(hsm.token(), *db_, clock);
+  auto batch = [](std::initializer_list<const char*> texts) {
+    std::vector<DigestToSign> out;
+    for (const char* t : texts) out.push_back({hsm::DigestAlgorithm::sha256, digest_of(t), hsm::RsaPadding::pkcs1v15});
+    return out;
+  };
+  // One digest the SAD does not name, or one named once but asked twice: nothing is signed or spent.
+  auto mixed = signer.sign_all(*sad, alice().id, alice_key, batch({"a", "z"}));
+  ASSERT_FALSE(mixed);
+  EXPECT_EQ(mixed.error().code, ErrorCode::forbidden);
+  auto twice = signer.sign_all(*sad, alice().id, alice_key, batch({"a", "a"}));
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().message.find("already used"), std::string::npos);
+  EXPECT_EQ(refusals(), 2);
+  auto whole = signer.sign_all(*sad, alice().id, alice_key, batch({"b", "a"}));
+  ASSERT_TRUE(whole) << whole.error().message;
+  ASSERT_EQ(whole->size(), 2u);
+  EXPECT_FALSE(signer.sign_all(*sad, alice().id, alice_key, batch({"b"})));
+}
+
 TEST_F(SadTest, RefusesADigestItDoesNotAuthorise) {
   auto sad = activate(alice(), alice_key, "+34600111222", {digest_of("a")});
   ASSERT_TRUE(sad) << sad.error().message;
