@@ -57,19 +57,19 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   struct Loaded {
     store::TransactionRecord record;
     Application app;
-    std::size_t documents;
+    std::vector<store::DocumentRecord> documents;
   };
   auto loaded = db_.transact([&](store::Tx& tx) -> Result<Loaded> {
     auto record = load_current(tx, id, now);
     if (!record) return std::move(record).error();
     auto app = find_application(tx, record->app_id);
     if (!app) return std::move(app).error();
-    auto documents = store::TransactionRecords::documents(tx, id, false);
+    auto documents = store::TransactionRecords::documents(tx, id, true);
     if (!documents) return std::move(documents).error();
-    return Loaded{std::move(*record), std::move(*app), documents->size()};
+    return Loaded{std::move(*record), std::move(*app), std::move(*documents)};
   });
   if (!loaded) return std::move(loaded).error();
-  const auto& [record, app, document_count] = *loaded;
+  const auto& [record, app, documents] = *loaded;
   if (record.status != kAuthenticated)
     if (Status s = refuse_unless_open(record, kPending); !s) return std::move(s).error();
 
@@ -97,10 +97,8 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
     credential = std::move(*issued);
     citizen_id = c.id;
     const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
-    auto documents = db_.transact([&](store::Tx& tx) { return store::TransactionRecords::documents(tx, id, true); });
-    if (!documents) return std::move(documents).error();
     std::vector<Bytes> digests;
-    for (const auto& d : *documents) {
+    for (const auto& d : documents) {
       auto p = prepare(request_of(d), view, now);
       if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
       digests.push_back(p->dtbs_digest);
@@ -109,7 +107,7 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
     return signing_context(id, credential->key_id, digests);
   };
   auto challenge = citizens_.start_reinforced(*nif, password, kSignaturePurpose, prepare_all,
-                                              signing_sms(app.name, document_count, id));
+                                              signing_sms(app.name, documents.size(), id));
   if (!challenge) return std::move(challenge).error();
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
