@@ -1,5 +1,5 @@
 // Browser suite harness: runs firmad and a stand-in e-government service, seeds through the REST API, drives chromium.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
@@ -192,15 +192,6 @@ export class Firmad {
       token: apiKey,
       body: { nif: citizenNif, return_url: returnUrl, documents },
     });
-  }
-
-  // Moves a transaction's deadline into the past in the database. firmad's clock cannot be injected from
-  // outside and the transaction lifetime (600 s) has no configuration key; this is the only way to see a
-  // transaction expire within a test. The service decides "expired" from expires_at, so this is faithful.
-  expireTransaction(id) {
-    const db = join(this.dataDir, 'firma.db');
-    const past = Math.floor(Date.now() / 1000) - 60;
-    execFileSync('sqlite3', ['-cmd', '.timeout 30000', db, `UPDATE transactions SET expires_at = ${past} WHERE id = '${id.replace(/'/g, '')}';`]);
   }
 }
 

@@ -15,7 +15,6 @@ chromium=${FIRMA_E2E_CHROMIUM:-$(command -v chromium || true)}
 [ -n "$chromium" ] && [ -x "$chromium" ] || fail "chromium is missing (apt-get install chromium, or make deps)"
 [ -x "$firmad" ] || fail "firmad is not built: $firmad (cmake --build ... --target firmad)"
 command -v openssl >/dev/null || fail "openssl is missing"
-command -v sqlite3 >/dev/null || fail "sqlite3 is missing"
 
 # The npm packages live in the build tree, reinstalled when the lock file changes.
 mkdir -p "$work"

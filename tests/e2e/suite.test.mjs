@@ -249,37 +249,6 @@ describe('confirmation page /sign/{id}', () => {
     assertNoAuditFindings('reject-');
   });
 
-  test('an expired transaction shows its final status, and a form left open refuses to go on', async () => {
-    const ctx = await context();
-    const page = await ctx.newPage();
-
-    const expired = await newTransaction(maria);
-    firmad.expireTransaction(expired.id);
-    const response = await page.goto(expired.confirm_url);
-    assert.ok(response.status() < 500);
-    assert.ok((await page.locator('#final-status').innerText()).trim().length > 0);
-    assert.equal(await page.locator('form#login-form').count(), 0, 'no login form on an expired transaction');
-    await look(page, 'expired-final');
-
-    const open = await newTransaction(maria);
-    await page.goto(open.confirm_url);
-    await page.locator('form#login-form').waitFor();
-    firmad.expireTransaction(open.id);
-    const seen = (await firmad.outbox(maria.mobile)).length;
-    await page.fill('input[name=nif]', maria.nif);
-    await page.fill('input[name=password]', PASSWORD);
-    await submit(page, '#login-submit');
-    const shown = (await page.locator('#error, #final-status').first().innerText()).trim();
-    assert.ok(shown.length > 0, 'the page says the transaction expired');
-    assert.equal(await page.locator('form#otp-form').count(), 0, 'no OTP form for an expired transaction');
-    assert.equal((await firmad.outbox(maria.mobile)).length, seen, 'no SMS for an expired transaction');
-    await look(page, 'expired-submit');
-    const result = await firmad.expect(200, 'GET', `/v1/transactions/${open.id}`, { token: apiKey });
-    assert.equal(result.status, 'expired');
-    assert.deepEqual(ctx.cspViolations, []);
-    assertNoAuditFindings('expired-');
-  });
-
   test('five wrong passwords lock the account; the page says so, also for the right password', async () => {
     const luis = citizen('luis');
     await firmad.activeCitizen(luis);
@@ -345,6 +314,59 @@ describe('confirmation page /sign/{id}', () => {
     assert.equal(await page.locator('h1').count(), 1);
     await look(page, 'notfound');
     assertNoAuditFindings('notfound');
+  });
+});
+
+describe('a transaction that runs out of time', () => {
+  let brief;
+  before(async () => {
+    // firmad's clock cannot be injected from outside: a firmad whose transactions live 10 s (the minimum).
+    brief = await Firmad.start({ name: 'firmad-short-lifetime', settings: { 'signing.transaction_lifetime_seconds': '10' } });
+  });
+  after(async () => {
+    const { code, signal } = await brief.stop();
+    assert.equal(code, 0, `firmad (short lifetime) exited with ${code ?? signal}`);
+  });
+
+  test('a form left open past the deadline refuses to go on, sends no SMS, and the page then shows it expired', async () => {
+    const key = await brief.createApplication('Sede Electrónica de Ejemplo', `${service.url}/vuelta`);
+    const who = citizen('tarde');
+    await brief.activeCitizen(who);
+    const tx = await brief.createTransaction(key, {
+      nif: who.nif,
+      returnUrl: `${service.url}/vuelta`,
+      documents: [{ name: 'tarde.txt', format: 'cades', content: Buffer.from('Fuera de plazo\n').toString('base64') }],
+    });
+    const ctx = await context();
+    const page = await ctx.newPage();
+    await page.goto(tx.confirm_url);
+    await page.locator('form#login-form').waitFor();
+    await page.fill('input[name=nif]', who.nif);
+    await page.fill('input[name=password]', PASSWORD);
+
+    // Wait out the deadline the service announced (a real clock: nothing else can move firmad's).
+    const deadline = Date.parse(tx.expires_at);
+    assert.ok(deadline - Date.now() < 15_000, `expires_at ${tx.expires_at} is not 10 s away`);
+    while (Date.now() < deadline + 1500) await new Promise((r) => setTimeout(r, 250));
+
+    const seen = (await brief.outbox(who.mobile)).length;
+    const late = await submit(page, '#login-submit');
+    assert.ok(late.status() >= 400 && late.status() < 500, `a late password answered ${late.status()}`);
+    const shown = (await page.locator('#error, #final-status').first().innerText()).trim();
+    assert.match(shown, /plazo|caduc|expir/i, `the page should say the time is up: "${shown}"`);
+    assert.equal(await page.locator('form#otp-form').count(), 0, 'no OTP form for an expired transaction');
+    assert.equal((await brief.outbox(who.mobile)).length, seen, 'no SMS for an expired transaction');
+    await look(page, 'expired-submit');
+
+    const reopened = await page.goto(tx.confirm_url);
+    assert.ok(reopened.status() < 500);
+    assert.match(await page.locator('#final-status').innerText(), /plazo|caduc|expir/i);
+    assert.equal(await page.locator('main form').count(), 0, 'no forms on an expired transaction');
+    await look(page, 'expired-final');
+    const result = await brief.expect(200, 'GET', `/v1/transactions/${tx.id}`, { token: key });
+    assert.equal(result.status, 'expired');
+    assert.deepEqual(ctx.cspViolations, []);
+    assertNoAuditFindings('expired-');
   });
 });
 
