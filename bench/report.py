@@ -53,10 +53,10 @@ def main():
         cpu_file = f"{p}/cpu-{name}.json"
         if os.path.exists(cpu_file):
             done = r.get("transactions", 0) + r.get("failed", 0) + r.get("warmup", 0)
-            cpu = load(cpu_file)["firmad_cpu_seconds"]
-            r["firmad_cpu_seconds"] = cpu
-            r["firmad_cpu_ms_per_transaction"] = round(cpu * 1000 / done, 2) if done else None
-            r["firmad_cpu_ms_per_signature"] = round(cpu * 1000 / done / r["documents"], 3) if done else None
+            firmad_cpu = load(cpu_file)["firmad_cpu_seconds"]
+            r["firmad_cpu_seconds"] = firmad_cpu
+            r["firmad_cpu_ms_per_transaction"] = round(firmad_cpu * 1000 / done, 2) if done else None
+            r["firmad_cpu_ms_per_signature"] = round(firmad_cpu * 1000 / done / r["documents"], 3) if done else None
     argon_now = {os.path.basename(f)[7:-5]: load(f)["argon2id"] for f in glob.glob(f"{p}/argon2-*.json")}
     seeds = {os.path.basename(f)[5:-5]: load(f) for f in glob.glob(f"{p}/seed-*.json")}
 
