@@ -66,6 +66,7 @@ firmad_settings=(
   --set log.level=warn
   --set rate_limit.per_address.burst=1000000 --set rate_limit.per_address.per_hour=100000000
   --set rate_limit.per_nif.burst=1000000 --set rate_limit.per_nif.per_hour=100000000
+  --set signing.max_documents=100
 )
 
 start_firmad() {  # $1: name of the start-up figure

@@ -86,6 +86,7 @@ Result<std::unique_ptr<Services>> Services::start(Config config, const Clock& cl
   if (!authority) return prefixed("CA", authority.error());
   s->authority_ = std::move(*authority);
   s->crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock);
+  s->root_crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock, certs::CrlIssuer::root);
   s->ocsp_ = std::make_unique<certs::OcspResponder>(*s->authority_, *s->hsm_.token, *s->db_, clock);
   s->credentials_ = std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->db_, *s->authority_, *s->crl_,
                                                                clock, random);
@@ -118,9 +119,12 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                                          config_.rate_limit.address_header};
   append(routes, api::citizen_routes(*citizens_, *limiter_, limits));
   append(routes, api::application_admin_routes(*applications_));
-  append(routes, api::transaction_routes(*transactions_, *applications_, public_url(),
-                                         std::make_shared<const api::CitizenThrottle>(*limiter_, limits)));
-  append(routes, api::pki_routes(*authority_, *crl_, *ocsp_));
+  auto throttle = std::make_shared<const api::CitizenThrottle>(*limiter_, limits);
+  append(routes, api::transaction_routes(*transactions_, *applications_, public_url(), throttle));
+  // The citizens' web pages: the same services and the same throttle as their JSON twins.
+  append(routes, api::web_routes(*transactions_, *citizens_, throttle, random_,
+                                 {public_url(), std::chrono::seconds(config_.otp.resend_cooldown_seconds)}));
+  append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
   append(routes, api::audit_routes(
                      {[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
                         auto records = db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, after, limit); });
@@ -171,6 +175,9 @@ void Services::maintain() {
   if (auto expired = credentials_->expire_due(); !expired)
     log::warn("maintenance.certificates", {{"detail", expired.error().message}});
   if (auto crl = crl_->refresh_if_due(); !crl) log::warn("maintenance.crl", {{"detail", crl.error().message}});
+  // An offline root's CRL is published by the PKI operators, not here.
+  if (auto crl = root_crl_->refresh_if_due(); !crl && crl.error().code != ErrorCode::unavailable)
+    log::warn("maintenance.root_crl", {{"detail", crl.error().message}});
   if (Status ca = authority_->maintain(); !ca) log::warn("maintenance.ca", {{"detail", ca.error().message}});
 }
 
