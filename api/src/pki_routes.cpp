@@ -19,6 +19,12 @@ Response binary(std::string content_type, const Bytes& der) {
   return r;
 }
 
+Response crl_answer(certs::CrlService& crl) {
+  auto current = crl.current();
+  if (!current) return problem(current.error());
+  return binary("application/pkix-crl", current->der);
+}
+
 Response ocsp_answer(const Bytes& der) { return binary("application/ocsp-response", der); }
 
 // The path segment of GET /pki/ocsp/{request} (already percent-decoded): base64, or base64url from clients that
@@ -33,7 +39,7 @@ std::optional<Bytes> decode_request(const std::string& text) {
 }  // namespace
 
 std::vector<Route> pki_routes(certs::CertificateAuthority& authority, certs::CrlService& crl,
-                              certs::OcspResponder& ocsp) {
+                              certs::CrlService& root_crl, certs::OcspResponder& ocsp) {
   return {
       {"GET", "/pki/ca.pem", Access::anyone, {},
        [&authority](const Request&) { return text_response(200, authority.chain_pem(), "application/x-pem-file"); },
@@ -41,13 +47,9 @@ std::vector<Route> pki_routes(certs::CertificateAuthority& authority, certs::Crl
       {"GET", "/pki/ca.cer", Access::anyone, {},
        [&authority](const Request&) { return binary("application/pkix-cert", authority.issuing().der); },
        "pki.ca_cer"},
-      {"GET", "/pki/crl", Access::anyone, {},
-       [&crl](const Request&) -> Response {
-         auto current = crl.current();
-         if (!current) return problem(current.error());
-         return binary("application/pkix-crl", current->der);
-       },
-       "pki.crl"},
+      {"GET", "/pki/crl", Access::anyone, {}, [&crl](const Request&) { return crl_answer(crl); }, "pki.crl"},
+      {"GET", "/pki/root.crl", Access::anyone, {}, [&root_crl](const Request&) { return crl_answer(root_crl); },
+       "pki.root_crl"},
       {"POST", "/pki/ocsp", Access::anyone, {},
        [&ocsp](const Request& request) -> Response {
          if (request.body.size() > kMaxOcspRequest) return ocsp_answer(ocsp.respond({}));

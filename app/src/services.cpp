@@ -12,6 +12,7 @@
 #include "api/pki_routes.h"
 #include "api/signing_routes.h"
 #include "api/system_routes.h"
+#include "api/web_routes.h"
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "certs/crl.h"

@@ -84,6 +84,7 @@ class Services {
   std::unique_ptr<identity::RateLimiter> limiter_;
   std::unique_ptr<certs::CertificateAuthority> authority_;
   std::unique_ptr<certs::CrlService> crl_;
+  std::unique_ptr<certs::CrlService> root_crl_;
   std::unique_ptr<certs::OcspResponder> ocsp_;
   std::unique_ptr<certs::CredentialService> credentials_;
   std::unique_ptr<signer::ApplicationService> applications_;

@@ -123,6 +123,14 @@ Botan::Extensions ca_extensions(std::size_t path_length, const Bytes& subject_ke
   return extensions;
 }
 
+// The issuing CA's: as every CA's, with the root's CRL as its distribution point (RFC 5280 4.2.1.13).
+Botan::Extensions issuing_ca_extensions(const Bytes& subject_key_id, const Bytes& authority_key_id,
+                                        const std::string& root_crl_url) {
+  Botan::Extensions extensions = ca_extensions(0, subject_key_id, authority_key_id);
+  extensions.add(detail::crl_distribution_point(root_crl_url));
+  return extensions;
+}
+
 }  // namespace
 
 struct CertificateAuthority::Impl {
@@ -140,6 +148,7 @@ struct CertificateAuthority::Impl {
   Botan::X509_Certificate root_cert;
   Botan::X509_Certificate issuing_cert;
   std::unique_ptr<Botan::Private_Key> issuing_key;
+  std::unique_ptr<Botan::Private_Key> root_key;  // null when the root is kept offline
 
   mutable std::mutex responder_mutex;
   OcspResponderKey responder;
@@ -282,7 +291,7 @@ struct CertificateAuthority::Impl {
     const Attributes issuing_name = ca_name(settings.issuing_name);
     auto i = sign_certificate(**root_key, settings.ca_algorithm, r->subject_dn(), detail::random_serial(random),
                               distinguished_name(issuing_name), *issuing_spki, now, now + settings.issuing_validity,
-                              ca_extensions(0, *issuing_ski, *root_ski));
+                              issuing_ca_extensions(*issuing_ski, *root_ski, settings.root_crl_url()));
     if (!i) return std::move(i).error();
     if (Status s = token.store_certificate(issuing_key_id.id(), i->BER_encode(), "Firma issuing CA"); !s) return s;
 
@@ -334,6 +343,12 @@ struct CertificateAuthority::Impl {
     auto key = hsm::botan_private_key(token, issuing.key_id);
     if (!key) return std::move(key).error();
     issuing_key = std::move(*key);
+    // The root signs only its CRL here; an offline root (imported CA whose root key is not on this token) does not.
+    if (token.has_key(root.key_id)) {
+      auto root_signer = hsm::botan_private_key(token, root.key_id);
+      if (!root_signer) return std::move(root_signer).error();
+      root_key = std::move(*root_signer);
+    }
     return {};
   }
 
@@ -537,12 +552,21 @@ Botan::CRL_Entry crl_entry(const CrlEntry& entry) {
 
 }  // namespace
 
+const CaCertificate& CertificateAuthority::ca(CrlIssuer issuer) const noexcept {
+  return issuer == CrlIssuer::root ? impl_->root : impl_->issuing;
+}
+
 Result<Bytes> CertificateAuthority::sign_crl(const std::optional<Bytes>& previous,
                                              const std::vector<CrlEntry>& new_entries, Instant this_update,
-                                             std::chrono::seconds validity) {
+                                             std::chrono::seconds validity, CrlIssuer issuer) {
+  const bool root = issuer == CrlIssuer::root;
+  if (root && !impl_->root_key)
+    return make_error(ErrorCode::unavailable, "the root CA key is not on this token: its CRL is published offline");
+  const std::string hash = detail::botan_hash_for(ca(issuer).algorithm);
   try {
     Botan::System_RNG rng;
-    Botan::X509_CA ca(impl_->issuing_cert, *impl_->issuing_key, detail::botan_hash_for(impl_->issuing.algorithm), rng);
+    Botan::X509_CA ca(root ? impl_->root_cert : impl_->issuing_cert, root ? *impl_->root_key : *impl_->issuing_key,
+                      hash, rng);
     std::vector<Botan::CRL_Entry> entries;
     entries.reserve(new_entries.size());
     for (const CrlEntry& e : new_entries) entries.push_back(crl_entry(e));

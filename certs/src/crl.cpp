@@ -1,4 +1,4 @@
-// CRL publication: the previous CRL plus what the database says was revoked since, signed by the issuing CA.
+// CRL publication: the previous CRL plus what the database says was revoked since, signed by its CA.
 #include "certs/crl.h"
 
 #include <botan/x509_crl.h>
@@ -29,11 +29,11 @@ struct Snapshot {
 
 }  // namespace
 
-CrlService::CrlService(CertificateAuthority& authority, store::Database& db, const Clock& clock)
-    : authority_(authority), db_(db), clock_(clock) {}
+CrlService::CrlService(CertificateAuthority& authority, store::Database& db, const Clock& clock, CrlIssuer issuer)
+    : authority_(authority), db_(db), clock_(clock), issuer_(issuer) {}
 
 Result<PublishedCrl> CrlService::current() {
-  const CertSerial issuer = authority_.issuing().serial;
+  const CertSerial issuer = authority_.ca(issuer_).serial;
   auto latest = db_.transact([&](store::Tx& tx) { return store::CrlRecords::latest(tx, issuer); });
   if (!latest) return std::move(latest).error();
   if (*latest) return published(**latest);
@@ -41,7 +41,7 @@ Result<PublishedCrl> CrlService::current() {
 }
 
 Result<PublishedCrl> CrlService::publish() {
-  const CertSerial issuer = authority_.issuing().serial;
+  const CertSerial issuer = authority_.ca(issuer_).serial;
   for (int attempt = 0; attempt < kPublishAttempts; ++attempt) {
     auto snapshot = db_.transact([&](store::Tx& tx) -> Result<Snapshot> {
       auto latest = store::CrlRecords::latest(tx, issuer);
@@ -75,7 +75,7 @@ Result<PublishedCrl> CrlService::publish() {
 
     const Instant now = clock_.now();
     const std::chrono::seconds validity = authority_.settings().crl_validity;
-    auto der = authority_.sign_crl(previous, additions, now, validity);
+    auto der = authority_.sign_crl(previous, additions, now, validity, issuer_);
     if (!der) return std::move(der).error();
     std::int64_t number = 0;
     try {
@@ -103,7 +103,7 @@ Result<PublishedCrl> CrlService::publish() {
 }
 
 Result<bool> CrlService::refresh_if_due() {
-  const CertSerial issuer = authority_.issuing().serial;
+  const CertSerial issuer = authority_.ca(issuer_).serial;
   auto latest = db_.transact([&](store::Tx& tx) { return store::CrlRecords::latest(tx, issuer); });
   if (!latest) return std::move(latest).error();
   const Instant now = clock_.now();

@@ -68,6 +68,31 @@ TEST_F(PkiServer, IssueCheckWithOpenSslRevokeAndSeeItInOcspAndTheCrl) {
   auto issuer_text = openssl("x509 -inform DER -noout -subject -in " + quoted(save("issuer.der", issuer.body)));
   EXPECT_NE(issuer_text.output.find("CN = Firma Citizens CA"), std::string::npos) << issuer_text.output;
 
+  // The whole chain's status is published: the issuing CA names the root's CRL, which verifies under the root and
+  // lists nothing, so a relying party that checks every certificate of the chain (-crl_check_all) accepts.
+  auto issuer_dp = openssl("x509 -inform DER -noout -ext crlDistributionPoints -in " + quoted(dir.path() / "issuer.der"));
+  EXPECT_NE(issuer_dp.output.find("URI:" + links + "/pki/root.crl"), std::string::npos) << issuer_dp.output;
+  HttpReply root_crl = firmad->get("/pki/root.crl");
+  ASSERT_EQ(root_crl.status, 200) << root_crl.body;
+  EXPECT_EQ(root_crl.content_type, "application/pkix-crl");
+  const auto root_crl_pem = dir.path() / "root-crl.pem";
+  ASSERT_EQ(openssl("crl -inform DER -in " + quoted(save("root-crl.der", root_crl.body)) + " -out " +
+                    quoted(root_crl_pem)).status, 0);
+  auto root_crl_text = openssl("crl -in " + quoted(root_crl_pem) + " -noout -text -CAfile " + quoted(ca));
+  EXPECT_NE(root_crl_text.output.find("verify OK"), std::string::npos) << root_crl_text.output;
+  EXPECT_NE(root_crl_text.output.find("Issuer: C = ES, O = Firma, CN = Firma Root CA"), std::string::npos)
+      << root_crl_text.output;
+  EXPECT_NE(root_crl_text.output.find("No Revoked Certificates"), std::string::npos) << root_crl_text.output;
+  const auto issuing_crl_pem = dir.path() / "issuing-crl.pem";
+  ASSERT_EQ(openssl("crl -inform DER -in " + quoted(save("issuing-crl.der", firmad->get("/pki/crl").body)) +
+                    " -out " + quoted(issuing_crl_pem)).status, 0);
+  auto whole_chain = openssl("verify -crl_check_all -CAfile " + quoted(ca) + " -CRLfile " + quoted(issuing_crl_pem) +
+                             " -CRLfile " + quoted(root_crl_pem) + " " + quoted(leaf));
+  EXPECT_EQ(whole_chain.status, 0) << whole_chain.output;
+  auto without_root_crl = openssl("verify -crl_check_all -CAfile " + quoted(ca) + " -CRLfile " +
+                                  quoted(issuing_crl_pem) + " " + quoted(leaf));
+  EXPECT_NE(without_root_crl.status, 0) << "the root's CRL is what -crl_check_all needed";
+
   // OCSP says good.
   const std::string ocsp =
       "ocsp -issuer " + quoted(ca) + " -cert " + quoted(leaf) + " -url " + base + "/pki/ocsp -CAfile " + quoted(ca);

@@ -47,6 +47,10 @@ struct SignedCertificate {
   Instant not_after{};
 };
 
+// Which CA signs a CRL: the issuing CA (citizens' certificates) or the root (the issuing CA's certificate, so that
+// relying parties that check the whole chain, RFC 5280 6.3, find its status too).
+enum class CrlIssuer { issuing, root };
+
 // A revoked certificate as a CRL lists it (RFC 5280 5.1.2.6).
 struct CrlEntry {
   CertSerial serial;
@@ -97,10 +101,14 @@ class CertificateAuthority {
   Result<SignedCertificate> sign_citizen_certificate(const CitizenForIssuance& citizen,
                                                      std::span<const std::uint8_t> public_key, Instant not_before);
 
-  // Signs a CRL (RFC 5280 5) with the issuing CA's key, built with Botan's X509_CA: `previous` (DER, from this
+  // The CA that signs the CRLs of `issuer`.
+  const CaCertificate& ca(CrlIssuer issuer) const noexcept;
+
+  // Signs a CRL (RFC 5280 5) with the key of `issuer`, built with Botan's X509_CA: `previous` (DER, from this
   // CA) plus `new_entries`, CRL number previous + 1; or, without `previous`, the first CRL with `new_entries`.
+  // The root's CRL needs the root key on the token: unavailable when it is kept offline.
   Result<Bytes> sign_crl(const std::optional<Bytes>& previous, const std::vector<CrlEntry>& new_entries,
-                         Instant this_update, std::chrono::seconds validity);
+                         Instant this_update, std::chrono::seconds validity, CrlIssuer issuer = CrlIssuer::issuing);
 
   OcspResponderKey ocsp_responder() const;
 

@@ -1,10 +1,12 @@
-// The certificate revocation list of the issuing CA: published on every revocation and before nextUpdate.
+// Certificate revocation lists: the issuing CA's (citizens' certificates), published on every revocation and
+// before nextUpdate, and the root's (the issuing CA's certificate), kept fresh the same way.
 #pragma once
 
 #include <cstdint>
 
 #include "core/clock.h"
 #include "core/encoding.h"
+#include "certs/authority.h"
 #include "core/result.h"
 
 namespace firma::store {
@@ -13,7 +15,6 @@ class Database;
 
 namespace firma::certs {
 
-class CertificateAuthority;
 
 struct PublishedCrl {
   std::int64_t number = 0;
@@ -25,7 +26,8 @@ struct PublishedCrl {
 // Every CRL is kept in the database, so any node serves the latest one. Thread-safe.
 class CrlService {
  public:
-  CrlService(CertificateAuthority& authority, store::Database& db, const Clock& clock);
+  CrlService(CertificateAuthority& authority, store::Database& db, const Clock& clock,
+             CrlIssuer issuer = CrlIssuer::issuing);
 
   // The latest CRL; publishes the first one when there is none yet.
   Result<PublishedCrl> current();
@@ -43,6 +45,7 @@ class CrlService {
   CertificateAuthority& authority_;
   store::Database& db_;
   const Clock& clock_;
+  CrlIssuer issuer_;
 };
 
 }  // namespace firma::certs

@@ -37,6 +37,7 @@ struct CaSettings {
 
   std::string ocsp_url() const { return base_url + "/pki/ocsp"; }
   std::string crl_url() const { return base_url + "/pki/crl"; }
+  std::string root_crl_url() const { return base_url + "/pki/root.crl"; }  // the issuing CA's own revocation
   std::string ca_issuers_url() const { return base_url + "/pki/ca.cer"; }
 };
 
