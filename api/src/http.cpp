@@ -90,11 +90,13 @@ Response json_response(int status, const nlohmann::json& body) {
 }
 
 nlohmann::json problem_body(const Error& error) {
-  return nlohmann::json{{"type", problem_type(error.code)},
-                        {"title", std::string(problem_title(error.code))},
-                        {"status", http_status(error.code)},
-                        {"detail", error.message},
-                        {"code", std::string(to_string(error.code))}};
+  nlohmann::json body{{"type", problem_type(error.code)},
+                      {"title", std::string(problem_title(error.code))},
+                      {"status", http_status(error.code)},
+                      {"detail", error.message},
+                      {"code", std::string(to_string(error.code))}};
+  if (error.attempts_left) body["attempts_left"] = *error.attempts_left;
+  return body;
 }
 
 Response problem(const Error& error) {

@@ -451,7 +451,9 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
           !s)
         return std::move(s).error();
       if (now_locked) return refuse<Account>(ErrorCode::account_locked, std::string(kLocked));
-      return refuse<Account>(ErrorCode::invalid_credentials, std::string(kBadCredentials));
+      Error wrong = make_error(ErrorCode::invalid_credentials, std::string(kBadCredentials));
+      wrong.attempts_left = options_.lockout.max_failed_attempts - (*counted)->failed_attempts;
+      return refuse<Account>(std::move(wrong));
     }
     auto reset = store::CitizenRows::record_success(tx, row.id, rehashed, now);
     if (!reset) return std::move(reset).error();

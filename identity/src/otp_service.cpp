@@ -149,11 +149,12 @@ Result<Status> OtpService::answer_in(store::Tx& tx, const ChallengeInfo& c, cons
     case policies::OtpVerdict::ok: return decide("ok", true, true, Status{});
     case policies::OtpVerdict::wrong: {
       const int left = c.max_attempts - c.attempts - 1;
-      return decide(bound_here ? "wrong" : "wrong_binding", true, false,
-                    make_error(ErrorCode::otp_invalid, !bound_here ? "this code does not confirm this operation"
+      Error wrong = make_error(ErrorCode::otp_invalid, !bound_here ? "this code does not confirm this operation"
                                                        : left > 0  ? "wrong code; " + std::to_string(left) +
                                                                         (left == 1 ? " try" : " tries") + " left"
-                                                                  : "wrong code; no tries left: start again"));
+                                                                  : "wrong code; no tries left: start again");
+      wrong.attempts_left = std::max(left, 0);
+      return decide(bound_here ? "wrong" : "wrong_binding", true, false, std::move(wrong));
     }
     case policies::OtpVerdict::expired:
       return decide("expired", false, false, make_error(ErrorCode::otp_expired, "the code has expired; start again"));

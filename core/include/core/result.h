@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,9 @@ std::string_view to_string(ErrorCode code) noexcept;
 struct Error {
   ErrorCode code;
   std::string message;
+  // invalid_credentials (a wrong password) and otp_invalid (a wrong code): how many tries are left before the
+  // account is locked or the code is used up, when the service knows.
+  std::optional<int> attempts_left{};
 };
 
 inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }

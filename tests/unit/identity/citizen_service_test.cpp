@@ -196,6 +196,13 @@ TEST_P(CitizenServiceTest, TheReinforcedLevelBindsTheCodeToPurposeAndContext) {
   auto wrong = service_->start_reinforced(nif(), Secret("Equivocada.1"), "signature", "x", text);
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.error().code, ErrorCode::invalid_credentials);
+  EXPECT_EQ(wrong.error().attempts_left, 4) << "five in all, one spent";
+  auto again = service_->start_reinforced(nif(), Secret("Equivocada.2"), "signature", "x", text);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().attempts_left, 3);
+  auto unknown = service_->start_reinforced(nif("87654321X"), kPassword, "signature", "x", text);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_FALSE(unknown.error().attempts_left.has_value()) << "nothing is counted for a NIF with no account";
 }
 
 TEST_P(CitizenServiceTest, AnExpiredPasswordCannotReachTheReinforcedLevelButCanBeChanged) {

@@ -93,6 +93,7 @@ TEST_P(OtpServiceTest, ThreeWrongAnswersThenTheRightOneIsExhausted) {
     auto r = confirm(*c, wrong(code));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, ErrorCode::otp_invalid) << i;
+    EXPECT_EQ(r.error().attempts_left, 2 - i) << "tries left after this one";
   }
   auto right = confirm(*c, code);
   ASSERT_FALSE(right.ok());
