@@ -3,9 +3,14 @@
 
 #include <botan/argon2.h>
 
+#include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <cstdint>
 #include <exception>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "core/encoding.h"
@@ -101,12 +106,53 @@ Result<Argon2Parameters> Argon2Parameters::from_config(const PasswordConfig& con
   return make(config.argon2_memory_kib, config.argon2_iterations, config.argon2_parallelism);
 }
 
-PasswordHasher::PasswordHasher(Argon2Parameters parameters, Random& random)
-    : parameters_(parameters), random_(random) {}
+// A FIFO gate of `capacity` slots: tickets are admitted in the order they were taken, so that under load no
+// password check waits behind ever newer ones (a semaphore makes no such promise).
+class PasswordHasher::Gate {
+ public:
+  explicit Gate(std::uint64_t capacity) : capacity_(capacity) {}
+
+  // Holds a slot for as long as it lives.
+  class Slot {
+   public:
+    explicit Slot(Gate& gate) : gate_(gate) {
+      std::unique_lock lock(gate_.mutex_);
+      const std::uint64_t ticket = gate_.next_ticket_++;
+      gate_.admitted_.wait(lock, [&] { return ticket < gate_.finished_ + gate_.capacity_; });
+    }
+    ~Slot() {
+      {
+        std::lock_guard lock(gate_.mutex_);
+        ++gate_.finished_;
+      }
+      gate_.admitted_.notify_all();
+    }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+   private:
+    Gate& gate_;
+  };
+
+ private:
+  const std::uint64_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable admitted_;
+  std::uint64_t next_ticket_ = 0;
+  std::uint64_t finished_ = 0;
+};
+
+PasswordHasher::PasswordHasher(Argon2Parameters parameters, Random& random, std::size_t concurrent)
+    : parameters_(parameters),
+      random_(random),
+      gate_(std::make_shared<Gate>(concurrent != 0 ? concurrent : std::max(1u, std::thread::hardware_concurrency()))) {}
 
 Result<std::string> PasswordHasher::hash(const Secret& password) const {
   Bytes salt = random_.bytes(salt_bytes);
-  auto derived = derive(password, salt, parameters_, hash_bytes);
+  Result<Bytes> derived = [&] {
+    Gate::Slot slot(*gate_);
+    return derive(password, salt, parameters_, hash_bytes);
+  }();
   if (!derived) return std::move(derived).error();
   return std::string(kPrefix) + "m=" + std::to_string(parameters_.memory_kib) +
          ",t=" + std::to_string(parameters_.iterations) + ",p=" + std::to_string(parameters_.parallelism) + "$" +
@@ -116,7 +162,10 @@ Result<std::string> PasswordHasher::hash(const Secret& password) const {
 Result<PasswordHasher::Check> PasswordHasher::verify(const Secret& password, std::string_view encoded) const {
   auto parsed = parse(encoded);
   if (!parsed) return make_error(ErrorCode::internal, "stored password hash is not an Argon2id PHC string");
-  auto derived = derive(password, parsed->salt, parsed->parameters, parsed->hash.size());
+  Result<Bytes> derived = [&] {
+    Gate::Slot slot(*gate_);
+    return derive(password, parsed->salt, parsed->parameters, parsed->hash.size());
+  }();
   if (!derived) return std::move(derived).error();
   Check check;
   check.matches = constant_time_equal(to_string(*derived), to_string(parsed->hash));

@@ -16,7 +16,7 @@ namespace firma::api {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT ("[::1]:8080" for IPv6); port 0 picks a free one
-  std::size_t threads = 4;                // I/O threads; handlers run on them
+  std::size_t threads = 16;               // I/O threads; handlers run on them
   std::size_t max_body_bytes = 12 * 1024 * 1024;
   // PEM files; both set: HTTPS only. Pistache 0.0.5 does the TLS handshake on its one accept thread,
   // so a client that connects and stalls delays every new connection: in front of many clients,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -33,7 +34,10 @@ class PasswordHasher {
   static constexpr std::size_t hash_bytes = 32;
 
   // `random` supplies the salts; it must outlive the hasher and be safe to call from several threads.
-  PasswordHasher(Argon2Parameters parameters, Random& random);
+  // At most `concurrent` Argon2 computations run at once (0: one per core), admitted first come, first served:
+  // more would not finish sooner on the same cores, would hold m KiB each, and would starve the cheap requests
+  // sharing those cores.
+  PasswordHasher(Argon2Parameters parameters, Random& random, std::size_t concurrent = 0);
 
   // "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>" (the PHC string format; salt and hash in base64 without
   // padding), with a fresh random salt. The parameters travel in the string, so verify() can check a hash made
@@ -51,8 +55,10 @@ class PasswordHasher {
   const Argon2Parameters& parameters() const noexcept { return parameters_; }
 
  private:
+  class Gate;
   Argon2Parameters parameters_;
   Random& random_;
+  std::shared_ptr<Gate> gate_;
 };
 
 }  // namespace firma::identity
