@@ -196,7 +196,7 @@ TEST_F(WebPages, SignAfterAWrongPasswordThenTheOtpAndBackToTheApplication) {
   EXPECT_EQ(wrong.status, 401);
   expect_page_basics(wrong);
   EXPECT_TRUE(wrong.has(R"(<div id="error" class="error" role="alert">)"));
-  EXPECT_TRUE(wrong.has("cinco intentos")) << "the lockout is announced";
+  EXPECT_TRUE(wrong.has("Le quedan 4 intentos")) << "the tries left before the lockout are announced";
   EXPECT_TRUE(wrong.has(R"(value="12345678Z")")) << "the NIF is kept, never the password";
   EXPECT_FALSE(wrong.has("not-my-password"));
   EXPECT_EQ(status_of(id), "pending");
@@ -221,6 +221,7 @@ TEST_F(WebPages, SignAfterAWrongPasswordThenTheOtpAndBackToTheApplication) {
   EXPECT_EQ(bad_code.status, 401);
   EXPECT_TRUE(bad_code.has(R"(role="alert")"));
   EXPECT_TRUE(bad_code.has(R"(id="otp-form")")) << "a wrong code leaves the citizen at the code";
+  EXPECT_TRUE(bad_code.has("Le quedan 2 intentos"));
 
   Page signed_ = b.post(page_path + "/confirm", {{"csrf", csrf}, {"otp", otp}});
   ASSERT_EQ(signed_.status, 303) << signed_.body;

@@ -174,10 +174,10 @@ PageError local_error(std::string key) {
 }
 
 // The challenge is spent or gone: the citizen starts again from step 1.
-bool challenge_over(ErrorCode code) {
-  return code == ErrorCode::otp_expired || code == ErrorCode::otp_exhausted || code == ErrorCode::not_found ||
-         code == ErrorCode::account_locked || code == ErrorCode::invalid_credentials ||
-         code == ErrorCode::account_not_active;
+bool challenge_over(const Error& error) {
+  const auto code = error.code;
+  return code_spent(error) || code == ErrorCode::not_found || code == ErrorCode::account_locked ||
+         code == ErrorCode::invalid_credentials || code == ErrorCode::account_not_active;
 }
 
 Response start_again(Page& page, const Flow& flow, PageError error) {
@@ -274,7 +274,7 @@ Response post_complete(const WebContext& ctx, const Flow& flow, const Request& r
   }
   if (!outcome) {
     auto error = page_error(outcome.error(), false);
-    if (challenge_over(outcome.error().code)) return start_again(page, flow, error);
+    if (challenge_over(outcome.error())) return start_again(page, flow, error);
     return show_complete(page, flow, *pending, error, false);
   }
   page.set_cookie(set_cookie(kFlowCookie, kDone, page.cookie_options(flow.path)));
@@ -294,7 +294,7 @@ Response post_resend(const WebContext& ctx, const Flow& flow, const Request& req
   auto sent = ctx.citizens.resend_otp(ChallengeId(pending->challenge_id));
   if (!sent) {
     auto error = page_error(sent.error(), false);
-    if (challenge_over(sent.error().code)) return start_again(page, flow, error);
+    if (challenge_over(sent.error())) return start_again(page, flow, error);
     if (error.code == ErrorCode::rate_limited) {
       error.key = "error.otp_cooldown";
       error.retry_after = ctx.settings.options.otp_resend_cooldown;

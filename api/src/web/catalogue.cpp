@@ -132,6 +132,15 @@ constexpr Entry kSpanish[] = {
     {"error.invalid_credentials.password",
      "El DNI/NIE o la contraseña no son correctos. Compruébelos: tras cinco intentos fallidos seguidos su cuenta se "
      "bloqueará."},
+    {"error.invalid_credentials.attempts.one",
+     "El DNI/NIE o la contraseña no son correctos. Le queda 1 intento: si vuelve a fallar, su cuenta se bloqueará."},
+    {"error.invalid_credentials.attempts.many",
+     "El DNI/NIE o la contraseña no son correctos. Le quedan {attempts} intentos antes de que su cuenta se bloquee."},
+    {"error.otp_invalid.attempts.none",
+     "El código no es correcto y ya no quedan intentos para este código. Vuelva a empezar para recibir uno nuevo."},
+    {"error.otp_invalid.attempts.one", "El código no es correcto. Le queda 1 intento: compruebe el último SMS."},
+    {"error.otp_invalid.attempts.many",
+     "El código no es correcto. Le quedan {attempts} intentos: compruebe el último SMS."},
     {"error.invalid_credentials.data",
      "Los datos no coinciden con los de su registro. Compruébelos e inténtelo de nuevo."},
     {"error.account_locked",
@@ -284,6 +293,16 @@ constexpr Entry kEnglish[] = {
     {"error.invalid_credentials.password",
      "The DNI/NIE or the password is not correct. Please check them: after five failed attempts in a row your account "
      "will be locked."},
+    {"error.invalid_credentials.attempts.one",
+     "The DNI/NIE or the password is not correct. You have 1 attempt left: if it fails again, your account will be "
+     "locked."},
+    {"error.invalid_credentials.attempts.many",
+     "The DNI/NIE or the password is not correct. You have {attempts} attempts left before your account is locked."},
+    {"error.otp_invalid.attempts.none",
+     "The code is not correct and no attempts are left for it. Start again to get a new one."},
+    {"error.otp_invalid.attempts.one", "The code is not correct. You have 1 attempt left: check the last SMS."},
+    {"error.otp_invalid.attempts.many",
+     "The code is not correct. You have {attempts} attempts left: check the last SMS."},
     {"error.invalid_credentials.data", "The details do not match your registration. Please check them and try again."},
     {"error.account_locked",
      "Your account is locked because the password was entered wrongly five times in a row. To unlock it, reset your "

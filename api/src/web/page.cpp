@@ -46,12 +46,24 @@ int PageError::status() const noexcept {
   return http_status(code);
 }
 
+bool code_spent(const Error& error) noexcept {
+  return error.code == ErrorCode::otp_expired || error.code == ErrorCode::otp_exhausted ||
+         (error.code == ErrorCode::otp_invalid && error.attempts_left == 0);
+}
+
 PageError page_error(const Error& error, bool password_step) {
-  PageError e{error.code, "error." + std::string(to_string(error.code)), std::nullopt};
+  PageError e{error.code, "error." + std::string(to_string(error.code)), std::nullopt, error.attempts_left};
+  // "{attempts}" in the words; none and one try left are worded apart.
+  auto counted = [&e](const std::string& base) {
+    if (!e.attempts_left) return;
+    e.key = base + (*e.attempts_left <= 0 ? ".none" : *e.attempts_left == 1 ? ".one" : ".many");
+  };
   switch (error.code) {
     case ErrorCode::invalid_credentials:
       e.key = password_step ? "error.invalid_credentials.password" : "error.invalid_credentials.data";
+      if (password_step && e.attempts_left && *e.attempts_left > 0) counted("error.invalid_credentials.attempts");
       break;
+    case ErrorCode::otp_invalid: counted("error.otp_invalid.attempts"); break;
     case ErrorCode::password_policy:
       for (auto rule : {policies::PasswordRule::too_short, policies::PasswordRule::too_few_groups,
                         policies::PasswordRule::contains_personal_data, policies::PasswordRule::invalid_encoding})
@@ -230,7 +242,8 @@ Response Page::render(int status, std::string_view title_key, const Html& body) 
 Html Page::error_box(const std::optional<PageError>& error) const {
   if (!error) return {};
   Html words =
-      t(error->key, {{"seconds", text(std::to_string(error->retry_after.value_or(std::chrono::seconds(60)).count()))}});
+      t(error->key, {{"seconds", text(std::to_string(error->retry_after.value_or(std::chrono::seconds(60)).count()))},
+                     {"attempts", text(std::to_string(error->attempts_left.value_or(0)))}});
   Html way_out;
   switch (error->code) {
     case ErrorCode::account_locked:

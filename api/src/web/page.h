@@ -57,11 +57,16 @@ struct PageError {
   ErrorCode code = ErrorCode::internal;
   std::string key;                                    // "error.otp_invalid", ...
   std::optional<std::chrono::seconds> retry_after{};  // rate_limited: also sent as Retry-After
+  std::optional<int> attempts_left{};                 // a wrong password or code, when the service counts
   int status() const noexcept;
 };
 
+// The SMS code can no longer be used (expired, used up, or wrong with no tries left): the citizen starts again.
+bool code_spent(const Error& error) noexcept;
+
 // The words for a service's error. `password_step` picks the NIF-and-password wording of invalid_credentials
-// (the account-data wording otherwise); the password policy's rule, when the message names one, gets its own key.
+// (the account-data wording otherwise); the tries left, when the service tells them, have their own words; the
+// password policy's rule, when the message names one, gets its own key.
 PageError page_error(const Error& error, bool password_step);
 // A throttle's refusal (429 with Retry-After, or the database's error) as a page error.
 PageError page_error(const Response& refusal);

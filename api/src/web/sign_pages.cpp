@@ -253,30 +253,29 @@ std::vector<Route> sign_pages(std::shared_ptr<const WebContext> ctx) {
                     },
                     "web.sign.authenticate"});
 
-  routes.push_back({"POST",
-                    "/sign/:id/confirm",
-                    Access::anyone,
-                    {},
-                    [ctx](const Request& request) {
-                      return post_step(*ctx, request, [&](Page& page, const std::string& id, const Form& form) {
-                        if (auto refused = ctx->throttle->by_subject("transaction:" + id))
-                          return show(*ctx, page, id, SignView{page_error(*refused), false, {}});
-                        // Spaces typed or pasted inside the code ("123 456") are not part of it.
-                        std::string code;
-                        for (char c : form.value("otp"))
-                          if (c != ' ') code += c;
-                        auto outcome = ctx->transactions.confirm(TransactionId(id), Secret(std::move(code)),
-                                                                 ctx->throttle->client_address(request));
-                        if (!outcome) {
-                          const auto c = outcome.error().code;
-                          const bool spent = c == ErrorCode::otp_expired || c == ErrorCode::otp_exhausted;
-                          return show(*ctx, page, id, SignView{page_error(outcome.error(), false), spent, {}});
-                        }
-                        page.set_cookie(clear_cookie(kSignCookie, page.cookie_options(page_path(id))));
-                        return page.redirect(outcome->return_url);  // with transaction and status (from the service)
-                      });
-                    },
-                    "web.sign.confirm"});
+  routes.push_back(
+      {"POST",
+       "/sign/:id/confirm",
+       Access::anyone,
+       {},
+       [ctx](const Request& request) {
+         return post_step(*ctx, request, [&](Page& page, const std::string& id, const Form& form) {
+           if (auto refused = ctx->throttle->by_subject("transaction:" + id))
+             return show(*ctx, page, id, SignView{page_error(*refused), false, {}});
+           // Spaces typed or pasted inside the code ("123 456") are not part of it.
+           std::string code;
+           for (char c : form.value("otp"))
+             if (c != ' ') code += c;
+           auto outcome = ctx->transactions.confirm(TransactionId(id), Secret(std::move(code)),
+                                                    ctx->throttle->client_address(request));
+           if (!outcome) {
+             return show(*ctx, page, id, SignView{page_error(outcome.error(), false), code_spent(outcome.error()), {}});
+           }
+           page.set_cookie(clear_cookie(kSignCookie, page.cookie_options(page_path(id))));
+           return page.redirect(outcome->return_url);  // with transaction and status (from the service)
+         });
+       },
+       "web.sign.confirm"});
 
   routes.push_back({"POST",
                     "/sign/:id/otp",
@@ -294,9 +293,7 @@ std::vector<Route> sign_pages(std::shared_ptr<const WebContext> ctx) {
                             error.key = "error.otp_cooldown";
                             error.retry_after = ctx->settings.options.otp_resend_cooldown;
                           }
-                          const auto c = sent.error().code;
-                          const bool spent = c == ErrorCode::otp_expired || c == ErrorCode::otp_exhausted;
-                          return show(*ctx, page, id, SignView{error, spent, {}});
+                          return show(*ctx, page, id, SignView{error, code_spent(sent.error()), {}});
                         }
                         page.set_cookie(set_cookie(kSignCookie, cookie_encode(sent->otp_sent_to),
                                                    page.cookie_options(page_path(id))));

@@ -75,6 +75,35 @@ TEST(WebCatalogue, WrongPasswordAndWrongDataHaveTheirOwnWords) {
   EXPECT_NE(std::string(message(Lang::en, "error.account_locked")).find("reset"), std::string::npos);
 }
 
+TEST(WebCatalogue, TriesLeftAreCountedWhenTheServiceTellsThem) {
+  Error wrong{ErrorCode::invalid_credentials, "the NIF or the password is not correct"};
+  wrong.attempts_left = 3;
+  auto e = page_error(wrong, true);
+  EXPECT_EQ(e.key, "error.invalid_credentials.attempts.many");
+  EXPECT_EQ(e.attempts_left, 3);
+  wrong.attempts_left = 1;
+  EXPECT_EQ(page_error(wrong, true).key, "error.invalid_credentials.attempts.one");
+  EXPECT_EQ(page_error(wrong, false).key, "error.invalid_credentials.data") << "account data: no count";
+
+  Error code{ErrorCode::otp_invalid, "wrong code"};
+  EXPECT_EQ(page_error(code, false).key, "error.otp_invalid");
+  EXPECT_FALSE(code_spent(code));
+  code.attempts_left = 2;
+  EXPECT_EQ(page_error(code, false).key, "error.otp_invalid.attempts.many");
+  code.attempts_left = 1;
+  EXPECT_EQ(page_error(code, false).key, "error.otp_invalid.attempts.one");
+  code.attempts_left = 0;
+  EXPECT_EQ(page_error(code, false).key, "error.otp_invalid.attempts.none");
+  EXPECT_TRUE(code_spent(code)) << "no tries left: start again";
+  EXPECT_TRUE(code_spent(Error{ErrorCode::otp_expired, ""}));
+  EXPECT_TRUE(code_spent(Error{ErrorCode::otp_exhausted, ""}));
+
+  for (const char* key : {"error.invalid_credentials.attempts.many", "error.otp_invalid.attempts.many"})
+    for (auto lang : kAllLangs) EXPECT_NE(std::string(message(lang, key)).find("{attempts}"), std::string::npos) << key;
+  EXPECT_NE(std::string(message(Lang::es, "error.invalid_credentials.attempts.many")).find("bloque"),
+            std::string::npos);
+}
+
 TEST(WebCatalogue, PasswordPolicyRuleNamedByTheServiceGetsItsOwnWords) {
   for (auto rule : {policies::PasswordRule::too_short, policies::PasswordRule::too_few_groups,
                     policies::PasswordRule::contains_personal_data, policies::PasswordRule::invalid_encoding}) {

@@ -221,6 +221,9 @@ TEST_F(WebPage, ErrorBoxOffersTheWayOutOfALockedAccount) {
   auto html = page.error_box(page_error(Error{ErrorCode::account_locked, "locked"}, true)).str();
   EXPECT_NE(html.find(R"(role="alert")"), std::string::npos);
   EXPECT_NE(html.find(R"(href="/password/reset")"), std::string::npos);
+  Error wrong{ErrorCode::invalid_credentials, "the NIF or the password is not correct"};
+  wrong.attempts_left = 3;
+  EXPECT_NE(page.error_box(page_error(wrong, true)).str().find("Le quedan 3 intentos"), std::string::npos);
   EXPECT_TRUE(page.error_box(std::nullopt).empty());
   PageError limited{ErrorCode::rate_limited, "error.rate_limited", std::chrono::seconds(17)};
   EXPECT_NE(page.error_box(limited).str().find("17"), std::string::npos);
