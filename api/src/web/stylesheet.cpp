@@ -32,7 +32,7 @@ body {
 .skip:focus { left: .5rem; z-index: 10; }
 header.site, footer.site {
   background: var(--band);
-  padding: .75rem max(1rem, calc((100% - 40rem) / 2));
+  padding: .75rem max(1rem, calc((100% - 38rem) / 2));  /* aligned with main's text (40rem less its padding) */
   display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: .5rem;
 }
 header.site { border-bottom: 4px solid var(--accent); }
