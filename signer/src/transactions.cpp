@@ -57,6 +57,14 @@ Result<store::DocumentRecord> validate_document(const Application& app, const Ne
   return record;
 }
 
+// RFC 6454 4: scheme, host and port, as the URL spells them (return URLs are checked against the application's
+// registered prefixes when the transaction is created).
+std::string origin_of(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return {};
+  return url.substr(0, url.find_first_of("/?#", scheme_end + 3));
+}
+
 }  // namespace
 
 TransactionService::TransactionService(store::Database& db, identity::CitizenService& citizens,
@@ -160,7 +168,7 @@ Result<TransactionSummary> TransactionService::summary(const TransactionId& id) 
     if (!app) return std::move(app).error();
     auto documents = store::TransactionRecords::documents(tx, id, false);
     if (!documents) return std::move(documents).error();
-    TransactionSummary summary{app->name, {}, record->expires_at, record->status};
+    TransactionSummary summary{app->name, {}, record->expires_at, record->status, origin_of(record->return_url)};
     for (const auto& d : *documents) summary.documents.push_back({d.name, d.format, d.content_sha256});
     return summary;
   });

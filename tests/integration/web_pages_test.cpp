@@ -187,6 +187,10 @@ TEST_F(WebPages, SignAfterAWrongPasswordThenTheOtpAndBackToTheApplication) {
   EXPECT_TRUE(first.has(R"(name="password" type="password" autocomplete="current-password")"));
   EXPECT_TRUE(first.has(R"(id="reject-form")"));
   EXPECT_FALSE(first.has(R"(id="otp-form")"));
+  EXPECT_NE(first.header("Content-Security-Policy").find("form-action 'self' https://sede.example.gob.es"),
+            std::string::npos)
+      << "the forms may lead back to the application's origin, and nowhere else: "
+      << first.header("Content-Security-Policy");
   EXPECT_FALSE(b.cookie("firma_csrf").empty());
   EXPECT_NE(first.header("Set-Cookie").find("HttpOnly; SameSite=Strict"), std::string::npos);
   const std::string csrf = first.csrf();

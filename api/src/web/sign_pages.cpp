@@ -184,10 +184,9 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
 )",
                  {{"words", page.t(key, {{"app", text(s.app_name)}})}});
   }
-  // The forms' answers redirect to the application's return URL, which CSP form-action would have to name
-  // (Chromium checks the redirects after a submission); the summary does not carry it, so the directive is
-  // left out on this page rather than break the return.
-  page.form_action_extra(std::nullopt);
+  // The forms' answers redirect to the application's return URL, which CSP form-action must name too (Chromium
+  // checks the redirects that follow a submission).
+  page.form_action_extra(s.return_origin.empty() ? std::nullopt : std::optional<std::string>(s.return_origin));
   Response r = page.render(view.error ? view.error->status() : 200, "page.sign.title", body);
   if (view.error && view.error->retry_after)
     r.headers.emplace_back("Retry-After", std::to_string(view.error->retry_after->count()));

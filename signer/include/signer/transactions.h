@@ -71,6 +71,7 @@ struct TransactionSummary {
   std::vector<DocumentSummary> documents;
   Instant expires_at;
   std::string status;
+  std::string return_origin;  // scheme://host[:port] of the return URL: where the confirmation page's forms lead
 };
 
 struct SignedDocument {
