@@ -4,8 +4,6 @@
 // Environment: FIRMA_BENCH_DIR (required: an empty directory for the token), FIRMA_BENCH_MODULE (PKCS#11
 // module, default SoftHSM2), FIRMA_BENCH_KEYS (lookup sizes, default "1000,10000").
 #include <benchmark/benchmark.h>
-#include <dlfcn.h>
-#include <p11-kit/pkcs11.h>
 
 #include <chrono>
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "raw_pkcs11.h"
 #include "core/encoding.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -29,67 +28,9 @@ using namespace firma;
 
 const char* kTokenLabel = "firma-bench";
 
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(r).value();
-}
-
-// DigestInfo for SHA-256 (RFC 8017 9.2 note 1): what the raw loop signs with CKM_RSA_PKCS, as the layer does.
-Bytes sha256_digest_info(const Bytes& digest) {
-  static constexpr std::uint8_t kPrefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                             0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-  Bytes out(sizeof kPrefix + digest.size());
-  std::copy(digest.begin(), digest.end(), std::copy(std::begin(kPrefix), std::end(kPrefix), out.begin()));
-  return out;
-}
-
-// The module's own C functions, for the baseline: the same library instance the layer loaded.
-class Raw {
- public:
-  explicit Raw(const std::string& path) {
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
-    if (handle == nullptr) throw std::runtime_error("module not loaded");
-    void* symbol = dlsym(handle, "C_GetFunctionList");
-    dlclose(handle);
-    CK_C_GetFunctionList get = nullptr;
-    std::memcpy(&get, &symbol, sizeof symbol);
-    if (get == nullptr || get(&f_) != CKR_OK) throw std::runtime_error("no function list");
-    CK_ULONG count = 0;
-    f_->C_GetSlotList(CK_TRUE, nullptr, &count);
-    std::vector<CK_SLOT_ID> slots(count);
-    f_->C_GetSlotList(CK_TRUE, slots.data(), &count);
-    for (CK_SLOT_ID s : slots) {
-      CK_TOKEN_INFO info{};
-      f_->C_GetTokenInfo(s, &info);
-      if (std::strncmp(reinterpret_cast<const char*>(info.label), kTokenLabel, std::strlen(kTokenLabel)) == 0) slot_ = s;
-    }
-  }
-  CK_FUNCTION_LIST& f() { return *f_; }
-  // A session of its own; the process is already logged in through the layer (login is per application).
-  CK_SESSION_HANDLE open() {
-    CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
-    if (f_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h) != CKR_OK) {
-      throw std::runtime_error("C_OpenSession");
-    }
-    return h;
-  }
-  // C_FindObjects by CKA_ID: what a layer without an index does before each signature.
-  CK_OBJECT_HANDLE find_private_key(CK_SESSION_HANDLE session, const std::string& id) {
-    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-    CK_ATTRIBUTE match[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, const_cast<char*>(id.data()), id.size()}};
-    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-    CK_ULONG n = 0;
-    f_->C_FindObjectsInit(session, match, 2);
-    f_->C_FindObjects(session, &h, 1, &n);
-    f_->C_FindObjectsFinal(session);
-    return n == 1 ? h : CK_INVALID_HANDLE;
-  }
-
- private:
-  CK_FUNCTION_LIST* f_ = nullptr;
-  CK_SLOT_ID slot_ = 0;
-};
+using bench::must;
+using bench::sha256_digest_info;
+using Raw = bench::RawModule;
 
 struct Bench {
   std::shared_ptr<hsm::Module> module;
@@ -266,7 +207,7 @@ int main(int argc, char** argv) {
          "generate EC key");
     must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::rsa2048), hsm::KeyAlgorithm::rsa2048, "bench-rsa"),
          "generate RSA key");
-    bench.raw = std::make_unique<Raw>(module_path);
+    bench.raw = std::make_unique<Raw>(module_path, kTokenLabel);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hsm_bench: %s\n", e.what());
     return 1;

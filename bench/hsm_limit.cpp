@@ -3,14 +3,13 @@
 // (EC P-256, the citizens' default), the same two through the hsm layer, and the Argon2id password check alone.
 //
 // Usage: firma_hsm_limit --dir EMPTY_DIR [--seconds S] [--keygen N] [--argon2 N] [--only argon2]   (JSON on stdout)
-#include <dlfcn.h>
-#include <p11-kit/pkcs11.h>
 
 #include <atomic>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
 
+#include "raw_pkcs11.h"
 #include "bench_common.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -26,65 +25,9 @@ using Clock = std::chrono::steady_clock;
 const char* kLabel = "firma-limit";
 const char* kUserPin = "bench-user-pin";
 
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(r).value();
-}
-
-// DigestInfo for SHA-256 (RFC 8017 9.2 note 1): the layer adds it for CKM_RSA_PKCS, so the raw loop signs it too.
-Bytes sha256_digest_info(const Bytes& digest) {
-  static constexpr std::uint8_t kPrefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                             0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-  Bytes out(sizeof kPrefix + digest.size());
-  std::copy(digest.begin(), digest.end(), std::copy(std::begin(kPrefix), std::end(kPrefix), out.begin()));
-  return out;
-}
-
-// The module's own C functions (the instance the layer loaded, so the login is shared: PKCS#11 v2.40 5.6).
-class Raw {
- public:
-  explicit Raw(const std::string& path) {
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
-    if (handle == nullptr) throw std::runtime_error("module not loaded");
-    void* symbol = dlsym(handle, "C_GetFunctionList");
-    dlclose(handle);
-    CK_C_GetFunctionList get = nullptr;
-    std::memcpy(&get, &symbol, sizeof symbol);
-    if (get == nullptr || get(&f_) != CKR_OK) throw std::runtime_error("no function list");
-    CK_ULONG count = 0;
-    f_->C_GetSlotList(CK_TRUE, nullptr, &count);
-    std::vector<CK_SLOT_ID> slots(count);
-    f_->C_GetSlotList(CK_TRUE, slots.data(), &count);
-    for (CK_SLOT_ID s : slots) {
-      CK_TOKEN_INFO info{};
-      f_->C_GetTokenInfo(s, &info);
-      if (std::strncmp(reinterpret_cast<const char*>(info.label), kLabel, std::strlen(kLabel)) == 0) slot_ = s;
-    }
-  }
-  CK_FUNCTION_LIST& f() { return *f_; }
-  CK_SESSION_HANDLE open() {
-    CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
-    if (f_->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h) != CKR_OK)
-      throw std::runtime_error("C_OpenSession");
-    return h;
-  }
-  CK_OBJECT_HANDLE find_private_key(CK_SESSION_HANDLE session, const std::string& id) {
-    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-    CK_ATTRIBUTE match[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, const_cast<char*>(id.data()), id.size()}};
-    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-    CK_ULONG n = 0;
-    f_->C_FindObjectsInit(session, match, 2);
-    f_->C_FindObjects(session, &h, 1, &n);
-    f_->C_FindObjectsFinal(session);
-    if (n != 1) throw std::runtime_error("key " + id + " not found");
-    return h;
-  }
-
- private:
-  CK_FUNCTION_LIST* f_ = nullptr;
-  CK_SLOT_ID slot_ = 0;
-};
+using bench::must;
+using bench::sha256_digest_info;
+using Raw = bench::RawModule;
 
 struct Rate {
   double per_second = 0;
@@ -178,7 +121,7 @@ int main(int argc, char** argv) {
         {"rsa_3072", hsm::KeyAlgorithm::rsa3072}};
     if (!argon2_only)
       for (const auto& [name, a] : algorithms) must(token->generate_key_pair(KeyId("limit-" + name), a, name), "keygen");
-    Raw raw(module_path);
+    Raw raw(module_path, kLabel);
     const Bytes digest = sha256(as_bytes("the document the citizen confirmed"));
 
     nlohmann::json out;
@@ -195,6 +138,7 @@ int main(int argc, char** argv) {
         const Rate r = rate(threads, seconds, [&](int) {
           CK_SESSION_HANDLE session = raw.open();
           CK_OBJECT_HANDLE key = raw.find_private_key(session, id);
+          if (key == CK_INVALID_HANDLE) throw std::runtime_error("key " + id + " not found");
           return [&raw, session, key, ec, &input] {
             CK_MECHANISM mechanism{ec ? CKM_ECDSA : CKM_RSA_PKCS, nullptr, 0};
             std::uint8_t sig[512];
