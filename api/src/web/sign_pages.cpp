@@ -148,17 +148,20 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
   }
   const auto& s = *summary;
   const std::string& status = s.status;
-  Html body = page.error_box(view.error);
-  body += fill(R"(<p class="lead">{intro}</p>
-<dl class="facts">
+  // A transaction that is over says so once, in its final status below: an error about the same (expired, already
+  // signed) would only repeat it, and there is nothing left to check before continuing.
+  const bool open = status == "pending" || status == "authenticated";
+  Html body = open ? page.error_box(view.error) : Html();
+  if (open) body += fill(R"(<p class="lead">{intro}</p>
+)", {{"intro", page.t("sign.intro")}});
+  body += fill(R"(<dl class="facts">
 <dt>{app_label}</dt><dd id="app-name">{app}</dd>
 <dt>{ref_label}</dt><dd id="reference"><code>{ref}</code></dd>
 <dt>{expires_label}</dt><dd><time id="expires-at" datetime="{expires_iso}">{expires}</time></dd>
 </dl>
 <h2 id="documents-heading">{documents_heading}</h2>
 {documents})",
-               {{"intro", page.t("sign.intro")},
-                {"app_label", page.t("sign.application")},
+               {{"app_label", page.t("sign.application")},
                 {"app", text(s.app_name)},
                 {"ref_label", page.t("sign.reference")},
                 {"ref", text(reference(id))},
@@ -180,9 +183,13 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
         status == "signed" || status == "rejected" || status == "expired" || status == "failed" || status == "signing"
             ? "sign.final." + status
             : "sign.final.other";
-    body += fill(R"(<p id="final-status" class="final" role="status">{words}</p>
+    // Green for a signature; the plain notice for every other end. Announced at once (an alert) when it is the
+    // answer to a step the citizen just tried.
+    body += fill(R"(<p id="final-status" class="{style}" role="{role}">{words}</p>
 )",
-                 {{"words", page.t(key, {{"app", text(s.app_name)}})}});
+                 {{"style", text(status == "signed" ? "final" : "final closed")},
+                  {"role", text(view.error ? "alert" : "status")},
+                  {"words", page.t(key, {{"app", text(s.app_name)}})}});
   }
   // The forms' answers redirect to the application's return URL, which CSP form-action must name too (Chromium
   // checks the redirects that follow a submission).

@@ -27,7 +27,11 @@ body {
   line-height: 1.5;
   color: var(--ink);
   background: var(--paper);
+  min-height: 100vh;  /* the footer's band reaches the bottom of a short page */
+  display: flex;
+  flex-direction: column;
 }
+body > main { flex: 1 0 auto; width: 100%; }
 .skip { position: absolute; left: -999px; top: 0; background: var(--paper); color: var(--accent); padding: .5rem 1rem; }
 .skip:focus { left: .5rem; z-index: 10; }
 header.site, footer.site {
@@ -82,6 +86,7 @@ button.danger { border-color: var(--danger); color: var(--danger); }
 .error { border-left: 6px solid var(--danger); background: var(--error-bg); padding: .75rem 1rem; margin: 1rem 0; }
 .error p { margin: 0 0 .25rem; }
 .notice, .done, .final { border-left: 6px solid var(--ok); background: var(--ok-bg); padding: .75rem 1rem; margin: 1rem 0; }
+.final.closed { border-left-color: var(--muted); background: var(--band); }
 ul.actions { padding-left: 1.25rem; }
 ul.actions li { margin: .5rem 0; }
 @media (max-width: 30rem) {
