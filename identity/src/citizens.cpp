@@ -91,9 +91,9 @@ struct AnsweredChallenge {
 // purpose and the context it was bound to (read off the citizen: the activation code's or the password's hash,
 // or given). The outer error is the database's (roll back); the inner one is the refusal, which the caller
 // commits (the OtpService has counted the try and audited it).
-Result<Result<AnsweredChallenge>> answer_challenge(OtpService& otp, store::Tx& tx, const ChallengeId& id,
-                                                   const Secret& code, std::string_view purpose,
-                                                   const std::function<std::string(const store::CitizenRow&)>& context_of) {
+Result<Result<AnsweredChallenge>> answer_challenge(
+    OtpService& otp, store::Tx& tx, const ChallengeId& id, const Secret& code, std::string_view purpose,
+    const std::function<std::string(const store::CitizenRow&)>& context_of) {
   auto locked = otp.lock_in(tx, id);
   if (!locked) return std::move(locked).error();
   if (!locked->has_value()) return refuse<AnsweredChallenge>(ErrorCode::not_found, "unknown challenge");
@@ -107,7 +107,9 @@ Result<Result<AnsweredChallenge>> answer_challenge(OtpService& otp, store::Tx& t
       Result<AnsweredChallenge>(AnsweredChallenge{std::move(**locked), std::move(**row)}));
 }
 
-std::string password_hash_of(const store::CitizenRow& c) { return c.password_hash.value_or(std::string()); }
+std::string password_hash_of(const store::CitizenRow& c) {
+  return c.password_hash.value_or(std::string());
+}
 
 Result<std::string> field(Result<std::string> value, std::string_view name) {
   if (!value) return make_error(value.error().code, std::string(name) + ": " + value.error().message);

@@ -28,7 +28,8 @@ CitizenKeySigner::CitizenKeySigner(hsm::Token& token, store::Database& db, const
     : token_(token), db_(db), clock_(clock) {}
 
 Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Sad& sad, const CitizenId& citizen,
-                                                               const KeyId& key, std::span<const DigestToSign> digests) {
+                                                               const KeyId& key,
+                                                               std::span<const DigestToSign> digests) {
   const Instant now = clock_.now();
   if (digests.empty()) return std::vector<hsm::Signature>{};
   // The uses and their audit events commit together; a refusal rolls every use of this call back (the error
@@ -56,8 +57,9 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Sad& sad, c
         refusal = authorised ? "SAD already used for this digest" : "digest not authorised by the SAD";
         return make_error(ErrorCode::forbidden, refusal);
       }
-      if (Status s = store::AuditLog::append(tx, {citizen.str(), "signature.hsm_sign", key.str(), "success",
-                                                  "sad " + sad.id() + " digest " + to_hex(wanted.digest)},
+      if (Status s = store::AuditLog::append(tx,
+                                             {citizen.str(), "signature.hsm_sign", key.str(), "success",
+                                              "sad " + sad.id() + " digest " + to_hex(wanted.digest)},
                                              now);
           !s)
         return s;

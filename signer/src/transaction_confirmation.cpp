@@ -31,7 +31,6 @@ DocumentRequest request_of(const store::DocumentRecord& d) {
                          parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15)};
 }
 
-
 // The words of the SMS: the code first, then what it signs: the application, how many documents and a short
 // reference the confirmation page shows too.
 std::string signing_sms(const std::string& app_name, std::size_t documents, const TransactionId& id) {
@@ -44,8 +43,7 @@ std::string signing_sms(const std::string& app_name, std::size_t documents, cons
 
 Status refuse_unless_open(const store::TransactionRecord& record, std::string_view wanted) {
   if (record.status == kExpired) return make_error(ErrorCode::transaction_expired, "the transaction has expired");
-  if (record.status != wanted)
-    return make_error(ErrorCode::conflict, "the transaction is " + record.status);
+  if (record.status != wanted) return make_error(ErrorCode::conflict, "the transaction is " + record.status);
   return {};
 }
 
@@ -89,7 +87,10 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   auto prepare_all = [&](const identity::Citizen& c) -> Result<std::string> {
     if (c.registration_level != identity::RegistrationLevel::advanced)
       return make_error(ErrorCode::registration_level, "signing needs an advanced (in person) registration");
-    const certs::CitizenForIssuance subject{c.nif.str(), c.given_name, c.surname1, c.surname2,
+    const certs::CitizenForIssuance subject{c.nif.str(),
+                                            c.given_name,
+                                            c.surname1,
+                                            c.surname2,
                                             std::string(identity::to_string(c.status)),
                                             std::string(identity::to_string(c.registration_level))};
     auto issued = credentials_.ensure_certificate(subject, "citizen:" + c.nif.str());
@@ -111,18 +112,17 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   if (!challenge) return std::move(challenge).error();
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
-    auto moved = store::TransactionRecords::transition(
-        tx, id, {std::string(kPending), std::string(kAuthenticated)}, kAuthenticated, now);
+    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kPending), std::string(kAuthenticated)},
+                                                       kAuthenticated, now);
     if (!moved) return std::move(moved).error();
     if (!*moved) return make_error(ErrorCode::conflict, "the transaction changed meanwhile");
-    if (Status s = store::TransactionRecords::set_prepared(tx, id, *citizen_id, credential->key_id,
-                                                           credential->certificate, now, challenge->challenge_id,
-                                                           prepared);
+    if (Status s = store::TransactionRecords::set_prepared(
+            tx, id, *citizen_id, credential->key_id, credential->certificate, now, challenge->challenge_id, prepared);
         !s)
       return s;
-    return store::AuditLog::append(tx, {citizen_id->str(), "transaction.prepare", id.str(), "success",
-                                        std::to_string(prepared.size()) + " digests for key " +
-                                            credential->key_id.str()},
+    return store::AuditLog::append(tx,
+                                   {citizen_id->str(), "transaction.prepare", id.str(), "success",
+                                    std::to_string(prepared.size()) + " digests for key " + credential->key_id.str()},
                                    now);
   });
   if (!saved) return std::move(saved).error();
@@ -141,14 +141,15 @@ Result<AuthenticationStarted> TransactionService::resend_otp(const TransactionId
 
 Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secret& otp, std::string_view) {
   const Instant now = clock_.now();
-  auto loaded = db_.transact([&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, std::vector<store::DocumentRecord>>> {
-    auto record = load_current(tx, id, now);
-    if (!record) return std::move(record).error();
-    if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
-    auto documents = store::TransactionRecords::documents(tx, id, true);
-    if (!documents) return std::move(documents).error();
-    return std::make_pair(std::move(*record), std::move(*documents));
-  });
+  auto loaded = db_.transact(
+      [&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, std::vector<store::DocumentRecord>>> {
+        auto record = load_current(tx, id, now);
+        if (!record) return std::move(record).error();
+        if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
+        auto documents = store::TransactionRecords::documents(tx, id, true);
+        if (!documents) return std::move(documents).error();
+        return std::make_pair(std::move(*record), std::move(*documents));
+      });
   if (!loaded) return std::move(loaded).error();
   auto& [record, documents] = *loaded;
   if (!record.citizen_id || !record.key_id || !record.certificate || !record.challenge_id)
@@ -207,14 +208,14 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
       if (Status s = store::TransactionRecords::set_failure(tx, id, outcome.error().message); !s) return s;
       if (Status s = store::TransactionRecords::purge(tx, id, done); !s) return s;
     }
-    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kSigning)}, signed_all ? kSigned : kFailed,
-                                                       done);
+    auto moved =
+        store::TransactionRecords::transition(tx, id, {std::string(kSigning)}, signed_all ? kSigned : kFailed, done);
     if (!moved) return std::move(moved).error();
-    return store::AuditLog::append(tx, {record.citizen_id->str(), "transaction.sign", id.str(),
-                                        signed_all ? "success" : "failure",
-                                        signed_all ? std::to_string(results.size()) + " signatures"
-                                                   : outcome.error().message},
-                                   done);
+    return store::AuditLog::append(
+        tx,
+        {record.citizen_id->str(), "transaction.sign", id.str(), signed_all ? "success" : "failure",
+         signed_all ? std::to_string(results.size()) + " signatures" : outcome.error().message},
+        done);
   });
   if (!saved) return std::move(saved).error();
   if (!outcome) return std::move(outcome).error();

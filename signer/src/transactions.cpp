@@ -5,10 +5,10 @@
 #include <algorithm>
 
 #include "policies/nif.h"
-#include "transaction_state.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "store/transactions.h"
+#include "transaction_state.h"
 
 namespace firma::signer {
 namespace {
@@ -37,7 +37,8 @@ Result<store::DocumentRecord> validate_document(const Application& app, const Ne
   DocumentRequest request{*format, d.content, hsm::DigestAlgorithm::sha256, d.attached};
   std::string digest_name = d.digest_algorithm.empty() ? "sha256" : d.digest_algorithm;
   auto digest = parse_api_digest(digest_name);
-  if (!digest) return make_error(ErrorCode::invalid_request, where + "digest algorithm must be sha256, sha384 or sha512");
+  if (!digest)
+    return make_error(ErrorCode::invalid_request, where + "digest algorithm must be sha256, sha384 or sha512");
   request.digest_algorithm = *digest;
   if (Status s = validate(request); !s) return make_error(s.error().code, where + s.error().message);
   if (!d.padding.empty() && *format != Format::raw)
@@ -107,10 +108,10 @@ Result<CreatedTransaction> TransactionService::create(const Application& app, co
   record.expires_at = now + limits_.lifetime;
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::TransactionRecords::insert(tx, record, documents); !s) return s;
-    return store::AuditLog::append(
-        tx, {app.id.str(), "transaction.create", record.id.str(), "success",
-             std::to_string(documents.size()) + " documents for " + record.nif},
-        now);
+    return store::AuditLog::append(tx,
+                                   {app.id.str(), "transaction.create", record.id.str(), "success",
+                                    std::to_string(documents.size()) + " documents for " + record.nif},
+                                   now);
   });
   if (!saved) return std::move(saved).error();
   return CreatedTransaction{record.id, record.expires_at};

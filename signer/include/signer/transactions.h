@@ -42,11 +42,11 @@ struct SigningLimits {
 
 struct NewDocument {
   std::string name;
-  std::string format;                    // raw, cades, pades, xades
-  Bytes content;                         // the document, or for raw the digest value
-  std::string digest_algorithm;          // raw: sha256, sha384 or sha512; others: empty (sha256)
-  bool attached = false;                 // cades
-  std::string padding;                   // raw, for an RSA key: "pkcs1v15" (empty: the default) or "pss"
+  std::string format;            // raw, cades, pades, xades
+  Bytes content;                 // the document, or for raw the digest value
+  std::string digest_algorithm;  // raw: sha256, sha384 or sha512; others: empty (sha256)
+  bool attached = false;         // cades
+  std::string padding;           // raw, for an RSA key: "pkcs1v15" (empty: the default) or "pss"
 };
 
 struct NewTransaction {
@@ -85,7 +85,7 @@ struct TransactionView {
   TransactionId id;
   std::string status;
   Instant expires_at;
-  std::optional<Bytes> certificate;      // DER, once authenticated
+  std::optional<Bytes> certificate;       // DER, once authenticated
   std::vector<SignedDocument> documents;  // once signed, until retrieved
   bool purged = false;                    // results were already retrieved (or expired)
 };
@@ -102,7 +102,8 @@ struct Outcome {
 class TransactionService {
  public:
   TransactionService(store::Database& db, identity::CitizenService& citizens, certs::CredentialService& credentials,
-                     certs::CertificateAuthority& authority, hsm::Token& token, const Clock& clock, Random& random, SigningLimits limits);
+                     certs::CertificateAuthority& authority, hsm::Token& token, const Clock& clock, Random& random,
+                     SigningLimits limits);
 
   // Validates everything (formats allowed, sizes, return URL prefix, each document) before storing anything.
   Result<CreatedTransaction> create(const Application& app, const NewTransaction& request);
