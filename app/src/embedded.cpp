@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/log.h"
 #include "hsm/module.h"
 #include "hsm/token.h"
 
@@ -35,12 +36,79 @@ Result<Secret> hsm_pin(const Config& config) {
   return make_error(ErrorCode::invalid_request, "hsm.module is set: set hsm.pin_file or hsm.pin_env too");
 }
 
+bool file_exists(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(path, ec));
+}
+
+// A PIN file written before the token is initialised, or the one kept from a start cut short before it was
+// published: read it back rather than make another.
+Result<Secret> pending_pin(const fs::path& path, Random& random) {
+  if (file_exists(path)) return read_secret_file(path);
+  Secret pin(random.hex_token(16));
+  if (Status s = write_secret_file(path, pin); !s) return std::move(s).error();
+  return pin;
+}
+
+// Gives a secret file a new name without ever replacing a file there (link, then unlink the old name: the
+// secret itself is never deleted).
+Status rename_secret(const fs::path& from, const fs::path& to) {
+  if (::link(from.c_str(), to.c_str()) != 0) return io_error("cannot create", to);
+  if (::unlink(from.c_str()) != 0) return io_error("cannot remove", from);
+  return {};
+}
+
+// The user PIN of the embedded token. A first start (no PIN files, no token) writes the PINs as *.pending,
+// initialises the token with them, then publishes them, so a start cut short at any point is finished by the
+// next. A secret is never overwritten or deleted, and no token is initialised while PIN files exist: a token
+// that cannot be found or read (a damaged token.object, a missing directory) stops firmad with one line.
+Result<Secret> embedded_user_pin(const Config& config, hsm::Module& module, Random& random) {
+  const fs::path dir = fs::absolute(fs::path(config.data_dir));
+  const fs::path secrets = dir / "secrets", tokens = dir / "hsm" / "tokens";
+  const fs::path so_file = secrets / "hsm-so-pin", user_file = secrets / "hsm-user-pin";
+  const fs::path so_pending = secrets / "hsm-so-pin.pending", user_pending = secrets / "hsm-user-pin.pending";
+  const std::string& label = config.hsm.token_label;
+
+  auto present = hsm::token_present(module, label);
+  if (!present)
+    return make_error(ErrorCode::unavailable, "cannot read the PKCS#11 token labelled '" + label + "' in " +
+                                                  tokens.string() + " (" + present.error().message +
+                                                  "): not initialising another; restore the token directory " +
+                                                  "from a backup");
+  if (*present) {
+    // A first start cut short after the token was initialised: publish what it left.
+    for (const auto& [pending, final_path] : {std::pair{so_pending, so_file}, std::pair{user_pending, user_file}})
+      if (!file_exists(final_path) && file_exists(pending))
+        if (Status s = rename_secret(pending, final_path); !s) return std::move(s).error();
+    if (!file_exists(user_file))
+      return make_error(ErrorCode::unavailable, "the PKCS#11 token labelled '" + label + "' in " + tokens.string() +
+                                                    " has no user PIN file " + user_file.string() +
+                                                    ": restore hsm-so-pin and hsm-user-pin from a backup");
+    return read_secret_file(user_file);
+  }
+  if (file_exists(so_file) || file_exists(user_file))
+    return make_error(ErrorCode::unavailable,
+                      "no readable PKCS#11 token labelled '" + label + "' in " + tokens.string() + ", but " +
+                          secrets.string() + " holds the PINs of one: not initialising another over them; " +
+                          "restore the token directory from a backup (or move the PIN files away to start afresh)");
+
+  auto so_pin = pending_pin(so_pending, random);
+  if (!so_pin) return std::move(so_pin).error();
+  auto user_pin = pending_pin(user_pending, random);
+  if (!user_pin) return std::move(user_pin).error();
+  if (Status s = hsm::initialize_token(module, label, *so_pin, *user_pin); !s) return std::move(s).error();
+  if (Status s = rename_secret(so_pending, so_file); !s) return std::move(s).error();
+  if (Status s = rename_secret(user_pending, user_file); !s) return std::move(s).error();
+  return user_pin;
+}
+
 }  // namespace
 
 Status prepare_data_dir(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir / "secrets", ec);
-  if (ec) return make_error(ErrorCode::unavailable, "cannot create data directory " + dir.string() + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::unavailable, "cannot create data directory " + dir.string() + ": " + ec.message());
   if (::chmod((dir / "secrets").c_str(), 0700) != 0) return io_error("cannot protect", dir / "secrets");
   return {};
 }
@@ -87,23 +155,20 @@ Result<OpenedToken> open_token(const Config& config, Random& random) {
   if (!module) return std::move(module).error();
   opened.module = *module;
 
-  const fs::path user_pin_file = dir / "secrets" / "hsm-user-pin";
-  if (!hsm::token_exists(*opened.module, config.hsm.token_label)) {
-    // PIN files left by an initialisation that did not finish protect nothing: start again.
-    fs::remove(dir / "secrets" / "hsm-so-pin");
-    fs::remove(user_pin_file);
-    Secret so_pin(random.hex_token(16)), user_pin(random.hex_token(16));
-    if (Status s = write_secret_file(dir / "secrets" / "hsm-so-pin", so_pin); !s) return std::move(s).error();
-    if (Status s = write_secret_file(user_pin_file, user_pin); !s) return std::move(s).error();
-    if (Status s = hsm::initialize_token(*opened.module, config.hsm.token_label, so_pin, user_pin); !s)
-      return std::move(s).error();
-  }
-  auto pin = read_secret_file(user_pin_file);
+  auto pin = embedded_user_pin(config, *opened.module, random);
   if (!pin) return std::move(pin).error();
   auto token = hsm::Token::open(opened.module, config.hsm.token_label, *pin, config.hsm.sessions);
   if (!token) return std::move(token).error();
   opened.token = std::move(*token);
   return opened;
+}
+
+Status keep_aside(const fs::path& path, const Clock& clock) {
+  if (!file_exists(path)) return {};
+  const fs::path aside = path.string() + ".replaced-" + to_rfc3339(clock.now());
+  if (Status s = rename_secret(path, aside); !s) return s;
+  log::warn("secret.kept_aside", {{"file", path.string()}, {"kept_as", aside.string()}});
+  return {};
 }
 
 std::string database_url(const Config& config) {

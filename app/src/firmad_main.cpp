@@ -113,7 +113,7 @@ int run(int argc, char** argv) {
   if (!admin) return fail("operators: " + admin.error().message);
   if (admin->has_value()) {
     const auto token_file = data_dir / "secrets" / "operator-token";
-    std::filesystem::remove(token_file);
+    if (Status s = keep_aside(token_file, clock); !s) return fail(s.error().message);
     if (Status s = write_secret_file(token_file, (*admin)->token); !s) return fail(s.error().message);
     std::printf("Administrator operator token (shown once, kept in %s):\n  %.*s\n", token_file.c_str(),
                 static_cast<int>((*admin)->token.size()), (*admin)->token.reveal().data());

@@ -40,7 +40,16 @@ Result<std::string> prepare_softhsm(const std::string& dir) {
   return conf.string();
 }
 
-bool token_exists(Module& module, std::string_view label) { return slots::find_token(module, label).ok(); }
+bool token_exists(Module& module, std::string_view label) {
+  return slots::find_token(module, label).ok();
+}
+
+Result<bool> token_present(Module& module, std::string_view label) {
+  auto slot = slots::find_token(module, label);
+  if (slot) return true;
+  if (slot.error().code == ErrorCode::not_found) return false;
+  return std::move(slot).error();
+}
 
 Status initialize_token(Module& module, std::string_view label, const Secret& so_pin, const Secret& user_pin) {
   auto field = slots::padded_label(label);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
@@ -98,6 +99,110 @@ TEST(Firmad, FirstStartInitialisesAndRestartReuses) {
   }
 }
 
+// Every file under secrets/, by name, with its bytes.
+std::map<std::string, std::string> secrets_of(const fs::path& data) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::directory_iterator(data / "secrets"))
+    files[entry.path().filename().string()] = read_file(entry.path());
+  return files;
+}
+
+std::vector<fs::path> token_directories(const fs::path& data) {
+  std::vector<fs::path> found;
+  for (const auto& entry : fs::directory_iterator(data / "hsm" / "tokens")) found.push_back(entry.path());
+  return found;
+}
+
+void start_and_stop(const fs::path& data) {
+  auto firmad = start_firmad({"--data-dir", data.string()});
+  ASSERT_TRUE(firmad->wait_for_output("listening on", 120s)) << firmad->output();
+  auto ready = client(listening_port(firmad->output())).Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  firmad->signal(SIGTERM);
+  ASSERT_EQ(firmad->wait(30s), 0) << firmad->output();
+}
+
+// A start that must stop before serving: exit status 1 and one line naming the token and where it looked.
+void expect_refusal(const fs::path& data, const std::string& words) {
+  auto firmad = start_firmad({"--data-dir", data.string()});
+  auto status = firmad->wait(60s);
+  ASSERT_TRUE(status) << firmad->output();
+  EXPECT_EQ(*status, 1) << firmad->output();
+  std::string line = single_line(*firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(line.find("'firma'"), std::string::npos) << line;
+  EXPECT_NE(line.find((data / "hsm" / "tokens").string()), std::string::npos) << line;
+  EXPECT_NE(line.find(words), std::string::npos) << line;
+}
+
+// The probe's critical finding: a token that could not be read made firmad write new PINs over the old ones and
+// initialise another token, so the CA and every citizen key were lost. Now the secrets are never touched.
+TEST(Firmad, AnUnreadableTokenNeverCostsItsSecrets) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  start_and_stop(data);
+  const auto secrets = secrets_of(data);
+  ASSERT_EQ(secrets.count("hsm-user-pin"), 1u);
+  ASSERT_EQ(token_directories(data).size(), 1u);
+  const fs::path token_object = token_directories(data).front() / "token.object";
+  const std::string intact = read_file(token_object);
+
+  write_file(token_object, "damaged");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    expect_refusal(data, "not initialising another");
+    EXPECT_EQ(secrets_of(data), secrets) << "no secret is written, replaced or deleted";
+    EXPECT_EQ(token_directories(data).size(), 1u) << "no token is initialised while its secrets exist";
+  }
+
+  const fs::path tokens = data / "hsm" / "tokens";
+  fs::rename(tokens, dir.path() / "tokens-elsewhere");
+  expect_refusal(data, "restore the token directory");
+  EXPECT_EQ(secrets_of(data), secrets);
+  EXPECT_TRUE(token_directories(data).empty());
+
+  // Put back, the same token opens with the same PINs: nothing was lost.
+  fs::remove_all(tokens);
+  fs::rename(dir.path() / "tokens-elsewhere", tokens);
+  write_file(token_object, intact);
+  start_and_stop(data);
+  EXPECT_EQ(secrets_of(data), secrets);
+}
+
+// A first start cut short after writing its PINs is finished with those PINs; a token without its PIN files is
+// refused, never re-initialised.
+TEST(Firmad, AFirstStartCutShortIsFinishedWithItsOwnPins) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  fs::create_directories(data / "secrets");
+  fs::permissions(data / "secrets", fs::perms::owner_all, fs::perm_options::replace);
+  write_file(data / "secrets" / "hsm-so-pin.pending", "5a5a5a5a5a5a5a5a\n");
+  write_file(data / "secrets" / "hsm-user-pin.pending", "0123456789abcdef\n");
+  start_and_stop(data);
+  EXPECT_EQ(read_file(data / "secrets" / "hsm-user-pin"), "0123456789abcdef\n");
+  EXPECT_EQ(read_file(data / "secrets" / "hsm-so-pin"), "5a5a5a5a5a5a5a5a\n");
+  EXPECT_FALSE(fs::exists(data / "secrets" / "hsm-user-pin.pending"));
+
+  fs::rename(data / "secrets" / "hsm-user-pin", dir.path() / "hsm-user-pin");
+  expect_refusal(data, "has no user PIN file");
+  EXPECT_EQ(token_directories(data).size(), 1u);
+}
+
+// A database started afresh makes a new administrator token; the old one is kept aside, never deleted.
+TEST(Firmad, ANewOperatorTokenKeepsTheOldAside) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  start_and_stop(data);
+  const std::string first = read_file(data / "secrets" / "operator-token");
+  fs::remove(data / "firma.db");
+  start_and_stop(data);
+  EXPECT_NE(read_file(data / "secrets" / "operator-token"), first);
+  int kept = 0;
+  for (const auto& [name, content] : secrets_of(data))
+    if (name.rfind("operator-token.replaced-", 0) == 0) kept += content == first;
+  EXPECT_EQ(kept, 1);
+}
+
 TEST(Firmad, WrongPinIsOneClearLine) {
   TempDir dir;
   const fs::path data = dir.path() / "var";
@@ -136,8 +241,8 @@ TEST(Firmad, MissingModuleIsOneClearLine) {
 TEST(Firmad, UnknownConfigurationKeyIsOneClearLine) {
   TempDir dir;
   write_file(dir.path() / "firmad.conf", "server.listen = 127.0.0.1:0\nhsm.modlue = /x.so\n");
-  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--config",
-                              (dir.path() / "firmad.conf").string()});
+  auto firmad =
+      start_firmad({"--data-dir", (dir.path() / "var").string(), "--config", (dir.path() / "firmad.conf").string()});
   auto status = firmad->wait(30s);
   ASSERT_TRUE(status);
   EXPECT_EQ(*status, 1);

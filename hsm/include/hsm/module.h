@@ -50,4 +50,8 @@ Status initialize_token(Module& module, std::string_view label, const Secret& so
 // True when an initialised token labelled `label` is present.
 bool token_exists(Module& module, std::string_view label);
 
+// Whether the one initialised token labelled `label` is present: false when none is; an error when the module
+// cannot list its tokens or several tokens carry the label (which a caller must not read as "none").
+Result<bool> token_present(Module& module, std::string_view label);
+
 }  // namespace firma::hsm
