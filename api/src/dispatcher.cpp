@@ -1,55 +1,104 @@
 // Request framing, routing, caller authentication, handler isolation, response headers, metrics and logs.
 #include "dispatcher.h"
 
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <string_view>
 
-#include <pistache/http_header.h>
+#include <openssl/ssl.h>
+#include <pistache/async.h>
+#include <pistache/http_defs.h>
 
 #include "core/log.h"
 #include "request_reader.h"
 #include "text.h"
 
 namespace firma::api::detail {
-namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr const char* kConnectionKey = "firma.connection";
 
-// What the server remembers about one TCP connection between reads.
+// What the server remembers about one TCP connection between reads. Touched only on the connection's
+// I/O thread, except `exchange`, which the watchdog reads.
 struct ConnectionState {
-  explicit ConnectionState(std::size_t max_body) : reader(kMaxHeadBytes, max_body) {}
+  ConnectionState(std::size_t max_body, Pistache::Tcp::Transport* io, std::weak_ptr<Pistache::Tcp::Peer> p)
+      : reader(kMaxHeadBytes, max_body), transport(io), peer(std::move(p)) {}
   RequestReader reader;
-  bool closing = false;  // refused or "Connection: close": ignore whatever else arrives
+  Pistache::Tcp::Transport* transport;  // the I/O thread that owns the connection
+  std::weak_ptr<Pistache::Tcp::Peer> peer;
+  bool closing = false;  // refused, timed out or "Connection: close": ignore whatever else arrives
   std::shared_ptr<InFlight> in_flight;
+  std::atomic<std::uint64_t> exchange{0};  // bumped when a request begins and when it ends
+  bool deadline_set = false;               // for the request in progress
+  Clock::time_point started;               // first byte of the request in progress
+  Clock::time_point last_input;
+  Clock::time_point half_closed;
 };
 
-std::shared_ptr<ConnectionState> connection_state(Pistache::Tcp::Peer& peer, std::size_t max_body) {
-  auto data = peer.tryGetData(kConnectionKey);
+namespace {
+
+constexpr const char* kConnectionKey = "firma.connection";
+
+std::shared_ptr<ConnectionState> connection_state(const std::shared_ptr<Pistache::Tcp::Peer>& peer,
+                                                  std::size_t max_body, Pistache::Tcp::Transport* transport) {
+  auto data = peer->tryGetData(kConnectionKey);
   if (data) return std::static_pointer_cast<ConnectionState>(data);
-  auto state = std::make_shared<ConnectionState>(max_body);
-  peer.putData(kConnectionKey, state);
+  auto state = std::make_shared<ConnectionState>(max_body, transport, peer);
+  peer->putData(kConnectionKey, state);
   return state;
 }
 
-// A response header written as given. Pistache writes only typed headers, so every header we send
-// goes through this one type.
-class TextHeader final : public Pistache::Http::Header::Header {
- public:
-  TextHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
-  const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& os) const override { os << value_; }
-  uint64_t hash() const override { return Pistache::Http::Header::detail::hash(name_.c_str()); }
+void add_deadline(ServerState& state, Deadline deadline) {
+  std::lock_guard lock(state.deadlines_mutex);
+  state.deadlines.push_back(std::move(deadline));
+}
 
- private:
-  std::string name_;
-  std::string value_;
-};
+// RFC 9112 9.6: the server closes its sending side first and goes on reading for a while (kLinger), so
+// that bytes the client is still sending do not turn the close into a reset that would destroy the
+// answer in the client's buffers. The client reads the answer, then the end of the stream.
+void half_close(ServerState& state, const std::shared_ptr<ConnectionState>& connection) {
+  auto peer = connection->peer.lock();
+  if (!peer) return;
+  // TLS first says close_notify (RFC 8446 6.1), so that the end of the stream is not taken for truncation.
+  if (peer->ssl() != nullptr) SSL_shutdown(static_cast<SSL*>(peer->ssl()));
+  ::shutdown(peer->fd(), SHUT_WR);
+  connection->half_closed = Clock::now();
+  add_deadline(state, {Deadline::Kind::linger, connection, 0, connection->half_closed + kLinger});
+}
+
+// Runs `work` on the I/O thread of `transport`: Pistache 0.0.5 takes timers from any thread and fires
+// them on the transport's own, where a connection may be touched. The timer fd is closed when it fires.
+void on_io_thread(Pistache::Tcp::Transport& transport, std::function<void()> work) {
+  const int fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) {
+    log::warn("http_watchdog_timer_failed", {{"errno", errno}});
+    return;
+  }
+  Pistache::Async::Deferred<std::uint64_t> fired;
+  Pistache::Async::Promise<std::uint64_t> promise(
+      [&fired](Pistache::Async::Deferred<std::uint64_t> deferred) { fired = std::move(deferred); });
+  // Attached before the timer is armed, so that it runs where the timer fires, never on this thread.
+  promise.then(
+      [fd, work = std::move(work)](std::uint64_t) {
+        ::close(fd);
+        try {
+          work();
+        } catch (const std::exception& e) {
+          log::error("http_watchdog_failed", {{"exception", e.what()}});
+        }
+      },
+      [fd](std::exception_ptr) { ::close(fd); });
+  transport.armTimer(fd, std::chrono::milliseconds(1), std::move(fired));
+}
 
 bool valid_header(std::string_view name, std::string_view value) {
   if (!is_token(name)) return false;
@@ -109,6 +158,21 @@ std::optional<std::string> bearer_token(const std::optional<std::string>& header
   return std::string(token);
 }
 
+// Percent-decoding can put any byte in a path parameter or a query value; a control character (a NUL,
+// which no store can hold, a CR or LF that would split a log line) is refused here, by name.
+std::optional<Response> refuse_control_characters(const Request& request) {
+  for (const auto& [name, value] : request.params)
+    if (has_control_character(value))
+      return problem(ErrorCode::invalid_request, "path parameter '" + name + "' must not contain control characters");
+  for (const auto& [name, value] : request.query) {
+    if (has_control_character(name))
+      return problem(ErrorCode::invalid_request, "query parameter names must not contain control characters");
+    if (has_control_character(value))
+      return problem(ErrorCode::invalid_request, "query parameter '" + name + "' must not contain control characters");
+  }
+  return std::nullopt;
+}
+
 struct Exchange {
   std::string method;
   std::string path;
@@ -116,26 +180,46 @@ struct Exchange {
   std::uint64_t connection = 0;
   std::size_t bytes_in = 0;
   bool keep_alive = false;
+  bool head = false;  // HEAD: the headers of the answer, without its body (RFC 9110 9.3.2)
   Clock::time_point started;
 };
 
-// Writes the response with the server's headers, then records it. The in-flight ticket is released
-// when Pistache reports the write done (or drops it with the connection).
-void answer(Pistache::Tcp::Transport& transport, Pistache::Http::ResponseWriter& writer, Response response,
-            RouteStats& stats, const Exchange& exchange, std::shared_ptr<InFlight> ticket) {
+// The answer as bytes: status line, header fields, and the body unless the request was HEAD. Written
+// here rather than by Pistache's ResponseWriter, which cannot send a HEAD answer's Content-Length.
+std::string serialize(const Response& response, const std::vector<std::pair<std::string, std::string>>& headers,
+                      bool head) {
+  const auto code = static_cast<Pistache::Http::Code>(response.status);
+  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + Pistache::Http::codeString(code) + "\r\n";
+  for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
+  // RFC 9110 8.6: no Content-Length (and no content) in a 1xx, 204 or 304 answer.
+  const bool no_content = response.status < 200 || response.status == 204 || response.status == 304;
+  if (!no_content) out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+  out += "\r\n";
+  if (!no_content && !head) out += response.body;
+  return out;
+}
+
+// Writes the response with the server's headers, records it, and closes the connection after it when
+// the exchange ends it. The in-flight ticket is released when the write is done (or the connection gone).
+void answer(const std::shared_ptr<ServerState>& state, const std::shared_ptr<ConnectionState>& connection,
+            Pistache::Tcp::Peer& peer, Response response, RouteStats& stats, const Exchange& exchange,
+            std::shared_ptr<InFlight> ticket) {
   if (response.status < 100 || response.status > 599) {
     log::error("http_bad_status", {{"route", stats.name()}, {"status", response.status}});
     response = problem(ErrorCode::internal, "internal error");
   }
-  auto& headers = writer.headers();
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The first header of a name wins, and the server's come first, so a handler cannot weaken them.
   auto add = [&headers](std::string name, std::string value) {
-    headers.add(std::make_shared<TextHeader>(std::move(name), std::move(value)));
+    const auto lower = ascii_lower(name);
+    for (const auto& h : headers)
+      if (ascii_lower(h.first) == lower) return;
+    headers.emplace_back(std::move(name), std::move(value));
   };
-  // Security headers first: the collection keeps the first header of a name, so a handler cannot
-  // weaken them.
   add("X-Content-Type-Options", "nosniff");
   add("Referrer-Policy", "no-referrer");
-  const bool private_path = exchange.path.rfind("/v1/", 0) == 0 || exchange.path == "/v1" || exchange.path.rfind("/sign/", 0) == 0;
+  const bool private_path =
+      exchange.path.rfind("/v1/", 0) == 0 || exchange.path == "/v1" || exchange.path.rfind("/sign/", 0) == 0;
   if (private_path) add("Cache-Control", "no-store");
   add("Connection", exchange.keep_alive ? "keep-alive" : "close");
   add("Date", http_date());
@@ -150,18 +234,26 @@ void answer(Pistache::Tcp::Transport& transport, Pistache::Http::ResponseWriter&
   }
 
   const int status = response.status;
-  const std::size_t bytes_out = response.body.size();
+  const std::size_t bytes_out = exchange.head ? 0 : response.body.size();
   // Counted before the write: a client that has its answer must find it in /metrics.
   const double seconds = std::chrono::duration<double>(Clock::now() - exchange.started).count();
   stats.record(status, seconds);
   try {
-    auto keep = ticket;
-    writer.send(static_cast<Pistache::Http::Code>(status), response.body)
-        .then([keep](ssize_t) {}, [keep](std::exception_ptr) {});
+    std::string wire = serialize(response, headers, exchange.head);
+    const std::size_t size = wire.size();
+    peer.setIdle(true);  // Pistache's timers: the keep-alive timeout from now on
+    std::weak_ptr<ConnectionState> weak = connection;
+    const bool close = !exchange.keep_alive;
+    peer.send(Pistache::RawBuffer(std::move(wire), size))
+        .then(
+            [ticket, weak, state, close](ssize_t) {
+              if (auto c = weak.lock(); c && close) half_close(*state, c);
+            },
+            [ticket](std::exception_ptr) {});
     // Write now, on this I/O thread. Left queued, Pistache 0.0.5 waits for an edge-triggered
     // "writable" event, which it ignores when the same event also says "readable": an answer given
     // while the client is still sending (an early 413) could then wait forever.
-    transport.flush();
+    connection->transport->flush();
   } catch (const std::exception& e) {
     log::warn("http_write_failed", {{"route", stats.name()}, {"error", e.what()}});
   }
@@ -176,6 +268,40 @@ void answer(Pistache::Tcp::Transport& transport, Pistache::Http::ResponseWriter&
                              {"connection", exchange.connection}});
 }
 
+// The watchdog's deadline, back on the connection's I/O thread: a request still incomplete is answered
+// 408 and the connection closed; a lingering connection stops being read (Pistache then closes it).
+void deadline_passed(const std::shared_ptr<ServerState>& state, const Deadline& deadline) {
+  auto connection = deadline.connection.lock();
+  if (!connection) return;
+  auto peer = connection->peer.lock();
+  if (!peer) return;
+  const auto now = Clock::now();
+  if (deadline.kind == Deadline::Kind::linger) {
+    const auto quiet_until = connection->last_input + kLinger;
+    if (quiet_until > now && now - connection->half_closed < kMaxLinger) {
+      add_deadline(*state, {Deadline::Kind::linger, connection, 0, quiet_until});
+      return;
+    }
+    // Shutting the receiving side makes the socket readable with nothing to read: Pistache sees the end
+    // of the stream and closes the connection on its own thread.
+    ::shutdown(peer->fd(), SHUT_RD);
+    return;
+  }
+  if (connection->closing || !connection->in_flight || connection->exchange.load() != deadline.exchange) return;
+  connection->closing = true;
+  connection->exchange.fetch_add(1);
+  Exchange exchange;
+  exchange.method = connection->reader.refusal().method;
+  exchange.client = peer->address().host();
+  exchange.connection = peer->getID();
+  exchange.started = connection->started;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(state->request_timeout).count();
+  Response response = framing_problem(408, "Request timeout",
+                                      "the request did not arrive in full within " + std::to_string(seconds) + " s");
+  answer(state, connection, *peer, std::move(response), state->routes->unmatched(exchange.method), exchange,
+         std::move(connection->in_flight));
+}
+
 }  // namespace
 
 InFlight::InFlight(std::shared_ptr<ServerState> state) : state_(std::move(state)) {
@@ -188,13 +314,35 @@ InFlight::~InFlight() {
   if (--state_->in_flight == 0) state_->idle.notify_all();
 }
 
+void expire_deadlines(const std::shared_ptr<ServerState>& state, Clock::time_point now) {
+  std::vector<Deadline> due;
+  {
+    std::lock_guard lock(state->deadlines_mutex);
+    auto& all = state->deadlines;
+    auto passed = std::partition(all.begin(), all.end(), [now](const Deadline& d) { return d.at > now; });
+    due.assign(std::make_move_iterator(passed), std::make_move_iterator(all.end()));
+    all.erase(passed, all.end());
+  }
+  for (auto& deadline : due) {
+    auto connection = deadline.connection.lock();
+    if (!connection) continue;  // the client closed: the usual end of a lingering close
+    if (deadline.kind == Deadline::Kind::request && connection->exchange.load() != deadline.exchange) continue;
+    on_io_thread(*connection->transport, [state, deadline] { deadline_passed(state, deadline); });
+  }
+}
+
 void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
-  auto conn = connection_state(*peer, state_->max_body_bytes);
+  auto conn = connection_state(peer, state_->max_body_bytes, transport());
+  conn->last_input = Clock::now();
   std::string_view input(buffer, len);
   while (!input.empty() && !conn->closing) {
     if (!conn->in_flight) {
       conn->in_flight = std::make_shared<InFlight>(state_);
-      peer->setIdle(false);  // Pistache's timers: header/body timeout now, not the keep-alive one
+      conn->started = Clock::now();
+      conn->exchange.fetch_add(1);
+      conn->deadline_set = false;
+      peer->setIdle(false);      // Pistache's timers: header/body timeout now, not the keep-alive one
+      getParser(peer)->reset();  // ... counted from this request's first byte (a backstop: see server.cpp)
     }
     const auto progress = conn->reader.feed(input);
     if (progress == RequestReader::State::need_more) {
@@ -204,11 +352,18 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
         peer->send(Pistache::RawBuffer(kContinue, kContinue.size()));
         transport()->flush();
       }
+      if (!conn->deadline_set) {
+        // The rest of the request has until request_timeout after its first byte (408 after that).
+        conn->deadline_set = true;
+        add_deadline(*state_,
+                     {Deadline::Kind::request, conn, conn->exchange.load(), conn->started + state_->request_timeout});
+      }
       return;
     }
+    conn->exchange.fetch_add(1);
     if (progress == RequestReader::State::refused) {
-      // The client is told "Connection: close" and the rest of what it sends is ignored; the server does
-      // not close first, so a client still sending a body reads this answer rather than a reset.
+      // The framing is beyond repair: the answer says "Connection: close" and the connection is closed
+      // after it (lingering, so that a client still sending a body reads this answer rather than a reset).
       const Refusal& refusal = conn->reader.refusal();
       conn->closing = true;
       Exchange exchange;
@@ -216,19 +371,14 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
       exchange.client = peer->address().host();
       exchange.connection = peer->getID();
       exchange.started = Clock::now();
-      Response response = refusal.status == 411
-                              ? framing_problem(411, "Length required", refusal.error.message)
-                              : problem(refusal.error);
-      Pistache::Http::ResponseWriter writer(Pistache::Http::Version::Http11, transport(), this, peer);
-      answer(*transport(), writer, std::move(response), state_->routes->unmatched(exchange.method), exchange,
+      Response response = refusal.status == 411 ? framing_problem(411, "Length required", refusal.error.message)
+                                                : problem(refusal.error);
+      answer(state_, conn, *peer, std::move(response), state_->routes->unmatched(exchange.method), exchange,
              std::move(conn->in_flight));
       return;
     }
     ParsedRequest request = conn->reader.take();
-    if (!request.keep_alive) conn->closing = true;
-    Pistache::Http::ResponseWriter writer(request.http11 ? Pistache::Http::Version::Http11 : Pistache::Http::Version::Http10,
-                                          transport(), this, peer);
-    dispatch(std::move(request), *peer, writer, std::move(conn->in_flight));
+    if (!dispatch(std::move(request), conn, *peer, std::move(conn->in_flight))) conn->closing = true;
     // Restarts Pistache's idle clock for this connection (its parser is otherwise unused).
     getParser(peer)->reset();
   }
@@ -239,10 +389,12 @@ void Dispatcher::onRequest(const Pistache::Http::Request&, Pistache::Http::Respo
   writer.send(Pistache::Http::Code::Internal_Server_Error);
 }
 
-void Dispatcher::dispatch(ParsedRequest parsed, Pistache::Tcp::Peer& peer, Pistache::Http::ResponseWriter& writer,
-                          std::shared_ptr<InFlight> ticket) {
+bool Dispatcher::dispatch(ParsedRequest parsed, const std::shared_ptr<ConnectionState>& connection,
+                          Pistache::Tcp::Peer& peer, std::shared_ptr<InFlight> ticket) {
   Exchange exchange;
   exchange.started = Clock::now();
+  exchange.keep_alive = parsed.keep_alive;
+  exchange.head = parsed.method == "HEAD";
   RouteStats* stats = nullptr;
   Response response;
   try {
@@ -272,7 +424,6 @@ void Dispatcher::dispatch(ParsedRequest parsed, Pistache::Tcp::Peer& peer, Pista
     exchange.client = request.client_address;
     exchange.connection = request.connection;
     exchange.bytes_in = request.body.size();
-    exchange.keep_alive = parsed.keep_alive;
     stats = &state_->routes->unmatched(request.method);
 
     if (state_->draining.load()) {
@@ -285,6 +436,7 @@ void Dispatcher::dispatch(ParsedRequest parsed, Pistache::Tcp::Peer& peer, Pista
       try {
         std::optional<Response> refusal;
         if (route.access != Access::anyone) refusal = authorize(route, request);
+        if (!refusal) refusal = refuse_control_characters(request);
         response = refusal ? std::move(*refusal) : route.handler(request);
       } catch (const std::exception& e) {
         log::error("http_handler_exception", {{"route", stats->name()}, {"exception", e.what()}});
@@ -305,10 +457,11 @@ void Dispatcher::dispatch(ParsedRequest parsed, Pistache::Tcp::Peer& peer, Pista
   }
   if (stats == nullptr) stats = &state_->routes->unmatched("OTHER");
   try {
-    answer(*transport(), writer, std::move(response), *stats, exchange, std::move(ticket));
+    answer(state_, connection, peer, std::move(response), *stats, exchange, std::move(ticket));
   } catch (const std::exception& e) {
     log::error("http_answer_failed", {{"route", stats->name()}, {"exception", e.what()}});
   }
+  return exchange.keep_alive;
 }
 
 std::optional<Response> Dispatcher::authorize(const Route& route, Request& request) const {

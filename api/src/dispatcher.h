@@ -2,12 +2,15 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pistache/http.h>
 #include <pistache/peer.h>
@@ -22,12 +25,35 @@ namespace firma::api::detail {
 // Request line and headers larger than this are refused (nginx's default allows 4 x 8 KiB).
 inline constexpr std::size_t kMaxHeadBytes = 32 * 1024;
 
+// After the server half-closes a connection (RFC 9112 9.6), how long it keeps reading, so that a client
+// still sending (a refused upload) reads its answer rather than a reset: this long after the last byte
+// that arrived, and never longer than kMaxLinger in all.
+inline constexpr std::chrono::milliseconds kLinger{2'000};
+inline constexpr std::chrono::milliseconds kMaxLinger{30'000};
+
+struct ConnectionState;  // dispatcher.cpp
+
+// A connection the watchdog must come back to: a request that has not arrived in full by `at` (it is
+// answered 408), or a half-closed connection whose client has not closed its side by `at`.
+struct Deadline {
+  enum class Kind { request, linger };
+  Kind kind = Kind::request;
+  std::weak_ptr<ConnectionState> connection;
+  std::uint64_t exchange = 0;  // for a request: the connection's exchange number when it began
+  std::chrono::steady_clock::time_point at;
+};
+
 // Shared by the handler copies Pistache makes for each I/O thread.
 struct ServerState {
   std::unique_ptr<RouteTable> routes;
   Authenticator authenticate;
   std::size_t max_body_bytes = 0;
+  std::chrono::milliseconds request_timeout{60'000};
   std::atomic<bool> draining{false};
+
+  // Filled on the I/O threads, emptied by the watchdog thread (expire_deadlines).
+  std::mutex deadlines_mutex;
+  std::vector<Deadline> deadlines;
 
   // Requests from their first byte until their response is written or their connection is gone;
   // shutdown() waits for this to reach zero.
@@ -48,6 +74,10 @@ class InFlight {
   std::shared_ptr<ServerState> state_;
 };
 
+// Run by the server's watchdog thread: hands each connection whose deadline has passed back to its own
+// I/O thread (through a one-shot Pistache timer), which answers 408 or ends the lingering close there.
+void expire_deadlines(const std::shared_ptr<ServerState>& state, std::chrono::steady_clock::time_point now);
+
 class Dispatcher final : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(Dispatcher)
@@ -61,8 +91,9 @@ class Dispatcher final : public Pistache::Http::Handler {
   // Replaces Pistache's framing (see request_reader.h) so that an oversize or malformed request gets a
   // problem+json answer before its body is read, and the connection then ignores the rest of it.
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
-  // Routes, authenticates and answers one complete request; never throws.
-  void dispatch(ParsedRequest request, Pistache::Tcp::Peer& peer, Pistache::Http::ResponseWriter& writer,
+  // Routes, authenticates and answers one complete request; never throws. False when the connection
+  // closes after this answer.
+  bool dispatch(ParsedRequest request, const std::shared_ptr<ConnectionState>& connection, Pistache::Tcp::Peer& peer,
                 std::shared_ptr<InFlight> ticket);
   // The caller for a protected route, put on the request; or the 401/403/503 answer.
   std::optional<Response> authorize(const Route& route, Request& request) const;

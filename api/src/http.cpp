@@ -1,6 +1,8 @@
 // Request/response helpers, the error-code-to-status mapping and never-throwing JSON body parsing.
 #include "api/http.h"
 
+#include <algorithm>
+
 #include "text.h"
 
 namespace firma::api {
@@ -137,6 +139,13 @@ Result<nlohmann::json> parse_json_object(std::string_view body) {
   } catch (const nlohmann::json::exception&) {
     return make_error(ErrorCode::invalid_request, "request body is not valid JSON");
   }
+}
+
+bool has_control_character(std::string_view text) noexcept {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7F;
+  });
 }
 
 namespace detail {

@@ -109,7 +109,11 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
       return refuse(ErrorCode::invalid_request, "malformed header field");
     const std::string name = ascii_lower(field.substr(0, colon));
     const std::string_view value = trim_ows(field.substr(colon + 1));
-    if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; }))
+    // RFC 9110 5.5: control characters other than HTAB (NUL, a bare CR or LF) have no place in a value.
+    if (std::any_of(value.begin(), value.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return (u < 0x20 && u != '\t') || u == 0x7f;
+        }))
       return refuse(ErrorCode::invalid_request, "malformed header field");
 
     if (name == "content-length") {
@@ -124,8 +128,13 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
       // RFC 9112 6.1: a server that does not accept a transfer coding answers 411 to ask for a length.
       return refuse(ErrorCode::invalid_request, "request bodies must be sent with Content-Length", 411);
     }
-    if (name == "host") has_host = true;
-    auto existing = std::find_if(request_.headers.begin(), request_.headers.end(), [&](const auto& h) { return h.first == name; });
+    if (name == "host") {
+      // RFC 9112 3.2: more than one Host is answered 400 (two could route one request two ways).
+      if (has_host) return refuse(ErrorCode::invalid_request, "more than one Host header");
+      has_host = true;
+    }
+    auto existing =
+        std::find_if(request_.headers.begin(), request_.headers.end(), [&](const auto& h) { return h.first == name; });
     if (existing != request_.headers.end()) {
       existing->second += ", ";
       existing->second += value;

@@ -119,10 +119,19 @@ RouteMatch RouteTable::find(std::string_view method, std::string_view path) cons
       }
     }
   }
+  // RFC 9110 9.3.2: HEAD is GET without the content; the dispatcher leaves the body out.
+  if (method == "HEAD") {
+    if (auto get = find("GET", path); get.route != nullptr) return get;
+  }
   for (const auto& [other, tree] : trees_) {
     if (other == method) continue;
     if (std::get<0>(lookup(tree)) != nullptr) match.allowed.push_back(other);
   }
+  const auto has = [&match](std::string_view m) {
+    return std::find(match.allowed.begin(), match.allowed.end(), m) != match.allowed.end();
+  };
+  if (has("GET") && !has("HEAD"))
+    match.allowed.insert(std::find(match.allowed.begin(), match.allowed.end(), "GET") + 1, "HEAD");
   return match;
 }
 

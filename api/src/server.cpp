@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include <pistache/endpoint.h>
 
@@ -61,6 +63,33 @@ struct Server::Impl {
   std::unique_ptr<Pistache::Http::Endpoint> endpoint;
   std::atomic<std::uint16_t> port{0};
   std::atomic<bool> stopping{false};
+
+  // The watchdog: answers 408 to requests that do not arrive in time and ends lingering closes
+  // (detail::expire_deadlines). Pistache's own header and body timeouts answer 408 without a body.
+  std::thread watchdog;
+  std::mutex watchdog_mutex;
+  std::condition_variable watchdog_wake;
+  bool watchdog_stop = false;
+
+  void run_watchdog() {
+    const auto tick = std::clamp<std::chrono::milliseconds>(options.request_timeout / 4, std::chrono::milliseconds(10),
+                                                            std::chrono::milliseconds(250));
+    std::unique_lock lock(watchdog_mutex);
+    while (!watchdog_wake.wait_for(lock, tick, [this] { return watchdog_stop; })) {
+      lock.unlock();
+      detail::expire_deadlines(state, std::chrono::steady_clock::now());
+      lock.lock();
+    }
+  }
+  void stop_watchdog() {
+    if (!watchdog.joinable()) return;
+    {
+      std::lock_guard lock(watchdog_mutex);
+      watchdog_stop = true;
+    }
+    watchdog_wake.notify_all();
+    watchdog.join();
+  }
 };
 
 Server::Server(ServerOptions options, std::vector<Route> routes, Authenticator authenticator)
@@ -80,6 +109,8 @@ Status Server::start() {
 
   if (o.threads == 0) return make_error(ErrorCode::invalid_request, "server threads must be at least 1");
   if (o.max_body_bytes == 0) return make_error(ErrorCode::invalid_request, "server max body size must be at least 1 byte");
+  if (o.request_timeout <= std::chrono::milliseconds(0))
+    return make_error(ErrorCode::invalid_request, "server request timeout must be positive");
   if (o.tls_cert.empty() != o.tls_key.empty())
     return make_error(ErrorCode::invalid_request, "TLS needs both a certificate and a key file");
   if (auto s = check_listen(o.listen); !s) return s;
@@ -93,6 +124,7 @@ Status Server::start() {
   state->routes = std::move(*table);
   state->authenticate = std::move(impl_->authenticator);
   state->max_body_bytes = o.max_body_bytes;
+  state->request_timeout = o.request_timeout;
 
   try {
     auto endpoint = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(o.listen));
@@ -100,10 +132,14 @@ Status Server::start() {
     flags.setFlag(Pistache::Tcp::Options::NoDelay);
     flags.setFlag(Pistache::Tcp::Options::CloseOnExec);
     // Request size limits are the dispatcher's (it frames requests itself); Pistache's parser is idle.
+    // Its header and body timeouts stay as a backstop behind the watchdog's, which answers first.
+    const auto backstop = o.request_timeout + std::chrono::seconds(30);
     auto opts = Pistache::Http::Endpoint::options()
                     .threads(static_cast<int>(o.threads))
                     .threadsName("firma-http")
-                    .flags(flags);
+                    .flags(flags)
+                    .headerTimeout(backstop)
+                    .bodyTimeout(backstop);
     endpoint->init(opts);
     endpoint->setHandler(std::make_shared<detail::Dispatcher>(state));
     if (!o.tls_cert.empty()) {
@@ -121,6 +157,7 @@ Status Server::start() {
     return make_error(ErrorCode::unavailable, "cannot listen on " + o.listen + ": " + e.what());
   }
   impl_->state = std::move(state);
+  impl_->watchdog = std::thread([impl = impl_.get()] { impl->run_watchdog(); });
   log::info("http_listening", {{"listen", o.listen},
                                {"port", static_cast<unsigned>(impl_->port.load())},
                                {"tls", !o.tls_cert.empty()},
@@ -144,6 +181,8 @@ void Server::shutdown() noexcept {
       if (!state.idle.wait_for(wait, impl_->options.drain_timeout, [&state] { return state.in_flight == 0; }))
         log::warn("http_drain_timeout", {{"in_flight", static_cast<std::uint64_t>(state.in_flight)}});
     }
+    // Before the endpoint goes: the watchdog hands work to its I/O threads.
+    impl_->stop_watchdog();
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();  // joins the accept and I/O threads, closes every connection
     log::info("http_stopped", {{"port", static_cast<unsigned>(impl_->port.load())}});

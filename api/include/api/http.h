@@ -67,6 +67,11 @@ Response text_response(int status, std::string body, std::string content_type = 
 // or nesting deeper than 32 levels is an invalid_request error; the message never quotes the body.
 Result<nlohmann::json> parse_json_object(std::string_view body);
 
+// A C0 control character other than tab, or DEL. None belongs in a field of this API: a NUL cannot be
+// stored (PostgreSQL text), a CR or LF splits a log line or an SMS, the rest hide what a name says.
+// Tab is let through, as in the web forms (api/src/web/form.cpp).
+bool has_control_character(std::string_view text) noexcept;
+
 namespace detail {
 template <class T>
 bool json_holds(const nlohmann::json& value) {
@@ -105,16 +110,31 @@ constexpr std::string_view expected_name() {
   else return "a JSON value";
 }
 Error field_error(std::string_view field, std::string_view problem);
+// A string field (or an array of strings) with a control character is refused by name, before any
+// handler sees it.
+template <class T>
+std::optional<Error> control_character_error(const nlohmann::json& value, std::string_view field) {
+  bool found = false;
+  if constexpr (std::is_same_v<T, std::string>) {
+    found = has_control_character(value.get_ref<const std::string&>());
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    for (const auto& item : value) found = found || has_control_character(item.get_ref<const std::string&>());
+  }
+  if (found) return field_error(field, "must not contain control characters");
+  return std::nullopt;
+}
 }  // namespace detail
 
 // A field of a JSON object as T (std::string, bool, integers, double, std::vector<std::string>,
-// nlohmann::json). Missing, null or of another type: invalid_request naming the field. Never throws.
+// nlohmann::json). Missing, null, of another type, or a string with a control character (see
+// has_control_character): invalid_request naming the field. Never throws.
 template <class T>
 Result<T> required_field(const nlohmann::json& object, std::string_view field) {
   auto it = object.find(field);
   if (it == object.end() || it->is_null()) return detail::field_error(field, "is required");
   if (!detail::json_holds<T>(*it))
     return detail::field_error(field, std::string("must be ") + std::string(detail::expected_name<T>()));
+  if (auto error = detail::control_character_error<T>(*it, field)) return std::move(*error);
   return it->template get<T>();
 }
 
@@ -125,6 +145,7 @@ Result<std::optional<T>> optional_field(const nlohmann::json& object, std::strin
   if (it == object.end() || it->is_null()) return std::optional<T>{};
   if (!detail::json_holds<T>(*it))
     return detail::field_error(field, std::string("must be ") + std::string(detail::expected_name<T>()));
+  if (auto error = detail::control_character_error<T>(*it, field)) return std::move(*error);
   return std::optional<T>(it->template get<T>());
 }
 

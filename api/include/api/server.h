@@ -24,6 +24,9 @@ struct ServerOptions {
   std::string tls_cert{};
   std::string tls_key{};
   std::chrono::milliseconds drain_timeout{30'000};  // how long shutdown() waits for in-flight requests
+  // A request must arrive in full (head and body) within this time of its first byte, or it is answered
+  // 408 and its connection closed.
+  std::chrono::milliseconds request_timeout{60'000};
 };
 
 ServerOptions server_options(const ServerConfig& config);

@@ -120,6 +120,29 @@ TEST(ApiJsonFields, TypedAccessNamesTheField) {
   EXPECT_FALSE(optional_field<bool>(object, "nif").ok());
 }
 
+TEST(ApiJsonFields, StringsWithControlCharactersAreRefusedByName) {
+  // A NUL would otherwise reach the store, which refuses it in words about an SQL parameter.
+  auto object = *parse_json_object(
+      R"({"given_name": "Ana\u0000", "cr": "a\rb", "del": "a\u007fb", "tab": "a\tb", "ok": "Mar\u00eda",
+          "roles": ["admin", "x\u001b[31m"]})");
+  for (const char* field : {"given_name", "cr", "del"}) {
+    auto refused = required_field<std::string>(object, field);
+    ASSERT_FALSE(refused.ok()) << field;
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_request);
+    EXPECT_EQ(refused.error().message, "field '" + std::string(field) + "' must not contain control characters");
+    EXPECT_FALSE(optional_field<std::string>(object, field).ok()) << field;
+  }
+  EXPECT_EQ(*required_field<std::string>(object, "tab"), "a\tb");  // as in the web forms
+  EXPECT_EQ(*required_field<std::string>(object, "ok"),
+            "Mar\xc3\xad"
+            "a");
+  auto roles = required_field<std::vector<std::string>>(object, "roles");
+  ASSERT_FALSE(roles.ok());
+  EXPECT_NE(roles.error().message.find("'roles'"), std::string::npos);
+  EXPECT_TRUE(has_control_character(std::string_view("\0", 1)));
+  EXPECT_FALSE(has_control_character("plain text\t"));
+}
+
 TEST(ApiRequestHeaders, LookupIsCaseInsensitive) {
   Request r;
   r.set_header("Content-Type", "application/json");

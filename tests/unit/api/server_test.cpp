@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <future>
 #include <mutex>
@@ -103,6 +104,7 @@ class ApiServer : public ::testing::Test {
 
   void start(ServerOptions options = {}) {
     options.listen = "127.0.0.1:0";
+    options.request_timeout = request_timeout;
     options.max_body_bytes = kMaxBody;
     options.threads = 2;
     server = std::make_unique<Server>(options, routes(), fake_authenticator);
@@ -131,6 +133,7 @@ class ApiServer : public ::testing::Test {
   }
 
   std::string openapi_text = "openapi: 3.0.3\ninfo: {title: test, version: '1'}\npaths: {}\n";
+  std::chrono::milliseconds request_timeout{60'000};
   std::atomic<bool> fake_database_up{true};
   std::promise<void> slow_entered, slow_release;
   std::unique_ptr<Server> server;
@@ -229,7 +232,7 @@ TEST_F(ApiServer, WrongMethodIsMethodNotAllowedWithAllow) {
   start();
   auto res = client().Delete("/healthz");
   expect_problem(res, 405, "invalid_request");
-  EXPECT_EQ(res->get_header_value("Allow"), "GET");
+  EXPECT_EQ(res->get_header_value("Allow"), "GET, HEAD");
 }
 
 TEST_F(ApiServer, OversizeBodyWithContentLengthIsPayloadTooLarge) {
@@ -464,12 +467,14 @@ TEST(ApiServerStart, RefusesBadAddressesAndTables) {
 // Raw bytes, for what an HTTP client library will not send.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // receive_timeout bounds every read, so that a server that never closes fails a test rather than hangs it.
+  explicit RawConnection(std::uint16_t port, int receive_timeout_seconds = 10)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval timeout{10, 0};
+    timeval timeout{receive_timeout_seconds, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
   }
@@ -501,6 +506,22 @@ class RawConnection {
       }
       auto n = ::recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) return data;
+      data.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  // Reads until the server closes, as an HTTP/1.0 client does: the end of the stream must come (not the
+  // receive timeout, not a reset) and within `within`.
+  std::string read_to_end(std::chrono::seconds within) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string data;
+    char buf[4096];
+    for (;;) {
+      auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        EXPECT_EQ(n, 0) << "no end of stream after: " << data.substr(0, 200);
+        EXPECT_LT(std::chrono::steady_clock::now() - started, within);
+        return data;
+      }
       data.append(buf, static_cast<std::size_t>(n));
     }
   }
@@ -556,6 +577,141 @@ TEST_F(ApiServer, OversizeHeadersArePayloadTooLarge) {
   raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(40 * 1024, 'p') + "\r\n\r\n");
   auto response = raw.read_response();
   EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0u) << response.substr(0, 200);
+}
+
+std::string body_of(const std::string& response) {
+  auto end = response.find("\r\n\r\n");
+  return end == std::string::npos ? std::string() : response.substr(end + 4);
+}
+
+TEST_F(ApiServer, ClosesAfterTheAnswerWhenTheExchangeSaysSo) {
+  start();
+  // HTTP/1.0 without keep-alive, HTTP/1.0 and 1.1 with "Connection: close": the client reads to the end
+  // of the stream, which must come right after the answer.
+  for (const std::string request :
+       {"GET /healthz HTTP/1.0\r\n\r\n", "GET /healthz HTTP/1.0\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}) {
+    RawConnection raw(server->port(), 3);
+    raw.send(request);
+    auto response = raw.read_to_end(std::chrono::seconds(2));
+    EXPECT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response;
+    EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos) << response;
+    EXPECT_EQ(nlohmann::json::parse(body_of(response)), (nlohmann::json{{"status", "ok"}}));
+  }
+  // A refused request ends the framing: answer, then the end of the stream.
+  RawConnection refused(server->port(), 3);
+  refused.send("GET /pot HTTP/9\r\nHost: x\r\n\r\n");
+  auto response = refused.read_to_end(std::chrono::seconds(2));
+  EXPECT_EQ(response.rfind("HTTP/1.1 400", 0), 0u) << response;
+  // A request pipelined after "Connection: close" is not answered.
+  RawConnection pipelined(server->port(), 3);
+  pipelined.send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  response = pipelined.read_to_end(std::chrono::seconds(2));
+  EXPECT_EQ(response.find("HTTP/1.1", 1), std::string::npos) << response;
+}
+
+TEST_F(ApiServer, KeepsTheConnectionWhenTheExchangeAsks) {
+  start();
+  // HTTP/1.0 with keep-alive, and HTTP/1.1 by default: two answers on one connection.
+  for (const std::string request : {"GET /test/connection HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                                    "GET /test/connection HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+    RawConnection raw(server->port(), 3);
+    raw.send(request);
+    auto first = raw.read_response();
+    EXPECT_NE(first.find("Connection: keep-alive\r\n"), std::string::npos) << first;
+    raw.send(request);
+    auto second = raw.read_response();
+    EXPECT_EQ(second.rfind("HTTP/1.1 200", 0), 0u) << second;
+    EXPECT_EQ(body_of(first), body_of(second)) << "the same connection";
+  }
+}
+
+TEST_F(ApiServer, OversizeUploadReadsItsAnswerThenTheEnd) {
+  start();
+  RawConnection raw(server->port(), 5);
+  raw.send("POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n");
+  // The client goes on sending the body it declared: the lingering close reads it rather than resetting.
+  std::string chunk(64 * 1024, 'x');
+  for (int i = 0; i < 16; ++i) raw.send(chunk);
+  auto response = raw.read_to_end(std::chrono::seconds(4));
+  EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0u) << response.substr(0, 200);
+  EXPECT_NE(response.find("payload_too_large"), std::string::npos);
+}
+
+TEST_F(ApiServer, HeadIsGetWithoutTheBody) {
+  start();
+  auto get = client().Get("/healthz");
+  ASSERT_TRUE(get);
+  RawConnection raw(server->port(), 3);
+  raw.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto response = raw.read_to_end(std::chrono::seconds(2));
+  EXPECT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response;
+  EXPECT_NE(response.find("Content-Length: " + std::to_string(get->body.size()) + "\r\n"), std::string::npos)
+      << response;
+  EXPECT_NE(response.find("Content-Type: application/json\r\n"), std::string::npos) << response;
+  EXPECT_EQ(body_of(response), "") << "HEAD has no body";
+
+  // On a keep-alive connection the next answer follows at once: no body bytes in between.
+  RawConnection kept(server->port(), 3);
+  kept.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto both = kept.read_to_end(std::chrono::seconds(2));
+  auto second = both.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << both;
+  EXPECT_EQ(both.substr(second - 4, 4), "\r\n\r\n") << both;
+  EXPECT_EQ(body_of(both.substr(second)), get->body);
+
+  auto head = client().Head("/healthz");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  auto absent = client().Head("/no/such/thing");
+  ASSERT_TRUE(absent);
+  EXPECT_EQ(absent->status, 404);
+  EXPECT_EQ(absent->body, "");
+}
+
+TEST_F(ApiServer, SlowRequestIsRequestTimeoutProblemAndClosed) {
+  request_timeout = std::chrono::milliseconds(500);
+  start();
+  // Half a body, and half a head: neither completes in time.
+  for (const std::string partial : {"POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n{\"na",
+                                    "GET /healthz HTTP/1.1\r\nHost: x\r\n"}) {
+    RawConnection raw(server->port(), 5);
+    raw.send(partial);
+    auto response = raw.read_to_end(std::chrono::seconds(4));
+    EXPECT_EQ(response.rfind("HTTP/1.1 408", 0), 0u) << response;
+    EXPECT_NE(response.find("Content-Type: application/problem+json\r\n"), std::string::npos) << response;
+    EXPECT_NE(response.find("Connection: close\r\n"), std::string::npos) << response;
+    auto body = nlohmann::json::parse(body_of(response));
+    EXPECT_EQ(body["status"], 408);
+    EXPECT_EQ(body["code"], "invalid_request");
+  }
+  // A request that arrives in time, in pieces, is served.
+  RawConnection raw(server->port(), 5);
+  raw.send("GET /healthz HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  raw.send("Host: x\r\n\r\n");
+  EXPECT_EQ(raw.read_response().rfind("HTTP/1.1 200", 0), 0u);
+  // An idle keep-alive connection is no slow request.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(raw.read_response().rfind("HTTP/1.1 200", 0), 0u);
+}
+
+TEST_F(ApiServer, ControlCharactersAreRefusedByName) {
+  start();
+  auto res = client().Post("/test/echo", R"({"name": "a\u0000b"})", "application/json");
+  expect_problem(res, 400, "invalid_request");
+  EXPECT_NE(
+      nlohmann::json::parse(res->body)["detail"].get<std::string>().find("'name' must not contain control characters"),
+      std::string::npos)
+      << res->body;
+  auto param = client().Get("/v1/admin/things/a%00b", {{"Authorization", "Bearer admin-token"}});
+  expect_problem(param, 400, "invalid_request");
+  EXPECT_NE(param->body.find("path parameter 'id'"), std::string::npos) << param->body;
+  auto query = client().Get("/v1/admin/things/1?x=%0d%0a", {{"Authorization", "Bearer admin-token"}});
+  expect_problem(query, 400, "invalid_request");
+  EXPECT_NE(query->body.find("query parameter 'x'"), std::string::npos) << query->body;
 }
 
 TEST_F(ApiServer, ServesOverTls) {
