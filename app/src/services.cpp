@@ -102,9 +102,12 @@ Result<std::unique_ptr<Services>> Services::start(Config config, const Clock& cl
   s->applications_ = std::make_unique<signer::ApplicationService>(*s->db_, clock, random);
   s->transactions_ = std::make_unique<signer::TransactionService>(
       *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->hsm_.token, clock, random,
-      signer::SigningLimits{c.signing.max_documents, c.signing.max_document_bytes,
-                            std::chrono::seconds(c.signing.transaction_lifetime_seconds),
-                            std::chrono::seconds(c.signing.sad_lifetime_seconds)});
+      signer::SigningLimits{
+          c.signing.max_documents, c.signing.max_document_bytes,
+          std::chrono::seconds(c.signing.transaction_lifetime_seconds),
+          std::chrono::seconds(c.signing.sad_lifetime_seconds),
+          signer::XmlLimits{c.signing.xml_max_attributes, c.signing.xml_max_nodes, c.signing.xml_max_depth,
+                            std::chrono::milliseconds(c.signing.xml_max_parse_ms)}});
   return s;
 }
 

@@ -110,6 +110,11 @@ const std::vector<Key>& keys() {
       {"signing.transaction_lifetime_seconds",
        count(&Config::signing, &SigningConfig::transaction_lifetime_seconds, 10, 86400)},
       {"signing.sad_lifetime_seconds", count(&Config::signing, &SigningConfig::sad_lifetime_seconds, 10, 3600)},
+      {"signing.xml_max_attributes", count(&Config::signing, &SigningConfig::xml_max_attributes, 1, 10000)},
+      {"signing.xml_max_nodes", count(&Config::signing, &SigningConfig::xml_max_nodes, 1, 10000000)},
+      // Up to 200: libxml2 refuses more than 256 levels by itself, and the signature adds its own.
+      {"signing.xml_max_depth", count(&Config::signing, &SigningConfig::xml_max_depth, 1, 200)},
+      {"signing.xml_max_parse_ms", count(&Config::signing, &SigningConfig::xml_max_parse_ms, 1, 600000)},
       {"otp.digits", count(&Config::otp, &OtpConfig::digits, 6, 8)},
       {"otp.ttl_seconds", count(&Config::otp, &OtpConfig::ttl_seconds, 30, 3600)},
       {"otp.max_attempts", count(&Config::otp, &OtpConfig::max_attempts, 1, 10)},

@@ -25,10 +25,13 @@ std::optional<hsm::DigestAlgorithm> document_digest(const store::DocumentRecord&
   return std::nullopt;
 }
 
-DocumentRequest request_of(const store::DocumentRecord& d) {
-  return DocumentRequest{parse_format(d.format).value_or(Format::raw), d.content.value_or(Bytes{}),
-                         document_digest(d).value_or(hsm::DigestAlgorithm::sha256), d.attached,
-                         parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15)};
+DocumentRequest request_of(const store::DocumentRecord& d, const XmlLimits& xml_limits) {
+  return DocumentRequest{parse_format(d.format).value_or(Format::raw),
+                         d.content.value_or(Bytes{}),
+                         document_digest(d).value_or(hsm::DigestAlgorithm::sha256),
+                         d.attached,
+                         parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15),
+                         xml_limits};
 }
 
 // The words of the SMS: the code first, then what it signs: the application, how many documents and a short
@@ -100,7 +103,7 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
     const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
     std::vector<Bytes> digests;
     for (const auto& d : documents) {
-      auto p = prepare(request_of(d), view, now);
+      auto p = prepare(request_of(d, limits_.xml), view, now);
       if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
       digests.push_back(p->dtbs_digest);
       prepared.push_back({d.position, p->dtbs_digest, std::string(padding_name(p->padding)), std::move(p->state)});
@@ -191,7 +194,7 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   std::vector<store::DocumentResult> results;
   Status outcome = signatures ? Status{} : Status(std::move(signatures).error());
   for (std::size_t i = 0; i < documents.size() && outcome.ok(); ++i) {
-    auto assembled = assemble(request_of(documents[i]), prepared[i], (*signatures)[i], view);
+    auto assembled = assemble(request_of(documents[i], limits_.xml), prepared[i], (*signatures)[i], view);
     if (!assembled) {
       outcome = make_error(assembled.error().code, documents[i].name + ": " + assembled.error().message);
       break;

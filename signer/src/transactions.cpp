@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "certs/authority.h"
+#include "certs/credentials.h"
 #include "policies/nif.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -35,6 +37,7 @@ Result<store::DocumentRecord> validate_document(const Application& app, const Ne
     return make_error(ErrorCode::payload_too_large,
                       where + "larger than " + std::to_string(limits.max_document_bytes) + " bytes");
   DocumentRequest request{*format, d.content, hsm::DigestAlgorithm::sha256, d.attached};
+  request.xml_limits = limits.xml;
   std::string digest_name = d.digest_algorithm.empty() ? "sha256" : d.digest_algorithm;
   auto digest = parse_api_digest(digest_name);
   if (!digest)
@@ -96,6 +99,7 @@ Result<CreatedTransaction> TransactionService::create(const Application& app, co
     if (!record) return std::move(record).error();
     documents.push_back(std::move(*record));
   }
+  if (Status s = check_padding_fits_key(*nif, documents); !s) return std::move(s).error();
 
   const Instant now = clock_.now();
   store::TransactionRecord record;
@@ -115,6 +119,24 @@ Result<CreatedTransaction> TransactionService::create(const Application& app, co
   });
   if (!saved) return std::move(saved).error();
   return CreatedTransaction{record.id, record.expires_at};
+}
+
+// PSS is an RSA padding: an EC key would sign the digest without it. The citizen's key is known when they
+// have a certificate; otherwise the first signature makes one of the configured algorithm. (Should the key
+// change before the citizen confirms, preparation refuses the document then, before any OTP is sent.)
+Status TransactionService::check_padding_fits_key(const policies::Nif& nif,
+                                                  const std::vector<store::DocumentRecord>& documents) {
+  const auto pss = std::find_if(documents.begin(), documents.end(), [](const store::DocumentRecord& d) {
+    return d.format == to_string(Format::raw) && parse_padding(d.padding) == hsm::RsaPadding::pss;
+  });
+  if (pss == documents.end()) return {};
+  auto current = credentials_.current_credential(nif.str());
+  if (!current) return std::move(current).error();
+  const hsm::KeyAlgorithm key = *current ? (*current)->algorithm : authority_.settings().certificate_algorithm;
+  if (hsm::is_rsa(key)) return {};
+  return make_error(ErrorCode::invalid_request, "documents[" + std::to_string(pss->position) +
+                                                    "]: padding pss needs an RSA key; this citizen signs with " +
+                                                    std::string(hsm::to_string(key)));
 }
 
 Result<TransactionView> TransactionService::fetch(const Application& app, const TransactionId& id) {

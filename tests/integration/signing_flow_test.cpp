@@ -6,7 +6,10 @@
 #include <atomic>
 #include <thread>
 
+#include "certs/credentials.h"
 #include "core/encoding.h"
+#include "identity/citizens.h"
+#include "policies/nif.h"
 #include "signing_stack.h"
 #include "store/database.h"
 #include "support/postgres.h"
@@ -22,12 +25,14 @@ const std::string kNif = "12345678Z";
 const std::string kMobile = "+34600111222";
 const std::string kPassword = "Firma-Segura-2026";
 
-// A one-page PDF with a classic cross-reference table, offsets computed as it is written.
-std::string minimal_pdf() {
+// A one-page PDF with a classic cross-reference table, offsets computed as it is written; `size` is the
+// trailer's /Size and `kids` the page tree's /Kids.
+std::string minimal_pdf(const std::string& size = "4", const std::string& kids = "[3 0 R]") {
   std::string pdf = "%PDF-1.4\n";
   std::vector<std::size_t> offsets;
-  for (const char* object : {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}) {
+  for (const std::string& object :
+       {std::string("<< /Type /Catalog /Pages 2 0 R >>"), "<< /Type /Pages /Kids " + kids + " /Count 1 >>",
+        std::string("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")}) {
     offsets.push_back(pdf.size());
     pdf += std::to_string(offsets.size()) + " 0 obj\n" + object + "\nendobj\n";
   }
@@ -38,7 +43,7 @@ std::string minimal_pdf() {
     std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
     pdf += line;
   }
-  pdf += "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+  pdf += "trailer\n<< /Size " + size + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
   return pdf;
 }
 
@@ -47,6 +52,12 @@ const std::string kXml =
     "  <titular nif=\"12345678Z\">María Núñez García</titular>\n  <importe moneda=\"EUR\">120.50</importe>\n"
     "</solicitud>\n";
 const std::string kBinary = "anexo: informe técnico\x01\x02\x03";
+
+std::string many_attributes(int count) {
+  std::string xml = "<r";
+  for (int i = 0; i < count; ++i) xml += " a" + std::to_string(i) + "=\"v\"";
+  return xml + "/>";
+}
 
 std::string b64(std::string_view text) { return to_base64(as_bytes(text)); }
 
@@ -327,19 +338,39 @@ TEST_P(SigningFlow, BadInputIsRefusedAndStoresNothing) {
       {"XML not well-formed", json::array({{{"name", "a.xml"}, {"format", "xades"}, {"content", b64("<a><b></a>")}}}),
        ok_url, 400, "invalid_request"},
       {"external entity",
-       json::array({{{"name", "a.xml"}, {"format", "xades"},
+       json::array({{{"name", "a.xml"},
+                     {"format", "xades"},
                      {"content", b64("<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
                                      "<a>&x;</a>")}}}),
        ok_url, 400, "invalid_request"},
       {"unknown format", json::array({{{"name", "a"}, {"format", "docx"}, {"content", b64("x")}}}), ok_url, 400,
        "invalid_request"},
       {"digest of the wrong length",
-       json::array({{{"name", "h"}, {"format", "raw"}, {"digest", {{"algorithm", "sha256"}, {"value", b64("short")}}}}}),
+       json::array(
+           {{{"name", "h"}, {"format", "raw"}, {"digest", {{"algorithm", "sha256"}, {"value", b64("short")}}}}}),
        ok_url, 400, "invalid_request"},
       {"no documents", json::array(), ok_url, 400, "invalid_request"},
       {"too many documents", json(std::vector<json>(11, every_format()[4])), ok_url, 400, "invalid_request"},
-      {"return URL outside the prefixes", json::array({every_format()[4]}), "https://sede.example.gob.es.evil.com/x", 400,
-       "invalid_request"},
+      {"return URL outside the prefixes", json::array({every_format()[4]}), "https://sede.example.gob.es.evil.com/x",
+       400, "invalid_request"},
+      // Numbers a PDF may not hold, and what qpdf cannot read: refused before anything is signed.
+      {"PDF with /Size 2147483647",
+       json::array({{{"name", "a.pdf"}, {"format", "pades"}, {"content", b64(minimal_pdf("2147483647"))}}}), ok_url,
+       400, "invalid_request"},
+      {"PDF whose page tree loops",
+       json::array({{{"name", "a.pdf"}, {"format", "pades"}, {"content", b64(minimal_pdf("4", "[2 0 R]"))}}}), ok_url,
+       400, "invalid_request"},
+      // libxml2's duplicate-attribute check is quadratic: this one took 500 s before the byte scan refused it.
+      {"XML element with 200,000 attributes",
+       json::array({{{"name", "a.xml"}, {"format", "xades"}, {"content", b64(many_attributes(200000))}}}), ok_url, 413,
+       "payload_too_large"},
+      // The citizen has no certificate yet: theirs will be made with the configured algorithm, ec-p256.
+      {"PSS for a citizen whose key is EC",
+       json::array({{{"name", "h"},
+                     {"format", "raw"},
+                     {"digest", {{"algorithm", "sha256"}, {"value", to_base64(sha256(kBinary))}}},
+                     {"options", {{"padding", "pss"}}}}}),
+       ok_url, 400, "invalid_request"},
   };
   for (const auto& c : cases) {
     auto r = stack_->post("/v1/transactions", {{"nif", kNif}, {"return_url", c.return_url}, {"documents", c.documents}},
@@ -415,6 +446,30 @@ TEST(SigningFlowRsa, RawDigestsArePaddedAsTheApplicationAsks) {
   EXPECT_FALSE(verify(d256, pss_sig, "-pkeyopt digest:sha256")) << "a PSS signature is not PKCS#1 v1.5";
   EXPECT_TRUE(verify(d384, v15_sig, "-pkeyopt digest:sha384"));
   EXPECT_FALSE(verify(d384, v15_sig, "-pkeyopt rsa_padding_mode:pss -pkeyopt digest:sha384"));
+}
+
+// PSS is refused at creation by the key the citizen actually has, whatever the configured algorithm: nothing is
+// created, nothing is signed (an EC key would have signed without PSS).
+TEST(SigningFlowRsa, PssIsRefusedForACitizenWhoseKeyIsEc) {
+  SigningStack stack("", [](Config& config) { config.pki.certificate_algorithm = "rsa-2048"; });
+  const std::string key = stack.register_application("Sede RSA");
+  stack.make_citizen(kNif, kMobile, kPassword);
+  auto citizen = stack.services().citizens().find_by_nif(*policies::Nif::parse(kNif));
+  ASSERT_TRUE(citizen.ok()) << citizen.error().message;
+  const auto& c = *citizen;
+  auto issued = stack.services().credentials().issue(
+      {c.nif.str(), c.given_name, c.surname1, c.surname2, std::string(identity::to_string(c.status)),
+       std::string(identity::to_string(c.registration_level))},
+      hsm::KeyAlgorithm::ec_p256, "operator:test");
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  const json pss = {{"name", "h"},
+                    {"format", "raw"},
+                    {"digest", {{"algorithm", "sha256"}, {"value", to_base64(sha256(kBinary))}}},
+                    {"options", {{"padding", "pss"}}}};
+  auto refused = stack.post("/v1/transactions", new_transaction(json::array({pss})), key);
+  EXPECT_EQ(refused.status, 400) << refused.raw;
+  EXPECT_EQ(refused.body.value("code", ""), "invalid_request");
+  EXPECT_NE(refused.body.value("detail", "").find("ec-p256"), std::string::npos) << refused.raw;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SigningFlow, ::testing::Values("sqlite", "postgresql"),

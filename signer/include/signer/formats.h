@@ -1,6 +1,8 @@
 // Signature formats in three phases: prepare (software) -> sign the digest (HSM) -> assemble (software).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +27,16 @@ struct CredentialView {
   hsm::KeyAlgorithm algorithm;
 };
 
+// Bounds on the work one XML document may cause (libxml2's duplicate-attribute check is quadratic in the
+// attributes of an element, exclusive C14N in the qualified attributes in scope). The bytes are scanned for them
+// before libxml2 parses, and the tree is checked after; a document past them is refused with payload_too_large.
+struct XmlLimits {
+  std::size_t max_attributes = 256;   // per element, namespace declarations included
+  std::size_t max_nodes = 1'000'000;  // elements, attributes, comments and processing instructions
+  std::size_t max_depth = 128;        // nesting of elements (libxml2's C14N and serialiser recurse per level)
+  std::chrono::milliseconds max_parse_time{5000};  // libxml2's parse of one document
+};
+
 struct DocumentRequest {
   Format format = Format::raw;
   Bytes content;  // the document; for raw, the digest value itself
@@ -32,8 +44,9 @@ struct DocumentRequest {
   hsm::DigestAlgorithm digest_algorithm = hsm::DigestAlgorithm::sha256;
   bool attached = false;  // cades: encapsulate the content (default detached)
   // raw with an RSA key: EMSA-PKCS1-v1_5 (RFC 8017 9.2) or EMSA-PSS (RFC 8017 9.1; MGF1 with the same hash,
-  // salt as long as the digest). EC keys sign ECDSA whatever is asked here.
+  // salt as long as the digest). PSS with an EC key is refused (invalid_request) at preparation.
   hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
+  XmlLimits xml_limits{};  // xades
 };
 
 // Phase one's output, kept in the database until the citizen confirms (any node may assemble).
@@ -51,7 +64,8 @@ struct Assembled {
 
 // Checked when a transaction is created, before anything is stored: a digest of the wrong length, a
 // document that is not a PDF for pades, XML that is not well-formed (no external entity is ever loaded)...
-// Errors are invalid_request with a message naming the problem.
+// Errors are invalid_request with a message naming the problem; an XML document past its xml_limits is
+// payload_too_large.
 Status validate(const DocumentRequest& request);
 
 // Phase one: the structure to sign for this credential and signing time, and its digest.

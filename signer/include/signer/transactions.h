@@ -18,6 +18,10 @@
 
 namespace firma::store {
 class Database;
+struct DocumentRecord;
+}  // namespace firma::store
+namespace firma::policies {
+class Nif;
 }
 namespace firma::hsm {
 class Token;
@@ -38,6 +42,7 @@ struct SigningLimits {
   std::size_t max_document_bytes = 8u << 20;
   std::chrono::seconds lifetime{600};
   std::chrono::seconds sad_lifetime{120};
+  XmlLimits xml{};  // xades documents: what one may make the parser do
 };
 
 struct NewDocument {
@@ -128,6 +133,8 @@ class TransactionService {
   const SigningLimits& limits() const noexcept { return limits_; }
 
  private:
+  Status check_padding_fits_key(const policies::Nif& nif, const std::vector<store::DocumentRecord>& documents);
+
   store::Database& db_;
   identity::CitizenService& citizens_;
   certs::CredentialService& credentials_;

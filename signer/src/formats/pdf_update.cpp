@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <exception>
 #include <limits>
+#include <new>
 #include <optional>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjGen.hh>
@@ -23,6 +24,14 @@ namespace firma::signer::formats::pdf {
 namespace {
 
 constexpr std::size_t kByteRangeWidth = 34;  // "0 " and three ten-digit numbers with their spaces
+
+// ISO 32000-1 Annex C.2 (table C.1): at most 8,388,607 indirect objects, generation numbers up to 65,535 (the
+// five digits of a cross-reference entry, the two bytes of our cross-reference stream's field). A number past
+// them in the original would be carried into the update (a /Size of 2147483647 once numbered a new object
+// -2147483648), and no reader could open the signed file.
+constexpr int kMaxObjects = 8'388'607;
+constexpr int kMaxGeneration = 65'535;
+constexpr int kNewObjects = 4;  // signature, field, AcroForm, cross-reference stream
 
 Error refuse(const std::string& why) {
   return make_error(ErrorCode::invalid_request, "not a signable PDF: " + why);
@@ -140,6 +149,9 @@ Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
   } catch (const std::exception& e) {
     return refuse(std::string("qpdf cannot open it (") + e.what() + ")");
   }
+  // Warnings about the file as a whole (a /Size larger than needed...) were always tolerated; from here on, a
+  // warning comes from reading an object the update uses or rewrites (see the end of this function).
+  (void)qpdf.getWarnings();
   if (qpdf.isEncrypted()) return refuse("it is encrypted");
   auto last = last_section(file);
   if (!last) return refuse("no startxref at its end");
@@ -147,17 +159,27 @@ Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
   Plan plan;
   plan.last = *last;
   QPDFObjectHandle trailer = qpdf.getTrailer();
+  // Every number taken from the original is checked before it is used (ISO 32000-1 7.5.5: /Size is one past
+  // the highest object number).
+  QPDFObjectHandle size = trailer.getKey("/Size");
+  if (!size.isInteger() || size.getIntValue() < 1 || size.getIntValue() > kMaxObjects - kNewObjects)
+    return refuse("its trailer's /Size is not an object count from 1 to " + std::to_string(kMaxObjects - kNewObjects));
+  int next = static_cast<int>(size.getIntValue());
+  for (const auto& [og, entry] : qpdf.getXRefTable()) {
+    if (og.getObj() < 0 || og.getObj() >= kMaxObjects - kNewObjects)
+      return refuse("object number " + std::to_string(og.getObj()) + " is out of range");
+    if (og.getGen() < 0 || og.getGen() > kMaxGeneration)
+      return refuse("generation number " + std::to_string(og.getGen()) + " is out of range");
+    next = std::max(next, og.getObj() + 1);
+  }
+  // New objects take numbers no revision has used.
+  plan.next_number = next;
+
   plan.root = qpdf.getRoot();
   if (!plan.root.isIndirect() || !plan.root.isDictionary()) return refuse("its catalog is not an indirect dictionary");
   plan.root_ref = ref(plan.root.getObjGen());
   if (QPDFObjectHandle info = trailer.getKey("/Info"); info.isIndirect()) plan.info = info.unparse();
   if (QPDFObjectHandle id = trailer.getKey("/ID"); id.isArray()) plan.id = id.unparse();
-
-  // New objects take numbers no revision has used (ISO 32000-1 7.5.6: /Size is one past the highest).
-  int next = 1;
-  if (QPDFObjectHandle size = trailer.getKey("/Size"); size.isInteger()) next = static_cast<int>(size.getIntValue());
-  for (const auto& [og, entry] : qpdf.getXRefTable()) next = std::max(next, og.getObj() + 1);
-  plan.next_number = std::max(next, 1);
 
   const auto& pages = qpdf.getAllPages();
   if (pages.empty()) return refuse("it has no pages");
@@ -192,20 +214,57 @@ Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
     plan.field_name = "Signature" + std::to_string(n);
     if (!names.contains(plan.field_name)) break;
   }
+  // A warning now means qpdf repaired or left out part of an object it read (an unreadable object, a structure
+  // nested too deeply): the update would rewrite objects from that partial reading.
+  if (qpdf.anyWarnings()) {
+    const auto warnings = qpdf.getWarnings();
+    return refuse("qpdf had to repair it" +
+                  (warnings.empty() ? std::string() : std::string(" (") + warnings.front().what() + ")"));
+  }
   return plan;
 }
+
+// What qpdf throws while it reads (a damaged object, a loop in the page tree) is the document's fault, known
+// when the transaction is created: invalid_request, never an internal error. Only memory exhaustion is ours.
+template <class F>
+auto reading(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    return refuse(std::string("qpdf cannot read it (") + e.what() + ")");
+  }
+}
+
+Result<SignatureUpdate> write_update(std::span<const std::uint8_t> original, Instant signing_time,
+                                     std::size_t cms_capacity);
 
 }  // namespace
 
 Status check_signable(std::span<const std::uint8_t> original) {
-  QPDF qpdf;
-  auto plan = read_original(qpdf, original);
-  if (!plan) return std::move(plan).error();
-  return {};
+  return reading([&]() -> Status {
+    QPDF qpdf;
+    auto plan = read_original(qpdf, original);
+    if (!plan) return std::move(plan).error();
+    return {};
+  });
 }
 
 Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original, Instant signing_time,
                                          std::size_t cms_capacity) {
+  return reading([&] { return write_update(original, signing_time, cms_capacity); });
+}
+
+ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update) {
+  return ByteRanges{original_size + update.contents_offset - 1,
+                    original_size + update.contents_offset + update.contents_size + 1};
+}
+
+namespace {
+
+Result<SignatureUpdate> write_update(std::span<const std::uint8_t> original, Instant signing_time,
+                                     std::size_t cms_capacity) {
   QPDF qpdf;
   auto read = read_original(qpdf, original);
   if (!read) return std::move(read).error();
@@ -331,9 +390,6 @@ Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original,
   return update;
 }
 
-ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update) {
-  return ByteRanges{original_size + update.contents_offset - 1,
-                    original_size + update.contents_offset + update.contents_size + 1};
-}
+}  // namespace
 
 }  // namespace firma::signer::formats::pdf

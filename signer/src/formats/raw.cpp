@@ -15,8 +15,12 @@ Status validate_raw(const DocumentRequest& request) {
   return {};
 }
 
-Result<Prepared> prepare_raw(const DocumentRequest& request, const CredentialView&, Instant) {
+Result<Prepared> prepare_raw(const DocumentRequest& request, const CredentialView& credential, Instant) {
   if (auto valid = validate_raw(request); !valid) return std::move(valid).error();
+  // ECDSA has no padding: asked for PSS, an EC key would sign something else than what was asked.
+  if (request.padding == hsm::RsaPadding::pss && !hsm::is_rsa(credential.algorithm))
+    return make_error(ErrorCode::invalid_request, "padding pss needs an RSA key; the signing key is " +
+                                                      std::string(hsm::to_string(credential.algorithm)));
   // The digest is the DTBS/R itself; RSA keys pad it as the application asked (for PKCS#1 v1.5 the HSM layer
   // adds the DigestInfo).
   Prepared prepared;
@@ -31,7 +35,8 @@ Result<Assembled> assemble_raw(const DocumentRequest& request, const Prepared& p
   if (auto valid = validate_raw(request); !valid) return std::move(valid).error();
   if (prepared.dtbs_digest != request.content || prepared.digest_algorithm != request.digest_algorithm)
     return make_error(ErrorCode::invalid_request, "the prepared digest is not the request's digest");
-  auto value = checked_signature_value(credential, request.digest_algorithm, request.content, signature, prepared.padding);
+  auto value =
+      checked_signature_value(credential, request.digest_algorithm, request.content, signature, prepared.padding);
   if (!value) return std::move(value).error();
   return Assembled{std::move(*value),
                    signature_algorithm_name(credential.algorithm, request.digest_algorithm, prepared.padding)};

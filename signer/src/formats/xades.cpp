@@ -10,15 +10,16 @@
 // references and SignedInfo still digest to what was signed.
 #include <libxml/tree.h>
 
+#include <algorithm>
 #include <charconv>
 #include <new>
 #include <string>
 #include <string_view>
 
 #include "core/random.h"
-#include "formats/format_impl.h"
 #include "formats/cms.h"
 #include "formats/crypto.h"
+#include "formats/format_impl.h"
 #include "formats/xml_document.h"
 
 namespace firma::signer::formats {
@@ -32,6 +33,11 @@ constexpr const char* kExclusiveC14n = "http://www.w3.org/2001/10/xml-exc-c14n#"
 constexpr const char* kEnvelopedSignature = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 constexpr const char* kSignedPropertiesType = "http://uri.etsi.org/01903#SignedProperties";
 constexpr std::string_view kStateVersion = "firma-xades/1";
+// What the ds:Signature adds to a document at most (with a chain of up to a hundred certificates): nodes, levels
+// below the document element and attributes of one of its elements.
+constexpr std::size_t kSignatureNodes = 200;
+constexpr std::size_t kSignatureDepth = 12;
+constexpr std::size_t kSignatureAttributes = 4;
 
 const xmlChar* x(const char* text) {
   return reinterpret_cast<const xmlChar*>(text);
@@ -238,11 +244,16 @@ xmlNode* first_child_element(xmlNode* parent, const char* name) {
 // the signature (the enveloped reference) and SignedInfo. The SignedProperties are inside SignedInfo's
 // coverage through their digest, which is unchanged text in the same subtree.
 Status check_output(const Bytes& output, const SignatureParameters& p, const Bytes& document_digest, const Bytes& dtbs,
-                    hsm::DigestAlgorithm digest) {
+                    hsm::DigestAlgorithm digest, const XmlLimits& limits) {
   const auto failed = [](const std::string& why) {
     return make_error(ErrorCode::internal, "xades: the signed document failed its own check: " + why);
   };
-  auto doc = xml::parse_document(output);
+  // The document met the limits; the ds:Signature adds its own nodes, levels and qualified attributes.
+  XmlLimits with_signature = limits;
+  with_signature.max_nodes += kSignatureNodes;
+  with_signature.max_depth = std::max(limits.max_depth, kSignatureDepth);
+  with_signature.max_attributes = std::max(limits.max_attributes, kSignatureAttributes);
+  auto doc = xml::parse_document(output, with_signature);
   if (!doc) return failed(doc.error().message);
   xmlNode* signature = find_signature(doc->get(), p.id);
   if (signature == nullptr) return failed("signature not found");
@@ -266,7 +277,7 @@ Status check_request(const DocumentRequest& request) {
 
 Status validate_xades(const DocumentRequest& request) {
   if (auto s = check_request(request); !s) return s;
-  auto doc = xml::parse_document(request.content);
+  auto doc = xml::parse_document(request.content, request.xml_limits);
   if (!doc) return std::move(doc).error();
   // Canonicalise once now, so that what passes validation can be prepared (C14N refuses, for example,
   // relative namespace URIs).
@@ -277,7 +288,7 @@ Status validate_xades(const DocumentRequest& request) {
 
 Result<Prepared> prepare_xades(const DocumentRequest& request, const CredentialView& credential, Instant signing_time) {
   if (auto s = check_request(request); !s) return std::move(s).error();
-  auto doc = xml::parse_document(request.content);
+  auto doc = xml::parse_document(request.content, request.xml_limits);
   if (!doc) return std::move(doc).error();
   auto document_digest = xml::exclusive_c14n_digest(doc->get(), nullptr, nullptr, request.digest_algorithm);
   if (!document_digest) return std::move(document_digest).error();
@@ -305,7 +316,7 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
   if (signature.raw.size() != hsm::signature_size(credential.algorithm))
     return make_error(ErrorCode::invalid_request, "xades: the signature has the wrong length for the key");
 
-  auto doc = xml::parse_document(request.content);
+  auto doc = xml::parse_document(request.content, request.xml_limits);
   if (!doc) return std::move(doc).error();
   auto document_digest = xml::exclusive_c14n_digest(doc->get(), nullptr, nullptr, digest);
   if (!document_digest) return std::move(document_digest).error();
@@ -327,7 +338,7 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
   }
   auto output = xml::serialize(doc->get());
   if (!output) return std::move(output).error();
-  if (auto s = check_output(*output, *parameters, *document_digest, tree->dtbs, digest); !s)
+  if (auto s = check_output(*output, *parameters, *document_digest, tree->dtbs, digest, request.xml_limits); !s)
     return std::move(s).error();
   return Assembled{std::move(*output), algorithm_name(credential.algorithm, digest)};
 }

@@ -7,9 +7,17 @@
 #include <libxml/xmlerror.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <climits>
+#include <cstring>
+#include <initializer_list>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace firma::signer::xml {
 namespace {
@@ -99,6 +107,208 @@ Error invalid(std::string message) {
   return make_error(ErrorCode::invalid_request, std::move(message));
 }
 
+Error too_much(const std::string& what) {
+  return make_error(ErrorCode::payload_too_large, "XML document " + what + "; not accepted");
+}
+
+// ---- The scan of the bytes before libxml2 parses them.
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The markup as the scan reads it: the bytes themselves for encodings where every markup character is its
+// ASCII byte and no byte of another character can be taken for one; for UTF-16, one character per code unit
+// (those past ASCII as 'x', which is never markup).
+struct MarkupView {
+  std::string_view text;
+  std::string decoded;                    // holds the text of a UTF-16 document
+  std::optional<std::string_view> utf16;  // "UTF-16LE" or "UTF-16BE"
+};
+
+// XML 1.0 Appendix F: libxml2 tells the encoding family from the first bytes (xmlDetectCharEncoding).
+Result<MarkupView> markup_view(std::span<const std::uint8_t> bytes) {
+  const auto starts = [&](std::initializer_list<std::uint8_t> prefix) {
+    return bytes.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), bytes.begin());
+  };
+  MarkupView view;
+  bool big_endian = false;
+  if (starts({0xFE, 0xFF}) || starts({0x00, 0x3C, 0x00, 0x3F}))
+    big_endian = true;
+  else if (!starts({0xFF, 0xFE}) && !starts({0x3C, 0x00, 0x3F, 0x00})) {
+    if (starts({0x00, 0x00, 0x00, 0x3C}) || starts({0x3C, 0x00, 0x00, 0x00}) || starts({0x00, 0x00, 0x3C, 0x00}) ||
+        starts({0x00, 0x3C, 0x00, 0x00}) || starts({0x4C, 0x6F, 0xA7, 0x94}))
+      return invalid("XML in UCS-4 or EBCDIC is not accepted; send UTF-8 or UTF-16");
+    view.text = std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (view.text.starts_with("\xEF\xBB\xBF")) view.text.remove_prefix(3);  // the UTF-8 byte order mark
+    return view;
+  }
+  view.decoded.reserve(bytes.size() / 2);
+  for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
+    const unsigned unit = big_endian ? (bytes[i] << 8u) | bytes[i + 1] : (bytes[i + 1] << 8u) | bytes[i];
+    view.decoded += unit < 0x80 ? static_cast<char>(unit) : 'x';
+  }
+  view.text = view.decoded;
+  if (view.text.starts_with("x")) view.text.remove_prefix(1);  // the byte order mark
+  view.utf16 = big_endian ? "UTF-16BE" : "UTF-16LE";
+  return view;
+}
+
+// The encoding named by the XML declaration (XML 1.0 [23], [80]), or empty.
+std::string_view declared_encoding(std::string_view text) {
+  if (!text.starts_with("<?xml")) return {};
+  const std::string_view declaration = text.substr(0, text.find("?>"));
+  std::size_t at = declaration.find("encoding");
+  if (at == std::string_view::npos) return {};
+  at += 8;
+  while (at < declaration.size() && is_space(declaration[at])) ++at;
+  if (at >= declaration.size() || declaration[at] != '=') return {};
+  ++at;
+  while (at < declaration.size() && is_space(declaration[at])) ++at;
+  if (at >= declaration.size() || (declaration[at] != '"' && declaration[at] != '\'')) return {};
+  const std::size_t close = declaration.find(declaration[at], at + 1);
+  if (close == std::string_view::npos) return {};
+  return declaration.substr(at + 1, close - at - 1);
+}
+
+// libxml2 switches its decoder to the declared encoding: the scan reads what libxml2 will only when that keeps
+// every markup character where the scan sees it. Accepted: UTF-8, UTF-16 (as the first bytes tell), and the
+// single- and multi-byte encodings whose bytes below 0x40 are always ASCII.
+Status check_declared_encoding(const MarkupView& view) {
+  const std::string_view name = declared_encoding(view.text);
+  if (name.empty()) return {};
+  const auto is = [&](std::string_view other) { return equal_ignoring_case(name, other); };
+  const auto starts = [&](std::string_view prefix) {
+    return name.size() > prefix.size() && equal_ignoring_case(name.substr(0, prefix.size()), prefix);
+  };
+  bool accepted = false;
+  if (view.utf16)
+    accepted = is("UTF-16") || is("UTF16") || is(*view.utf16);
+  else
+    accepted = is("UTF-8") || is("UTF8") || is("US-ASCII") || is("ASCII") || starts("ISO-8859-") ||
+               starts("ISO8859-") || is("LATIN1") || is("ISO-LATIN-1") || starts("WINDOWS-125") || starts("CP125") ||
+               is("SHIFT_JIS") || is("EUC-JP") || is("EUC-KR") || is("GB2312") || is("GBK") || is("GB18030") ||
+               is("BIG5") || is("KOI8-R") || is("KOI8-U") || is("UTF-16") || is("UTF16");
+  if (!accepted) return invalid("XML encoding '" + std::string(name) + "' is not accepted here");
+  return {};
+}
+
+// Past the end of a declaration begun by "<!" (a DOCTYPE and its internal subset, XML 1.0 [28]): quoted
+// literals, comments and processing instructions may hold '>' and ']'.
+std::size_t past_declaration(std::string_view text, std::size_t p) {
+  const auto past = [&](std::size_t from, std::string_view close) {
+    const std::size_t at = text.find(close, from);
+    return at == std::string_view::npos ? text.size() : at + close.size();
+  };
+  bool in_subset = false;
+  while (p < text.size()) {
+    const char c = text[p];
+    if (c == '"' || c == '\'') {
+      p = past(p + 1, std::string_view(&c, 1));
+    } else if (in_subset && text.substr(p).starts_with("<!--")) {
+      p = past(p + 4, "-->");
+    } else if (in_subset && text.substr(p).starts_with("<?")) {
+      p = past(p + 2, "?>");
+    } else {
+      if (c == '[') in_subset = true;
+      if (c == ']') in_subset = false;
+      if (c == '>' && !in_subset) return p + 1;
+      ++p;
+    }
+  }
+  return p;
+}
+
+// One linear pass over the markup counting what libxml2 will build: elements (and their depth), attributes
+// (namespace declarations included; libxml2 checks each against all the earlier ones of its element),
+// comments and processing instructions. Where the markup is not well-formed the scan stops that tag where
+// libxml2 stops too, and goes on; libxml2 then refuses the document.
+Status scan_markup(std::string_view text, const signer::XmlLimits& limits) {
+  const std::size_t end = text.size();
+  const auto past = [&](std::size_t from, std::string_view close) {
+    const std::size_t at = text.find(close, from);
+    return at == std::string_view::npos ? end : at + close.size();
+  };
+  std::size_t nodes = 0;
+  std::size_t depth = 0;
+  const auto counted = [&]() -> Status {
+    if (++nodes > limits.max_nodes)
+      return too_much("has more than " + std::to_string(limits.max_nodes) +
+                      " elements, attributes, comments and processing instructions");
+    return {};
+  };
+  const auto name_char = [](char c) {
+    return !is_space(c) && c != '=' && c != '>' && c != '/' && c != '<' && c != '"' && c != '\'';
+  };
+  for (std::size_t i = text.find('<'); i != std::string_view::npos; i = text.find('<', i)) {
+    const std::string_view at = text.substr(i);
+    if (at.starts_with("<!--")) {
+      if (Status s = counted(); !s) return s;
+      i = past(i + 4, "-->");
+    } else if (at.starts_with("<![CDATA[")) {
+      i = past(i + 9, "]]>");
+    } else if (at.starts_with("<?")) {
+      if (Status s = counted(); !s) return s;
+      i = past(i + 2, "?>");
+    } else if (at.starts_with("<!")) {
+      i = past_declaration(text, i + 2);
+    } else if (at.starts_with("</")) {
+      if (depth > 0) --depth;
+      i = past(i + 2, ">");
+    } else {
+      // A start tag (XML 1.0 [40], [44]): Name (S Attribute)* S? '/'? '>', where Attribute is Name Eq AttValue.
+      if (Status s = counted(); !s) return s;
+      if (++depth > limits.max_depth)
+        return too_much("nests elements deeper than " + std::to_string(limits.max_depth) + " levels");
+      std::size_t p = i + 1;
+      while (p < end && name_char(text[p])) ++p;
+      std::size_t attributes = 0;
+      while (true) {
+        while (p < end && is_space(text[p])) ++p;
+        if (p >= end) break;
+        if (text[p] == '>') {
+          ++p;
+          break;
+        }
+        if (text[p] == '/') {
+          if (p + 1 < end && text[p + 1] == '>') {
+            --depth;
+            p += 2;
+          }
+          break;
+        }
+        const std::size_t name = p;
+        while (p < end && name_char(text[p])) ++p;
+        if (p == name) break;
+        while (p < end && is_space(text[p])) ++p;
+        if (p >= end || text[p] != '=') break;
+        ++p;
+        while (p < end && is_space(text[p])) ++p;
+        if (p >= end || (text[p] != '"' && text[p] != '\'')) break;
+        const std::size_t close = std::min(text.find(text[p], p + 1), end);
+        // libxml2 refuses '<' in an attribute value (XML 1.0 [10]) and goes on from there.
+        const auto value = text.substr(p + 1, close - p - 1);
+        if (const std::size_t lt = value.find('<'); lt != std::string_view::npos) {
+          p += 1 + lt;
+          break;
+        }
+        p = std::min(close + 1, end);
+        if (++attributes > limits.max_attributes)
+          return too_much("has an element with more than " + std::to_string(limits.max_attributes) + " attributes");
+        if (Status s = counted(); !s) return s;
+      }
+      i = p;
+    }
+  }
+  return {};
+}
+
 // The internal subset may name elements; anything that changes the tree a reader builds is refused:
 // entities (expansion, external content) and attribute-list declarations (default values, ID typing).
 Status check_doctype(const xmlDoc* doc) {
@@ -114,26 +324,66 @@ Status check_doctype(const xmlDoc* doc) {
   return {};
 }
 
-// Depth-first without recursion: the depth limit, and no entity reference left in the tree.
-Status check_tree(const xmlNode* root) {
-  std::size_t depth = 1;
+// Qualified attributes, as exclusive C14N pushes them on its stack of rendered namespaces (xml:* excepted).
+std::size_t qualified_attributes(const xmlNode* element) {
+  std::size_t count = 0;
+  for (const xmlAttr* a = element->properties; a != nullptr; a = a->next)
+    if (a->ns != nullptr && !xmlStrEqual(a->ns->prefix, reinterpret_cast<const xmlChar*>("xml"))) ++count;
+  return count;
+}
+
+// Depth-first without recursion: the depth limit, the qualified attributes in scope, and no entity reference
+// left in the tree.
+Status check_tree(const xmlNode* root, const signer::XmlLimits& limits) {
+  std::vector<std::size_t> in_scope{qualified_attributes(root)};  // per level, the ancestors' and its own
   const xmlNode* n = root;
   while (true) {
     if (n->type == XML_ENTITY_REF_NODE) return invalid("XML refers to an entity; not accepted");
-    if (n->type == XML_ELEMENT_NODE && depth > kMaxNesting)
-      return invalid("XML nesting deeper than " + std::to_string(kMaxNesting) + " levels; not accepted");
+    if (n->type == XML_ELEMENT_NODE) {
+      if (in_scope.size() > limits.max_depth)
+        return too_much("nests elements deeper than " + std::to_string(limits.max_depth) + " levels");
+      if (in_scope.back() > kMaxQualifiedAttributesInScope)
+        return too_much("has more than " + std::to_string(kMaxQualifiedAttributesInScope) +
+                        " qualified attributes on an element and its ancestors");
+    }
     if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
       n = n->children;
-      ++depth;
+      in_scope.push_back(in_scope.back() + (n->type == XML_ELEMENT_NODE ? qualified_attributes(n) : 0));
       continue;
     }
     while (n != root && n->next == nullptr) {
       n = n->parent;
-      --depth;
+      in_scope.pop_back();
     }
     if (n == root) return {};
     n = n->next;
+    in_scope.back() = (in_scope.size() > 1 ? in_scope[in_scope.size() - 2] : 0) +
+                      (n->type == XML_ELEMENT_NODE ? qualified_attributes(n) : 0);
   }
+}
+
+// libxml2 reads the document through this, a chunk at a time as its parse advances (also within one long
+// start tag): past the deadline the read fails and so does the parse.
+struct DeadlineInput {
+  std::string_view rest;
+  std::chrono::steady_clock::time_point deadline;
+  bool expired = false;
+};
+
+int read_before_deadline(void* context, char* buffer, int length) {
+  auto* input = static_cast<DeadlineInput*>(context);
+  if (std::chrono::steady_clock::now() >= input->deadline) {
+    input->expired = true;
+    return -1;
+  }
+  const std::size_t n = std::min(input->rest.size(), static_cast<std::size_t>(std::max(length, 0)));
+  std::memcpy(buffer, input->rest.data(), n);
+  input->rest.remove_prefix(n);
+  return static_cast<int>(n);
+}
+
+int close_input(void*) {
+  return 0;
 }
 
 struct Visibility {
@@ -190,10 +440,20 @@ int hash_close(void*) {
 
 }  // namespace
 
-Result<DocPtr> parse_document(std::span<const std::uint8_t> bytes) {
+Status check_limits(std::span<const std::uint8_t> bytes, const signer::XmlLimits& limits) {
+  auto view = markup_view(bytes);
+  if (!view) return std::move(view).error();
+  if (Status s = check_declared_encoding(*view); !s) return s;
+  return scan_markup(view->text, limits);
+}
+
+Result<DocPtr> parse_document(std::span<const std::uint8_t> bytes, const signer::XmlLimits& limits) {
   initialise_once();
   if (bytes.empty()) return invalid("XML document is empty");
   if (bytes.size() > static_cast<std::size_t>(INT_MAX)) return invalid("XML document is too large");
+  // Before libxml2 sees a byte: its check of each attribute against the earlier ones of its element is
+  // quadratic (200,000 attributes on one element took minutes).
+  if (Status s = check_limits(bytes, limits); !s) return std::move(s).error();
 
   std::unique_ptr<xmlParserCtxt, ParserContextFree> ctxt(xmlNewParserCtxt());
   if (!ctxt) return make_error(ErrorCode::internal, "XML parser: out of memory");
@@ -204,12 +464,15 @@ Result<DocPtr> parse_document(std::span<const std::uint8_t> bytes) {
   // given bytes is read. NOBLANKS stays off: whitespace is content and is signed as such.
   const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
   ErrorCapture errors;
-  DocPtr doc(xmlCtxtReadMemory(ctxt.get(), reinterpret_cast<const char*>(bytes.data()), static_cast<int>(bytes.size()),
-                               nullptr, nullptr, options));
+  DeadlineInput input{std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                      std::chrono::steady_clock::now() + limits.max_parse_time};
+  DocPtr doc(xmlCtxtReadIO(ctxt.get(), read_before_deadline, close_input, &input, nullptr, nullptr, options));
   if (ours.external_entity_refused) return invalid("XML refers to an external entity or DTD; not accepted");
+  if (input.expired)
+    return too_much("took longer than " + std::to_string(limits.max_parse_time.count()) + " ms to parse");
   if (!doc) {
     if (errors.any() && errors.code() == XML_ERR_INTERNAL_ERROR && errors.message().find("depth") != std::string::npos)
-      return invalid("XML nesting deeper than " + std::to_string(kMaxNesting) + " levels; not accepted");
+      return too_much("nests elements deeper than " + std::to_string(limits.max_depth) + " levels");
     return invalid("XML is not well-formed: " + (errors.any() ? errors.described() : std::string("parse failed")));
   }
   if (ctxt->nsWellFormed == 0)
@@ -218,7 +481,7 @@ Result<DocPtr> parse_document(std::span<const std::uint8_t> bytes) {
   if (auto s = check_doctype(doc.get()); !s) return std::move(s).error();
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr) return invalid("XML document has no document element");
-  if (auto s = check_tree(root); !s) return std::move(s).error();
+  if (auto s = check_tree(root, limits); !s) return std::move(s).error();
   return doc;
 }
 

@@ -53,6 +53,19 @@ TEST(Config, SigningLimitsHaveFiresDefaultsAndBounds) {
   EXPECT_FALSE(apply_setting(c, "signing.sad_lifetime_seconds", "9999").ok());
 }
 
+TEST(Config, XmlLimitsHaveDefaultsAndBounds) {
+  Config c;
+  EXPECT_EQ(c.signing.xml_max_attributes, 256u);
+  EXPECT_EQ(c.signing.xml_max_nodes, 1000000u);
+  EXPECT_EQ(c.signing.xml_max_depth, 128u);
+  EXPECT_EQ(c.signing.xml_max_parse_ms, 5000u);
+  EXPECT_TRUE(apply_setting(c, "signing.xml_max_attributes", "64").ok());
+  EXPECT_EQ(c.signing.xml_max_attributes, 64u);
+  EXPECT_FALSE(apply_setting(c, "signing.xml_max_attributes", "0").ok());
+  EXPECT_FALSE(apply_setting(c, "signing.xml_max_depth", "300").ok());  // libxml2 stops at 256 by itself
+  EXPECT_FALSE(apply_setting(c, "signing.xml_max_parse_ms", "0").ok());
+}
+
 TEST(Config, EnvironmentUsesUpperCaseNames) {
   std::string a = "FIRMA_DATABASE_URL=postgresql://db/firma", b = "FIRMA_HSM_TOKEN_LABEL=prod", other = "PATH=/bin";
   char* env[] = {a.data(), b.data(), other.data(), nullptr};

@@ -39,6 +39,30 @@ std::string text_of(const Bytes& bytes) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+// A PDF written by hand with exact offsets and a classic cross-reference table: the objects (numbered from 1, in
+// generation `generation`), and the trailer's /Size as given (by default one past the last object).
+Bytes pdf_of(const std::map<int, std::string>& objects, std::string size = {}, int generation = 0) {
+  std::string pdf = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+  const int count = objects.rbegin()->first + 1;
+  if (size.empty()) size = std::to_string(count);
+  std::vector<std::size_t> offsets(static_cast<std::size_t>(count), 0);
+  for (const auto& [number, body] : objects) {
+    offsets[static_cast<std::size_t>(number)] = pdf.size();
+    pdf += std::to_string(number) + " " + std::to_string(generation) + " obj\n" + body + "\nendobj\n";
+  }
+  const std::size_t xref = pdf.size();
+  pdf += "xref\n0 " + std::to_string(count) + "\n0000000000 65535 f\r\n";
+  for (int n = 1; n < count; ++n) {
+    char line[24];
+    std::snprintf(line, sizeof line, "%010zu %05d n\r\n", offsets[static_cast<std::size_t>(n)], generation);
+    pdf += line;
+  }
+  pdf += "trailer\n<< /Size " + size + " /Root 1 " + std::to_string(generation) +
+         " R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] >>\nstartxref\n" +
+         std::to_string(xref) + "\n%%EOF\n";
+  return bytes_of(pdf);
+}
+
 // The shapes of an unsigned PDF's form: none, a direct AcroForm and /Annots with a text field, or both
 // as indirect objects (each is extended differently by the update).
 enum class Form { none, direct, indirect };
@@ -68,24 +92,7 @@ Bytes classic_pdf(Form form) {
   if (form != Form::none)
     objects[6] = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (Nombre) /V (Juan) /Rect [72 600 300 620] /P 3 0 R >>";
 
-  std::string pdf = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
-  const int size = objects.rbegin()->first + 1;
-  std::vector<std::size_t> offsets(static_cast<std::size_t>(size), 0);
-  for (const auto& [number, body] : objects) {
-    offsets[static_cast<std::size_t>(number)] = pdf.size();
-    pdf += std::to_string(number) + " 0 obj\n" + body + "\nendobj\n";
-  }
-  const std::size_t xref = pdf.size();
-  pdf += "xref\n0 " + std::to_string(size) + "\n0000000000 65535 f\r\n";
-  for (int n = 1; n < size; ++n) {
-    char line[24];
-    std::snprintf(line, sizeof line, "%010zu 00000 n\r\n", offsets[static_cast<std::size_t>(n)]);
-    pdf += line;
-  }
-  pdf += "trailer\n<< /Size " + std::to_string(size) +
-         " /Root 1 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] >>\nstartxref\n" +
-         std::to_string(xref) + "\n%%EOF\n";
-  return bytes_of(pdf);
+  return pdf_of(objects);
 }
 
 // How the unsigned PDF's cross-reference information is laid out.
@@ -375,6 +382,66 @@ TEST_F(PadesTest, RefusesWhatIsNotASignablePdf) {
   EXPECT_NE(encrypted.error().message.find("encrypted"), std::string::npos) << encrypted.error().message;
   EXPECT_TRUE(validate(pades_request(classic)).ok());
   EXPECT_TRUE(validate(pades_request(make_pdf(Layout::stream, Form::none))).ok());
+}
+
+// The smallest signable PDF, every reference in generation `generation`; `kids` is the page tree's /Kids.
+std::map<int, std::string> one_page(const std::string& generation, const std::string& kids = "[3 G R]") {
+  const auto in_generation = [&](std::string text) {
+    for (auto at = text.find(" G R"); at != std::string::npos; at = text.find(" G R", at))
+      text.replace(at + 1, 1, generation);
+    return text;
+  };
+  return {{1, in_generation("<< /Type /Catalog /Pages 2 G R >>")},
+          {2, in_generation("<< /Type /Pages /Kids " + kids + " /Count 1 >>")},
+          {3, in_generation("<< /Type /Page /Parent 2 G R /MediaBox [0 0 595 842] >>")}};
+}
+
+// Refused at validation (when a transaction is created) and at preparation, as invalid_request: before any
+// SAD or HSM signature is spent on a document no reader could open.
+void expect_unsignable(TokenSigner& signer, const Bytes& pdf, const std::string& what, const std::string& words) {
+  DocumentRequest request;
+  request.format = Format::pades;
+  request.content = pdf;
+  auto valid = validate(request);
+  ASSERT_FALSE(valid.ok()) << what;
+  EXPECT_EQ(valid.error().code, ErrorCode::invalid_request) << what << ": " << valid.error().message;
+  EXPECT_NE(valid.error().message.find(words), std::string::npos) << what << ": " << valid.error().message;
+  auto prepared = prepare(request, signer.view(), test::now_seconds());
+  ASSERT_FALSE(prepared.ok()) << what;
+  EXPECT_EQ(prepared.error().code, ErrorCode::invalid_request) << what << ": " << prepared.error().message;
+}
+
+// ISO 32000-1 Annex C (table C.1): at most 8,388,607 indirect objects, generations up to 65,535. A /Size of
+// 2147483647 once gave the new objects the number -2147483648.
+TEST_F(PadesTest, RefusesNumbersBeyondWhatAPdfMayHold) {
+  TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
+  expect_unsignable(signer, pdf_of(one_page("0"), "2147483647"), "/Size 2147483647", "/Size");
+  expect_unsignable(signer, pdf_of(one_page("0"), "8388607"), "/Size 8388607 (no number left)", "/Size");
+  expect_unsignable(signer, pdf_of(one_page("0"), "99999999999999999999"), "/Size past 64 bits", "");
+  expect_unsignable(signer, pdf_of(one_page("0"), "-4"), "/Size -4", "/Size");
+  expect_unsignable(signer, pdf_of(one_page("0"), "4.5"), "/Size 4.5", "/Size");
+  expect_unsignable(signer, pdf_of(one_page("70000"), "", 70000), "generation 70000", "generation");
+  // What is within the limits is signed.
+  for (const Bytes& fine : {pdf_of(one_page("0"), "8388000"), pdf_of(one_page("65535"), "", 65535)}) {
+    auto valid = validate(pades_request(fine));
+    EXPECT_TRUE(valid.ok()) << valid.error().message;
+    auto signed_pdf = signer.sign(pades_request(fine), test::now_seconds());
+    ASSERT_TRUE(signed_pdf.ok()) << signed_pdf.error().message;
+    EXPECT_EQ(read_strictly(signed_pdf->output).field_names.size(), 1u)
+        << text_of(signed_pdf->output).substr(fine.size());
+  }
+}
+
+// What makes qpdf throw while it reads is the document's fault: invalid_request, never an internal error.
+TEST_F(PadesTest, RefusesWhatQpdfCannotReadWithoutFailing) {
+  TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
+  std::map<int, std::string> nested = one_page("0");
+  nested[3] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Deep " + std::string(100000, '[') +
+              std::string(100000, ']') + " >>";
+  expect_unsignable(signer, pdf_of(nested), "100,000 nested arrays", "not a signable PDF");
+  expect_unsignable(signer, pdf_of(one_page("0", "[2 0 R]")), "a page tree whose /Kids is itself",
+                    "not a signable PDF");
+  expect_unsignable(signer, pdf_of(one_page("0", "[2 0 R 3 0 R]")), "a page tree that loops", "not a signable PDF");
 }
 
 TEST_F(PadesTest, AssemblyRefusesAnotherDocumentThanThePreparedOne) {

@@ -41,7 +41,9 @@ bool pkeyutl_verifies(const TokenSigner& signer, const RawCase& c, const Bytes& 
   auto result =
       run("openssl pkeyutl -verify -certin -inkey " + quoted(signer.credential().cert_pem) + " -in " +
           quoted(digest_file) + " -sigfile " + quoted(signature_file) + " -pkeyopt digest:" + c.openssl_digest +
-          (hsm::is_rsa(c.key) && c.padding == hsm::RsaPadding::pss ? " -pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:digest" : ""));
+          (hsm::is_rsa(c.key) && c.padding == hsm::RsaPadding::pss
+               ? " -pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:digest"
+               : ""));
   return result.status == 0 && result.output.find("Signature Verified Successfully") != std::string::npos;
 }
 
@@ -80,9 +82,6 @@ INSTANTIATE_TEST_SUITE_P(
         RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha256, "RSASSA-PSS-SHA256", "sha256",
                 hsm::RsaPadding::pss},
         RawCase{hsm::KeyAlgorithm::rsa2048, hsm::DigestAlgorithm::sha512, "RSASSA-PSS-SHA512", "sha512",
-                hsm::RsaPadding::pss},
-        // An EC key signs ECDSA whatever padding is asked.
-        RawCase{hsm::KeyAlgorithm::ec_p256, hsm::DigestAlgorithm::sha256, "ecdsa-with-SHA256", "sha256",
                 hsm::RsaPadding::pss}),
     [](const auto& info) {
       return std::string(hsm::is_rsa(info.param.key) ? "rsa2048_" : "p256_") + info.param.openssl_digest +
@@ -111,6 +110,24 @@ TEST(RawFormat, RefusesADigestOfTheWrongLength) {
   right.digest_algorithm = hsm::DigestAlgorithm::sha384;
   right.content = Bytes(48, 0x5a);
   EXPECT_TRUE(validate(right).ok());
+}
+
+// ECDSA has no padding: an EC key asked for PSS once signed without it. The key is known at preparation, before
+// any OTP is sent for the digest.
+TEST(RawFormat, PssWithAnEcKeyIsRefusedAtPreparation) {
+  DocumentRequest request;
+  request.format = Format::raw;
+  request.content = sha256("the digest the citizen would confirm");
+  request.padding = hsm::RsaPadding::pss;
+  for (auto key : {hsm::KeyAlgorithm::ec_p256, hsm::KeyAlgorithm::ec_p384}) {
+    auto prepared = prepare(request, CredentialView{{}, {}, key}, test::now_seconds());
+    ASSERT_FALSE(prepared.ok()) << hsm::to_string(key);
+    EXPECT_EQ(prepared.error().code, ErrorCode::invalid_request);
+    EXPECT_NE(prepared.error().message.find("pss"), std::string::npos) << prepared.error().message;
+  }
+  EXPECT_TRUE(prepare(request, CredentialView{{}, {}, hsm::KeyAlgorithm::rsa2048}, test::now_seconds()).ok());
+  request.padding = hsm::RsaPadding::pkcs1v15;
+  EXPECT_TRUE(prepare(request, CredentialView{{}, {}, hsm::KeyAlgorithm::ec_p256}, test::now_seconds()).ok());
 }
 
 TEST(RawFormat, NeverReturnsASignatureThatDoesNotVerify) {

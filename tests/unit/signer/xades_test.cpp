@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -422,20 +423,148 @@ TEST(XadesInput, EntityDeclarationsAreRefused) {
   expect_refused("<!DOCTYPE r [<!ATTLIST r a CDATA \"default\">]><r/>", "attribute lists");
 }
 
-TEST(XadesInput, NestingBeyondTheLimitIsRefused) {
-  const auto nested = [](int depth) {
-    std::string xml;
-    for (int i = 0; i < depth; ++i) xml += "<a>";
-    for (int i = 0; i < depth; ++i) xml += "</a>";
-    return xml;
-  };
+// Past a limit of XmlLimits: refused at validation and at preparation with payload_too_large.
+void expect_too_much(const Bytes& xml, const std::string& words, const XmlLimits& limits = {}) {
   DocumentRequest r;
   r.format = Format::xades;
-  r.content = bytes_of(nested(128));
-  EXPECT_TRUE(validate(r).ok());
-  expect_refused(nested(129), "nesting deeper than 128");
-  expect_refused(nested(300), "nesting deeper than 128");  // past libxml2's own limit (256)
-  expect_refused(nested(100000), "nesting deeper than 128");
+  r.content = xml;
+  r.xml_limits = limits;
+  auto valid = validate(r);
+  ASSERT_FALSE(valid.ok()) << text_of(xml).substr(0, 80);
+  EXPECT_EQ(valid.error().code, ErrorCode::payload_too_large) << valid.error().message;
+  EXPECT_NE(valid.error().message.find(words), std::string::npos) << valid.error().message;
+  auto prepared = prepare(r, CredentialView{Bytes{}, {}, KeyAlgorithm::ec_p256}, kSigningTime);
+  ASSERT_FALSE(prepared.ok());
+  EXPECT_EQ(prepared.error().code, ErrorCode::payload_too_large) << prepared.error().message;
+}
+
+bool accepted(const std::string& xml, const XmlLimits& limits = {}) {
+  DocumentRequest r;
+  r.format = Format::xades;
+  r.content = bytes_of(xml);
+  r.xml_limits = limits;
+  auto valid = validate(r);
+  EXPECT_TRUE(valid.ok()) << valid.error().message;
+  return valid.ok();
+}
+
+std::string nested(int depth) {
+  std::string xml;
+  for (int i = 0; i < depth; ++i) xml += "<a>";
+  for (int i = 0; i < depth; ++i) xml += "</a>";
+  return xml;
+}
+
+TEST(XadesInput, NestingBeyondTheLimitIsRefused) {
+  EXPECT_TRUE(accepted(nested(128)));
+  expect_too_much(bytes_of(nested(129)), "deeper than 128");
+  expect_too_much(bytes_of(nested(300)), "deeper than 128");  // past libxml2's own limit (256)
+  expect_too_much(bytes_of(nested(100000)), "deeper than 128");
+}
+
+// One element with `count` attributes, `prefix` text before it.
+std::string many_attributes(std::size_t count, const std::string& prefix = {}) {
+  std::string xml = prefix + "<r";
+  for (std::size_t i = 0; i < count; ++i) xml += " a" + std::to_string(i) + "=\"v\"";
+  return xml + "/>";
+}
+
+// The same text as UTF-16 with a byte order mark (markup is ASCII here).
+Bytes utf16(const std::string& ascii, bool big_endian) {
+  Bytes out = big_endian ? Bytes{0xFE, 0xFF} : Bytes{0xFF, 0xFE};
+  for (char c : ascii) {
+    const auto byte = static_cast<std::uint8_t>(c);
+    if (big_endian) out.push_back(0);
+    out.push_back(byte);
+    if (!big_endian) out.push_back(0);
+  }
+  return out;
+}
+
+// libxml2 checks each attribute against all the earlier ones of its element: 200,000 attributes (2.2 MB) took
+// 500 s to create a transaction, and sixteen documents of 30,000 stalled the server. Now the bytes are scanned
+// before libxml2 sees them, whatever the encoding or what comes before the element.
+TEST(XadesInput, AnElementWithTooManyAttributesIsRefusedBeforeParsing) {
+  const std::string hostile = many_attributes(200000);
+  ASSERT_GT(hostile.size(), 2u << 20);
+  const auto started = std::chrono::steady_clock::now();
+  expect_too_much(bytes_of(hostile), "more than 256 attributes");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));  // minutes before the scan
+  expect_too_much(utf16(hostile, false), "more than 256 attributes");
+  expect_too_much(utf16(hostile, true), "more than 256 attributes");
+  expect_too_much(utf16("<?xml version=\"1.0\" encoding=\"UTF-16\"?>" + hostile, false), "more than 256");
+  // Markup the scan must step over: a DOCTYPE whose comment holds a quote, a comment, a processing instruction
+  // and CDATA with '<' and quotes, values holding '>' and the other quote.
+  expect_too_much(bytes_of(many_attributes(200000, "<!DOCTYPE r [<!-- it's ]> -->]>")), "more than 256");
+  expect_too_much(bytes_of(many_attributes(200000, "<?pi '\" <r?><!-- <r ' -->")), "more than 256");
+  expect_too_much(bytes_of("<x><![CDATA[<a ' \"]]>" + many_attributes(300) + "</x>"), "more than 256");
+  expect_too_much(bytes_of("<x b='>\"'" + many_attributes(300).substr(2)), "more than 256");
+  // Namespace declarations are attributes too.
+  std::string declarations = "<r";
+  for (int i = 0; i < 300; ++i) declarations += " xmlns:p" + std::to_string(i) + "=\"urn:p" + std::to_string(i) + "\"";
+  expect_too_much(bytes_of(declarations + "/>"), "more than 256 attributes");
+
+  // An encoding that would move the markup where the scan does not read it is refused.
+  DocumentRequest ucs2;
+  ucs2.format = Format::xades;
+  ucs2.content = bytes_of("<?xml version=\"1.0\" encoding=\"UCS-2\"?><r/>");
+  auto refused = validate(ucs2);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::invalid_request);
+  EXPECT_NE(refused.error().message.find("UCS-2"), std::string::npos) << refused.error().message;
+
+  // Up to the limit, and many attributes spread over many elements, are fine.
+  EXPECT_TRUE(accepted(many_attributes(256)));
+  EXPECT_TRUE(accepted(many_attributes(256, "<!DOCTYPE r [<!-- it's ]> -->]>")));
+  std::string spread = "<r>";
+  for (int i = 0; i < 2000; ++i) spread += many_attributes(100);
+  EXPECT_TRUE(accepted(spread + "</r>"));
+}
+
+// A document at the default limits still signs, and xmlsec1 verifies it.
+class XadesAtTheLimits : public Xades {};
+TEST_F(XadesAtTheLimits, VerifiesWithXmlsec1) {
+  auto c = credential(KeyAlgorithm::ec_p256);
+  const std::string xml = "<doc xmlns:q=\"urn:q\">" + many_attributes(255) + nested(120) + "</doc>";
+  EXPECT_TRUE(xmlsec1_accepts(c, text_of(sign(xml, c)), "limits.xml")) << last_xmlsec1_output_;
+}
+
+// The limits are the request's (signing.xml_* settings); each one refuses on its own.
+TEST(XadesInput, EachXmlLimitIsTheRequests) {
+  XmlLimits limits;
+  limits.max_attributes = 3;
+  limits.max_nodes = 12;
+  limits.max_depth = 4;
+  EXPECT_TRUE(accepted("<r a='1' b='2' c='3'><s/><!-- c --><?p?></r>", limits));
+  expect_too_much(bytes_of("<r a='1' b='2' c='3' d='4'/>"), "more than 3 attributes", limits);
+  expect_too_much(bytes_of("<r><s/><s/><s/><s/><s/><s/><s/><s/><s/><s/><s/><s/></r>"), "more than 12", limits);
+  expect_too_much(
+      bytes_of("<r><!----><!----><!----><!----><!----><!----><!----><!----><!----><!----><!----><!----></r>"),
+      "more than 12", limits);
+  EXPECT_TRUE(accepted(nested(4), limits));
+  expect_too_much(bytes_of(nested(5)), "deeper than 4", limits);
+  limits = XmlLimits{};
+  limits.max_parse_time = std::chrono::milliseconds(0);
+  expect_too_much(bytes_of("<r/>"), "took longer than 0 ms", limits);
+}
+
+// Exclusive C14N looks each qualified name up in a stack that grows with the qualified attributes of the
+// ancestors: 128 levels of 200 such attributes over a few thousand leaves took minutes to canonicalise.
+TEST(XadesInput, QualifiedAttributesInScopeAreBounded) {
+  const auto chain = [](int levels, int per_level) {
+    std::string xml = "<r xmlns:q=\"urn:q\" xmlns:z=\"urn:z\">";
+    for (int l = 0; l < levels; ++l) {
+      xml += "<e";
+      for (int a = 0; a < per_level; ++a) xml += " q:a" + std::to_string(a) + "=\"1\"";
+      xml += ">";
+    }
+    for (int leaf = 0; leaf < 100; ++leaf) xml += "<z:l z:b=\"1\"/>";
+    for (int l = 0; l < levels; ++l) xml += "</e>";
+    return xml + "</r>";
+  };
+  EXPECT_TRUE(accepted(chain(16, 15)));  // 241 in scope
+  expect_too_much(bytes_of(chain(16, 17)), "qualified attributes");
+  expect_too_much(bytes_of(chain(100, 200)), "qualified attributes");
 }
 
 // No file named by a document is ever opened: inotify sees every open of the watched file.
