@@ -155,7 +155,9 @@ CK_RV faulty_finalize(void* reserved) {
   return w.real->C_Finalize(reserved);
 }
 
-CK_RV faulty_get_info(CK_INFO* info) { return wrapper().real->C_GetInfo(info); }
+CK_RV faulty_get_info(CK_INFO* info) {
+  return wrapper().real->C_GetInfo(info);
+}
 
 CK_RV faulty_get_slot_list(CK_BBOOL token_present, CK_SLOT_ID* slots, CK_ULONG* count) {
   const Fault fault = current_fault();
