@@ -76,7 +76,9 @@ std::optional<Error> Token::Impl::refused_pin() const {
 bool Token::Impl::find_slot_again() {
   std::shared_lock no_reinit_meanwhile(module->impl().calls);
   auto found = slots::find_token(*module, label);
-  if (!found || *found == slot.load()) return false;
+  if (!found) return false;
+  slot_unconfirmed = false;
+  if (*found == slot.load()) return false;
   slot = *found;
   pool.discard_all();  // sessions of the old slot, if any are left
   pool.lift_backoff();
@@ -91,7 +93,9 @@ void Token::Impl::adopt_module_generation() {
   pool.forget_all();
   // Slot ids may be handed out afresh by C_Initialize; if the token is not back yet, the old id stays and
   // a later failure looks again (find_slot_again).
-  if (auto found = slots::find_token(*module, label)) slot = *found;
+  auto found = slots::find_token(*module, label);
+  if (found) slot = *found;
+  slot_unconfirmed = !found;
   ++login_epoch;  // object handles from before are not to be trusted
   module_generation = generation;
   log::info("hsm_token_recovering", {{"token", label}, {"slot", static_cast<std::uint64_t>(slot.load())}});

@@ -28,7 +28,8 @@ struct Token::Impl {
 
   std::shared_ptr<Module> module;
   CK_FUNCTION_LIST& f;
-  std::atomic<CK_SLOT_ID> slot;  // found again by label after the library was re-initialised
+  std::atomic<CK_SLOT_ID> slot;               // found again by label after the library was re-initialised
+  std::atomic<bool> slot_unconfirmed{false};  // the token was absent then: look for it again
   std::string label;
   Secret pin;  // kept for logging in again after the token dropped every session
   SystemClock clock;
@@ -132,7 +133,7 @@ auto Token::Impl::with_session(F&& attempt, const std::function<Status()>& refre
     }
     if (fault == p11::Fault::session) {
       // The token may be back in another slot (a re-initialised library numbers its slots afresh).
-      if (no_session && !slot_checked) {
+      if (no_session && !slot_checked && slot_unconfirmed.load()) {
         slot_checked = true;
         if (find_slot_again()) continue;
       }
