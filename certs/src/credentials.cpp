@@ -6,6 +6,7 @@
 
 #include "certs/crl.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "hsm/token.h"
 #include "store/audit_log.h"
 #include "store/certificates.h"
@@ -15,6 +16,16 @@ namespace firma::certs {
 namespace {
 
 constexpr std::string_view kValid = "valid";
+// Why a citizen's key was replaced although its certificate was valid (audit detail, log, metric label).
+constexpr std::string_view kKeyMissing = "key_missing";
+
+metrics::Counter& keys_lost() {
+  static metrics::Counter& c =
+      metrics::counter("firma_citizen_keys_lost_total",
+                       "Citizen keys found missing from the token and replaced (an alarm: keys do not vanish).",
+                       {{"cause", std::string(kKeyMissing)}});
+  return c;
+}
 
 std::string effective_status(const store::CertificateRecord& r, Instant now) {
   if (r.status == kValid && r.not_after <= now) return "expired";
@@ -78,8 +89,8 @@ Result<Credential> CredentialService::issue(const CitizenForIssuance& citizen,
 }
 
 Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& citizen, hsm::KeyAlgorithm algorithm,
-                                                      std::string_view actor,
-                                                      const std::optional<CertSerial>& replaced) {
+                                                      std::string_view actor, const std::optional<CertSerial>& replaced,
+                                                      std::string_view key_lost) {
   const Instant now = clock_.now();
   const std::string algorithm_name(hsm::to_string(algorithm));
   // CEN EN 419241-1: the signing key is generated in the cryptographic module (sensitive, never extractable).
@@ -124,11 +135,22 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
         if (Status s = store::AuditLog::append(
                 tx,
                 {std::string(actor), "certificate.revoke", "certificate:" + old.serial.str(), "success",
-                 "nif=" + old.nif + " reason=superseded replaced_by=" + record.serial.str()},
+                 "nif=" + old.nif + " reason=superseded replaced_by=" + record.serial.str() +
+                     (key_lost.empty() ? "" : " cause=" + std::string(key_lost))},
                 now);
             !s)
           return std::move(s).error();
       }
+    }
+    if (*current && !key_lost.empty()) {
+      const store::CertificateRecord& old = **current;
+      if (Status s = store::AuditLog::append(tx,
+                                             {std::string(actor), "key.lost", "key:" + old.key_id.str(), "failure",
+                                              "nif=" + old.nif + " certificate=" + old.serial.str() + " cause=" +
+                                                  std::string(key_lost) + " replaced_by=" + record.serial.str()},
+                                             now);
+          !s)
+        return std::move(s).error();
     }
     if (Status s = store::CertificateRecords::insert(tx, record); !s) return std::move(s).error();
     if (Status s =
@@ -147,6 +169,14 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
   if (!previous) return std::move(previous).error();  // the new key is destroyed on the way out
   pending.keep();
   log::info("pki.certificate_issued", {{"serial", record.serial.str()}, {"algorithm", algorithm_name}});
+  if (*previous && !key_lost.empty()) {
+    // A key does not vanish from an HSM by itself: someone or something destroyed or damaged it.
+    keys_lost().inc();
+    log::error("pki.citizen_key_lost", {{"key_id", (*previous)->key_id.str()},
+                                        {"certificate", (*previous)->serial.str()},
+                                        {"cause", std::string(key_lost)},
+                                        {"replaced_by", record.serial.str()}});
+  }
 
   if (*previous) {
     (void)destroy_key((*previous)->key_id, actor);
@@ -163,15 +193,20 @@ Result<Credential> CredentialService::ensure_certificate(const CitizenForIssuanc
   const hsm::KeyAlgorithm fallback = authority_.settings().certificate_algorithm;
   hsm::KeyAlgorithm algorithm = fallback;
   std::optional<CertSerial> replaced;
+  std::string_view key_lost;
   if (*current) {
     const store::CertificateRecord& r = **current;
-    if (r.not_after - now > authority_.settings().renew_before && token_.has_key(r.key_id))
-      return credential_of(r, authority_, fallback);
+    // Only a token that answers "no such key" means the key is gone; an HSM that fails is no reason to
+    // replace anything.
+    auto key = token_.algorithm(r.key_id);
+    if (!key && key.error().code != ErrorCode::not_found) return std::move(key).error();
+    if (!key) key_lost = kKeyMissing;
+    if (key && r.not_after - now > authority_.settings().renew_before) return credential_of(r, authority_, fallback);
     // Renewal keeps the algorithm the citizen had.
     algorithm = hsm::parse_key_algorithm(r.algorithm).value_or(fallback);
     replaced = r.serial;
   }
-  auto issued = issue_replacing(citizen, algorithm, actor, replaced);
+  auto issued = issue_replacing(citizen, algorithm, actor, replaced, key_lost);
   if (!issued && issued.error().code == ErrorCode::conflict) {
     // A concurrent first signature (any node) issued it: use that one.
     auto winner = current_credential(citizen.nif);

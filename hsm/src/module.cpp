@@ -1,6 +1,7 @@
 // Loading a PKCS#11 module: dlopen, C_GetFunctionList, C_Initialize; C_Finalize and dlclose on the way out.
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -36,7 +37,9 @@ Module::~Module() {
   if (impl_ && impl_->functions != nullptr && impl_->finalize) impl_->functions->C_Finalize(nullptr);
 }
 
-const std::string& Module::path() const noexcept { return impl_->path; }
+const std::string& Module::path() const noexcept {
+  return impl_->path;
+}
 
 std::string Module::description() const {
   CK_INFO info{};
@@ -94,6 +97,48 @@ Result<std::shared_ptr<Module>> Module::load(const std::string& path) {
   registry()[path] = module;
   log::info("hsm_module_loaded", {{"path", path}, {"library", module->description()}});
   return module;
+}
+
+Status reinitialize(Module& module, std::uint64_t seen_generation) {
+  Module::Impl& m = module.impl();
+  std::lock_guard one_at_a_time(m.reinit_mutex);
+  if (m.generation.load() != seen_generation) return {};
+  const auto now = std::chrono::steady_clock::now();
+  if (now < m.reinit_not_before) {
+    const auto wait = std::chrono::ceil<std::chrono::seconds>(m.reinit_not_before - now);
+    return make_error(ErrorCode::unavailable, "PKCS#11 module " + m.path + " re-initialisation paused for " +
+                                                  std::to_string(wait.count()) + " s after the last attempt");
+  }
+  if (!m.finalize) {
+    return make_error(
+        ErrorCode::unavailable,
+        "PKCS#11 module " + m.path + " was initialised by someone else in this process: not re-initialised");
+  }
+
+  CK_RV rv = CKR_OK;
+  {
+    std::unique_lock no_call_in_flight(m.calls);
+    m.functions->C_Finalize(nullptr);  // CKR_CRYPTOKI_NOT_INITIALIZED after an earlier failed attempt: fine
+    CK_C_INITIALIZE_ARGS args{};
+    args.flags = CKF_OS_LOCKING_OK;
+    rv = m.functions->C_Initialize(&args);
+    if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) rv = CKR_OK;
+    // Sessions opened before this point are gone either way: C_Finalize closed them.
+    m.generation.fetch_add(1);
+  }
+  const auto after = std::chrono::steady_clock::now();
+  if (after - m.reinit_last > kReinitCalmSpell) m.reinit_delay = kReinitFirstDelay;
+  m.reinit_last = after;
+  if (rv != CKR_OK) {
+    m.reinit_not_before = after + kReinitFirstDelay;
+    log::warn("hsm_module_reinit_failed", {{"path", m.path}, {"rv", p11::rv_name(rv)}});
+    return make_error(ErrorCode::unavailable,
+                      "cannot re-initialise PKCS#11 module " + m.path + ": " + p11::describe("C_Initialize", rv));
+  }
+  m.reinit_not_before = after + m.reinit_delay;
+  m.reinit_delay = std::min(m.reinit_delay * 2, kReinitMaxDelay);
+  log::warn("hsm_module_reinitialised", {{"path", m.path}, {"generation", m.generation.load()}});
+  return {};
 }
 
 }  // namespace firma::hsm

@@ -90,10 +90,11 @@ Fault classify(CK_RV rv) noexcept {
     case CKR_PIN_LEN_RANGE:
     case CKR_PIN_EXPIRED:
     case CKR_PIN_LOCKED:
-    case CKR_USER_PIN_NOT_INITIALIZED:
-      return Fault::pin;
+    case CKR_USER_PIN_NOT_INITIALIZED: return Fault::pin;
     // A fresh, logged-in session is the cure for each of these (PKCS#11 v2.40 5.6: closing the last
-    // session logs the application out; a removed or failed device invalidates every session).
+    // session logs the application out; a removed or failed device invalidates every session), or, when
+    // a fresh session fails the same way, re-initialising the library (CKR_CRYPTOKI_NOT_INITIALIZED: the
+    // library lost its state; CKR_SLOT_ID_INVALID: the slot went with it).
     case CKR_SESSION_HANDLE_INVALID:
     case CKR_SESSION_CLOSED:
     case CKR_DEVICE_ERROR:
@@ -103,10 +104,10 @@ Fault classify(CK_RV rv) noexcept {
     case CKR_USER_NOT_LOGGED_IN:
     case CKR_OPERATION_ACTIVE:
     case CKR_GENERAL_ERROR:
-      return Fault::session;
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+    case CKR_SLOT_ID_INVALID: return Fault::session;
     case CKR_OBJECT_HANDLE_INVALID:
-    case CKR_KEY_HANDLE_INVALID:
-      return Fault::stale_handle;
+    case CKR_KEY_HANDLE_INVALID: return Fault::stale_handle;
     case CKR_ARGUMENTS_BAD:
     case CKR_ATTRIBUTE_VALUE_INVALID:
     case CKR_ATTRIBUTE_TYPE_INVALID:
@@ -120,10 +121,8 @@ Fault classify(CK_RV rv) noexcept {
     case CKR_TEMPLATE_INCOMPLETE:
     case CKR_TEMPLATE_INCONSISTENT:
     case CKR_CURVE_NOT_SUPPORTED:
-    case CKR_DOMAIN_PARAMS_INVALID:
-      return Fault::argument;
-    default:
-      return Fault::other;
+    case CKR_DOMAIN_PARAMS_INVALID: return Fault::argument;
+    default: return Fault::other;
   }
 }
 
@@ -142,7 +141,7 @@ Error to_error(std::string_view function, CK_RV rv) {
     case Fault::argument: code = ErrorCode::invalid_request; break;
     case Fault::other:
       code = (rv == CKR_DEVICE_MEMORY || rv == CKR_HOST_MEMORY || rv == CKR_SESSION_COUNT) ? ErrorCode::unavailable
-                                                                                            : ErrorCode::internal;
+                                                                                           : ErrorCode::internal;
       break;
   }
   return make_error(code, describe(function, rv));

@@ -16,7 +16,7 @@ std::string rv_name(CK_RV rv);
 // What a failed call means for the caller.
 enum class Fault {
   pin,           // the PIN was refused: never retried (a real HSM counts the attempts)
-  session,       // the session, the login or the device went away: reopen and retry once
+  session,       // the session, the login, the device or the library went away: reopen (re-initialise) and retry
   stale_handle,  // an object handle no longer names an object: refresh it by CKA_ID
   argument,      // the request itself was wrong
   other,

@@ -86,6 +86,24 @@ void SessionPool::discard_all() noexcept {
   returned_.notify_all();
 }
 
+void SessionPool::forget_all() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+    open_ -= idle_.size();
+    idle_.clear();
+    next_delay_ = backoff_.initial;
+    reopen_not_before_ = Instant{};
+  }
+  returned_.notify_all();
+}
+
+void SessionPool::lift_backoff() noexcept {
+  std::lock_guard lock(mutex_);
+  next_delay_ = backoff_.initial;
+  reopen_not_before_ = Instant{};
+}
+
 std::size_t SessionPool::open_sessions() const {
   std::lock_guard lock(mutex_);
   return open_;

@@ -25,11 +25,12 @@ class SessionPool {
   };
 
   // After a failed open, further opens are refused for `initial`, then twice as long after each new
-  // failure, up to `max`; one successful open resets it. This keeps a dead HSM (or a wrong PIN, which a
-  // real HSM counts) from being hammered by every request.
+  // failure, up to `max`; one successful open resets it. This keeps a dead HSM from being hammered by
+  // every request, while the pause stays short enough (seconds, not minutes) for readiness to follow the
+  // token closely once it works again. (A refused PIN is never retried at all: see Token.)
   struct Backoff {
-    std::chrono::seconds initial{2};
-    std::chrono::seconds max{60};
+    std::chrono::seconds initial{1};
+    std::chrono::seconds max{3};
   };
 
   class Lease {
@@ -54,7 +55,8 @@ class SessionPool {
   };
 
   SessionPool(std::size_t capacity, Hooks hooks, const Clock& clock, Backoff backoff);
-  SessionPool(std::size_t capacity, Hooks hooks, const Clock& clock) : SessionPool(capacity, std::move(hooks), clock, Backoff{}) {}
+  SessionPool(std::size_t capacity, Hooks hooks, const Clock& clock)
+      : SessionPool(capacity, std::move(hooks), clock, Backoff{}) {}
   ~SessionPool();
   SessionPool(const SessionPool&) = delete;
   SessionPool& operator=(const SessionPool&) = delete;
@@ -66,6 +68,11 @@ class SessionPool {
   // Every session not currently leased is presumed broken (the device reset, all sessions were closed):
   // close them, and close leased ones when they come back.
   void discard_all() noexcept;
+  // The library was re-initialised: every session is already gone (C_Finalize closed them), and its
+  // handle numbers may be handed out again. Forget them without closing; lift the backoff.
+  void forget_all() noexcept;
+  // What failed before is cured (the token was found in another slot): the next open need not wait.
+  void lift_backoff() noexcept;
 
   std::size_t capacity() const noexcept { return capacity_; }
   std::size_t open_sessions() const;

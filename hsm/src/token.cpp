@@ -12,7 +12,7 @@ namespace {
 
 // Attributes that tell what an object is and which key it belongs to.
 constexpr std::initializer_list<CK_ATTRIBUTE_TYPE> kIndexAttributes = {CKA_CLASS, CKA_ID, CKA_KEY_TYPE, CKA_EC_PARAMS,
-                                                                      CKA_MODULUS};
+                                                                       CKA_MODULUS};
 
 // Folds one object into the handles of its key; objects that are none of ours are left out.
 void add_object(std::unordered_map<KeyId, KeyHandles>& keys, std::unordered_map<KeyId, bool>& has_private,
@@ -42,36 +42,86 @@ Token::Impl::Impl(std::shared_ptr<Module> m, CK_SLOT_ID s, std::string l, const 
       slot(s),
       label(std::move(l)),
       pin(p),
-      pool(sessions,
-           SessionPool::Hooks{
-               [this]() -> Result<SessionPool::Handle> {
-                 auto session = Session::open(f, slot);
-                 if (!session) return std::move(session).error();
-                 Call call{session->handle()};
-                 auto logged_in = is_user_session(f, call);
-                 if (!logged_in) return std::move(logged_in).error();
-                 if (!*logged_in) {
-                   if (Status st = login(f, session->handle(), CKU_USER, pin, "token '" + label + "'"); !st) {
-                     return std::move(st).error();
-                   }
-                   ++login_epoch;
-                 }
-                 return session->release();
-               },
-               [this](SessionPool::Handle h) { f.C_CloseSession(h); }},
-           clock) {}
+      module_generation(module->impl().generation.load()),
+      pool(
+          sessions,
+          SessionPool::Hooks{[this] { return open_session(); }, [this](SessionPool::Handle h) { f.C_CloseSession(h); }},
+          clock) {}
+
+Result<SessionPool::Handle> Token::Impl::open_session() {
+  auto session = Session::open(f, slot.load());
+  if (!session) return std::move(session).error();
+  Call call{session->handle()};
+  auto logged_in = is_user_session(f, call);
+  if (!logged_in) return std::move(logged_in).error();
+  if (!*logged_in) {
+    if (Status st = login(f, session->handle(), CKU_USER, pin, "token '" + label + "'"); !st) {
+      if (st.error().code == ErrorCode::unauthorized) {
+        std::lock_guard lock(pin_mutex);
+        pin_refused = make_error(ErrorCode::unauthorized, st.error().message + "; it is not tried again");
+        log::error("hsm_pin_refused", {{"token", label}, {"error", st.error().message}});
+      }
+      return std::move(st).error();
+    }
+    ++login_epoch;
+  }
+  return session->release();
+}
+
+std::optional<Error> Token::Impl::refused_pin() const {
+  std::lock_guard lock(pin_mutex);
+  return pin_refused;
+}
+
+bool Token::Impl::find_slot_again() {
+  std::shared_lock no_reinit_meanwhile(module->impl().calls);
+  auto found = slots::find_token(*module, label);
+  if (!found) return false;
+  slot_unconfirmed = false;
+  if (*found == slot.load()) return false;
+  slot = *found;
+  pool.discard_all();  // sessions of the old slot, if any are left
+  pool.lift_backoff();
+  log::info("hsm_token_moved", {{"token", label}, {"slot", static_cast<std::uint64_t>(*found)}});
+  return true;
+}
+
+void Token::Impl::adopt_module_generation() {
+  std::lock_guard lock(adopt_mutex);
+  const std::uint64_t generation = module->impl().generation.load();
+  if (module_generation.load() == generation) return;
+  pool.forget_all();
+  // Slot ids may be handed out afresh by C_Initialize; if the token is not back yet, the old id stays and
+  // a later failure looks again (find_slot_again).
+  auto found = slots::find_token(*module, label);
+  if (found) slot = *found;
+  slot_unconfirmed = !found;
+  ++login_epoch;  // object handles from before are not to be trusted
+  module_generation = generation;
+  log::info("hsm_token_recovering", {{"token", label}, {"slot", static_cast<std::uint64_t>(slot.load())}});
+}
 
 Token::Token(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Token::~Token() = default;
+Token::~Token() {
+  if (!impl_) return;
+  // The pool closes its sessions: not while the library is being re-initialised.
+  std::shared_ptr<Module> module = impl_->module;
+  std::shared_lock no_reinit_meanwhile(module->impl().calls);
+  impl_.reset();
+}
 
-const std::string& Token::label() const noexcept { return impl_->label; }
+const std::string& Token::label() const noexcept {
+  return impl_->label;
+}
 
 Result<std::unique_ptr<Token>> Token::open(std::shared_ptr<Module> module, std::string_view token_label,
                                            const Secret& user_pin, std::size_t sessions) {
   OpTimer timer(Op::open);
-  if (!module) return timer.done(Result<std::unique_ptr<Token>>(make_error(ErrorCode::invalid_request, "no PKCS#11 module")));
+  if (!module)
+    return timer.done(Result<std::unique_ptr<Token>>(make_error(ErrorCode::invalid_request, "no PKCS#11 module")));
   if (sessions == 0) {
-    return timer.done(Result<std::unique_ptr<Token>>(make_error(ErrorCode::invalid_request, "a token needs at least one session")));
+    return timer.done(
+        Result<std::unique_ptr<Token>>(make_error(ErrorCode::invalid_request, "a token needs at least one session")));
   }
   auto slot = slots::find_token(*module, token_label);
   if (!slot) return std::move(slot).error();
@@ -80,7 +130,7 @@ Result<std::unique_ptr<Token>> Token::open(std::shared_ptr<Module> module, std::
   // The first session logs in (a wrong PIN stops here) and the first call scans the token into the index.
   if (Status st = impl->with_session([](Call&) -> Status { return {}; }); !st) return std::move(st).error();
   log::info("hsm_token_opened", {{"token", impl->label},
-                                 {"slot", static_cast<std::uint64_t>(impl->slot)},
+                                 {"slot", static_cast<std::uint64_t>(impl->slot.load())},
                                  {"keys", static_cast<std::uint64_t>(impl->index.size())},
                                  {"sessions", static_cast<std::uint64_t>(sessions)}});
   static_cast<void>(timer.done(Status{}));
@@ -133,7 +183,8 @@ Status Token::Impl::scan_index(Call& call) {
   std::erase_if(keys, [&](const auto& entry) { return !has_private.contains(entry.first); });
   const std::size_t count = keys.size();
   index.replace_all(std::move(keys));
-  log::info("hsm_index_built", {{"token", label}, {"keys", static_cast<std::uint64_t>(count)},
+  log::info("hsm_index_built", {{"token", label},
+                                {"keys", static_cast<std::uint64_t>(count)},
                                 {"objects", static_cast<std::uint64_t>(handles->size())}});
   return {};
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "core/clock.h"
@@ -27,7 +28,8 @@ struct Token::Impl {
 
   std::shared_ptr<Module> module;
   CK_FUNCTION_LIST& f;
-  CK_SLOT_ID slot;
+  std::atomic<CK_SLOT_ID> slot;               // found again by label after the library was re-initialised
+  std::atomic<bool> slot_unconfirmed{false};  // the token was absent then: look for it again
   std::string label;
   Secret pin;  // kept for logging in again after the token dropped every session
   SystemClock clock;
@@ -38,14 +40,33 @@ struct Token::Impl {
   std::atomic<std::uint64_t> login_epoch{0};
   std::atomic<std::uint64_t> index_epoch{std::numeric_limits<std::uint64_t>::max()};
   std::mutex rebuild_mutex;
+  // The module generation (see reinitialize) the pool's sessions and the slot belong to.
+  std::atomic<std::uint64_t> module_generation{0};
+  std::mutex adopt_mutex;
+  // Set once the token refused the PIN: a real HSM counts failed logins and locks the PIN, so it is never
+  // tried again; every later call fails with this error until the token is opened anew (a restart).
+  mutable std::mutex pin_mutex;
+  std::optional<Error> pin_refused;
   SessionPool pool;  // last: its sessions close before anything above goes
 
   // Runs `attempt(Call&)` on a pooled session, after bringing the index up to the current login. A
   // session-class failure (CKR_SESSION_HANDLE_INVALID, CKR_DEVICE_ERROR, CKR_TOKEN_NOT_PRESENT,
-  // CKR_USER_NOT_LOGGED_IN, ...) drops the pool's sessions and retries once on a fresh one; a stale object
-  // handle runs `refresh` (if given) and retries once. PIN errors and bad requests are returned as they are.
+  // CKR_USER_NOT_LOGGED_IN, CKR_GENERAL_ERROR, ...) drops the pool's sessions and retries once on a fresh
+  // one; when that fails too (or no session can be opened), the library is re-initialised (rate-limited,
+  // see reinitialize) and the attempt made once more. A stale object handle runs `refresh` (if given) and
+  // retries once. PIN errors and bad requests are returned as they are.
   template <class F>
-  auto with_session(F&& attempt, const std::function<Status()>& refresh = {}) -> decltype(attempt(std::declval<Call&>()));
+  auto with_session(F&& attempt, const std::function<Status()>& refresh = {})
+      -> decltype(attempt(std::declval<Call&>()));
+
+  // Opens a pooled session and logs in if the process is not logged in yet (the pool's open hook).
+  Result<SessionPool::Handle> open_session();
+  std::optional<Error> refused_pin() const;
+  // After a re-initialisation of the library: forget the old sessions, find the slot again by label,
+  // and make the next call rebuild the index (object handles may differ under the new login).
+  void adopt_module_generation();
+  // Looks for the token by label again; true when it is now in another slot than the one in use.
+  bool find_slot_again();
 
   // The handles of a key: from the index, or (a key created by another process) found by CKA_ID and indexed.
   Result<KeyHandles> locate(const KeyId& id);
@@ -66,40 +87,73 @@ template <class F>
 auto Token::Impl::with_session(F&& attempt, const std::function<Status()>& refresh)
     -> decltype(attempt(std::declval<Call&>())) {
   using R = decltype(attempt(std::declval<Call&>()));
-  bool reopened = false, refreshed = false;
+  Module::Impl& m = module->impl();
+  bool reopened = false, slot_checked = false, reinitialised = false, refreshed = false;
   for (;;) {
-    Call call;
-    auto lease = pool.acquire();
-    if (!lease) return std::move(lease).error();
-    call.session = lease->handle();
-    R result = [&]() -> R {
-      if (Status st = ensure_index_current(call); !st) return std::move(st).error();
-      return attempt(call);
-    }();
-    if (result.ok() || call.rv == CKR_OK) return result;
+    if (auto refused = refused_pin()) return *refused;
+    const std::uint64_t generation = m.generation.load();
+    std::optional<R> result;
+    CK_RV rv = CKR_OK;
+    bool no_session = false;  // opening one failed (or is paused after a failure)
+    {
+      std::shared_lock no_reinit_meanwhile(m.calls);
+      if (module_generation.load() != m.generation.load()) adopt_module_generation();
+      Call call;
+      auto lease = pool.acquire();
+      if (!lease) {
+        no_session = true;
+        result.emplace(std::move(lease).error());
+      } else {
+        call.session = lease->handle();
+        result.emplace([&]() -> R {
+          if (Status st = ensure_index_current(call); !st) return std::move(st).error();
+          return attempt(call);
+        }());
+        rv = call.rv;
+        if (!result->ok() && p11::classify(rv) == p11::Fault::session) lease->discard();
+      }
+    }  // the lease went back (or was closed) here, before any recovery below
+    if (result->ok()) return std::move(*result);
+    if (auto refused = refused_pin()) return *refused;
 
-    const p11::Fault fault = p11::classify(call.rv);
-    if (fault == p11::Fault::session) {
-      lease->discard();
-      { auto gone = std::move(*lease); }  // close this session before the others
-      pool.discard_all();
+    // No session could be had (opening failed or is paused), or the call failed as if its session broke.
+    const p11::Fault fault =
+        no_session && result->error().code == ErrorCode::unavailable ? p11::Fault::session : p11::classify(rv);
+    if (!no_session && fault == p11::Fault::session) {
+      {
+        std::shared_lock no_reinit_meanwhile(m.calls);
+        if (m.generation.load() == generation) pool.discard_all();  // else they are gone already
+      }
       session_reopens().inc();
-      log::warn("hsm_session_lost", {{"token", label}, {"rv", p11::rv_name(call.rv)}, {"retry", !reopened}});
+      log::warn("hsm_session_lost", {{"token", label}, {"rv", p11::rv_name(rv)}, {"retry", !reopened}});
       if (!reopened) {
         reopened = true;
         continue;
       }
-      return make_error(ErrorCode::unavailable,
-                        "HSM token '" + label + "' unavailable after reopening its session: " + result.error().message);
+    }
+    if (fault == p11::Fault::session) {
+      // The token may be back in another slot (a re-initialised library numbers its slots afresh).
+      if (no_session && !slot_checked && slot_unconfirmed.load()) {
+        slot_checked = true;
+        if (find_slot_again()) continue;
+      }
+      // A fresh session did not cure it: the library itself may have lost its state.
+      std::string why = result->error().message;
+      if (!reinitialised) {
+        reinitialised = true;
+        Status st = reinitialize(*module, generation);
+        if (st) continue;
+        why += "; " + st.error().message;
+      }
+      return make_error(ErrorCode::unavailable, "HSM token '" + label + "' unavailable: " + why);
     }
     if (fault == p11::Fault::stale_handle && refresh && !refreshed) {
       refreshed = true;
-      { auto done = std::move(*lease); }  // refresh() needs a session of its own
-      log::info("hsm_stale_handle", {{"token", label}, {"rv", p11::rv_name(call.rv)}});
+      log::info("hsm_stale_handle", {{"token", label}, {"rv", p11::rv_name(rv)}});
       if (Status st = refresh(); !st) return std::move(st).error();
       continue;
     }
-    return result;
+    return std::move(*result);
   }
 }
 

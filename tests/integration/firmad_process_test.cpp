@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -296,6 +297,60 @@ TEST(Firmad, ReadinessFollowsTheDatabase) {
   EXPECT_EQ(back->status, 200) << back->body;
   run_command(script + " stop " + pg_dir + " " + std::to_string(pg_port));
   run_command("rm -rf " + pg_dir);
+}
+
+// Readiness follows the HSM and comes back by itself: firmad on the fault-injecting module (wrapping its own
+// SoftHSM2 token) answers 503 while the token fails and 200 again soon after it works, without a restart.
+TEST(Firmad, ReadinessFollowsTheHsmAndRecoversWithoutARestart) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  {
+    auto first = start_firmad({"--data-dir", data.string()});
+    ASSERT_TRUE(first->wait_for_output("listening on", 120s)) << first->output();
+    first->signal(SIGTERM);
+    ASSERT_EQ(first->wait(30s), 0);
+  }
+  const fs::path control = dir.path() / "fault";
+  auto set_fault = [&](const std::string& word) {
+    write_file(dir.path() / "fault.next", word + "\n");
+    fs::rename(dir.path() / "fault.next", control);  // the module never reads half a word
+  };
+  auto firmad = start_firmad({"--data-dir", data.string(), "--set", "hsm.module=" FIRMA_FAULTY_PKCS11_MODULE, "--set",
+                              "hsm.pin_file=" + (data / "secrets" / "hsm-user-pin").string()},
+                             {{"SOFTHSM2_CONF", (data / "hsm" / "softhsm2.conf").string()},
+                              {"FIRMA_FAULT_REAL_MODULE", FIRMA_SOFTHSM_MODULE},
+                              {"FIRMA_FAULT_CONTROL", control.string()}});
+  ASSERT_TRUE(firmad->wait_for_output("listening on", 120s)) << firmad->output();
+  auto c = client(listening_port(firmad->output()));
+  auto status = [&] {
+    auto r = c.Get("/readyz");
+    return r ? r->status : -1;
+  };
+  ASSERT_EQ(status(), 200);
+
+  // A long outage, with probes all along (a load balancer's), as the old doubling backoff grew to minutes.
+  set_fault("device_error");
+  auto down = c.Get("/readyz");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503) << down->body;
+  EXPECT_NE(down->body.find("hsm"), std::string::npos) << down->body;
+  for (const auto start = std::chrono::steady_clock::now(); std::chrono::steady_clock::now() - start < 16s;
+       std::this_thread::sleep_for(250ms)) {
+    EXPECT_EQ(status(), 503);
+  }
+
+  set_fault("none");
+  const auto ended = std::chrono::steady_clock::now();
+  bool ready = false;
+  while (!ready && std::chrono::steady_clock::now() - ended < 8s) {
+    ready = status() == 200;
+    if (!ready) std::this_thread::sleep_for(250ms);
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - ended);
+  EXPECT_TRUE(ready) << "still 503 8 s after the HSM works again";
+  std::cout << "readiness back " << took.count() << " ms after the fault ended\n";
+  firmad->signal(SIGTERM);
+  EXPECT_EQ(firmad->wait(30s), 0);
 }
 
 }  // namespace

@@ -16,12 +16,13 @@ T take(Result<T> result, const char* step) {
 
 }  // namespace
 
-SoftHsmToken::SoftHsmToken(std::size_t sessions, std::string label) : label_(std::move(label)) {
+SoftHsmToken::SoftHsmToken(std::size_t sessions, std::string label, std::string module_path)
+    : label_(std::move(label)), module_path_(std::move(module_path)) {
   SystemRandom random;
   so_pin_ = Secret(random.hex_token(8));
   user_pin_ = Secret(random.hex_token(8));
   config_path_ = take(hsm::prepare_softhsm(dir_.str()), "prepare_softhsm");
-  module_ = take(hsm::Module::load(FIRMA_SOFTHSM_MODULE), "load module");
+  module_ = take(hsm::Module::load(module_path_), "load module");
   if (Status st = hsm::initialize_token(*module_, label_, so_pin_, user_pin_); !st) {
     throw std::runtime_error("SoftHsmToken: initialize_token: " + st.error().message);
   }

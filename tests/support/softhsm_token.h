@@ -14,10 +14,12 @@ namespace firma::testing {
 // Writes a SoftHSM2 configuration under a TempDir, points SOFTHSM2_CONF at it, loads the module,
 // initialises a token with random SO and user PINs and opens it. SOFTHSM2_CONF and C_Initialize are
 // process-wide: one SoftHsmToken per test process (CTest runs each case in its own process).
-// Throws std::runtime_error when any step fails.
+// Throws std::runtime_error when any step fails. `module_path` may name a module that wraps SoftHSM2
+// (FIRMA_FAULTY_PKCS11_MODULE).
 class SoftHsmToken {
  public:
-  explicit SoftHsmToken(std::size_t sessions = 4, std::string label = "firma-test");
+  explicit SoftHsmToken(std::size_t sessions = 4, std::string label = "firma-test",
+                        std::string module_path = FIRMA_SOFTHSM_MODULE);
   ~SoftHsmToken();
   SoftHsmToken(const SoftHsmToken&) = delete;
   SoftHsmToken& operator=(const SoftHsmToken&) = delete;
@@ -34,12 +36,13 @@ class SoftHsmToken {
   const Secret& so_pin() const { return so_pin_; }
   const std::string& label() const { return label_; }
   const std::string& config_path() const { return config_path_; }
-  std::string module_path() const { return FIRMA_SOFTHSM_MODULE; }
+  const std::string& module_path() const { return module_path_; }
   const TempDir& dir() const { return dir_; }
 
  private:
   TempDir dir_;
   std::string label_;
+  std::string module_path_;
   Secret so_pin_;
   Secret user_pin_;
   std::string config_path_;

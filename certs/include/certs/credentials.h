@@ -112,9 +112,11 @@ class CredentialService {
 
  private:
   // Issues a credential that replaces `replaced` (the citizen's valid certificate when the caller looked, or none):
-  // conflict when that changed meanwhile.
+  // conflict when that changed meanwhile. A non-empty `key_lost` says the replaced certificate's key is gone
+  // from the token: an alarm, recorded (audit key.lost) in the same transaction as the replacement.
   Result<Credential> issue_replacing(const CitizenForIssuance& citizen, hsm::KeyAlgorithm algorithm,
-                                     std::string_view actor, const std::optional<CertSerial>& replaced);
+                                     std::string_view actor, const std::optional<CertSerial>& replaced,
+                                     std::string_view key_lost = {});
   // Destroys a key on the token and records it (audit: key.destroy by `actor`); a key already gone counts.
   Status destroy_key(const KeyId& key_id, std::string_view actor);
   // Publishes a CRL after a revocation; a failure is logged (the next publication lists the revocation anyway).

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "core/metrics.h"
 #include "hsm/token.h"
 #include "pki_fixture.h"
 #include "store/audit_log.h"
@@ -218,6 +219,51 @@ TEST(CitizenCredential, EnsureReusesTheCredentialAndRenewsItNearExpiry) {
   ASSERT_TRUE(old.ok() && old->has_value());
   EXPECT_EQ((*old)->status, "revoked");
   EXPECT_EQ((*old)->revocation_reason, RevocationReason::superseded);
+}
+
+// A key that vanished from the token (destroyed or damaged behind Firma's back) is still replaced, so the
+// citizen can sign, but as an alarm: an error-level log, an audit event naming the cause, a metric.
+TEST(CitizenCredential, ALostKeyIsReplacedLoudly) {
+  PkiFixture f;
+  f.open();
+  auto first = f.credentials->ensure_certificate(advanced_citizen(), "citizen:12345678Z");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  metrics::Counter& lost = metrics::counter("firma_citizen_keys_lost_total", "", {{"cause", "key_missing"}});
+  const auto lost_before = lost.value();
+
+  // Only the private key object goes, as a damaged token would lose it; its certificate stays valid.
+  auto deleted = f.pkcs11_tool("--delete-object --type privkey --id " + to_hex(as_bytes(first->key_id.str())));
+  ASSERT_EQ(deleted.status, 0) << deleted.output;
+  // The next signature finds the key gone (its handle no longer names an object)...
+  auto refused = f.hsm.token().sign_digest(first->key_id, hsm::DigestAlgorithm::sha256, sha256("document"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::not_found) << refused.error().message;
+  // ... and the citizen's next confirmation asks for their credential again.
+  f.clock.advance(1h);
+
+  auto second = f.credentials->ensure_certificate(advanced_citizen(), "citizen:12345678Z");
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_NE(second->key_id, first->key_id);
+  auto old = f.credentials->find(first->serial);
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_EQ((*old)->revocation_reason, RevocationReason::superseded);
+
+  EXPECT_EQ(lost.value() - lost_before, 1u);
+  auto events = f.db->transact([](store::Tx& tx) { return store::AuditLog::list(tx, 0, 1000); });
+  ASSERT_TRUE(events.ok()) << events.error().message;
+  auto alarm = std::find_if(events->begin(), events->end(), [](const auto& r) { return r.event.action == "key.lost"; });
+  ASSERT_NE(alarm, events->end()) << "no key.lost audit event";
+  EXPECT_EQ(alarm->event.subject, "key:" + first->key_id.str());
+  EXPECT_EQ(alarm->event.outcome, "failure");
+  EXPECT_NE(alarm->event.detail.find("cause=key_missing"), std::string::npos) << alarm->event.detail;
+  EXPECT_NE(alarm->event.detail.find("certificate=" + first->serial.str()), std::string::npos) << alarm->event.detail;
+  EXPECT_NE(alarm->event.detail.find("replaced_by=" + second->serial.str()), std::string::npos) << alarm->event.detail;
+
+  // An ordinary renewal near expiry raises no alarm.
+  f.clock.set(second->not_after - std::chrono::days(29));
+  auto renewed = f.credentials->ensure_certificate(advanced_citizen(), "citizen:12345678Z");
+  ASSERT_TRUE(renewed.ok()) << renewed.error().message;
+  EXPECT_EQ(lost.value() - lost_before, 1u);
 }
 
 TEST(CitizenCredential, AfterExpiryTheOldCertificateIsExpiredNotRevoked) {
