@@ -110,6 +110,7 @@ const std::vector<Key>& keys() {
       {"signing.transaction_lifetime_seconds",
        count(&Config::signing, &SigningConfig::transaction_lifetime_seconds, 10, 86400)},
       {"signing.sad_lifetime_seconds", count(&Config::signing, &SigningConfig::sad_lifetime_seconds, 10, 3600)},
+      {"signing.claim_timeout_seconds", count(&Config::signing, &SigningConfig::claim_timeout_seconds, 1, 3600)},
       {"otp.digits", count(&Config::otp, &OtpConfig::digits, 6, 8)},
       {"otp.ttl_seconds", count(&Config::otp, &OtpConfig::ttl_seconds, 30, 3600)},
       {"otp.max_attempts", count(&Config::otp, &OtpConfig::max_attempts, 1, 10)},

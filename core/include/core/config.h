@@ -110,6 +110,9 @@ struct SigningConfig {
   std::size_t max_document_bytes = 8 * 1024 * 1024;
   std::size_t transaction_lifetime_seconds = 600;
   std::size_t sad_lifetime_seconds = 120;  // between the OTP and the last HSM signature of a confirmation
+  // How long a confirmation may hold its transaction in `signing`: past it, the upkeep of any node takes the
+  // confirming process for dead and fails the transaction. Longer than any real confirmation.
+  std::size_t claim_timeout_seconds = 120;
 };
 
 struct Config {
