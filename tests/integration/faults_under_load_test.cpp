@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "confirmations_held.h"
 #include "core/encoding.h"
 #include "firmad_nodes.h"
 #include "kannel_support.h"
@@ -75,23 +76,25 @@ class PrivatePostgres {
   std::string error_;
 };
 
-// The codes fakesmsc received, shared by the client threads.
+// The codes fakesmsc received, shared by the client threads. A text with "ó" travels as UCS-2, so a signing SMS
+// arrives in parts: the code is in the part that says "código".
 class SmsInbox {
  public:
   explicit SmsInbox(Process& fakesmsc) : fakesmsc_(fakesmsc) {}
-  // How many messages so far contain `marker`.
-  std::size_t count(const std::string& marker) {
+  // How many messages (parts) went to `mobile` so far.
+  std::size_t count(const std::string& mobile) {
     std::lock_guard lock(mutex_);
-    return matching(marker).size();
+    return to(mobile).size();
   }
-  // The code of the first message containing `marker` after the first `seen` ones; "" after `limit`.
-  std::string code_after(const std::string& marker, std::size_t seen, std::chrono::seconds limit) {
+  // The code in the first message to `mobile` after the first `seen` ones; "" after `limit`.
+  std::string code_after(const std::string& mobile, std::size_t seen, std::chrono::seconds limit) {
     const auto deadline = Clock::now() + limit;
     while (Clock::now() < deadline) {
       {
         std::lock_guard lock(mutex_);
-        auto found = matching(marker);
-        if (found.size() > seen) return code_in(found[seen]);
+        const auto texts = to(mobile);
+        for (std::size_t i = seen; i < texts.size(); ++i)
+          if (auto at = texts[i].find("c\u00F3digo"); at != std::string::npos) return code_in(texts[i].substr(at));
       }
       std::this_thread::sleep_for(100ms);
     }
@@ -99,10 +102,11 @@ class SmsInbox {
   }
 
  private:
-  std::vector<std::string> matching(const std::string& marker) {
+  std::vector<std::string> to(const std::string& mobile) {
+    const std::string digits = mobile.substr(mobile.find_first_not_of('+'));
     std::vector<std::string> out;
     for (auto& m : fakesmsc_messages(fakesmsc_.output()))
-      if (m.text.find(marker) != std::string::npos || m.to.find(marker) != std::string::npos) out.push_back(m.text);
+      if (m.to.find(digits) != std::string::npos) out.push_back(m.text);
     return out;
   }
   Process& fakesmsc_;
@@ -163,20 +167,18 @@ class Client {
     }
     ++counters_.started;
     const std::string id = created.body["id"];
-    std::string reference = id.substr(0, 8);
-    for (char& c : reference) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    const std::string marker = "ref. " + reference;
+    const std::string mobile = mobile_for(n_);
     const std::string path = "/v1/transactions/" + id;
 
     // Password then OTP; a lost code (the gateway was away) or a used-up one means authenticating again.
     for (int round = 0; round < 6; ++round) {
-      const std::size_t seen = inbox_.count(marker);
+      const std::size_t seen = inbox_.count(mobile);
       auto started = step("POST", path + "/authenticate", {{"nif", nif}, {"password", kPassword}}, "");
       if (started.status != 202) {
         if (started.status != 409 && started.status != 410) counters_.unexpected_answer("authenticate", started);
         break;
       }
-      const std::string otp = inbox_.code_after(marker, seen, 20s);
+      const std::string otp = inbox_.code_after(mobile, seen, 20s);
       if (otp.empty()) {
         ++counters_.retries;
         continue;
@@ -238,39 +240,6 @@ class Client {
   SmsInbox& inbox_;
   Counters& counters_;
   std::size_t turn_ = 0;
-};
-
-// Holds LOCK TABLE sad_uses IN SHARE MODE until released: every confirmation that has claimed its transaction
-// waits there (between its claim and its save), so a kill meanwhile is a kill mid-confirmation.
-class ConfirmationsHeld {
- public:
-  explicit ConfirmationsHeld(store::Database& db) {
-    std::promise<bool> locked;
-    auto taken = locked.get_future();
-    holder_ = std::thread([&db, &locked, released = release_.get_future()]() mutable {
-      bool told = false;
-      (void)db.transact([&](store::Tx& tx) -> Status {
-        locked.set_value(tx.execute("LOCK TABLE sad_uses IN SHARE MODE").ok());
-        told = true;
-        released.wait();
-        return make_error(ErrorCode::conflict, "rolled back");
-      });
-      if (!told) locked.set_value(false);
-    });
-    ok_ = taken.get();
-  }
-  ~ConfirmationsHeld() { release(); }
-  void release() {
-    if (!holder_.joinable()) return;
-    release_.set_value();
-    holder_.join();
-  }
-  bool ok() const { return ok_; }
-
- private:
-  std::promise<void> release_;
-  std::thread holder_;
-  bool ok_ = false;
 };
 
 class FaultsUnderLoad : public ::testing::Test {
@@ -381,8 +350,7 @@ TEST_F(FaultsUnderLoad, EveryTransactionEndsAndNoSignatureIsReleasedTwice) {
                              {"registration_level", "advanced"}},
                             admin);
     ASSERT_EQ(citizen.status, 201) << citizen.raw;
-    const std::string to = mobile_for(n).substr(1);
-    const std::size_t seen = inbox.count(to);
+    const std::size_t seen = inbox.count(mobile_for(n));
     auto challenge = b_->call("POST", "/v1/citizens/activation",
                               {{"nif", nif_for(n)},
                                {"email", "c" + std::to_string(n) + "@example.es"},
@@ -390,7 +358,7 @@ TEST_F(FaultsUnderLoad, EveryTransactionEndsAndNoSignatureIsReleasedTwice) {
     ASSERT_EQ(challenge.status, 202) << challenge.raw;
     auto done = a_->call("POST", "/v1/citizens/activation/complete",
                          {{"challenge_id", challenge.body["challenge_id"]},
-                          {"otp", inbox.code_after(to, seen, 30s)},
+                          {"otp", inbox.code_after(mobile_for(n), seen, 30s)},
                           {"password", kPassword}});
     ASSERT_EQ(done.status, 200) << done.raw;
   }
@@ -521,7 +489,9 @@ TEST_F(FaultsUnderLoad, EveryTransactionEndsAndNoSignatureIsReleasedTwice) {
               static_cast<long long>(count("SELECT count(*) FROM transactions WHERE status = 'expired'")),
               static_cast<long long>(count("SELECT count(*) FROM transactions WHERE status = 'rejected'")));
   for (const auto& [what, times] : counters.unexpected) std::printf("  answer %s: %d times\n", what.c_str(), times);
-  EXPECT_GT(counters.signed_.load(), 0) << "the load signed something";
+  std::string last_sms;
+  for (const auto& m : fakesmsc_messages(fakesmsc_->output())) last_sms = m.to + ": " + m.text;
+  EXPECT_GT(counters.signed_.load(), 0) << "the load signed something; the last SMS: " << last_sms;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/encoding.h"
+#include "confirmations_held.h"
 #include "firmad_nodes.h"
 #include "store/database.h"
 #include "support/postgres.h"
@@ -33,40 +34,6 @@ std::vector<std::string> node_args(const std::string& data_dir, const std::strin
           "--set",      "signing.claim_timeout_seconds=2",
           "--set",      "pki.maintenance_interval_seconds=" + upkeep_seconds};
 }
-
-// Holds LOCK TABLE sad_uses IN SHARE MODE in a transaction of its own until released: a confirmation that has
-// claimed its transaction then waits to record its SAD's uses.
-class SadUsesLock {
- public:
-  explicit SadUsesLock(store::Database& db) {
-    std::promise<bool> locked;
-    auto taken = locked.get_future();
-    holder_ = std::thread([&db, &locked, released = release_.get_future()]() mutable {
-      bool told = false;
-      (void)db.transact([&](store::Tx& tx) -> Status {
-        auto done = tx.execute("LOCK TABLE sad_uses IN SHARE MODE");
-        locked.set_value(done.ok());
-        told = true;
-        released.wait();
-        return make_error(ErrorCode::conflict, "rolled back");
-      });
-      if (!told) locked.set_value(false);
-    });
-    ok_ = taken.get();
-  }
-  ~SadUsesLock() { release(); }
-  void release() {
-    if (!holder_.joinable()) return;
-    release_.set_value();
-    holder_.join();
-  }
-  bool ok() const { return ok_; }
-
- private:
-  std::promise<void> release_;
-  std::thread holder_;
-  bool ok_ = false;
-};
 
 class SigningRecoveryProcess : public ::testing::Test {
  protected:
@@ -185,7 +152,7 @@ TEST_F(SigningRecoveryProcess, AProcessKilledMidConfirmationIsMendedByItsRestart
   std::string otp;
   const std::string id = authenticated_transaction(otp);
 
-  SadUsesLock lock(*db_);
+  ConfirmationsHeld lock(*db_);
   ASSERT_TRUE(lock.ok());
   auto confirmation = std::async(std::launch::async, [&] {
     return a_->call("POST", "/v1/transactions/" + id + "/confirm", {{"otp", otp}});
@@ -223,7 +190,7 @@ TEST_F(SigningRecoveryProcess, ANodeThatComesBackAfterRecoveryReleasesNothing) {
   std::string otp;
   const std::string id = authenticated_transaction(otp);
 
-  SadUsesLock lock(*db_);
+  ConfirmationsHeld lock(*db_);
   ASSERT_TRUE(lock.ok());
   auto confirmation = std::async(std::launch::async, [&] {
     return a_->call("POST", "/v1/transactions/" + id + "/confirm", {{"otp", otp}});
