@@ -8,8 +8,8 @@
 #include <future>
 #include <thread>
 
-#include "core/encoding.h"
 #include "confirmations_held.h"
+#include "core/encoding.h"
 #include "firmad_nodes.h"
 #include "store/database.h"
 #include "support/postgres.h"
@@ -120,6 +120,15 @@ class SigningRecoveryProcess : public ::testing::Test {
     return false;
   }
 
+  // Sends the confirmation to node a and waits until it has claimed the transaction (and is held there).
+  std::future<NodeReply> confirm_until_claimed(const std::string& id, const std::string& otp) {
+    auto confirmation = std::async(std::launch::async, [this, id, otp] {
+      return a_->call("POST", "/v1/transactions/" + id + "/confirm", {{"otp", otp}});
+    });
+    EXPECT_TRUE(wait_for_status(id, "signing", 60s)) << status_of(id);
+    return confirmation;
+  }
+
   // What the application and the database show of a recovered transaction.
   void expect_failed_and_purged(const FirmadNode& node, const std::string& id) {
     auto fetched = node.call("GET", "/v1/transactions/" + id, nullptr, app_key_);
@@ -154,10 +163,7 @@ TEST_F(SigningRecoveryProcess, AProcessKilledMidConfirmationIsMendedByItsRestart
 
   ConfirmationsHeld lock(*db_);
   ASSERT_TRUE(lock.ok());
-  auto confirmation = std::async(std::launch::async, [&] {
-    return a_->call("POST", "/v1/transactions/" + id + "/confirm", {{"otp", otp}});
-  });
-  ASSERT_TRUE(wait_for_status(id, "signing", 60s)) << status_of(id);
+  auto confirmation = confirm_until_claimed(id, otp);
   a_->process().signal(SIGKILL);
   a_->process().wait(30s);
   lock.release();
@@ -192,10 +198,7 @@ TEST_F(SigningRecoveryProcess, ANodeThatComesBackAfterRecoveryReleasesNothing) {
 
   ConfirmationsHeld lock(*db_);
   ASSERT_TRUE(lock.ok());
-  auto confirmation = std::async(std::launch::async, [&] {
-    return a_->call("POST", "/v1/transactions/" + id + "/confirm", {{"otp", otp}});
-  });
-  ASSERT_TRUE(wait_for_status(id, "signing", 60s)) << status_of(id);
+  auto confirmation = confirm_until_claimed(id, otp);
   // Node a waits; node b takes it for dead once the lease has run out.
   ASSERT_TRUE(wait_for_status(id, "failed", 30s)) << status_of(id);
   lock.release();
