@@ -94,6 +94,7 @@ nlohmann::json view_json(const signer::TransactionView& view) {
   }
   out["documents"] = std::move(documents);
   if (view.purged) out["results_purged"] = true;
+  if (!view.failure.empty()) out["failure"] = view.failure;
   return out;
 }
 

@@ -105,9 +105,11 @@ Result<std::unique_ptr<Services>> Services::start(Config config, const Clock& cl
       signer::SigningLimits{
           c.signing.max_documents, c.signing.max_document_bytes,
           std::chrono::seconds(c.signing.transaction_lifetime_seconds),
-          std::chrono::seconds(c.signing.sad_lifetime_seconds),
+          std::chrono::seconds(c.signing.sad_lifetime_seconds), std::chrono::seconds(c.signing.claim_timeout_seconds),
           signer::XmlLimits{c.signing.xml_max_attributes, c.signing.xml_max_nodes, c.signing.xml_max_depth,
                             std::chrono::milliseconds(c.signing.xml_max_parse_ms)}});
+  // Confirmations a killed process left half done are failed now rather than at the first upkeep.
+  s->recover_abandoned_transactions();
   return s;
 }
 
@@ -170,7 +172,18 @@ api::Authenticator Services::authenticator() {
   };
 }
 
+void Services::recover_abandoned_transactions() {
+  auto recovered = transactions_->recover_abandoned();
+  if (!recovered) {
+    log::warn("maintenance.recovery", {{"detail", recovered.error().message}});
+    return;
+  }
+  // A confirmation stopped half way means a node died (or lost the database) mid-request: worth a look.
+  if (*recovered > 0) log::warn("transactions.recovered", {{"count", static_cast<std::int64_t>(*recovered)}});
+}
+
 void Services::maintain() {
+  recover_abandoned_transactions();
   if (auto expired = transactions_->expire_overdue(); !expired)
     log::warn("maintenance.transactions", {{"detail", expired.error().message}});
   if (auto purged = otp_->purge_expired(); !purged) log::warn("maintenance.otp", {{"detail", purged.error().message}});

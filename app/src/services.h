@@ -50,7 +50,8 @@ class Services {
   std::vector<api::Route> routes(std::string openapi_yaml);
   api::Authenticator authenticator();
 
-  // Periodic upkeep (firmad runs it every minute): expired transactions, certificates and CRLs, the OCSP signer.
+  // Periodic upkeep (firmad runs it every minute): abandoned confirmations, expired transactions, certificates
+  // and CRLs, the OCSP signer.
   void maintain();
 
   const Config& config() const noexcept { return config_; }
@@ -69,6 +70,7 @@ class Services {
 
  private:
   Services(Config config, const Clock& clock, Random& random);
+  void recover_abandoned_transactions();
 
   Config config_;
   const Clock& clock_;

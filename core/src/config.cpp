@@ -115,6 +115,7 @@ const std::vector<Key>& keys() {
       // Up to 200: libxml2 refuses more than 256 levels by itself, and the signature adds its own.
       {"signing.xml_max_depth", count(&Config::signing, &SigningConfig::xml_max_depth, 1, 200)},
       {"signing.xml_max_parse_ms", count(&Config::signing, &SigningConfig::xml_max_parse_ms, 1, 600000)},
+      {"signing.claim_timeout_seconds", count(&Config::signing, &SigningConfig::claim_timeout_seconds, 1, 3600)},
       {"otp.digits", count(&Config::otp, &OtpConfig::digits, 6, 8)},
       {"otp.ttl_seconds", count(&Config::otp, &OtpConfig::ttl_seconds, 30, 3600)},
       {"otp.max_attempts", count(&Config::otp, &OtpConfig::max_attempts, 1, 10)},

@@ -167,9 +167,12 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   auto sad = activation.activate(id, *record.challenge_id, otp, *record.citizen_id, *record.key_id, digests);
   if (!sad) return std::move(sad).error();
 
-  auto claimed = db_.transact([&](store::Tx& tx) {
-    return store::TransactionRecords::transition(tx, id, {std::string(kAuthenticated)}, kSigning, now);
-  });
+  // The claim is a lease (SigningLimits::claim_timeout): should this process die before saving, the upkeep of
+  // any node fails the transaction once it runs out, and the claim's id keeps this confirmation from saving
+  // anything after that.
+  const std::string claim = random_.hex_token(16);
+  auto claimed = db_.transact(
+      [&](store::Tx& tx) { return store::TransactionRecords::claim_signing(tx, id, claim, clock_.now()); });
   if (!claimed) return std::move(claimed).error();
   if (!*claimed) return make_error(ErrorCode::conflict, "the transaction is being signed already");
 
@@ -205,15 +208,19 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   const Instant done = clock_.now();
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     const bool signed_all = outcome.ok();
+    // Compare-and-set on the claim before anything is written: once the claim was given up, nothing is saved.
+    auto finished = store::TransactionRecords::finish_signing(tx, id, claim, signed_all ? kSigned : kFailed, done);
+    if (!finished) return std::move(finished).error();
+    if (!*finished)
+      return make_error(ErrorCode::conflict,
+                        "the signing took longer than allowed and was given up: the transaction has failed and no "
+                        "signature was released");
     if (signed_all) {
       if (Status s = store::TransactionRecords::set_results(tx, id, results); !s) return s;
     } else {
       if (Status s = store::TransactionRecords::set_failure(tx, id, outcome.error().message); !s) return s;
       if (Status s = store::TransactionRecords::purge(tx, id, done); !s) return s;
     }
-    auto moved =
-        store::TransactionRecords::transition(tx, id, {std::string(kSigning)}, signed_all ? kSigned : kFailed, done);
-    if (!moved) return std::move(moved).error();
     return store::AuditLog::append(
         tx,
         {record.citizen_id->str(), "transaction.sign", id.str(), signed_all ? "success" : "failure",

@@ -9,6 +9,7 @@
 #include "policies/nif.h"
 #include "store/audit_log.h"
 #include "store/database.h"
+#include "store/sads.h"
 #include "store/transactions.h"
 #include "transaction_state.h"
 
@@ -146,7 +147,8 @@ Result<TransactionView> TransactionService::fetch(const Application& app, const 
     if (!record) return std::move(record).error();
     // Another application's transaction does not exist as far as this one can tell.
     if (record->app_id != app.id) return make_error(ErrorCode::not_found, "no transaction " + id.str());
-    TransactionView view{record->id, record->status, record->expires_at, record->certificate, {}, false};
+    TransactionView view{record->id, record->status, record->expires_at, record->certificate, {}, false, {}};
+    if (record->status == kFailed) view.failure = record->failure;
     if (record->status != kSigned) return view;
     if (record->retrieved_at) {
       view.purged = true;
@@ -223,6 +225,30 @@ Result<std::size_t> TransactionService::expire_overdue() {
       if (Status s = store::AuditLog::append(tx, {"system", "transaction.expire", id.str(), "success", ""}, now); !s)
         return std::move(s).error();
     return expired->size();
+  });
+}
+
+Result<std::size_t> TransactionService::recover_abandoned() {
+  const Instant now = clock_.now();
+  const std::string timeout = std::to_string(limits_.claim_timeout.count());
+  return db_.transact([&](store::Tx& tx) -> Result<std::size_t> {
+    auto failed = store::TransactionRecords::fail_abandoned(
+        tx, now - limits_.claim_timeout, now,
+        "the signing was interrupted before its results were saved: no signature was released");
+    if (!failed) return std::move(failed).error();
+    for (const auto& id : *failed) {
+      if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return std::move(s).error();
+      // The SAD lives only in the memory of the confirming process; should that process come back, it signs
+      // nothing more.
+      if (Status s = store::SadRecords::revoke_for_transaction(tx, id, now); !s) return std::move(s).error();
+      if (Status s = store::AuditLog::append(tx,
+                                             {"system", "transaction.recover", id.str(), "failure",
+                                              "signing not finished within " + timeout + " s; no signature released"},
+                                             now);
+          !s)
+        return std::move(s).error();
+    }
+    return failed->size();
   });
 }
 

@@ -36,4 +36,11 @@ Result<bool> SadRecords::use(Tx& tx, const std::string& id, int index, Instant a
   return *inserted == 1;
 }
 
+Status SadRecords::revoke_for_transaction(Tx& tx, const TransactionId& transaction, Instant at) {
+  auto done = tx.execute("UPDATE sads SET expires_at = $2 WHERE transaction_id = $1 AND expires_at > $2",
+                         {transaction.str(), to_unix(at)});
+  if (!done) return std::move(done).error();
+  return {};
+}
+
 }  // namespace firma::store

@@ -6,7 +6,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, app_id, nif, return_url, status, created_at, expires_at, citizen_id, key_id, certificate, challenge_id, "
-    "signing_time, finished_at, retrieved_at, failure";
+    "signing_time, finished_at, retrieved_at, failure, claim_id, claimed_at";
 
 std::optional<Instant> optional_instant(const Row& row, std::size_t column) {
   if (auto v = row.optional_integer(column)) return from_unix(*v);
@@ -41,6 +41,8 @@ TransactionRecord transaction_from(const Row& row) {
   t.finished_at = optional_instant(row, 12);
   t.retrieved_at = optional_instant(row, 13);
   t.failure = row.optional_text(14).value_or("");
+  t.claim_id = row.optional_text(15);
+  t.claimed_at = optional_instant(row, 16);
   return t;
 }
 
@@ -125,6 +127,36 @@ Result<bool> TransactionRecords::transition(Tx& tx, const TransactionId& id, con
   auto changed = tx.execute(sql, std::move(params));
   if (!changed) return std::move(changed).error();
   return *changed == 1;
+}
+
+Result<bool> TransactionRecords::claim_signing(Tx& tx, const TransactionId& id, std::string_view claim, Instant at) {
+  auto changed = tx.execute(
+      "UPDATE transactions SET status = 'signing', claim_id = $2, claimed_at = $3 "
+      "WHERE id = $1 AND status = 'authenticated'",
+      {id.str(), std::string(claim), to_unix(at)});
+  if (!changed) return std::move(changed).error();
+  return *changed == 1;
+}
+
+Result<bool> TransactionRecords::finish_signing(Tx& tx, const TransactionId& id, std::string_view claim,
+                                                std::string_view to, Instant at) {
+  auto changed = tx.execute(
+      "UPDATE transactions SET status = $3, finished_at = $4 WHERE id = $1 AND status = 'signing' AND claim_id = $2",
+      {id.str(), std::string(claim), std::string(to), to_unix(at)});
+  if (!changed) return std::move(changed).error();
+  return *changed == 1;
+}
+
+Result<std::vector<TransactionId>> TransactionRecords::fail_abandoned(Tx& tx, Instant claimed_by, Instant now,
+                                                                      std::string_view failure) {
+  auto rows = tx.query(
+      "UPDATE transactions SET status = 'failed', finished_at = $2, failure = $3 "
+      "WHERE status = 'signing' AND COALESCE(claimed_at, signing_time, created_at) <= $1 RETURNING id",
+      {to_unix(claimed_by), to_unix(now), std::string(failure)});
+  if (!rows) return std::move(rows).error();
+  std::vector<TransactionId> ids;
+  for (const Row& row : *rows) ids.emplace_back(row.text(0));
+  return ids;
 }
 
 Status TransactionRecords::set_prepared(Tx& tx, const TransactionId& id, const CitizenId& citizen, const KeyId& key,

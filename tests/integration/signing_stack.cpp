@@ -13,27 +13,37 @@ namespace firma::testing {
 
 SigningStack::SigningStack(const std::string& database_url, const std::function<void(Config&)>& configure)
     : clock_(SystemClock().now()) {
-  Config config;
-  config.data_dir = (dir_.path() / "var").string();
-  config.server.listen = "127.0.0.1:0";
-  config.password.argon2_memory_kib = 1024;
-  config.password.argon2_iterations = 1;
-  config.database.url = database_url;
-  if (configure) configure(config);
-  if (Status s = app::prepare_data_dir(config.data_dir); !s) throw std::runtime_error(s.error().message);
-  auto services = app::Services::start(config, clock_, random_);
-  if (!services) throw std::runtime_error(services.error().message);
-  services_ = std::move(*services);
+  config_.data_dir = (dir_.path() / "var").string();
+  config_.server.listen = "127.0.0.1:0";
+  config_.password.argon2_memory_kib = 1024;
+  config_.password.argon2_iterations = 1;
+  config_.database.url = database_url;
+  if (configure) configure(config_);
+  if (Status s = app::prepare_data_dir(config_.data_dir); !s) throw std::runtime_error(s.error().message);
+  start_services();
   auto admin = services_->operators().bootstrap_admin();
   if (!admin || !admin->has_value()) throw std::runtime_error("no administrator token");
   admin_ = std::string((*admin)->token.reveal());
-  server_ = std::make_unique<api::Server>(api::server_options(config.server), services_->routes("openapi: 3.0.3\n"),
-                                          services_->authenticator());
-  if (Status s = server_->start(); !s) throw std::runtime_error(s.error().message);
 }
 
 SigningStack::~SigningStack() {
   if (server_) server_->shutdown();
+}
+
+void SigningStack::start_services() {
+  auto services = app::Services::start(config_, clock_, random_);
+  if (!services) throw std::runtime_error(services.error().message);
+  services_ = std::move(*services);
+  server_ = std::make_unique<api::Server>(api::server_options(config_.server), services_->routes("openapi: 3.0.3\n"),
+                                          services_->authenticator());
+  if (Status s = server_->start(); !s) throw std::runtime_error(s.error().message);
+}
+
+void SigningStack::restart() {
+  server_->shutdown();
+  server_.reset();
+  services_.reset();
+  start_services();
 }
 
 Reply SigningStack::send(const std::string& method, const std::string& path, const std::string& body,

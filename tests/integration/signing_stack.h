@@ -30,6 +30,10 @@ class SigningStack {
   explicit SigningStack(const std::string& database_url = "", const std::function<void(Config&)>& configure = {});
   ~SigningStack();
 
+  // Stops the server and the services and starts them again on the same data directory, database and clock,
+  // as a restart of firmad would (the port changes).
+  void restart();
+
   Reply get(const std::string& path, const std::string& bearer = "");
   Reply post(const std::string& path, const nlohmann::json& body, const std::string& bearer = "");
   Reply del(const std::string& path, const std::string& bearer = "");
@@ -50,6 +54,9 @@ class SigningStack {
 
  private:
   Reply send(const std::string& method, const std::string& path, const std::string& body, const std::string& bearer);
+  void start_services();
+
+  Config config_;
 
   TempDir dir_;
   ManualClock clock_;

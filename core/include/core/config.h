@@ -115,6 +115,9 @@ struct SigningConfig {
   std::size_t xml_max_nodes = 1000000;   // elements, attributes, comments and processing instructions
   std::size_t xml_max_depth = 128;       // nesting of elements
   std::size_t xml_max_parse_ms = 5000;   // libxml2's parse of one document
+  // How long a confirmation may hold its transaction in `signing`: past it, the upkeep of any node takes the
+  // confirming process for dead and fails the transaction. Longer than any real confirmation.
+  std::size_t claim_timeout_seconds = 120;
 };
 
 struct Config {

@@ -42,6 +42,8 @@ struct SigningLimits {
   std::size_t max_document_bytes = 8u << 20;
   std::chrono::seconds lifetime{600};
   std::chrono::seconds sad_lifetime{120};
+  // The lease of a confirmation's claim on its transaction (see recover_abandoned).
+  std::chrono::seconds claim_timeout{120};
   XmlLimits xml{};  // xades documents: what one may make the parser do
 };
 
@@ -93,6 +95,7 @@ struct TransactionView {
   std::optional<Bytes> certificate;       // DER, once authenticated
   std::vector<SignedDocument> documents;  // once signed, until retrieved
   bool purged = false;                    // results were already retrieved (or expired)
+  std::string failure;                    // why, when the status is failed
 };
 
 struct AuthenticationStarted {
@@ -129,6 +132,11 @@ class TransactionService {
 
   // Marks overdue transactions expired and purges their documents; firmad calls it periodically.
   Result<std::size_t> expire_overdue();
+  // Fails the transactions whose confirmation claimed them longer than the claim timeout ago and never saved
+  // (its process was killed, or lost the database): documents purged, SADs ended, an audit event each; the
+  // application's GET then says failed and why. firmad calls it at start-up and periodically. A confirmation
+  // that comes back later finds its claim gone and releases nothing. Returns how many were failed.
+  Result<std::size_t> recover_abandoned();
 
   const SigningLimits& limits() const noexcept { return limits_; }
 

@@ -29,6 +29,8 @@ class SadRecords {
   // Records that digest `index` of the SAD is being signed. False when it was used already: a SAD signs each
   // authorised digest once (the primary key makes the second use fail on any node).
   static Result<bool> use(Tx& tx, const std::string& id, int index, Instant at);
+  // Ends, at `at`, every SAD minted for the transaction that has not expired yet: none of them signs again.
+  static Status revoke_for_transaction(Tx& tx, const TransactionId& transaction, Instant at);
 };
 
 }  // namespace firma::store

@@ -45,6 +45,8 @@ struct TransactionRecord {
   std::optional<Instant> finished_at;
   std::optional<Instant> retrieved_at;
   std::string failure;
+  std::optional<std::string> claim_id;  // the confirmation holding it in `signing`
+  std::optional<Instant> claimed_at;
 };
 
 // What phase one leaves for one document.
@@ -72,6 +74,18 @@ class TransactionRecords {
   // succeeds. False when the status was none of `from`.
   static Result<bool> transition(Tx& tx, const TransactionId& id, const std::vector<std::string>& from,
                                  std::string_view to, Instant at);
+
+  // authenticated -> signing under `claim`, taken at `at`. False when the transaction was not authenticated.
+  static Result<bool> claim_signing(Tx& tx, const TransactionId& id, std::string_view claim, Instant at);
+  // signing -> `to` (signed or failed) only while `claim` still holds it: a compare-and-set, so that a
+  // confirmation whose claim was given up (recover_abandoned) saves nothing. False when the claim is gone.
+  static Result<bool> finish_signing(Tx& tx, const TransactionId& id, std::string_view claim, std::string_view to,
+                                     Instant at);
+  // Transactions left in `signing` by a claim taken at or before `claimed_by` (a process that died, or lost
+  // the database, between claiming and saving) become failed with `failure`. Claims from before migration 0005
+  // count from the signing time. Returns their ids; the caller purges, revokes and audits.
+  static Result<std::vector<TransactionId>> fail_abandoned(Tx& tx, Instant claimed_by, Instant now,
+                                                           std::string_view failure);
 
   // Phase one's output: the credential, signing time, OTP challenge and each document's DTBS/R.
   static Status set_prepared(Tx& tx, const TransactionId& id, const CitizenId& citizen, const KeyId& key,

@@ -51,6 +51,10 @@ TEST(Config, SigningLimitsHaveFiresDefaultsAndBounds) {
   EXPECT_FALSE(apply_setting(c, "signing.max_documents", "0").ok());
   EXPECT_FALSE(apply_setting(c, "signing.transaction_lifetime_seconds", "5").ok());
   EXPECT_FALSE(apply_setting(c, "signing.sad_lifetime_seconds", "9999").ok());
+  EXPECT_EQ(c.signing.claim_timeout_seconds, 120u);
+  EXPECT_TRUE(apply_setting(c, "signing.claim_timeout_seconds", "5").ok());
+  EXPECT_EQ(c.signing.claim_timeout_seconds, 5u);
+  EXPECT_FALSE(apply_setting(c, "signing.claim_timeout_seconds", "0").ok());
 }
 
 TEST(Config, XmlLimitsHaveDefaultsAndBounds) {
