@@ -5,9 +5,12 @@
 #include <cctype>
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include <pistache/http_header.h>
 
@@ -21,13 +24,31 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr const char* kConnectionKey = "firma.connection";
 
-// What the server remembers about one TCP connection between reads.
+}  // namespace
+
+// A complete request waiting for a handler thread, or a refusal to send once the answers before it are out.
+struct Pending {
+  std::optional<ParsedRequest> request;
+  std::optional<Response> refusal;
+  std::string refused_method;
+  Pistache::Http::Version version = Pistache::Http::Version::Http11;
+  std::shared_ptr<InFlight> ticket;
+};
+
+// What the server remembers about one TCP connection between reads. The reader and `closing` belong to the
+// connection's I/O thread; the queue is shared with the handler thread serving it.
 struct ConnectionState {
   explicit ConnectionState(std::size_t max_body) : reader(kMaxHeadBytes, max_body) {}
   RequestReader reader;
   bool closing = false;  // refused or "Connection: close": ignore whatever else arrives
   std::shared_ptr<InFlight> in_flight;
+
+  std::mutex mutex;
+  std::deque<Pending> queue;
+  bool serving = false;  // a handler thread is answering this connection's queue
 };
+
+namespace {
 
 std::shared_ptr<ConnectionState> connection_state(Pistache::Tcp::Peer& peer, std::size_t max_body) {
   auto data = peer.tryGetData(kConnectionKey);
@@ -119,9 +140,21 @@ struct Exchange {
   Clock::time_point started;
 };
 
+// The exchange of a request refused while it was being read (it has no route).
+Exchange refused_exchange(std::string method, const Pistache::Tcp::Peer& peer) {
+  Exchange exchange;
+  exchange.method = std::move(method);
+  exchange.client = peer.address().host();
+  exchange.connection = peer.getID();
+  exchange.started = Clock::now();
+  return exchange;
+}
+
 // Writes the response with the server's headers, then records it. The in-flight ticket is released
-// when Pistache reports the write done (or drops it with the connection).
-void answer(Pistache::Tcp::Transport& transport, Pistache::Http::ResponseWriter& writer, Response response,
+// when Pistache reports the write done (or drops it with the connection). `transport` is given on the
+// connection's I/O thread only: the write is then flushed at once; from a handler thread it is queued, and the
+// I/O thread, woken by the queue, writes it.
+void answer(Pistache::Tcp::Transport* transport, Pistache::Http::ResponseWriter& writer, Response response,
             RouteStats& stats, const Exchange& exchange, std::shared_ptr<InFlight> ticket) {
   if (response.status < 100 || response.status > 599) {
     log::error("http_bad_status", {{"route", stats.name()}, {"status", response.status}});
@@ -161,7 +194,7 @@ void answer(Pistache::Tcp::Transport& transport, Pistache::Http::ResponseWriter&
     // Write now, on this I/O thread. Left queued, Pistache 0.0.5 waits for an edge-triggered
     // "writable" event, which it ignores when the same event also says "readable": an answer given
     // while the client is still sending (an early 413) could then wait forever.
-    transport.flush();
+    if (transport != nullptr) transport->flush();
   } catch (const std::exception& e) {
     log::warn("http_write_failed", {{"route", stats.name()}, {"error", e.what()}});
   }
@@ -211,26 +244,60 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
       // not close first, so a client still sending a body reads this answer rather than a reset.
       const Refusal& refusal = conn->reader.refusal();
       conn->closing = true;
-      Exchange exchange;
-      exchange.method = refusal.method;
-      exchange.client = peer->address().host();
-      exchange.connection = peer->getID();
-      exchange.started = Clock::now();
       Response response = refusal.status == 411
                               ? framing_problem(411, "Length required", refusal.error.message)
                               : problem(refusal.error);
+      {
+        std::lock_guard lock(conn->mutex);
+        if (conn->serving) {
+          // Answers to earlier requests are still being made: this one goes after them.
+          conn->queue.push_back(Pending{std::nullopt, std::move(response), refusal.method,
+                                        Pistache::Http::Version::Http11, std::move(conn->in_flight)});
+          return;
+        }
+      }
+      const Exchange exchange = refused_exchange(refusal.method, *peer);
       Pistache::Http::ResponseWriter writer(Pistache::Http::Version::Http11, transport(), this, peer);
-      answer(*transport(), writer, std::move(response), state_->routes->unmatched(exchange.method), exchange,
+      answer(transport(), writer, std::move(response), state_->routes->unmatched(exchange.method), exchange,
              std::move(conn->in_flight));
       return;
     }
     ParsedRequest request = conn->reader.take();
     if (!request.keep_alive) conn->closing = true;
-    Pistache::Http::ResponseWriter writer(request.http11 ? Pistache::Http::Version::Http11 : Pistache::Http::Version::Http10,
-                                          transport(), this, peer);
-    dispatch(std::move(request), *peer, writer, std::move(conn->in_flight));
+    const auto version = request.http11 ? Pistache::Http::Version::Http11 : Pistache::Http::Version::Http10;
+    bool start = false;
+    {
+      std::lock_guard lock(conn->mutex);
+      conn->queue.push_back(Pending{std::move(request), std::nullopt, {}, version, std::move(conn->in_flight)});
+      start = !std::exchange(conn->serving, true);
+    }
+    // The handler runs on a thread of the pool; this I/O thread goes on serving its other connections.
+    if (start) state_->handlers->post([this, conn, peer] { serve(conn, peer); });
     // Restarts Pistache's idle clock for this connection (its parser is otherwise unused).
     getParser(peer)->reset();
+  }
+}
+
+void Dispatcher::serve(const std::shared_ptr<ConnectionState>& conn, const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
+  for (;;) {
+    Pending next;
+    {
+      std::lock_guard lock(conn->mutex);
+      if (conn->queue.empty()) {
+        conn->serving = false;
+        return;
+      }
+      next = std::move(conn->queue.front());
+      conn->queue.pop_front();
+    }
+    Pistache::Http::ResponseWriter writer(next.version, transport(), this, peer);
+    if (next.request) {
+      dispatch(std::move(*next.request), *peer, writer, std::move(next.ticket));
+      continue;
+    }
+    const Exchange exchange = refused_exchange(std::move(next.refused_method), *peer);
+    answer(nullptr, writer, std::move(*next.refusal), state_->routes->unmatched(exchange.method), exchange,
+           std::move(next.ticket));
   }
 }
 
@@ -305,7 +372,7 @@ void Dispatcher::dispatch(ParsedRequest parsed, Pistache::Tcp::Peer& peer, Pista
   }
   if (stats == nullptr) stats = &state_->routes->unmatched("OTHER");
   try {
-    answer(*transport(), writer, std::move(response), *stats, exchange, std::move(ticket));
+    answer(nullptr, writer, std::move(response), *stats, exchange, std::move(ticket));
   } catch (const std::exception& e) {
     log::error("http_answer_failed", {{"route", stats->name()}, {"exception", e.what()}});
   }

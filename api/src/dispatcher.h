@@ -14,6 +14,7 @@
 
 #include "api/http.h"
 #include "api/routes.h"
+#include "handler_pool.h"
 #include "request_reader.h"
 #include "route_table.h"
 
@@ -28,6 +29,8 @@ struct ServerState {
   Authenticator authenticate;
   std::size_t max_body_bytes = 0;
   std::atomic<bool> draining{false};
+  // Handlers run here, never on the I/O threads (handler_pool.h); stopped by shutdown() before the endpoint.
+  std::unique_ptr<HandlerPool> handlers;
 
   // Requests from their first byte until their response is written or their connection is gone;
   // shutdown() waits for this to reach zero.
@@ -48,6 +51,8 @@ class InFlight {
   std::shared_ptr<ServerState> state_;
 };
 
+struct ConnectionState;
+
 class Dispatcher final : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(Dispatcher)
@@ -61,6 +66,9 @@ class Dispatcher final : public Pistache::Http::Handler {
   // Replaces Pistache's framing (see request_reader.h) so that an oversize or malformed request gets a
   // problem+json answer before its body is read, and the connection then ignores the rest of it.
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
+  // Runs on a handler thread: answers the connection's queued requests one after the other, in the order they
+  // came (HTTP/1.1 pipelining), until its queue is empty.
+  void serve(const std::shared_ptr<ConnectionState>& conn, const std::shared_ptr<Pistache::Tcp::Peer>& peer);
   // Routes, authenticates and answers one complete request; never throws.
   void dispatch(ParsedRequest request, Pistache::Tcp::Peer& peer, Pistache::Http::ResponseWriter& writer,
                 std::shared_ptr<InFlight> ticket);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <thread>
 
 #include <pistache/endpoint.h>
 
@@ -93,6 +94,9 @@ Status Server::start() {
   state->routes = std::move(*table);
   state->authenticate = std::move(impl_->authenticator);
   state->max_body_bytes = o.max_body_bytes;
+  state->handlers = std::make_unique<detail::HandlerPool>(o.threads);
+  // The I/O threads only frame requests and write answers: one per core is plenty.
+  const std::size_t io_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, o.threads);
 
   try {
     auto endpoint = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(o.listen));
@@ -101,7 +105,7 @@ Status Server::start() {
     flags.setFlag(Pistache::Tcp::Options::CloseOnExec);
     // Request size limits are the dispatcher's (it frames requests itself); Pistache's parser is idle.
     auto opts = Pistache::Http::Endpoint::options()
-                    .threads(static_cast<int>(o.threads))
+                    .threads(static_cast<int>(io_threads))
                     .threadsName("firma-http")
                     .flags(flags);
     endpoint->init(opts);
@@ -124,7 +128,8 @@ Status Server::start() {
   log::info("http_listening", {{"listen", o.listen},
                                {"port", static_cast<unsigned>(impl_->port.load())},
                                {"tls", !o.tls_cert.empty()},
-                               {"threads", static_cast<std::uint64_t>(o.threads)}});
+                               {"threads", static_cast<std::uint64_t>(o.threads)},
+                               {"io_threads", static_cast<std::uint64_t>(io_threads)}});
   return {};
 }
 
@@ -144,6 +149,7 @@ void Server::shutdown() noexcept {
       if (!state.idle.wait_for(wait, impl_->options.drain_timeout, [&state] { return state.in_flight == 0; }))
         log::warn("http_drain_timeout", {{"in_flight", static_cast<std::uint64_t>(state.in_flight)}});
     }
+    state.handlers->stop();  // handlers still running finish and write through the endpoint, which still exists
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();  // joins the accept and I/O threads, closes every connection
     log::info("http_stopped", {{"port", static_cast<unsigned>(impl_->port.load())}});

@@ -536,6 +536,53 @@ TEST_F(ApiServer, AcceptableExpectContinueGetsContinueThenTheAnswer) {
   EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
 }
 
+// Issue 11: handlers ran on Pistache's I/O threads, each serving several connections, so a handler that waited
+// (a password check queued at the Argon2id gate) held up every request of the other connections on its thread.
+TEST_F(ApiServer, AWaitingHandlerDoesNotHoldUpOtherConnections) {
+  start();
+  const auto port = server->port();
+  std::future<httplib::Result> slow = std::async(std::launch::async, [port] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30);
+    return c.Get("/test/slow");
+  });
+  slow_entered.get_future().wait();
+  // Connections open at once (distinct sockets): whichever I/O thread each lands on, all are answered while the
+  // slow handler still waits.
+  std::vector<std::unique_ptr<httplib::Client>> others;
+  int answered = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+    c->set_keep_alive(true);
+    c->set_read_timeout(3);
+    auto res = c->Get("/healthz");
+    if (res && res->status == 200) ++answered;
+    others.push_back(std::move(c));
+  }
+  EXPECT_EQ(answered, 4) << "requests on other connections waited for the slow handler";
+  slow_release.set_value();
+  auto res = slow.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "finished");
+}
+
+TEST_F(ApiServer, PipelinedRequestsAreAnsweredInTheirOrder) {
+  start();
+  RawConnection raw(server->port());
+  // Both requests in one write: the second must not be answered before the first, which waits.
+  raw.send("GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\nGET /test/connection HTTP/1.1\r\nHost: x\r\n\r\n");
+  slow_entered.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  slow_release.set_value();
+  std::string both = raw.read_response();
+  if (both.find("\"connection\"") == std::string::npos) both += raw.read_response();
+  EXPECT_EQ(both.rfind("HTTP/1.1 200", 0), 0u) << both;
+  const auto finished = both.find("finished"), second = both.find("\"connection\"");
+  ASSERT_NE(finished, std::string::npos) << both;
+  ASSERT_NE(second, std::string::npos) << both;
+  EXPECT_LT(finished, second) << "answered out of order: " << both;
+}
+
 TEST_F(ApiServer, MalformedRequestLineIsInvalidRequestProblem) {
   start();
   RawConnection raw(server->port());
