@@ -30,13 +30,8 @@ void HandlerPool::stop() noexcept {
     stopping_ = true;
   }
   ready_.notify_all();
-  for (auto& thread : threads_) {
-    // The last owner of the server's state may be a job ending on one of these threads.
-    if (thread.get_id() == std::this_thread::get_id())
-      thread.detach();
-    else if (thread.joinable())
-      thread.join();
-  }
+  for (auto& thread : threads_)
+    if (thread.joinable()) thread.join();
   threads_.clear();
 }
 

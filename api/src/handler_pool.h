@@ -22,7 +22,8 @@ class HandlerPool {
 
   // Runs `job` on a free thread, jobs in the order they were posted.
   void post(std::function<void()> job);
-  // Runs what is queued, then joins the threads. Idempotent; post() afterwards runs nothing.
+  // Runs what is queued, then joins the threads. Idempotent; post() afterwards runs nothing. Never called from
+  // a job (Server::shutdown() stops the pool; the server's state, which owns it, outlives every job).
   void stop() noexcept;
 
  private:
