@@ -4,12 +4,14 @@
 // keep-alive connection and its own citizens (so that no two clients share an account or a mobile).
 //
 // Usage: firma_load --url URL --operator-token-file FILE --concurrency C --transactions N
-//                   --format raw|cades --documents K --citizens FROM:COUNT [--random] [--warmup W]
+//                   --format raw|cades --documents K --citizens FROM:COUNT [--random] [--warmup W] [--seconds S]
 // Citizens FROM .. FROM+COUNT-1 must be seeded (firma_seed). --random picks each transaction's citizen at random
-// among them (the scale runs); otherwise each client walks its own share in order. Prints one JSON object.
+// among them (the scale runs); otherwise each client walks its own share in order. --seconds runs transactions
+// for S seconds after the warm-up instead of N of them (the soak, bench/soak.sh). Prints one JSON object.
 #include <httplib.h>
 
 #include <atomic>
+#include <limits>
 #include <cstring>
 #include <mutex>
 #include <random>
@@ -36,6 +38,7 @@ struct Options {
   std::uint32_t citizens_count = 0;
   bool random = false;
   int warmup = 0;
+  double seconds = 0;  // > 0: run for this long after the warm-up, whatever --transactions says
 };
 
 const char* kSteps[] = {"create", "summary", "authenticate", "otp_read", "confirm", "fetch", "transaction"};
@@ -178,6 +181,7 @@ Options parse(int argc, char** argv) {
     else if (flag == "--format") o.format = v;
     else if (flag == "--documents") o.documents = std::stoi(v);
     else if (flag == "--warmup") o.warmup = std::stoi(v);
+    else if (flag == "--seconds") o.seconds = std::stod(v);
     else if (flag == "--citizens") {
       const auto colon = v.find(':');
       if (colon == std::string::npos) throw std::runtime_error("--citizens expects FROM:COUNT");
@@ -188,6 +192,7 @@ Options parse(int argc, char** argv) {
   if (o.url.empty() || token_file.empty() || o.citizens_count < static_cast<std::uint32_t>(o.concurrency))
     throw std::runtime_error("--url, --operator-token-file and --citizens FROM:COUNT (COUNT >= concurrency) are needed");
   o.operator_token = read_token(token_file);
+  if (o.seconds > 0) o.transactions = std::numeric_limits<int>::max();
   return o;
 }
 
@@ -241,6 +246,7 @@ int main(int argc, char** argv) {
     SteadyClock::time_point measured_start{};
     std::once_flag started;
     std::atomic<int> warm{0};
+    std::atomic<bool> time_up{false};
     const auto begin = SteadyClock::now();
     for (int w = 0; w < o.concurrency; ++w) {
       clients.emplace_back([&, w] {
@@ -248,8 +254,12 @@ int main(int argc, char** argv) {
         std::mt19937_64 rng(static_cast<std::uint64_t>(w) * 7919 + 17);
         Samples& mine = samples[static_cast<std::size_t>(w)];
         std::uint32_t walked = 0;
-        for (int n; (n = next++) < o.transactions;) {
+        for (int n; !time_up && (n = next++) < o.transactions;) {
           if (n >= 0) std::call_once(started, [&] { measured_start = SteadyClock::now(); });
+          if (n >= 0 && o.seconds > 0 && bench::seconds_since(measured_start) >= o.seconds) {
+            time_up = true;
+            break;
+          }
           // Client w's citizens are FROM + w + C*k: never the same account as another client's.
           const std::uint32_t k = o.random ? static_cast<std::uint32_t>(rng() % share) : (walked++ % share);
           const std::uint32_t citizen = o.citizens_from + static_cast<std::uint32_t>(w) + static_cast<std::uint32_t>(o.concurrency) * k;
@@ -281,6 +291,7 @@ int main(int argc, char** argv) {
     const auto completed = static_cast<double>(all.ms[6].size());
     out["transactions"] = all.ms[6].size();
     out["warmup"] = o.warmup;
+    out["warmup_failed"] = warm.load();
     out["failed"] = all.failed;
     if (!all.first_error.empty()) out["first_error"] = all.first_error;
     out["seconds"] = bench::round_to(seconds, 3);

@@ -96,6 +96,11 @@ def main():
         # What 2 cores given to firmad alone would reach, from CPU time: Argon2id's share of a transaction's CPU.
         "cpu_ratio_argon2id_to_transaction": ratio(a8.get("cpu_ms"), cpu8),
     }
+    # Issue 11: the cheap steps must not wait behind password checks: p95 at concurrency 32 over p95 at 1.
+    c1, c32 = flow["concurrency_1"], flow["concurrency_32"]
+    flow_summary["p95_ratio_concurrency_32_to_1"] = {
+        step: ratio(c32["steps"][step]["p95_ms"], c1["steps"][step]["p95_ms"]) if c1 and c32 else None
+        for step in ("create", "summary", "fetch")}
 
     sizes = [int(s) for s in a.scale.split(",")]
     runs = {}
@@ -149,7 +154,10 @@ def main():
         "scale.largest_citizens": goal(largest, sizes[-1]),
         "flow.ratio_concurrency_8_to_argon2id_limit": goal(flow_summary["ratio_concurrency_8_to_argon2id_limit"], 0.90),
         "issuance.ratio_to_raw_keygen": goal(issuance["ratio_to_raw_keygen"], 0.80),
+        "flow.summary.cpu_ratio_argon2id_to_transaction": goal(flow_summary["cpu_ratio_argon2id_to_transaction"], 0.87),
     }
+    for step, r in flow_summary["p95_ratio_concurrency_32_to_1"].items():
+        goals[f"flow.p95_ratio_concurrency_32_to_1.{step}"] = goal(r, 10, higher=False)
     disk = open(f"{p}/disk.txt").read().split("\n") if os.path.exists(f"{p}/disk.txt") else []
     out = {
         "date": a.started,
@@ -220,6 +228,8 @@ def print_table(o):
              f"concurrency 8 ratio {fmt(fs['ratio_concurrency_8_to_argon2id_limit'])}")
     L.append(f"  firmad CPU per transaction at c=8: {fs['firmad_cpu_ms_per_transaction_concurrency_8']} ms; Argon2id's share "
              f"{fmt(fs['cpu_ratio_argon2id_to_transaction'])} (the ratio 2 dedicated cores would give)")
+    L.append("  cheap steps, p95 at concurrency 32 / p95 at 1: " + ", ".join(
+        f"{k} {fmt(v)}" for k, v in fs["p95_ratio_concurrency_32_to_1"].items()))
     sc = o["scale"]
     L.append("\nScale (citizens with keys+certs)   confirm p50 / p99 ms   firmad ready s")
     for r in sc["runs"]:

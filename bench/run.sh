@@ -46,61 +46,24 @@ parts="$here/results/parts"
 rm -rf "$parts"
 mkdir -p "$parts"
 data="$work/data"
-firmad_pid=""
+source "$here/firmad.sh"
 cleanup() {
   if [[ -n "$firmad_pid" ]]; then kill "$firmad_pid" 2>/dev/null || true; wait "$firmad_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-say() { echo "bench: $*" >&2; }
 started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# A free port on 127.0.0.1.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
-# Rate limits raised through the configuration (they guard public forms against brute force; one client
-# address here makes thousands of attempts on purpose). Everything else is the embedded default.
-firmad_settings=(
-  --set log.level=warn
-  --set rate_limit.per_address.burst=1000000 --set rate_limit.per_address.per_hour=100000000
-  --set rate_limit.per_nif.burst=1000000 --set rate_limit.per_nif.per_hour=100000000
-  --set signing.max_documents=100
-)
-
-start_firmad() {  # $1: name of the start-up figure
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$bin/firmad" --data-dir "$data" --listen "127.0.0.1:$port" "${firmad_settings[@]}" >>"$work/firmad.out" 2>&1 &
-  firmad_pid=$!
-  for _ in $(seq 1 1800); do
-    if curl -sf "$url/readyz" >/dev/null 2>&1; then
-      t1=$(date +%s.%N)
-      echo "{\"$1\": $(python3 -c "print(round($t1-$t0,3))")}" >"$parts/startup-$1.json"
-      say "firmad ready in $(python3 -c "print(round($t1-$t0,1))") s ($1)"
-      return 0
-    fi
-    if ! kill -0 "$firmad_pid" 2>/dev/null; then cat "$work/firmad.out" >&2; say "firmad died"; exit 1; fi
-    sleep 0.2
-  done
-  say "firmad did not become ready"; exit 1
-}
-stop_firmad() {
-  kill -TERM "$firmad_pid"; wait "$firmad_pid" || true; firmad_pid=""
-}
-seed() {  # $1 from, $2 to, $3 threads, $4 name, [$5 deadline seconds]
-  say "seeding citizens $1..$2 ($3 thread(s))"
-  "$bin/firma_seed" --data-dir "$data" --from "$1" --to "$2" --threads "$3" --set "server.listen=127.0.0.1:$port" \
-    ${5:+--deadline-seconds "$5"} >"$parts/seed-$4.json"
-}
-firmad_cpu() {  # CPU seconds firmad has used (utime + stime, clock ticks)
-  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$firmad_pid/stat"
+start_and_time() {  # $1: name of the start-up figure
+  start_firmad
+  echo "{\"$1\": $ready_seconds}" >"$parts/startup-$1.json"
 }
 load() {  # $1 name, then firma_load flags. Also firmad's CPU time over the run: parts/cpu-NAME.json.
   local name=$1 cpu0 cpu1; shift
   cpu0=$(firmad_cpu)
-  "$bin/firma_load" --url "$url" --operator-token-file "$data/secrets/operator-token" "$@" >"$parts/load-$name.json"
+  run_load "$parts/load-$name.json" "$@"
   cpu1=$(firmad_cpu)
   echo "{\"firmad_cpu_seconds\": $(python3 -c "print(round($cpu1-$cpu0,2))")}" >"$parts/cpu-$name.json"
 }
@@ -127,11 +90,11 @@ fi
 # 2. firmad's first start makes the token, the CA and the operator token; then the first citizens, one issuer
 #    thread, which is also the issuance figure (key pair + certificate + storage, as CredentialService::issue does).
 mkdir -p "$data"
-start_firmad first_start
+start_and_time first_start
 stop_firmad
 first=${scale_sizes[0]}
-seed 0 "$first" 1 "$first"
-start_firmad "citizens_$first"
+seed 0 "$first" 1 "$parts/seed-$first.json"
+start_and_time "citizens_$first"
 
 # 3. Service batch signing (EC P-256, the citizens' default): 100 raw digests, 10 CAdES documents.
 say "batches"
@@ -158,9 +121,9 @@ for n in "${scale_sizes[@]:1}"; do
   stop_firmad
   budget=""
   [[ "$n" == "${scale_sizes[-1]}" ]] && budget=$seed_budget
-  seed "$seeded" "$n" 2 "$n" $budget
+  seed "$seeded" "$n" 2 "$parts/seed-$n.json" $budget
   reached=$(python3 -c "import json; print(json.load(open('$parts/seed-$n.json'))['reached'])")
-  start_firmad "citizens_$reached"
+  start_and_time "citizens_$reached"
   scale_run "$reached"
   seeded=$reached
 done

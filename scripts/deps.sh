@@ -6,7 +6,7 @@ packages=(
   # toolchain
   build-essential cmake pkg-config git ca-certificates curl jq
   # libraries
-  libbotan-2-dev libssl-dev libp11-kit-dev libpistache-dev libcpp-httplib-dev
+  libbotan-2-dev libargon2-dev libssl-dev libp11-kit-dev libpistache-dev libcpp-httplib-dev
   nlohmann-json3-dev libsqlite3-dev libpq-dev libxml2-dev libqpdf-dev libxmlsec1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # the HSM and the tools that look inside it

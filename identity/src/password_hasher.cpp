@@ -1,13 +1,15 @@
-// Argon2id through Botan 2 (botan/argon2.h); the PHC string is written and parsed here.
+// Argon2id through libargon2 (the reference implementation, argon2.h), each check in memory its gate slot
+// keeps; the PHC string is written and parsed here.
 #include "identity/password_hasher.h"
 
-#include <botan/argon2.h>
+#include <argon2.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <cstdint>
-#include <exception>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -18,8 +20,8 @@
 namespace firma::identity {
 namespace {
 
-constexpr std::uint8_t kArgon2id = 2;  // Botan's family number (0 = Argon2d, 1 = Argon2i, 2 = Argon2id)
 constexpr std::string_view kPrefix = "$argon2id$v=19$";
+constexpr std::size_t kBlockBytes = 1024;  // ARGON2_BLOCK_SIZE, in core.h, which argon2.h does not export
 
 // PHC strings use standard base64 without padding.
 std::string b64_unpadded(std::span<const std::uint8_t> bytes) {
@@ -78,14 +80,80 @@ std::optional<Parsed> parse(std::string_view encoded) {
   return Parsed{*checked, std::move(*salt), std::move(*hash)};
 }
 
-Result<Bytes> derive(const Secret& password, const Bytes& salt, const Argon2Parameters& p, std::size_t length) {
-  Bytes out(length);
-  try {
-    Botan::argon2(out.data(), out.size(), password.reveal().data(), password.size(), salt.data(), salt.size(), nullptr,
-                  0, nullptr, 0, kArgon2id, p.parallelism, p.memory_kib, p.iterations);
-  } catch (const std::exception& e) {
-    return make_error(ErrorCode::internal, std::string("Argon2id failed: ") + e.what());
+// The bytes Argon2 fills for these parameters: m rounded down to a multiple of 4p blocks of 1 KiB (RFC 9106
+// section 3.2: m' = 4p * floor(m / 4p)), as libargon2 and Botan both do.
+std::size_t memory_bytes(const Argon2Parameters& p) {
+  const std::size_t quantum = ARGON2_SYNC_POINTS * p.parallelism;
+  return std::max(p.memory_kib / quantum, std::size_t{2}) * quantum * kBlockBytes;
+}
+
+// Argon2's working memory, mapped once and kept: allocating, zeroing and faulting in m KiB afresh for every check
+// costs about a third as much CPU again as the hash itself (docs/benchmarks.md). Kept out of core dumps; libargon2
+// wipes it after every check, so it holds nothing derived from a password between checks.
+class Workspace {
+ public:
+  explicit Workspace(std::size_t bytes) : bytes_(bytes) {}
+  ~Workspace() {
+    if (data_ != nullptr) munmap(data_, bytes_);
   }
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  // The mapping, made on first use; null if the system refused it (the check then allocates its own).
+  std::uint8_t* data() {
+    if (data_ == nullptr) {
+      void* mapped = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (mapped == MAP_FAILED) return nullptr;
+      madvise(mapped, bytes_, MADV_DONTDUMP);
+      data_ = static_cast<std::uint8_t*>(mapped);
+    }
+    return data_;
+  }
+  std::size_t size() const noexcept { return bytes_; }
+
+ private:
+  const std::size_t bytes_;
+  std::uint8_t* data_ = nullptr;
+};
+
+// libargon2's allocation callbacks take no context: the workspace of the check running on this thread.
+thread_local Workspace* t_workspace = nullptr;
+
+int allocate_from_workspace(std::uint8_t** memory, std::size_t bytes) {
+  std::uint8_t* kept = t_workspace != nullptr && bytes <= t_workspace->size() ? t_workspace->data() : nullptr;
+  // A hash made with more memory than the current parameters (verified once, then rehashed) gets its own.
+  *memory = kept != nullptr ? kept : static_cast<std::uint8_t*>(std::malloc(bytes));
+  return *memory != nullptr ? ARGON2_OK : ARGON2_MEMORY_ALLOCATION_ERROR;
+}
+
+void release_to_workspace(std::uint8_t* memory, std::size_t) {
+  // libargon2 has wiped it already.
+  if (t_workspace == nullptr || memory != t_workspace->data()) std::free(memory);
+}
+
+Result<Bytes> derive(const Secret& password, const Bytes& salt, const Argon2Parameters& p, std::size_t length,
+                     Workspace& workspace) {
+  Bytes out(length);
+  argon2_context context{};
+  context.out = out.data();
+  context.outlen = static_cast<std::uint32_t>(out.size());
+  context.pwd = reinterpret_cast<std::uint8_t*>(const_cast<char*>(password.reveal().data()));
+  context.pwdlen = static_cast<std::uint32_t>(password.size());
+  context.salt = const_cast<std::uint8_t*>(salt.data());
+  context.saltlen = static_cast<std::uint32_t>(salt.size());
+  context.t_cost = static_cast<std::uint32_t>(p.iterations);
+  context.m_cost = static_cast<std::uint32_t>(p.memory_kib);
+  context.lanes = static_cast<std::uint32_t>(p.parallelism);
+  context.threads = 1;  // the lanes one after the other: the gate admits one check per core
+  context.version = ARGON2_VERSION_13;
+  context.allocate_cbk = allocate_from_workspace;
+  context.free_cbk = release_to_workspace;
+  context.flags = ARGON2_DEFAULT_FLAGS;
+  t_workspace = &workspace;
+  const int status = argon2_ctx(&context, Argon2_id);
+  t_workspace = nullptr;
+  if (status != ARGON2_OK)
+    return make_error(ErrorCode::internal, std::string("Argon2id failed: ") + argon2_error_message(status));
   return out;
 }
 
@@ -106,23 +174,29 @@ Result<Argon2Parameters> Argon2Parameters::from_config(const PasswordConfig& con
   return make(config.argon2_memory_kib, config.argon2_iterations, config.argon2_parallelism);
 }
 
-// A FIFO gate of `capacity` slots: tickets are admitted in the order they were taken, so that under load no
-// password check waits behind ever newer ones (a semaphore makes no such promise).
+// A FIFO gate of `capacity` slots, each with its workspace: tickets are admitted in the order they were taken, so
+// that under load no password check waits behind ever newer ones (a semaphore makes no such promise).
 class PasswordHasher::Gate {
  public:
-  explicit Gate(std::uint64_t capacity) : capacity_(capacity) {}
+  Gate(std::uint64_t capacity, std::size_t workspace_bytes) : capacity_(capacity) {
+    for (std::uint64_t i = 0; i < capacity; ++i) idle_.push_back(std::make_unique<Workspace>(workspace_bytes));
+  }
 
-  // Holds a slot for as long as it lives.
+  // Holds a slot and its workspace for as long as it lives.
   class Slot {
    public:
     explicit Slot(Gate& gate) : gate_(gate) {
       std::unique_lock lock(gate_.mutex_);
       const std::uint64_t ticket = gate_.next_ticket_++;
       gate_.admitted_.wait(lock, [&] { return ticket < gate_.finished_ + gate_.capacity_; });
+      // Admitted: fewer than `capacity` slots are held, so a workspace is idle.
+      workspace_ = std::move(gate_.idle_.back());
+      gate_.idle_.pop_back();
     }
     ~Slot() {
       {
         std::lock_guard lock(gate_.mutex_);
+        gate_.idle_.push_back(std::move(workspace_));
         ++gate_.finished_;
       }
       gate_.admitted_.notify_all();
@@ -130,8 +204,11 @@ class PasswordHasher::Gate {
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
 
+    Workspace& workspace() { return *workspace_; }
+
    private:
     Gate& gate_;
+    std::unique_ptr<Workspace> workspace_;
   };
 
  private:
@@ -140,18 +217,20 @@ class PasswordHasher::Gate {
   std::condition_variable admitted_;
   std::uint64_t next_ticket_ = 0;
   std::uint64_t finished_ = 0;
+  std::vector<std::unique_ptr<Workspace>> idle_;
 };
 
 PasswordHasher::PasswordHasher(Argon2Parameters parameters, Random& random, std::size_t concurrent)
     : parameters_(parameters),
       random_(random),
-      gate_(std::make_shared<Gate>(concurrent != 0 ? concurrent : std::max(1u, std::thread::hardware_concurrency()))) {}
+      gate_(std::make_shared<Gate>(concurrent != 0 ? concurrent : std::max(1u, std::thread::hardware_concurrency()),
+                                   memory_bytes(parameters))) {}
 
 Result<std::string> PasswordHasher::hash(const Secret& password) const {
   Bytes salt = random_.bytes(salt_bytes);
   Result<Bytes> derived = [&] {
     Gate::Slot slot(*gate_);
-    return derive(password, salt, parameters_, hash_bytes);
+    return derive(password, salt, parameters_, hash_bytes, slot.workspace());
   }();
   if (!derived) return std::move(derived).error();
   return std::string(kPrefix) + "m=" + std::to_string(parameters_.memory_kib) +
@@ -164,7 +243,7 @@ Result<PasswordHasher::Check> PasswordHasher::verify(const Secret& password, std
   if (!parsed) return make_error(ErrorCode::internal, "stored password hash is not an Argon2id PHC string");
   Result<Bytes> derived = [&] {
     Gate::Slot slot(*gate_);
-    return derive(password, parsed->salt, parsed->parameters, parsed->hash.size());
+    return derive(password, parsed->salt, parsed->parameters, parsed->hash.size(), slot.workspace());
   }();
   if (!derived) return std::move(derived).error();
   Check check;

@@ -1,9 +1,14 @@
-// Argon2id password hashes: PHC strings, Botan interoperability, default parameters, rehash on parameter change.
+// Argon2id password hashes: PHC strings, compatibility with the hashes Botan made (the hasher before libargon2),
+// default parameters, rehash on parameter change, many checks at once.
 #include "identity/password_hasher.h"
 
 #include <botan/argon2.h>
 #include <botan/auto_rng.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
 
 #include "core/config.h"
 
@@ -74,6 +79,81 @@ TEST(PasswordHasher, BotanReadsOurStringsAndWeReadBotans) {
   auto check = hasher.verify(Secret("Intercambio#9"), botans);
   ASSERT_TRUE(check.ok()) << check.error().message << " " << botans;
   EXPECT_TRUE(check->matches);
+}
+
+// Stored by the hasher of Botan's Argon2 (Botan::argon2, family 2, the PHC string written by hand as above), with
+// the salt "firma-salt-2026!": the default parameters, and two lanes with three passes.
+constexpr const char* kBotanDefault =
+    "$argon2id$v=19$m=19456,t=2,p=1$ZmlybWEtc2FsdC0yMDI2IQ$mxucddYKoEpLt/pgw6NPsUmoqk9+wXxRqZX+EQAgQ7Q";
+constexpr const char* kBotanTwoLanes =
+    "$argon2id$v=19$m=1024,t=3,p=2$ZmlybWEtc2FsdC0yMDI2IQ$y+qzGPQwX663nkFldIAOZwaJIJWYoAI1xHrtqJ7vHXU";
+constexpr const char* kBotanPassword = "Contrase\u00F1a.Antigua-2024";
+
+TEST(PasswordHasher, HashesStoredByTheBotanHasherStillVerify) {
+  SystemRandom random;
+  PasswordHasher hasher(Argon2Parameters{}, random);
+  for (const char* stored : {kBotanDefault, kBotanTwoLanes}) {
+    auto right = hasher.verify(Secret(kBotanPassword), stored);
+    ASSERT_TRUE(right.ok()) << right.error().message;
+    EXPECT_TRUE(right->matches) << stored;
+    auto wrong = hasher.verify(Secret("Contrase\u00F1a.Antigua-2025"), stored);
+    ASSERT_TRUE(wrong.ok());
+    EXPECT_FALSE(wrong->matches) << stored;
+  }
+  EXPECT_FALSE(hasher.verify(Secret(kBotanPassword), kBotanDefault)->needs_rehash);
+  EXPECT_TRUE(hasher.verify(Secret(kBotanPassword), kBotanTwoLanes)->needs_rehash);
+}
+
+TEST(PasswordHasher, BotanVerifiesHashesMadeNowWithTheDefaultParameters) {
+  SystemRandom random;
+  for (const auto& parameters : {Argon2Parameters{}, Argon2Parameters{1024, 3, 2}}) {
+    PasswordHasher hasher(parameters, random);
+    auto ours = hasher.hash(Secret(kBotanPassword));
+    ASSERT_TRUE(ours.ok());
+    const std::string password = kBotanPassword;
+    EXPECT_TRUE(Botan::argon2_check_pwhash(password.data(), password.size(), *ours)) << *ours;
+    EXPECT_FALSE(Botan::argon2_check_pwhash("Contrase", 8, *ours));
+    // And the other way round, freshly made by Botan with the same parameters.
+    Botan::AutoSeeded_RNG rng;
+    const std::string botans = Botan::argon2_generate_pwhash(
+        password.data(), password.size(), rng, parameters.parallelism, parameters.memory_kib, parameters.iterations);
+    auto check = hasher.verify(Secret(kBotanPassword), botans);
+    ASSERT_TRUE(check.ok()) << check.error().message << " " << botans;
+    EXPECT_TRUE(check->matches) << botans;
+  }
+}
+
+// Each admitted check runs in the memory its slot keeps: many threads hashing and verifying at once, with the
+// current parameters and with larger ones (memory of its own), all get the right answers.
+TEST(PasswordHasher, ManyChecksAtOnceEachGetTheirOwnMemory) {
+  SystemRandom random;
+  PasswordHasher hasher(kSmall, random, 2);
+  auto small = hasher.hash(Secret("Uno-2-tres"));
+  ASSERT_TRUE(small.ok());
+  PasswordHasher larger_hasher(Argon2Parameters{4096, 1, 1}, random);
+  auto larger = larger_hasher.hash(Secret("Uno-2-tres"));
+  ASSERT_TRUE(larger.ok());
+  std::atomic<int> right{0}, wrong{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        const std::string& stored = (t + i) % 3 == 0 ? *larger : *small;
+        auto ok = hasher.verify(Secret("Uno-2-tres"), stored);
+        auto bad = hasher.verify(Secret("Uno-2-tres!"), stored);
+        if (!ok.ok() || !bad.ok()) {
+          ++errors;
+          continue;
+        }
+        if (ok->matches) ++right;
+        if (!bad->matches) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(right.load(), 30);
+  EXPECT_EQ(wrong.load(), 30);
 }
 
 TEST(PasswordHasher, AHashMadeWithOtherParametersNeedsRehash) {
