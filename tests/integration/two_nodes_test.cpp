@@ -35,8 +35,10 @@ struct Node {
 };
 
 Node start(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
-  std::vector<std::string> all = {"--listen", "127.0.0.1:0", "--set", "password.argon2_memory_kib=1024", "--set",
-                                  "password.argon2_iterations=1"};
+  std::vector<std::string> all = {"--listen", "127.0.0.1:0",
+                                  "--set",    "password.argon2_memory_kib=1024",
+                                  "--set",    "password.argon2_iterations=1",
+                                  "--set",    "sms.outbox_on_shared_database=i-understand-operators-can-read-codes"};
   all.insert(all.end(), args.begin(), args.end());
   Node n{std::make_unique<Process>(FIRMAD_PATH, all, env), 0};
   EXPECT_TRUE(n.process->wait_for_output("listening on", 120s)) << n.process->output();
@@ -77,8 +79,12 @@ TEST(TwoNodes, AnyNodeServesAnyStep) {
   ASSERT_NE(b.port, 0) << b.process->output();
 
   std::set<std::string> seen;
-  auto outbox = [&] { return a.call("GET", "/v1/admin/sms/outbox?to=%2B34600111222", nullptr, admin); };
   int status = 0;
+  json reader = a.call("POST", "/v1/admin/operators", {{"name", "outbox reader"}, {"roles", {"sms_outbox_reader"}}},
+                       admin, &status);
+  ASSERT_EQ(status, 201) << reader;
+  const std::string reader_token = reader.value("token", "");
+  auto outbox = [&] { return a.call("GET", "/v1/admin/sms/outbox?to=%2B34600111222", nullptr, reader_token); };
   json app = a.call("POST", "/v1/admin/apps",
                     {{"name", "Sede"}, {"return_url_prefixes", {"https://sede.example.gob.es/"}},
                      {"allowed_formats", {"raw", "cades"}}},

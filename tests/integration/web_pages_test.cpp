@@ -264,7 +264,7 @@ TEST_F(WebPages, WithoutTheRightCsrfTokenNothingHappens) {
   const std::string id = create_transaction();
   Browser b = browser();
   Page page = b.get("/sign/" + id);
-  const std::string outbox_before = stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->admin_token()).raw;
+  const std::string outbox_before = stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->outbox_token()).raw;
 
   Page missing = b.post("/sign/" + id + "/authenticate", {{"nif", kNif}, {"password", kPassword}});
   EXPECT_EQ(missing.status, 403);
@@ -280,7 +280,7 @@ TEST_F(WebPages, WithoutTheRightCsrfTokenNothingHappens) {
   EXPECT_EQ(no_cookie.status, 403);
 
   EXPECT_EQ(status_of(id), "pending");
-  EXPECT_EQ(stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->admin_token()).raw, outbox_before)
+  EXPECT_EQ(stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->outbox_token()).raw, outbox_before)
       << "no SMS was sent";
   auto citizen = stack_->get(std::string("/v1/admin/citizens/") + kNif, stack_->admin_token());
   EXPECT_EQ(citizen.body["failed_attempts"], 0);
