@@ -30,6 +30,7 @@ using nlohmann::json;
 struct Options {
   std::string url;
   std::string operator_token;
+  std::string outbox_token;  // an operator with the sms_outbox_reader role, made by main with operator_token
   int concurrency = 1;
   int transactions = 100;
   std::string format = "raw";
@@ -114,7 +115,7 @@ std::string describe(const char* step, const httplib::Result& r) {
 void one_transaction(const Options& o, httplib::Client& http, const std::string& api_key, std::uint32_t citizen,
                      std::mt19937_64& rng, Samples* samples) {
   const httplib::Headers app{{"Authorization", "Bearer " + api_key}, {"Connection", "keep-alive"}};
-  const httplib::Headers op{{"Authorization", "Bearer " + o.operator_token}, {"Connection", "keep-alive"}};
+  const httplib::Headers reader{{"Authorization", "Bearer " + o.outbox_token}, {"Connection", "keep-alive"}};
   const std::string nif = bench::citizen_nif(citizen);
   auto timed = [&](std::size_t step, auto&& call) {
     const auto start = SteadyClock::now();
@@ -140,7 +141,7 @@ void one_transaction(const Options& o, httplib::Client& http, const std::string&
   if (!authenticated || authenticated->status != 202) throw Failure(describe("authenticate", authenticated));
 
   auto outbox = timed(3, [&] {
-    return http.Get("/v1/admin/sms/outbox?to=" + url_encode(bench::citizen_mobile(citizen)), op);
+    return http.Get("/v1/admin/sms/outbox?to=" + url_encode(bench::citizen_mobile(citizen)), reader);
   });
   if (!outbox || outbox->status != 200) throw Failure(describe("outbox", outbox));
   const auto messages = json::parse(outbox->body).at("messages");
@@ -210,6 +211,11 @@ int main(int argc, char** argv) {
     auto registered = admin->Post("/v1/admin/apps", op, app_request.dump(), "application/json");
     if (!registered || registered->status != 201) throw std::runtime_error(describe("register application", registered));
     const std::string api_key = json::parse(registered->body).at("api_key").get<std::string>();
+    // The outbox is read with a role of its own: the administrator's token is refused there.
+    const json reader_request = {{"name", "bench outbox reader"}, {"roles", {"sms_outbox_reader"}}};
+    auto reader = admin->Post("/v1/admin/operators", op, reader_request.dump(), "application/json");
+    if (!reader || reader->status != 201) throw std::runtime_error(describe("outbox reader", reader));
+    o.outbox_token = json::parse(reader->body).at("token").get<std::string>();
 
     json out = {{"concurrency", o.concurrency}, {"format", o.format}, {"documents_requested", o.documents}};
     // The service's per-transaction document limit: a refused batch is retried at the size its answer names.

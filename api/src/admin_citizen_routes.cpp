@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "identity/citizens.h"
+#include "identity/operators.h"
 #include "identity/sms_gateway.h"
 #include "policies/contact.h"
 #include "policies/nif.h"
@@ -94,7 +95,12 @@ std::vector<Route> admin_citizen_routes(identity::CitizenService& citizens, cons
                     },
                     "admin.citizens.activation_code"});
 
-  routes.push_back({"GET", "/v1/admin/sms/outbox", Access::operator_role, {"admin"},
+  // The outbox holds every code sent: reading it is a role of its own (an administrator alone could otherwise
+  // reset a citizen's password and sign in their name).
+  routes.push_back({"GET",
+                    "/v1/admin/sms/outbox",
+                    Access::operator_role,
+                    {std::string(identity::kRoleSmsOutboxReader)},
                     [outbox](const Request& r) {
                       if (outbox == nullptr)
                         return problem(ErrorCode::not_found, "the SMS gateway is not the outbox");

@@ -20,14 +20,6 @@ struct Context {
   CitizenThrottle throttle;
 };
 
-std::optional<Response> limited(const Context& ctx, const std::string& bucket) {
-  return ctx.throttle.by_subject(bucket);
-}
-
-std::optional<Response> limit_address(const Context& ctx, const Request& r) {
-  return ctx.throttle.by_address(r);
-}
-
 Response started(const identity::ChallengeStarted& s) {
   return json_response(202, {{"challenge_id", s.challenge_id.str()},
                              {"otp_sent_to", s.masked_mobile},
@@ -86,20 +78,20 @@ std::optional<Response> check_otp(const Secret& otp) {
 // A step that starts with a NIF: address limit, fields, NIF, NIF limit, then the service.
 template <class Call>
 Response with_nif(const Context& ctx, const Request& r, Call call) {
-  if (auto refused = limit_address(ctx, r)) return *refused;
+  if (auto refused = ctx.throttle.by_address(r)) return *refused;
   Fields f = fields_of(r);
   std::string nif_text = f.text("nif");
   if (f.error) return *f.error;
   std::optional<policies::Nif> nif;
   if (auto bad = check_nif(nif_text, nif)) return *bad;
-  if (auto refused = limited(ctx, "nif:" + nif->str())) return *refused;
+  if (auto refused = ctx.throttle.by_nif(nif_text)) return *refused;
   return call(*nif, f);
 }
 
 // A step that names a challenge: address limit, fields, challenge limit, then the service.
 template <class Call>
 Response with_challenge(const Context& ctx, const Request& r, bool needs_otp, Call call) {
-  if (auto refused = limit_address(ctx, r)) return *refused;
+  if (auto refused = ctx.throttle.by_address(r)) return *refused;
   Fields f = fields_of(r);
   std::string id = f.text("challenge_id");
   Secret otp = needs_otp ? f.secret("otp") : Secret();
@@ -107,7 +99,7 @@ Response with_challenge(const Context& ctx, const Request& r, bool needs_otp, Ca
   if (auto bad = check_challenge(id)) return *bad;
   if (needs_otp)
     if (auto bad = check_otp(otp)) return *bad;
-  if (auto refused = limited(ctx, "challenge:" + id)) return *refused;
+  if (auto refused = ctx.throttle.by_challenge(id)) return *refused;
   return call(ChallengeId(std::move(id)), otp, f);
 }
 

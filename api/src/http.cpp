@@ -104,6 +104,7 @@ nlohmann::json problem_body(const Error& error) {
 Response problem(const Error& error) {
   Response r = json_response(http_status(error.code), problem_body(error));
   r.content_type = std::string(kProblemJson);
+  if (error.retry_after) r.headers.emplace_back("Retry-After", std::to_string(error.retry_after->count()));
   return r;
 }
 

@@ -1,6 +1,8 @@
 // Token buckets in the database for the public citizen endpoints.
 #include "api/throttle.h"
 
+#include "policies/nif.h"
+
 namespace firma::api {
 
 std::string CitizenThrottle::client_address(const Request& r) const {
@@ -28,8 +30,16 @@ std::optional<Response> CitizenThrottle::by_address(const Request& r) const {
   return take("address:" + client_address(r), options_.limits.per_address);
 }
 
-std::optional<Response> CitizenThrottle::by_subject(const std::string& bucket) const {
-  return take(bucket, options_.limits.per_nif);
+std::optional<Response> CitizenThrottle::by_nif(std::string_view typed) const {
+  return take("nif:" + policies::nif_key(typed), options_.limits.per_nif);
+}
+
+std::optional<Response> CitizenThrottle::by_challenge(std::string_view challenge_id) const {
+  return take("challenge:" + std::string(challenge_id), options_.limits.per_nif);
+}
+
+std::optional<Response> CitizenThrottle::by_transaction(std::string_view transaction_id) const {
+  return take("transaction:" + std::string(transaction_id), options_.limits.per_nif);
 }
 
 }  // namespace firma::api

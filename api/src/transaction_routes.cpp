@@ -158,7 +158,7 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          if (!body) return problem(body.error());
          auto nif = required_field<std::string>(*body, "nif");
          if (!nif) return problem(nif.error());
-         if (auto refused = throttle->by_subject("nif:" + *nif)) return *refused;
+         if (auto refused = throttle->by_nif(*nif)) return *refused;
          auto password = required_field<std::string>(*body, "password");
          if (!password) return problem(password.error());
          auto started = transactions.authenticate(TransactionId(request.params.at("id")), *nif,
@@ -175,7 +175,7 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          auto otp = required_field<std::string>(*body, "otp");
          if (!otp) return problem(otp.error());
          const TransactionId id(request.params.at("id"));
-         if (auto refused = throttle->by_subject("transaction:" + id.str())) return *refused;
+         if (auto refused = throttle->by_transaction(id.str())) return *refused;
          auto outcome = transactions.confirm(id, Secret(std::move(*otp)), request.client_address);
          if (!outcome) return problem(outcome.error());
          return json_response(200, {{"status", outcome->status}, {"return_url", outcome->return_url}});
@@ -185,7 +185,7 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
        [&transactions, throttle](const Request& request) -> Response {
          if (auto refused = throttle->by_address(request)) return *refused;
          const TransactionId id(request.params.at("id"));
-         if (auto refused = throttle->by_subject("transaction:" + id.str())) return *refused;
+         if (auto refused = throttle->by_transaction(id.str())) return *refused;
          auto sent = transactions.resend_otp(id);
          if (!sent) return problem(sent.error());
          return json_response(202, {{"otp_sent_to", sent->otp_sent_to}});

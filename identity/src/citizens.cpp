@@ -416,22 +416,27 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
     if (!audited) return std::move(audited).error();
     return make_error(code, std::string(message));
   };
+  // Until the password is proven right, every answer is the same in time (one Argon2id verification, against a
+  // dummy hash when there is no password to check) and in shape (invalid_credentials): a NIF that is not
+  // registered, deregistered, not activated yet or locked must not be told apart from a wrong password. Only the
+  // right password learns that the account is locked (and, at the reinforced level, that it has expired).
   if (!found->has_value() || (*found)->status == "deregistered" || !(*found)->password_hash) {
-    // As long as a real check, so that timing does not tell registered NIFs from others.
-    if (!dummy_hash_.empty()) (void)hasher_.verify(password, dummy_hash_);
-    if (found->has_value() && (*found)->status == "pending_activation")
-      return refused("not_active", ErrorCode::account_not_active, "the account has not been activated yet");
-    return refused(found->has_value() ? "status_" + (*found)->status : "unknown_nif", ErrorCode::invalid_credentials,
-                   kBadCredentials);
+    spend_password_check(password);
+    const std::string outcome = !found->has_value()                        ? "unknown_nif"
+                                : (*found)->status == "pending_activation" ? "not_active"
+                                                                           : "status_" + (*found)->status;
+    return refused(outcome, ErrorCode::invalid_credentials, kBadCredentials);
   }
   const store::CitizenRow& row = **found;
-  if (row.status == "locked") return refused("account_locked", ErrorCode::account_locked, kLocked);
-  if (row.status != "active")
-    return refused("status_" + row.status, ErrorCode::account_not_active, "the account is not active");
 
   // The slow part runs outside any transaction: no lock is held while Argon2 works.
   auto check = hasher_.verify(password, *row.password_hash);
   if (!check) return std::move(check).error();
+  if (row.status != "active") {
+    if (!check->matches) return refused("status_" + row.status, ErrorCode::invalid_credentials, kBadCredentials);
+    if (row.status == "locked") return refused("account_locked", ErrorCode::account_locked, kLocked);
+    return refused("status_" + row.status, ErrorCode::account_not_active, "the account is not active");
+  }
   std::optional<std::string> rehashed;
   if (check->matches && check->needs_rehash) {
     auto fresh = hasher_.hash(password);
@@ -471,6 +476,10 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
     account.password_expired = !row.password_expires_at || options_.expiry.expired(*row.password_expires_at, now);
     return Result<Result<Account>>(Result<Account>(std::move(account)));
   }));
+}
+
+void CitizenService::spend_password_check(const Secret& password) const {
+  if (!dummy_hash_.empty()) (void)hasher_.verify(password, dummy_hash_);
 }
 
 Result<AuthenticatedCitizen> CitizenService::authenticate_password(const policies::Nif& nif, const Secret& password,
@@ -604,7 +613,7 @@ Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif
                                                              std::string_view sms_text) {
   if (!is_purpose_word(purpose) || is_account_purpose(purpose))
     return make_error(ErrorCode::internal, "reinforced authentication needs a purpose of its own");
-  if (sms_text.find("{otp}") == std::string_view::npos || sms_text.size() > 480)
+  if (!sms_template_has_code(sms_text) || sms_text.size() > 480)
     return make_error(ErrorCode::internal, "reinforced authentication SMS text must hold {otp} and be short");
   constexpr std::string_view action = "citizen.reinforced.start";
   auto account = check_password(nif, password, action);

@@ -40,7 +40,8 @@ Operator to_operator(const store::OperatorRecord& r) { return Operator{r.id, r.n
 }  // namespace
 
 bool is_known_role(std::string_view role) {
-  return role == kRoleAdmin || role == kRoleRegistrar || role == kRolePkiOfficer || role == kRoleAuditor;
+  return role == kRoleAdmin || role == kRoleRegistrar || role == kRolePkiOfficer || role == kRoleAuditor ||
+         role == kRoleSmsOutboxReader;
 }
 
 OperatorService::OperatorService(store::Database& db, const Clock& clock, Random& random)
@@ -64,7 +65,7 @@ Result<IssuedOperatorToken> OperatorService::create(std::string_view name, const
   for (const auto& r : roles)
     if (!is_known_role(r))
       return make_error(ErrorCode::invalid_request,
-                        "unknown role '" + r + "' (admin, registrar, pki_officer, auditor)");
+                        "unknown role '" + r + "' (admin, registrar, pki_officer, auditor, sms_outbox_reader)");
   IssuedOperatorToken issued{OperatorId("op-" + random_.hex_token(8)),
                              Secret(std::string(kTokenPrefix) + random_.hex_token(32))};
   store::OperatorRecord record{issued.id, std::string(name), join_roles(roles), token_hash(issued.token.reveal()),

@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "core/encoding.h"
 #include "core/log.h"
+#include "identity/rate_limiter.h"
 #include "identity/sms_gateway.h"
 #include "policies/contact.h"
 #include "store/citizens.h"
@@ -31,6 +32,11 @@ ChallengeInfo info_from(const store::OtpChallengeRow& r) {
                        r.state, r.attempts,   r.max_attempts, r.sends,        r.issued_at, r.expires_at};
 }
 
+// The citizen's wrong codes across all their challenges (OtpPolicy::max_wrong_per_citizen_per_hour).
+std::string wrong_codes_bucket(const CitizenId& citizen) {
+  return "otp_wrong:" + citizen.str();
+}
+
 std::string describe(const ChallengeInfo& c) {
   return "challenge=" + c.id.str() + " purpose=" + c.purpose + " attempts=" + std::to_string(c.attempts);
 }
@@ -38,11 +44,36 @@ std::string describe(const ChallengeInfo& c) {
 }  // namespace
 
 std::string fill_sms_text(std::string_view sms_text, std::string_view code) {
-  std::string text(sms_text);
-  for (std::size_t at = text.find(kPlaceholder); at != std::string::npos;
-       at = text.find(kPlaceholder, at + code.size()))
-    text.replace(at, kPlaceholder.size(), code);
+  std::string text;
+  for (std::size_t at = 0; at < sms_text.size();) {
+    const std::string_view rest = sms_text.substr(at);
+    if (rest.substr(0, kPlaceholder.size()) == kPlaceholder) {
+      text += code;
+      at += kPlaceholder.size();
+    } else if (rest.substr(0, 2) == "{{" || rest.substr(0, 2) == "}}") {
+      text += rest.front();
+      at += 2;
+    } else {
+      text += rest.front();
+      ++at;
+    }
+  }
   return text;
+}
+
+bool sms_template_has_code(std::string_view sms_text) {
+  // Filling changes a template only where it has a place for the code.
+  return fill_sms_text(sms_text, "0") != fill_sms_text(sms_text, "");
+}
+
+std::string sms_template_literal(std::string_view value) {
+  std::string literal;
+  for (char c : value) {
+    if (c == '{' || c == '}') literal += c;
+    const auto byte = static_cast<unsigned char>(c);
+    literal += byte < 0x20 || byte == 0x7f ? ' ' : c;
+  }
+  return literal;
 }
 
 OtpService::OtpService(store::Database& db, SmsGateway& gateway, const Clock& clock, Random& random,
@@ -50,13 +81,16 @@ OtpService::OtpService(store::Database& db, SmsGateway& gateway, const Clock& cl
     : db_(db), gateway_(gateway), clock_(clock), random_(random), policy_(policy) {}
 
 Result<policies::OtpPolicy> OtpService::policy_from_config(const OtpConfig& config) {
-  return policies::OtpPolicy::make(config.digits, std::chrono::seconds(static_cast<std::int64_t>(config.ttl_seconds)),
-                                   static_cast<int>(config.max_attempts),
-                                   std::chrono::seconds(static_cast<std::int64_t>(config.resend_cooldown_seconds)));
+  auto policy =
+      policies::OtpPolicy::make(config.digits, std::chrono::seconds(static_cast<std::int64_t>(config.ttl_seconds)),
+                                static_cast<int>(config.max_attempts),
+                                std::chrono::seconds(static_cast<std::int64_t>(config.resend_cooldown_seconds)));
+  if (policy) policy->max_wrong_per_citizen_per_hour = static_cast<int>(config.max_wrong_per_citizen_per_hour);
+  return policy;
 }
 
 Result<OtpDraft> OtpService::create_in(store::Tx& tx, const OtpRequest& request) {
-  if (request.sms_text.find(kPlaceholder) == std::string::npos)
+  if (!sms_template_has_code(request.sms_text))
     return make_error(ErrorCode::internal, "OTP SMS text without a place for the code");
   if (request.purpose.empty()) return make_error(ErrorCode::internal, "OTP without a purpose");
   const Instant now = clock_.now();
@@ -136,6 +170,19 @@ Result<Status> OtpService::answer_in(store::Tx& tx, const ChallengeInfo& c, cons
     return decide("not_delivered", false, false,
                   make_error(ErrorCode::otp_expired, "this code was never delivered; start again"));
 
+  // Every answer takes a token of the citizen's wrong-code bucket before it is judged, in this transaction (on
+  // PostgreSQL its row stays locked until commit, so answers to the citizen's other challenges on any node wait),
+  // and gives it back unless the code was wrong. An empty bucket refuses the answer, the right code included:
+  // otherwise each new transaction would bring three fresh guesses.
+  const std::string bucket = wrong_codes_bucket(c.citizen_id);
+  const policies::RateLimit wrong_limit = policy_.wrong_codes_limit();
+  auto guess = RateLimiter::take_in(tx, bucket, wrong_limit, now);
+  if (!guess) return std::move(guess).error();
+  if (!guess->allowed) {
+    Error limited = make_error(ErrorCode::rate_limited, "too many wrong codes for this citizen; try again later");
+    limited.retry_after = guess->retry_after;
+    return decide("too_many_wrong_codes", false, false, std::move(limited));
+  }
   policies::OtpPolicy row_policy = policy_;
   row_policy.max_attempts = c.max_attempts;
   row_policy.ttl = c.expires_at - c.issued_at;
@@ -145,6 +192,8 @@ Result<Status> OtpService::answer_in(store::Tx& tx, const ChallengeInfo& c, cons
   const bool bound_here = c.purpose == purpose && constant_time_equal(c.context_hash, context_hash(context));
   const bool code_right = constant_time_equal(c.code_hash, code_hash(c.id, otp.reveal()));
   const policies::OtpVerdict verdict = row_policy.judge(state, bound_here && code_right, now);
+  if (verdict != policies::OtpVerdict::wrong)
+    if (Status s = RateLimiter::give_back_in(tx, bucket, wrong_limit); !s) return std::move(s).error();
   switch (verdict) {
     case policies::OtpVerdict::ok: return decide("ok", true, true, Status{});
     case policies::OtpVerdict::wrong: {

@@ -245,6 +245,16 @@ Result<std::unique_ptr<SmsGateway>> make_sms_gateway(const SmsConfig& config, st
                                                      OutboxSmsGateway** outbox) {
   const std::chrono::seconds timeout{static_cast<std::chrono::seconds::rep>(config.timeout_seconds)};
   if (config.gateway == "outbox") {
+    if (db.backend() == store::Backend::postgresql && config.outbox_on_shared_database != kOutboxRiskAccepted)
+      return make_error(ErrorCode::invalid_request,
+                        "sms.gateway = outbox keeps every code where operators read it, which is for a single machine "
+                        "and tests; with a PostgreSQL database use kannel or http, or set "
+                        "sms.outbox_on_shared_database = " +
+                            std::string(kOutboxRiskAccepted));
+    log::warn("sms_outbox_gateway",
+              {{"message",
+                "SMS are not sent: they are kept in the database, and any operator with the sms_outbox_reader role "
+                "reads every citizen's codes and could sign in their name; for a single machine and tests only"}});
     auto gateway = std::make_unique<OutboxSmsGateway>(db, clock);
     if (outbox != nullptr) *outbox = gateway.get();
     return std::unique_ptr<SmsGateway>(std::move(gateway));

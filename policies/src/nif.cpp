@@ -55,6 +55,15 @@ Result<Nif> Nif::parse(std::string_view input) {
   return Nif(std::move(value));
 }
 
+std::string nif_key(std::string_view typed) {
+  if (auto nif = Nif::parse(typed)) return nif->str();
+  const std::size_t first = typed.find_first_not_of(kWhiteSpace);
+  if (first == std::string_view::npos) return {};
+  std::string key(typed.substr(first, typed.find_last_not_of(kWhiteSpace) - first + 1));
+  for (char& c : key) c = to_upper_ascii(c);
+  return key;
+}
+
 NifKind Nif::kind() const noexcept {
   return is_digit(value_.front()) ? NifKind::dni : NifKind::nie;
 }

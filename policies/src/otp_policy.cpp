@@ -1,6 +1,7 @@
 // OTP policy ranges and the verdict on an answer.
 #include "policies/otp_policy.h"
 
+#include <algorithm>
 #include <string>
 
 namespace firma::policies {
@@ -14,6 +15,11 @@ std::string_view to_string(OtpVerdict verdict) {
     case OtpVerdict::already_used: return "already_used";
   }
   return "unknown";
+}
+
+RateLimit OtpPolicy::wrong_codes_limit() const {
+  const double per_hour = static_cast<double>(std::max(max_wrong_per_citizen_per_hour, 1));
+  return RateLimit{per_hour, per_hour / 3600};
 }
 
 Result<OtpPolicy> OtpPolicy::make(std::size_t digits, std::chrono::seconds ttl, int max_attempts,

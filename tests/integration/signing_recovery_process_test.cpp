@@ -50,6 +50,8 @@ class SigningRecoveryProcess : public ::testing::Test {
     ASSERT_NE(a_->port(), 0) << a_->process().output();
     admin_ = a_->admin_token();
     ASSERT_FALSE(admin_.empty()) << a_->process().output();
+    reader_ = make_outbox_reader(*a_, admin_);
+    ASSERT_FALSE(reader_.empty());
     auto app = a_->call("POST", "/v1/admin/apps",
                         {{"name", "Sede"},
                          {"return_url_prefixes", {"https://sede.example.gob.es/"}},
@@ -77,7 +79,7 @@ class SigningRecoveryProcess : public ::testing::Test {
   }
 
   std::string next_otp() {
-    return otp_in(a_->call("GET", "/v1/admin/sms/outbox?to=%2B34600111222", nullptr, admin_).body, seen_);
+    return otp_in(a_->call("GET", "/v1/admin/sms/outbox?to=%2B34600111222", nullptr, reader_).body, seen_);
   }
 
   // A transaction of two documents, authenticated; its OTP in `otp`.
@@ -152,7 +154,7 @@ class SigningRecoveryProcess : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<FirmadNode> a_;
-  std::string admin_, app_key_;
+  std::string admin_, reader_, app_key_;
   std::set<std::string> seen_;
 };
 

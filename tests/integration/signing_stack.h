@@ -21,6 +21,7 @@ struct Reply {
   int status = 0;
   nlohmann::json body;
   std::string raw;
+  std::string retry_after;  // the Retry-After header, when there is one
 };
 
 class SigningStack {
@@ -49,6 +50,8 @@ class SigningStack {
   ManualClock& clock() { return clock_; }
   app::Services& services() { return *services_; }
   const std::string& admin_token() const { return admin_; }
+  // An operator with the sms_outbox_reader role only (the administrator does not read the outbox).
+  const std::string& outbox_token() const { return outbox_reader_; }
   const TempDir& dir() const { return dir_; }
   std::string ca_pem_path();
 
@@ -64,6 +67,7 @@ class SigningStack {
   std::unique_ptr<app::Services> services_;
   std::unique_ptr<api::Server> server_;
   std::string admin_;
+  std::string outbox_reader_;
   std::set<std::string> seen_sms_;
 };
 

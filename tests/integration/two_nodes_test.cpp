@@ -34,7 +34,9 @@ TEST(TwoNodes, AnyNodeServesAnyStep) {
   ASSERT_NE(b.port(), 0) << b.process().output();
 
   std::set<std::string> seen;
-  auto outbox = [&] { return a.call("GET", "/v1/admin/sms/outbox?to=%2B34600111222", nullptr, admin).body; };
+  const std::string reader = make_outbox_reader(a, admin);
+  ASSERT_FALSE(reader.empty());
+  auto outbox = [&] { return a.call("GET", "/v1/admin/sms/outbox?to=%2B34600111222", nullptr, reader).body; };
   auto app = a.call("POST", "/v1/admin/apps",
                     {{"name", "Sede"},
                      {"return_url_prefixes", {"https://sede.example.gob.es/"}},

@@ -116,7 +116,7 @@ class WebPages : public ::testing::Test {
  protected:
   void SetUp() override {
     stack_ = std::make_unique<SigningStack>();
-    app_key_ = stack_->register_application("Sede <Electrónica> de Ejemplo");
+    app_key_ = stack_->register_application("Sede Electrónica & Ejemplo");
     // A second server over the same services, so that the test knows its port (the stack's JSON client hides it).
     api::ServerOptions options;
     options.listen = "127.0.0.1:0";
@@ -179,7 +179,7 @@ TEST_F(WebPages, SignAfterAWrongPasswordThenTheOtpAndBackToTheApplication) {
   ASSERT_EQ(first.status, 200) << first.body;
   expect_page_basics(first);
   EXPECT_TRUE(first.has(R"(<html lang="es">)"));
-  EXPECT_TRUE(first.has(R"(id="app-name">Sede &lt;Electrónica&gt; de Ejemplo<)")) << "escaped application name";
+  EXPECT_TRUE(first.has(R"(id="app-name">Sede Electrónica &amp; Ejemplo<)")) << "escaped application name";
   EXPECT_TRUE(first.has("informe &lt;final&gt;.bin"));
   EXPECT_TRUE(first.has(R"(id="documents")"));
   EXPECT_TRUE(first.has(R"(id="expires-at")"));
@@ -264,7 +264,7 @@ TEST_F(WebPages, WithoutTheRightCsrfTokenNothingHappens) {
   const std::string id = create_transaction();
   Browser b = browser();
   Page page = b.get("/sign/" + id);
-  const std::string outbox_before = stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->admin_token()).raw;
+  const std::string outbox_before = stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->outbox_token()).raw;
 
   Page missing = b.post("/sign/" + id + "/authenticate", {{"nif", kNif}, {"password", kPassword}});
   EXPECT_EQ(missing.status, 403);
@@ -280,7 +280,7 @@ TEST_F(WebPages, WithoutTheRightCsrfTokenNothingHappens) {
   EXPECT_EQ(no_cookie.status, 403);
 
   EXPECT_EQ(status_of(id), "pending");
-  EXPECT_EQ(stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->admin_token()).raw, outbox_before)
+  EXPECT_EQ(stack_->get("/v1/admin/sms/outbox?to=%2B34600111222", stack_->outbox_token()).raw, outbox_before)
       << "no SMS was sent";
   auto citizen = stack_->get(std::string("/v1/admin/citizens/") + kNif, stack_->admin_token());
   EXPECT_EQ(citizen.body["failed_attempts"], 0);

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/http.h"
 #include "identity/rate_limiter.h"
@@ -27,8 +28,12 @@ class CitizenThrottle {
   // nullopt when the request may go on; otherwise the answer (429 rate_limited with Retry-After, or the
   // database's error).
   std::optional<Response> by_address(const Request& request) const;
-  // Per NIF, or per challenge/transaction for the steps that name one instead ("nif:...", "challenge:...").
-  std::optional<Response> by_subject(const std::string& bucket) const;
+  // Per NIF as typed: the bucket is keyed on its canonical form (policies::nif_key), so that "33333333p",
+  // " 33333333P" and "33333333P\t" count as one NIF (ARCHITECTURE.md invariant 3).
+  std::optional<Response> by_nif(std::string_view typed) const;
+  // Per challenge or per transaction, for the steps that name one instead of a NIF (same limit as per NIF).
+  std::optional<Response> by_challenge(std::string_view challenge_id) const;
+  std::optional<Response> by_transaction(std::string_view transaction_id) const;
 
  private:
   std::optional<Response> take(const std::string& bucket, const policies::RateLimit& limit) const;

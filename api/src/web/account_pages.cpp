@@ -209,8 +209,7 @@ Response post_start(const WebContext& ctx, const Flow& flow, const Request& requ
   if (!nif) return show_start(page, flow, local_error("error.nif"), typed);
   if (flow.kind == Kind::change && form->value("password") != form->value("password_confirmation"))
     return show_start(page, flow, local_error("error.password_mismatch"), typed);
-  if (auto refused = ctx.throttle->by_subject("nif:" + nif->str()))
-    return show_start(page, flow, page_error(*refused), typed);
+  if (auto refused = ctx.throttle->by_nif(typed.nif)) return show_start(page, flow, page_error(*refused), typed);
 
   Result<identity::ChallengeStarted> started = make_error(ErrorCode::internal, "no flow");
   switch (flow.kind) {
@@ -241,7 +240,7 @@ Response post_complete(const WebContext& ctx, const Flow& flow, const Request& r
     return show_complete(page, flow, *pending, page_error(*refused), false);
   if (flow.new_password_at_end() && form->value("password") != form->value("password_confirmation"))
     return show_complete(page, flow, *pending, local_error("error.password_mismatch"), false);
-  if (auto refused = ctx.throttle->by_subject("challenge:" + pending->challenge_id))
+  if (auto refused = ctx.throttle->by_challenge(pending->challenge_id))
     return show_complete(page, flow, *pending, page_error(*refused), false);
 
   std::string code;
@@ -289,7 +288,7 @@ Response post_resend(const WebContext& ctx, const Flow& flow, const Request& req
   if (!pending) return start_again(page, flow, PageError{ErrorCode::not_found, "", std::nullopt});
   if (auto refused = ctx.throttle->by_address(request))
     return show_complete(page, flow, *pending, page_error(*refused), false);
-  if (auto refused = ctx.throttle->by_subject("challenge:" + pending->challenge_id))
+  if (auto refused = ctx.throttle->by_challenge(pending->challenge_id))
     return show_complete(page, flow, *pending, page_error(*refused), false);
   auto sent = ctx.citizens.resend_otp(ChallengeId(pending->challenge_id));
   if (!sent) {

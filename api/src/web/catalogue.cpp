@@ -131,7 +131,7 @@ constexpr Entry kSpanish[] = {
     {"error.password_policy.invalid_encoding", "La contraseña nueva contiene caracteres que no se admiten."},
     {"error.invalid_credentials.password",
      "El DNI/NIE o la contraseña no son correctos. Compruébelos: tras cinco intentos fallidos seguidos su cuenta se "
-     "bloqueará."},
+     "bloqueará. Si aún no ha activado su cuenta, actívela primero con su código de activación."},
     {"error.invalid_credentials.attempts.one",
      "El DNI/NIE o la contraseña no son correctos. Le queda 1 intento: si vuelve a fallar, su cuenta se bloqueará."},
     {"error.invalid_credentials.attempts.many",
@@ -292,7 +292,7 @@ constexpr Entry kEnglish[] = {
     {"error.password_policy.invalid_encoding", "The new password contains characters that are not allowed."},
     {"error.invalid_credentials.password",
      "The DNI/NIE or the password is not correct. Please check them: after five failed attempts in a row your account "
-     "will be locked."},
+     "will be locked. If you have not activated your account yet, activate it first with your activation code."},
     {"error.invalid_credentials.attempts.one",
      "The DNI/NIE or the password is not correct. You have 1 attempt left: if it fails again, your account will be "
      "locked."},

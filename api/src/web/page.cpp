@@ -52,7 +52,7 @@ bool code_spent(const Error& error) noexcept {
 }
 
 PageError page_error(const Error& error, bool password_step) {
-  PageError e{error.code, "error." + std::string(to_string(error.code)), std::nullopt, error.attempts_left};
+  PageError e{error.code, "error." + std::string(to_string(error.code)), error.retry_after, error.attempts_left};
   // "{attempts}" in the words; none and one try left are worded apart.
   auto counted = [&e](const std::string& base) {
     if (!e.attempts_left) return;

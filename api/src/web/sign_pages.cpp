@@ -2,7 +2,6 @@
 // service, so any node can answer any step); the masked mobile rides in a cookie scoped to the page.
 #include <cctype>
 
-#include "policies/nif.h"
 #include "signer/transactions.h"
 #include "web/pages.h"
 
@@ -244,9 +243,7 @@ std::vector<Route> sign_pages(std::shared_ptr<const WebContext> ctx) {
                     [ctx](const Request& request) {
                       return post_step(*ctx, request, [&](Page& page, const std::string& id, const Form& form) {
                         const std::string nif = form.trimmed("nif");
-                        auto parsed = policies::Nif::parse(nif);
-                        const std::string bucket = "nif:" + (parsed ? parsed->str() : nif);
-                        if (auto refused = ctx->throttle->by_subject(bucket))
+                        if (auto refused = ctx->throttle->by_nif(nif))
                           return show(*ctx, page, id, SignView{page_error(*refused), true, nif});
                         auto started = ctx->transactions.authenticate(TransactionId(id), nif, form.secret("password"),
                                                                       ctx->throttle->client_address(request));
@@ -266,7 +263,7 @@ std::vector<Route> sign_pages(std::shared_ptr<const WebContext> ctx) {
        {},
        [ctx](const Request& request) {
          return post_step(*ctx, request, [&](Page& page, const std::string& id, const Form& form) {
-           if (auto refused = ctx->throttle->by_subject("transaction:" + id))
+           if (auto refused = ctx->throttle->by_transaction(id))
              return show(*ctx, page, id, SignView{page_error(*refused), false, {}});
            // Spaces typed or pasted inside the code ("123 456") are not part of it.
            std::string code;
@@ -289,7 +286,7 @@ std::vector<Route> sign_pages(std::shared_ptr<const WebContext> ctx) {
                     {},
                     [ctx](const Request& request) {
                       return post_step(*ctx, request, [&](Page& page, const std::string& id, const Form&) {
-                        if (auto refused = ctx->throttle->by_subject("transaction:" + id))
+                        if (auto refused = ctx->throttle->by_transaction(id))
                           return show(*ctx, page, id, SignView{page_error(*refused), false, {}});
                         auto sent = ctx->transactions.resend_otp(TransactionId(id));
                         if (!sent) {

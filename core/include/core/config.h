@@ -73,12 +73,21 @@ struct OtpConfig {
   std::size_t ttl_seconds = 300;
   std::size_t max_attempts = 3;
   std::size_t resend_cooldown_seconds = 30;
+  // Wrong codes one citizen may type in an hour, across all their challenges and transactions (a new transaction
+  // must not bring fresh guesses); past it every answer is refused for a while, the right code included.
+  std::size_t max_wrong_per_citizen_per_hour = 10;
 };
+
+// The value of sms.outbox_on_shared_database that accepts the outbox on a shared database: it names the risk.
+inline constexpr std::string_view kOutboxRiskAccepted = "i-understand-operators-can-read-codes";
 
 // Where SMS go: "outbox" (stored in the database, read by operators), "kannel" (Kannel's sendsms), "http" (a
 // generic provider). Secrets (passwords, tokens) come from a file or an environment variable, never the config.
 struct SmsConfig {
   std::string gateway = "outbox";
+  // The outbox shows every code to whoever may read it: with a shared (PostgreSQL) database firmad refuses it
+  // unless this names the risk (kOutboxRiskAccepted).
+  std::string outbox_on_shared_database = "refuse";
   std::string from = "Firma";                  // sender id or number
   std::size_t timeout_seconds = 10;
   std::string kannel_url = "http://127.0.0.1:13013/cgi-bin/sendsms";

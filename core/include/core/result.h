@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,8 @@ struct Error {
   // invalid_credentials (a wrong password) and otp_invalid (a wrong code): how many tries are left before the
   // account is locked or the code is used up, when the service knows.
   std::optional<int> attempts_left{};
+  // rate_limited: when trying again makes sense, for Retry-After (RFC 9110 10.2.3), when the service knows.
+  std::optional<std::chrono::seconds> retry_after{};
 };
 
 inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }

@@ -110,9 +110,12 @@ inline constexpr std::string_view kPurposeDeregistration = "deregistration";
 
 // Error codes, beyond invalid_request for malformed input:
 //  invalid_credentials  NIF, password, email or activation code do not match (always the same words, so that
-//                       the answer does not tell which, nor whether the NIF is registered);
+//                       the answer does not tell which, nor whether the NIF is registered); also an account that
+//                       is not activated, deregistered, or locked when the password given is wrong: until the
+//                       password is proven, answers are the same in time (one Argon2id check) and shape;
 //  account_locked       five consecutive failed password checks (atomic in the database); only the reset unlocks;
-//  account_not_active   not activated yet;
+//                       answered by the failure that locks, and afterwards only to the right password;
+//  account_not_active   an account in another state than active or locked, to the right password;
 //  password_expired     the reinforced level with a password older than its validity: change or reset it;
 //  password_policy      the new password breaks a Cl@ve rule (the message says which);
 //  otp_invalid, otp_expired, otp_exhausted (see OtpService::answer_in); not_found for an unknown challenge;
@@ -165,6 +168,9 @@ class CitizenService {
   // in the audit trail ("transaction.authenticate").
   Result<AuthenticatedCitizen> authenticate_password(const policies::Nif& nif, const Secret& password,
                                                      std::string_view action = "citizen.authenticate");
+  // An Argon2id verification with the configured parameters whose result is thrown away, for a caller that
+  // refuses before the password check (a NIF that is not the transaction's) but must take as long as one.
+  void spend_password_check(const Secret& password) const;
   // The reinforced level, first half: the password (as above; an expired one is password_expired), then an OTP
   // by SMS bound to `purpose` (lower case letters, digits, '_' and '.', not an account-flow purpose) and
   // `context` (e.g. the transaction id and the digest of the documents). `sms_text` names what is confirmed and

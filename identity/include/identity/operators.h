@@ -1,4 +1,5 @@
-// Operators: the people who run Firma, each with a bearer token and roles (admin, registrar, pki_officer, auditor).
+// Operators: the people who run Firma, each with a bearer token and roles (admin, registrar, pki_officer, auditor,
+// sms_outbox_reader).
 #pragma once
 
 #include <optional>
@@ -22,6 +23,9 @@ inline constexpr std::string_view kRoleAdmin = "admin";
 inline constexpr std::string_view kRoleRegistrar = "registrar";
 inline constexpr std::string_view kRolePkiOfficer = "pki_officer";
 inline constexpr std::string_view kRoleAuditor = "auditor";
+// Reads the SMS outbox, and so every code sent to any citizen: a role of its own, never part of admin, for the
+// single-machine and test setups that use the outbox.
+inline constexpr std::string_view kRoleSmsOutboxReader = "sms_outbox_reader";
 
 bool is_known_role(std::string_view role);
 

@@ -125,7 +125,15 @@ class OtpService {
   policies::OtpPolicy policy_;
 };
 
-// The SMS text with the code in place of "{otp}".
+// SMS texts are templates: "{otp}" is where the code goes, "{{" and "}}" stand for literal braces.
+
+// The SMS text with the code in place of "{otp}", in one pass from left to right: what is put in is never read
+// again as template, and a "{otp}" that came with a value (sms_template_literal) stays literal text.
 std::string fill_sms_text(std::string_view sms_text, std::string_view code);
+// True when the template has a place for the code (a "{otp}" that is not a literal).
+bool sms_template_has_code(std::string_view sms_text);
+// `value` (an application's name, ...) as template text that shows as itself: braces doubled, control
+// characters (a line break would start a line that looks like ours) made spaces.
+std::string sms_template_literal(std::string_view value);
 
 }  // namespace firma::identity

@@ -12,7 +12,8 @@
 
 namespace firma::store {
 class Database;
-}
+class Tx;
+}  // namespace firma::store
 
 namespace firma::identity {
 
@@ -36,6 +37,13 @@ class RateLimiter {
   // Takes one token from `bucket` ("nif:12345678Z", "address:192.0.2.1", ...) under `limit`, atomically in the
   // database. Errors only when the database fails (`unavailable`, ...): the caller decides whether to fail open.
   Result<RateDecision> take(std::string_view bucket, const policies::RateLimit& limit);
+
+  // The same within the caller's database transaction, for a count that must be atomic with the caller's
+  // work: on PostgreSQL the bucket's row stays locked until tx ends, so callers on any node queue behind it.
+  static Result<RateDecision> take_in(store::Tx& tx, std::string_view bucket, const policies::RateLimit& limit,
+                                      Instant now);
+  // Puts back the token take_in took, within tx, for a request that turned out not to count.
+  static Status give_back_in(store::Tx& tx, std::string_view bucket, const policies::RateLimit& limit);
 
   // Deletes buckets unused for `idle` (by then any of them is full again under the citizen limits, so forgetting
   // it changes nothing); how many. For the periodic upkeep.

@@ -112,7 +112,9 @@ class HttpSmsGateway final : public SmsGateway {
 
 // The gateway the configuration names (sms.gateway and its sms.* keys); secrets are read from the named file
 // (first line) or environment variable. For "outbox", `outbox` (when not null) also receives the gateway, so the
-// caller can serve its messages to operators.
+// caller can serve its messages to operators; the outbox is announced with a warning (it shows every code to its
+// readers) and refused (invalid_request) on a PostgreSQL database, a setup of several nodes and operators, unless
+// sms.outbox_on_shared_database names the risk (kOutboxRiskAccepted).
 Result<std::unique_ptr<SmsGateway>> make_sms_gateway(const SmsConfig& config, store::Database& db, const Clock& clock,
                                                      OutboxSmsGateway** outbox = nullptr);
 

@@ -40,6 +40,10 @@ class Nif {
   std::string value_;
 };
 
+// The NIF as rate limits count it: the canonical NIF when `typed` is one ("  12345678z\t" -> "12345678Z"),
+// otherwise the text trimmed and upper-cased, so that every spelling of the same thing shares one bucket.
+std::string nif_key(std::string_view typed);
+
 }  // namespace firma::policies
 
 template <>

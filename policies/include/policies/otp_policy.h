@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "policies/rate_limit.h"
 
 namespace firma::policies {
 
@@ -34,6 +35,11 @@ struct OtpPolicy {
   std::chrono::seconds ttl{300};
   int max_attempts = 3;
   std::chrono::seconds resend_cooldown{30};
+  // Wrong codes one citizen may type per hour across every challenge (a new transaction brings no fresh guesses).
+  int max_wrong_per_citizen_per_hour = 10;
+
+  // That cap as a token bucket: the whole hour's guesses at once, then one back every 3600/n seconds.
+  RateLimit wrong_codes_limit() const;
 
   // A policy whose values are in range: digits 6..8, ttl 30 s..1 h, max_attempts 1..10, cooldown 0..1 h.
   // Errors are invalid_request naming the value.

@@ -1,6 +1,7 @@
 // Client applications: e-government services that ask for signatures with an API key.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,9 +26,11 @@ struct Application {
   std::vector<Format> allowed_formats;
 
   bool allows(Format format) const;
-  // True when `url` starts with one of the prefixes at a boundary ('/', '?', '#' or the end), so that
-  // "https://sede.gob.es" does not admit "https://sede.gob.es.evil.example".
-  bool accepts_return_url(std::string_view url) const;
+  // The canonical form of `url` (policies::canonical_http_url: dot segments resolved, encoded slashes and dots,
+  // backslashes and userinfo refused) when it lies under one of the prefixes at a path-segment boundary, so that
+  // ".../app/../../evil" does not escape "https://sede.gob.es/app/" and "https://sede.gob.es" does not admit
+  // "https://sede.gob.es.evil.example"; nullopt otherwise.
+  std::optional<std::string> accepted_return_url(std::string_view url) const;
 };
 
 struct RegisteredApplication {

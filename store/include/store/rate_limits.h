@@ -26,6 +26,9 @@ class RateLimitRows {
   // full. capacity >= kMicroTokens and refill_per_second >= 0, in micro-tokens.
   static Result<BucketTake> take(Tx& tx, std::string_view bucket, std::int64_t capacity, std::int64_t refill_per_second,
                                  Instant now);
+  // Puts back `tokens` taken from the bucket (never above `capacity`), for a request that turned out not to count;
+  // nothing when the bucket is unknown.
+  static Status give_back(Tx& tx, std::string_view bucket, std::int64_t tokens, std::int64_t capacity);
   // Deletes buckets last used before `before` (the caller picks a time by which any of them is full again).
   static Result<std::int64_t> purge_idle(Tx& tx, Instant before);
 };

@@ -100,6 +100,45 @@ TEST_P(OtpServiceTest, ThreeWrongAnswersThenTheRightOneIsExhausted) {
   EXPECT_EQ(right.error().code, ErrorCode::otp_exhausted);
 }
 
+TEST_P(OtpServiceTest, WrongCodesAreCappedPerCitizenAcrossChallenges) {
+  // Ten wrong codes an hour by default, whatever the challenge: a new challenge brings no fresh guesses.
+  ASSERT_EQ(service_->policy().max_wrong_per_citizen_per_hour, 10);
+  for (int challenge = 0; challenge < 3; ++challenge) {
+    auto c = service_->issue(request());
+    ASSERT_TRUE(c.ok());
+    const std::string code = last_code(kMobile);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(confirm(*c, wrong(code)).error().code, ErrorCode::otp_invalid);
+    EXPECT_EQ(confirm(*c, code).error().code, ErrorCode::otp_exhausted) << "an exhausted code is no guess";
+  }
+  auto c = service_->issue(request());
+  ASSERT_TRUE(c.ok());
+  const std::string code = last_code(kMobile);
+  EXPECT_EQ(confirm(*c, wrong(code)).error().code, ErrorCode::otp_invalid) << "the tenth wrong code";
+  auto limited = confirm(*c, wrong(code));
+  ASSERT_FALSE(limited.ok());
+  EXPECT_EQ(limited.error().code, ErrorCode::rate_limited);
+  ASSERT_TRUE(limited.error().retry_after.has_value());
+  EXPECT_NEAR(static_cast<double>(limited.error().retry_after->count()), 360, 1) << "a guess back every 3600/10 s";
+  auto right = confirm(*c, code);
+  ASSERT_FALSE(right.ok()) << "refused even with the right code";
+  EXPECT_EQ(right.error().code, ErrorCode::rate_limited);
+
+  auto events = db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, 0, 200); });
+  ASSERT_TRUE(events.ok());
+  int refused = 0;
+  for (const auto& e : *events) refused += e.event.action == "otp.answer" && e.event.outcome == "too_many_wrong_codes";
+  EXPECT_EQ(refused, 2) << "each refusal is audited";
+
+  auto row = db_->transact([&](store::Tx& tx) { return store::OtpChallengeRows::find(tx, c->id); });
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->attempts, 1) << "the refusals spent none of the code's tries";
+
+  clock_.advance(361s);
+  auto fresh = service_->issue(request());
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(confirm(*fresh, last_code(kMobile)).ok()) << "a guess came back";
+}
+
 TEST_P(OtpServiceTest, ExpiresAfterItsLifetime) {
   auto c = service_->issue(request());
   ASSERT_TRUE(c.ok());
@@ -226,6 +265,18 @@ TEST_P(OtpServiceTest, CodeLengthFollowsThePolicyAndEveryStepIsAuditedWithoutThe
     EXPECT_EQ(e.event.subject, "12345678Z");
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"otp.issue:success", "otp.sms:sent", "otp.answer:wrong", "otp.answer:ok"}));
+}
+
+TEST(SmsTemplate, AValuePutIntoTheTextCannotBecomeAPlaceForTheCode) {
+  // An application named "{otp}" once made the SMS show the code twice.
+  const std::string text = "su c\u00F3digo es {otp} para firmar 1 documento de " +
+                           sms_template_literal("Sede {otp}\r\nOtra {{l\u00EDnea}}") + " (ref. AB12).";
+  EXPECT_EQ(fill_sms_text(text, "123456"),
+            "su c\u00F3digo es 123456 para firmar 1 documento de Sede {otp}  Otra {{l\u00EDnea}} (ref. AB12).");
+  EXPECT_TRUE(sms_template_has_code(text));
+  EXPECT_FALSE(sms_template_has_code("de " + sms_template_literal("{otp}")));
+  EXPECT_EQ(fill_sms_text("{otp}{otp}", "12"), "1212");
+  EXPECT_EQ(fill_sms_text("{{otp}} {otp} }", "7"), "{otp} 7 }") << "a lone brace stays as it is";
 }
 
 INSTANTIATE_TEST_SUITE_P(Identity, OtpServiceTest,

@@ -206,9 +206,31 @@ TEST_P(OutboxTest, StoresMessagesAndListsThemOldestFirstByRecipient) {
   EXPECT_EQ((*last)[0].text, "dos") << "the most recent ones when limited";
 }
 
-TEST_P(OutboxTest, TheConfigurationChoosesTheGateway) {
+TEST_P(OutboxTest, TheOutboxIsRefusedOnASharedDatabaseUnlessTheRiskIsNamed) {
   OutboxSmsGateway* outbox = nullptr;
   auto chosen = make_sms_gateway(SmsConfig{}, *db_, clock_, &outbox);
+  if (GetParam() == store::Backend::sqlite) {
+    EXPECT_TRUE(chosen.ok()) << "the embedded default keeps its outbox";
+    return;
+  }
+  ASSERT_FALSE(chosen.ok()) << "several nodes and operators on PostgreSQL: the outbox would show them every code";
+  EXPECT_EQ(chosen.error().code, ErrorCode::invalid_request);
+  EXPECT_NE(chosen.error().message.find("sms.outbox_on_shared_database"), std::string::npos) << chosen.error().message;
+  EXPECT_EQ(outbox, nullptr);
+
+  Config config;
+  EXPECT_FALSE(apply_setting(config, "sms.outbox_on_shared_database", "yes").ok()) << "the value names the risk";
+  ASSERT_TRUE(apply_setting(config, "sms.outbox_on_shared_database", std::string(kOutboxRiskAccepted)).ok());
+  auto accepted = make_sms_gateway(config.sms, *db_, clock_, &outbox);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(outbox, accepted->get());
+}
+
+TEST_P(OutboxTest, TheConfigurationChoosesTheGateway) {
+  OutboxSmsGateway* outbox = nullptr;
+  SmsConfig config_outbox;
+  config_outbox.outbox_on_shared_database = std::string(kOutboxRiskAccepted);
+  auto chosen = make_sms_gateway(config_outbox, *db_, clock_, &outbox);
   ASSERT_TRUE(chosen.ok());
   EXPECT_EQ((*chosen)->kind(), "outbox");
   EXPECT_EQ(outbox, chosen->get());

@@ -142,5 +142,27 @@ TEST(Nif, ComparesAndHashesByNormalisedValue) {
   EXPECT_EQ(set.size(), 2u);
 }
 
+TEST(NifKey, EverySpellingOfOneNifOrOneMistakeSharesAKey) {
+  struct Case {
+    std::string typed, key;
+  };
+  const Case cases[] = {
+      {"33333333P", "33333333P"},
+      {"33333333p", "33333333P"},
+      {" 33333333P", "33333333P"},
+      {"33333333P\t", "33333333P"},
+      {"\r\n x1234567l ", "X1234567L"},
+      {"33333333a", "33333333A"},  // a wrong control letter: not a NIF, but one key for its spellings
+      {" abc\t", "ABC"},
+      {"12 34", "12 34"},
+      {"", ""},
+      {" \t", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.typed);
+    EXPECT_EQ(nif_key(c.typed), c.key);
+  }
+}
+
 }  // namespace
 }  // namespace firma::policies
