@@ -418,8 +418,9 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   };
   // Until the password is proven right, every answer is the same in time (one Argon2id verification, against a
   // dummy hash when there is no password to check) and in shape (invalid_credentials): a NIF that is not
-  // registered, deregistered, not activated yet or locked must not be told apart from a wrong password. Only the
-  // right password learns that the account is locked (and, at the reinforced level, that it has expired).
+  // registered, deregistered or not activated yet must not be told apart from a wrong password. A locked account
+  // says so to any password (the fifth failure has said it already); only the right password learns, at the
+  // reinforced level, that it has expired.
   if (!found->has_value() || (*found)->status == "deregistered" || !(*found)->password_hash) {
     spend_password_check(password);
     const std::string outcome = !found->has_value()                        ? "unknown_nif"
@@ -432,11 +433,10 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   // The slow part runs outside any transaction: no lock is held while Argon2 works.
   auto check = hasher_.verify(password, *row.password_hash);
   if (!check) return std::move(check).error();
-  if (row.status != "active") {
-    if (!check->matches) return refused("status_" + row.status, ErrorCode::invalid_credentials, kBadCredentials);
-    if (row.status == "locked") return refused("account_locked", ErrorCode::account_locked, kLocked);
-    return refused("status_" + row.status, ErrorCode::account_not_active, "the account is not active");
-  }
+  // A locked account answers the same whatever the password: were the right one told apart, the lock would
+  // stop nothing (guesses would go on and learn when they hit).
+  if (row.status == "locked") return refused("account_locked", ErrorCode::account_locked, kLocked);
+  if (row.status != "active") return refused("status_" + row.status, ErrorCode::invalid_credentials, kBadCredentials);
   std::optional<std::string> rehashed;
   if (check->matches && check->needs_rehash) {
     auto fresh = hasher_.hash(password);
