@@ -23,16 +23,10 @@
 namespace firma::certs {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
-using BasicPtr = std::unique_ptr<OCSP_BASICRESP, Deleter<OCSP_BASICRESP_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
+using detail::OpenSslFree;
+using BasicPtr = std::unique_ptr<OCSP_BASICRESP, OpenSslFree<OCSP_BASICRESP_free>>;
+using X509Ptr = std::unique_ptr<X509, OpenSslFree<X509_free>>;
+using TimePtr = std::unique_ptr<ASN1_TIME, OpenSslFree<ASN1_TIME_free>>;
 
 // OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED } for the error statuses (RFC 6960 4.2.1), unsigned.
 Bytes error_response(int status) {

@@ -4,15 +4,8 @@
 namespace firma::certs::detail {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
-using CertIdPtr = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using CertIdPtr = std::unique_ptr<OCSP_CERTID, OpenSslFree<OCSP_CERTID_free>>;
+using BignumPtr = std::unique_ptr<BIGNUM, OpenSslFree<BN_free>>;
 
 OcspRequestRead refused(int status) {
   OcspRequestRead out;

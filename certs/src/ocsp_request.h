@@ -14,10 +14,15 @@
 
 namespace firma::certs::detail {
 
-struct OcspRequestFree {
-  void operator()(OCSP_REQUEST* request) const noexcept { OCSP_REQUEST_free(request); }
+// A deleter for an OpenSSL object: std::unique_ptr<OCSP_REQUEST, OpenSslFree<OCSP_REQUEST_free>>.
+template <auto Free>
+struct OpenSslFree {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
 };
-using OcspRequestPtr = std::unique_ptr<OCSP_REQUEST, OcspRequestFree>;
+using OcspRequestPtr = std::unique_ptr<OCSP_REQUEST, OpenSslFree<OCSP_REQUEST_free>>;
 
 // One CertID of the request that names `issuer`, with its serial as minimal big-endian octets.
 struct OcspQuestion {
