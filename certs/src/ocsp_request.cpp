@@ -30,6 +30,9 @@ OcspRequestRead read_ocsp_request(std::span<const std::uint8_t> der, X509* issue
     ASN1_INTEGER* serial = nullptr;
     if (id == nullptr || OCSP_id_get0_info(nullptr, &hash_oid, nullptr, &serial, id) != 1)
       return refused(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    // The response copies each CertID (OCSP_basic_add1_status): one OpenSSL reads but cannot write again (odd
+    // hash algorithm parameters, found by tests/fuzz) would end in internalError; it is the request's fault.
+    if (CertIdPtr copy(OCSP_CERTID_dup(id)); !copy) return refused(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
     const EVP_MD* md = hash_oid != nullptr ? EVP_get_digestbyobj(hash_oid) : nullptr;
     bool ours = false;
     Bytes octets;
