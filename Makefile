@@ -1,6 +1,8 @@
 # Firma: the verbs a newcomer expects. `make run` and `make test` are all one needs.
 BUILD_DIR      ?= build
 TEST_BUILD_DIR ?= build/test
+FUZZ_BUILD_DIR ?= build/fuzz
+FUZZ_SECONDS   ?= 120
 DATA_DIR       ?= var
 LISTEN         ?= 127.0.0.1:8080
 JOBS           ?= $(shell nproc)
@@ -9,7 +11,7 @@ export ASAN_OPTIONS  ?= detect_leaks=1:strict_string_checks=1:check_initializati
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS  ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-.PHONY: all deps build run test bench soak format clean
+.PHONY: all deps build run test fuzz-build fuzz bench soak format clean
 
 all: build
 
@@ -25,12 +27,24 @@ build: deps
 run: build
 	$(BUILD_DIR)/bin/firmad --data-dir $(DATA_DIR) --listen $(LISTEN)
 
-# The whole suite, built with AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors.
-test: deps
+# The whole suite, built with AddressSanitizer + UndefinedBehaviorSanitizer and warnings as errors. It includes
+# a 30-second smoke run of each fuzz target (CTest label "fuzz"), built by clang in $(FUZZ_BUILD_DIR).
+test: deps fuzz-build
 	@cmake -S . -B $(TEST_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIRMA_SANITIZE=ON -DFIRMA_WERROR=ON \
-	  -DFIRMA_BENCH=OFF >/dev/null
+	  -DFIRMA_BENCH=OFF -DFIRMA_FUZZ_BUILD_DIR=$(CURDIR)/$(FUZZ_BUILD_DIR) >/dev/null
 	@cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
 	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The libFuzzer targets (tests/fuzz): clang cannot share a build directory with gcc, so they have their own.
+fuzz-build: deps
+	@cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIRMA_FUZZ=ON -DFIRMA_WERROR=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS)
+
+# Each fuzz target for FUZZ_SECONDS on its corpus, one after the other, going on past crashes: executions and
+# crashes per target (reproducers under $(FUZZ_BUILD_DIR)/work/artifacts).
+fuzz: fuzz-build
+	@bash tests/fuzz/run.sh --keep-going $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
 
 bench: build
 	@bash bench/run.sh $(BUILD_DIR)

@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake pkg-config git ca-certificates curl jq
+  # the fuzz targets (tests/fuzz): clang and its runtime libraries (libFuzzer, the sanitizers)
+  clang libclang-rt-14-dev
   # libraries
   libbotan-2-dev libargon2-dev libssl-dev libp11-kit-dev libpistache-dev libcpp-httplib-dev
   nlohmann-json3-dev libsqlite3-dev libpq-dev libxml2-dev libqpdf-dev libxmlsec1-dev

@@ -15,6 +15,7 @@
 #include "certs/authority.h"
 #include "core/log.h"
 #include "hsm/token.h"
+#include "ocsp_request.h"
 #include "store/certificates.h"
 #include "store/database.h"
 #include "x509_util.h"
@@ -22,22 +23,10 @@
 namespace firma::certs {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
-using RequestPtr = std::unique_ptr<OCSP_REQUEST, Deleter<OCSP_REQUEST_free>>;
-using BasicPtr = std::unique_ptr<OCSP_BASICRESP, Deleter<OCSP_BASICRESP_free>>;
-using CertIdPtr = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-
-// More CertIDs than this in one request is not a relying party checking a chain.
-constexpr int kMaxRequests = 32;
+using detail::OpenSslFree;
+using BasicPtr = std::unique_ptr<OCSP_BASICRESP, OpenSslFree<OCSP_BASICRESP_free>>;
+using X509Ptr = std::unique_ptr<X509, OpenSslFree<X509_free>>;
+using TimePtr = std::unique_ptr<ASN1_TIME, OpenSslFree<ASN1_TIME_free>>;
 
 // OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED } for the error statuses (RFC 6960 4.2.1), unsigned.
 Bytes error_response(int status) {
@@ -80,11 +69,6 @@ Botan::AlgorithmIdentifier signature_algorithm(hsm::KeyAlgorithm key, hsm::Diges
   return Botan::AlgorithmIdentifier(Botan::OID(oid), Botan::AlgorithmIdentifier::USE_EMPTY_PARAM);
 }
 
-struct Question {
-  OCSP_CERTID* id;                   // owned by the request
-  std::optional<CertSerial> serial;  // set when the CertID names this CA as the issuer
-};
-
 }  // namespace
 
 OcspResponder::OcspResponder(CertificateAuthority& authority, hsm::Token& token, store::Database& db,
@@ -93,50 +77,22 @@ OcspResponder::OcspResponder(CertificateAuthority& authority, hsm::Token& token,
 
 Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
   try {
-    // Phase zero: read the request. Anything that is not an OCSPRequest is malformedRequest.
-    const unsigned char* cursor = request_der.data();
-    RequestPtr request(d2i_OCSP_REQUEST(nullptr, &cursor, static_cast<long>(request_der.size())));
-    if (!request || cursor != request_der.data() + request_der.size())
-      return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
-    const int count = OCSP_request_onereq_count(request.get());
-    if (count <= 0 || count > kMaxRequests) return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
-
     const CaCertificate& issuing = authority_.issuing();
     const unsigned char* issuer_cursor = issuing.der.data();
     X509Ptr issuer(d2i_X509(nullptr, &issuer_cursor, static_cast<long>(issuing.der.size())));
     if (!issuer) return error_response(OCSP_RESPONSE_STATUS_INTERNALERROR);
 
-    // Which CertIDs name this CA (RFC 6960 4.1.1: issuerNameHash and issuerKeyHash under the request's hash).
-    std::vector<Question> questions;
-    for (int i = 0; i < count; ++i) {
-      OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i));
-      ASN1_OBJECT* hash_oid = nullptr;
-      ASN1_INTEGER* serial = nullptr;
-      if (id == nullptr || OCSP_id_get0_info(nullptr, &hash_oid, nullptr, &serial, id) != 1)
-        return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
-      Question q{id, std::nullopt};
-      const EVP_MD* md = hash_oid != nullptr ? EVP_get_digestbyobj(hash_oid) : nullptr;
-      if (md != nullptr && serial != nullptr) {
-        CertIdPtr ours(OCSP_cert_to_id(md, nullptr, issuer.get()));
-        BignumPtr number(ASN1_INTEGER_to_BN(serial, nullptr));
-        if (ours && number && OCSP_id_issuer_cmp(ours.get(), id) == 0 && !BN_is_negative(number.get())) {
-          Bytes octets(static_cast<std::size_t>(BN_num_bytes(number.get())));
-          BN_bn2bin(number.get(), octets.data());
-          q.serial = detail::serial_of(octets);
-        }
-      }
-      // RFC 5019 2.2.3 / RFC 6960 2.3: a CertID of another issuer (or under a hash this responder does not
-      // know) is not this responder's to answer; an answer signed here would not verify for it anyway.
-      if (!q.serial) return error_response(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
-      questions.push_back(q);
-    }
+    // Phase zero: read the request (anything that is not an OCSPRequest is malformedRequest).
+    const detail::OcspRequestRead read = detail::read_ocsp_request(request_der, issuer.get());
+    if (read.status != OCSP_RESPONSE_STATUS_SUCCESSFUL) return error_response(read.status);
+    const std::vector<detail::OcspQuestion>& questions = read.questions;
 
     // What the database says about each serial, in one transaction.
     using Answers = std::vector<std::optional<store::CertificateRecord>>;
     auto answers = db_.transact([&](store::Tx& tx) -> Result<Answers> {
       Answers out;
-      for (const Question& q : questions) {
-        auto found = store::CertificateRecords::find(tx, *q.serial);
+      for (const detail::OcspQuestion& q : questions) {
+        auto found = store::CertificateRecords::find(tx, detail::serial_of(q.serial));
         if (!found) return std::move(found).error();
         // A certificate of another issuing CA is not this CA's to answer for.
         if (*found && (*found)->issuer_serial != issuing.serial) found->reset();
@@ -195,13 +151,10 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
     }
     response_data.end_cons();
     // RFC 8954 / RFC 6960 4.4.1: the nonce comes back as it was sent.
-    const int nonce_at = OCSP_REQUEST_get_ext_by_NID(request.get(), NID_id_pkix_OCSP_Nonce, -1);
-    if (nonce_at >= 0) {
-      const Bytes nonce = der_of<X509_EXTENSION, i2d_X509_EXTENSION>(OCSP_REQUEST_get_ext(request.get(), nonce_at));
-      if (nonce.empty()) return error_response(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+    if (!read.nonce_extension.empty()) {
       response_data.start_cons(Botan::ASN1_Tag(1), Botan::CONTEXT_SPECIFIC)
           .start_cons(Botan::SEQUENCE)
-          .raw_bytes(nonce)
+          .raw_bytes(read.nonce_extension)
           .end_cons()
           .end_cons();
     }
