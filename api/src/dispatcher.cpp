@@ -2,18 +2,17 @@
 #include "dispatcher.h"
 
 #include <sys/socket.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include <openssl/ssl.h>
 #include <pistache/async.h>
@@ -27,15 +26,40 @@ namespace firma::api::detail {
 
 using Clock = std::chrono::steady_clock;
 
+// A complete request on its way to a handler thread, with what the handler needs of its connection: the
+// peer itself is touched on the connection's I/O thread only.
+struct PendingRequest {
+  ParsedRequest request;
+  std::string client;
+  std::uint64_t connection = 0;
+  std::shared_ptr<InFlight> ticket;
+};
+
 // What the server remembers about one TCP connection between reads. Touched only on the connection's
-// I/O thread, except `exchange`, which the watchdog reads.
+// I/O thread, except `exchange`, which the watchdog reads, and `requests` and `serving`, which the handler
+// threads share under `mutex`.
 struct ConnectionState {
   ConnectionState(std::size_t max_body, Pistache::Tcp::Transport* io, std::weak_ptr<Pistache::Tcp::Peer> p)
       : reader(kMaxHeadBytes, max_body), transport(io), peer(std::move(p)) {}
   RequestReader reader;
   Pistache::Tcp::Transport* transport;  // the I/O thread that owns the connection
   std::weak_ptr<Pistache::Tcp::Peer> peer;
+
+  // Complete requests not yet taken by a handler thread; `serving` while one takes them, one after the
+  // other, so that a connection's handlers run in the order of its requests.
+  std::mutex mutex;
+  std::deque<PendingRequest> requests;
+  bool serving = false;
+
+  // Answers go out in the order of the requests (HTTP/1.1 pipelining): `handed` requests went to the
+  // handler threads and `answered` of their answers are written; what the I/O thread writes itself (a
+  // 100 Continue, a refusal, a 408) waits in `waiting` for the answers before it (`handed` when it came).
+  std::uint64_t handed = 0;
+  std::uint64_t answered = 0;
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> waiting;
+
   bool closing = false;  // refused, timed out or "Connection: close": ignore whatever else arrives
+  bool ended = false;    // the answer that closes the connection is written: nothing goes out after it
   std::shared_ptr<InFlight> in_flight;
   std::atomic<std::uint64_t> exchange{0};  // bumped when a request begins and when it ends
   bool deadline_set = false;               // for the request in progress
@@ -75,29 +99,32 @@ void half_close(ServerState& state, const std::shared_ptr<ConnectionState>& conn
   add_deadline(state, {Deadline::Kind::linger, connection, 0, connection->half_closed + kLinger});
 }
 
-// Runs `work` on the I/O thread of `transport`: Pistache 0.0.5 takes timers from any thread and fires
-// them on the transport's own, where a connection may be touched. The timer fd is closed when it fires.
+// Runs `work` on the I/O thread of `transport`, where a connection may be touched, at once and in the
+// order asked. Pistache 0.0.5 has no call for this, but it takes timer requests from any thread through a
+// queue that the transport's own thread drains in order, and there it refuses a timer that is no file
+// (fd -1) at once, without a system timer: the refusal runs `work`. Every server test fails if that changes.
 void on_io_thread(Pistache::Tcp::Transport& transport, std::function<void()> work) {
-  const int fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (fd < 0) {
-    log::warn("http_watchdog_timer_failed", {{"errno", errno}});
-    return;
-  }
-  Pistache::Async::Deferred<std::uint64_t> fired;
+  Pistache::Async::Deferred<std::uint64_t> request;
   Pistache::Async::Promise<std::uint64_t> promise(
-      [&fired](Pistache::Async::Deferred<std::uint64_t> deferred) { fired = std::move(deferred); });
-  // Attached before the timer is armed, so that it runs where the timer fires, never on this thread.
-  promise.then(
-      [fd, work = std::move(work)](std::uint64_t) {
-        ::close(fd);
-        try {
-          work();
-        } catch (const std::exception& e) {
-          log::error("http_watchdog_failed", {{"exception", e.what()}});
-        }
-      },
-      [fd](std::exception_ptr) { ::close(fd); });
-  transport.armTimer(fd, std::chrono::milliseconds(1), std::move(fired));
+      [&request](Pistache::Async::Deferred<std::uint64_t> deferred) { request = std::move(deferred); });
+  // Attached before the request is queued, so that it runs where the request is refused, never here.
+  promise.then([](std::uint64_t) {},
+               [work = std::move(work)](std::exception_ptr) {
+                 try {
+                   work();
+                 } catch (const std::exception& e) {
+                   log::error("http_io_work_failed", {{"exception", e.what()}});
+                 }
+               });
+  transport.armTimer(-1, std::chrono::milliseconds(1), std::move(request));
+}
+
+// On the I/O thread: runs `write` once the answers to the requests that came before it are written.
+void in_turn(ConnectionState& connection, std::function<void()> write) {
+  if (connection.answered == connection.handed)
+    write();
+  else
+    connection.waiting.emplace_back(connection.handed, std::move(write));
 }
 
 bool valid_header(std::string_view name, std::string_view value) {
@@ -199,11 +226,12 @@ std::string serialize(const Response& response, const std::vector<std::pair<std:
   return out;
 }
 
-// Writes the response with the server's headers, records it, and closes the connection after it when
-// the exchange ends it. The in-flight ticket is released when the write is done (or the connection gone).
+// On the I/O thread: writes the response with the server's headers, records it, and closes the connection
+// after it when the exchange ends it. The in-flight ticket is released when the write is done (or the
+// connection gone).
 void answer(const std::shared_ptr<ServerState>& state, const std::shared_ptr<ConnectionState>& connection,
-            Pistache::Tcp::Peer& peer, Response response, RouteStats& stats, const Exchange& exchange,
-            std::shared_ptr<InFlight> ticket) {
+            const std::shared_ptr<Pistache::Tcp::Peer>& peer, Response response, RouteStats& stats,
+            const Exchange& exchange, std::shared_ptr<InFlight> ticket) {
   if (response.status < 100 || response.status > 599) {
     log::error("http_bad_status", {{"route", stats.name()}, {"status", response.status}});
     response = problem(ErrorCode::internal, "internal error");
@@ -241,10 +269,15 @@ void answer(const std::shared_ptr<ServerState>& state, const std::shared_ptr<Con
   try {
     std::string wire = serialize(response, headers, exchange.head);
     const std::size_t size = wire.size();
-    peer.setIdle(true);  // Pistache's timers: the keep-alive timeout from now on
+    if (!connection->in_flight) {
+      // No next request being read: Pistache's timers count the keep-alive timeout from now on.
+      peer->setIdle(true);
+      Pistache::Http::Handler::getParser(peer)->reset();
+    }
     std::weak_ptr<ConnectionState> weak = connection;
     const bool close = !exchange.keep_alive;
-    peer.send(Pistache::RawBuffer(std::move(wire), size))
+    if (close) connection->closing = connection->ended = true;
+    peer->send(Pistache::RawBuffer(std::move(wire), size))
         .then(
             [ticket, weak, state, close](ssize_t) {
               if (auto c = weak.lock(); c && close) half_close(*state, c);
@@ -266,6 +299,33 @@ void answer(const std::shared_ptr<ServerState>& state, const std::shared_ptr<Con
                              {"bytes_out", static_cast<std::uint64_t>(bytes_out)},
                              {"client", exchange.client},
                              {"connection", exchange.connection}});
+}
+
+// On the I/O thread: a handler's answer, in its turn (answers come back from the handler threads in the
+// order of the requests), then whatever waited for it. Nothing is written after the answer that closes
+// the connection, nor to a connection that is gone.
+void deliver(const std::shared_ptr<ServerState>& state, const std::shared_ptr<ConnectionState>& connection,
+             Response response, RouteStats& stats, const Exchange& exchange, std::shared_ptr<InFlight> ticket) {
+  ++connection->answered;
+  if (auto peer = connection->peer.lock(); peer && !connection->ended)
+    answer(state, connection, peer, std::move(response), stats, exchange, std::move(ticket));
+  while (!connection->waiting.empty() && connection->waiting.front().first <= connection->answered) {
+    auto write = std::move(connection->waiting.front().second);
+    connection->waiting.pop_front();
+    write();
+  }
+}
+
+// On the I/O thread: the last answer on a connection that the I/O thread makes itself (a refusal, a 408),
+// written once the answers before it are.
+void answer_in_turn(const std::shared_ptr<ServerState>& state, const std::shared_ptr<ConnectionState>& connection,
+                    Response response, const Exchange& exchange, std::shared_ptr<InFlight> ticket) {
+  in_turn(*connection,
+          [state, connection, response = std::move(response), exchange, ticket = std::move(ticket)]() mutable {
+            if (auto peer = connection->peer.lock(); peer && !connection->ended)
+              answer(state, connection, peer, std::move(response), state->routes->unmatched(exchange.method), exchange,
+                     std::move(ticket));
+          });
 }
 
 // The watchdog's deadline, back on the connection's I/O thread: a request still incomplete is answered
@@ -298,8 +358,7 @@ void deadline_passed(const std::shared_ptr<ServerState>& state, const Deadline& 
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(state->request_timeout).count();
   Response response = framing_problem(408, "Request timeout",
                                       "the request did not arrive in full within " + std::to_string(seconds) + " s");
-  answer(state, connection, *peer, std::move(response), state->routes->unmatched(exchange.method), exchange,
-         std::move(connection->in_flight));
+  answer_in_turn(state, connection, std::move(response), exchange, std::move(connection->in_flight));
 }
 
 }  // namespace
@@ -348,9 +407,13 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
     if (progress == RequestReader::State::need_more) {
       if (conn->reader.take_continue()) {
         // RFC 9110 10.1.1: the declared body is acceptable; say so, or the client waits.
-        static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        peer->send(Pistache::RawBuffer(kContinue, kContinue.size()));
-        transport()->flush();
+        in_turn(*conn, [conn] {
+          static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          auto live = conn->peer.lock();
+          if (!live || conn->ended) return;
+          live->send(Pistache::RawBuffer(kContinue, kContinue.size()));
+          conn->transport->flush();
+        });
       }
       if (!conn->deadline_set) {
         // The rest of the request has until request_timeout after its first byte (408 after that).
@@ -373,14 +436,39 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
       exchange.started = Clock::now();
       Response response = refusal.status == 411 ? framing_problem(411, "Length required", refusal.error.message)
                                                 : problem(refusal.error);
-      answer(state_, conn, *peer, std::move(response), state_->routes->unmatched(exchange.method), exchange,
-             std::move(conn->in_flight));
+      answer_in_turn(state_, conn, std::move(response), exchange, std::move(conn->in_flight));
       return;
     }
     ParsedRequest request = conn->reader.take();
-    if (!dispatch(std::move(request), conn, *peer, std::move(conn->in_flight))) conn->closing = true;
-    // Restarts Pistache's idle clock for this connection (its parser is otherwise unused).
+    if (!request.keep_alive) conn->closing = true;
+    ++conn->handed;
+    bool start = false;
+    {
+      std::lock_guard lock(conn->mutex);
+      conn->requests.push_back({std::move(request), peer->address().host(), peer->getID(), std::move(conn->in_flight)});
+      start = !std::exchange(conn->serving, true);
+    }
+    // The handler runs on a thread of the pool; this I/O thread goes on serving its other connections.
+    if (start) state_->handlers->post([this, conn] { serve(conn); });
+    // Pistache's timers: no request being read; restarts its idle clock (its parser is otherwise unused).
+    peer->setIdle(true);
     getParser(peer)->reset();
+  }
+}
+
+void Dispatcher::serve(const std::shared_ptr<ConnectionState>& connection) {
+  for (;;) {
+    PendingRequest next;
+    {
+      std::lock_guard lock(connection->mutex);
+      if (connection->requests.empty()) {
+        connection->serving = false;
+        return;
+      }
+      next = std::move(connection->requests.front());
+      connection->requests.pop_front();
+    }
+    dispatch(std::move(next), connection);
   }
 }
 
@@ -389,8 +477,8 @@ void Dispatcher::onRequest(const Pistache::Http::Request&, Pistache::Http::Respo
   writer.send(Pistache::Http::Code::Internal_Server_Error);
 }
 
-bool Dispatcher::dispatch(ParsedRequest parsed, const std::shared_ptr<ConnectionState>& connection,
-                          Pistache::Tcp::Peer& peer, std::shared_ptr<InFlight> ticket) {
+void Dispatcher::dispatch(PendingRequest pending, const std::shared_ptr<ConnectionState>& connection) {
+  ParsedRequest& parsed = pending.request;
   Exchange exchange;
   exchange.started = Clock::now();
   exchange.keep_alive = parsed.keep_alive;
@@ -416,8 +504,8 @@ bool Dispatcher::dispatch(ParsedRequest parsed, const std::shared_ptr<Connection
     }
     for (auto& [name, value] : parsed.headers) request.set_header(name, std::move(value));
     request.body = std::move(parsed.body);
-    request.client_address = peer.address().host();
-    request.connection = peer.getID();
+    request.client_address = std::move(pending.client);
+    request.connection = pending.connection;
 
     exchange.method = request.method;
     exchange.path = request.path;
@@ -457,11 +545,14 @@ bool Dispatcher::dispatch(ParsedRequest parsed, const std::shared_ptr<Connection
   }
   if (stats == nullptr) stats = &state_->routes->unmatched("OTHER");
   try {
-    answer(state_, connection, peer, std::move(response), *stats, exchange, std::move(ticket));
+    // The I/O thread that owns the connection (and its TLS session) writes the answer.
+    on_io_thread(*connection->transport, [state = state_, connection, response = std::move(response), stats, exchange,
+                                          ticket = std::move(pending.ticket)]() mutable {
+      deliver(state, connection, std::move(response), *stats, exchange, std::move(ticket));
+    });
   } catch (const std::exception& e) {
     log::error("http_answer_failed", {{"route", stats->name()}, {"exception", e.what()}});
   }
-  return exchange.keep_alive;
 }
 
 std::optional<Response> Dispatcher::authorize(const Route& route, Request& request) const {

@@ -17,6 +17,7 @@
 
 #include "api/http.h"
 #include "api/routes.h"
+#include "handler_pool.h"
 #include "request_reader.h"
 #include "route_table.h"
 
@@ -32,6 +33,7 @@ inline constexpr std::chrono::milliseconds kLinger{2'000};
 inline constexpr std::chrono::milliseconds kMaxLinger{30'000};
 
 struct ConnectionState;  // dispatcher.cpp
+struct PendingRequest;   // dispatcher.cpp
 
 // A connection the watchdog must come back to: a request that has not arrived in full by `at` (it is
 // answered 408), or a half-closed connection whose client has not closed its side by `at`.
@@ -50,6 +52,8 @@ struct ServerState {
   std::size_t max_body_bytes = 0;
   std::chrono::milliseconds request_timeout{60'000};
   std::atomic<bool> draining{false};
+  // Handlers run here, never on the I/O threads (handler_pool.h); stopped by shutdown() before the endpoint.
+  std::unique_ptr<HandlerPool> handlers;
 
   // Filled on the I/O threads, emptied by the watchdog thread (expire_deadlines).
   std::mutex deadlines_mutex;
@@ -91,10 +95,12 @@ class Dispatcher final : public Pistache::Http::Handler {
   // Replaces Pistache's framing (see request_reader.h) so that an oversize or malformed request gets a
   // problem+json answer before its body is read, and the connection then ignores the rest of it.
   void onInput(const char* buffer, size_t len, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
-  // Routes, authenticates and answers one complete request; never throws. False when the connection
-  // closes after this answer.
-  bool dispatch(ParsedRequest request, const std::shared_ptr<ConnectionState>& connection, Pistache::Tcp::Peer& peer,
-                std::shared_ptr<InFlight> ticket);
+  // Runs on a handler thread: answers the connection's complete requests one after the other, in the order
+  // they came (HTTP/1.1 pipelining), until none is left.
+  void serve(const std::shared_ptr<ConnectionState>& connection);
+  // On a handler thread: routes, authenticates and runs the handler, then gives the answer to the
+  // connection's I/O thread, which writes it in its turn. Never throws.
+  void dispatch(PendingRequest request, const std::shared_ptr<ConnectionState>& connection);
   // The caller for a protected route, put on the request; or the 401/403/503 answer.
   std::optional<Response> authorize(const Route& route, Request& request) const;
 

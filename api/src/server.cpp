@@ -125,6 +125,9 @@ Status Server::start() {
   state->authenticate = std::move(impl_->authenticator);
   state->max_body_bytes = o.max_body_bytes;
   state->request_timeout = o.request_timeout;
+  state->handlers = std::make_unique<detail::HandlerPool>(o.threads);
+  // The I/O threads only frame requests and write answers: one per core is plenty.
+  const std::size_t io_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, o.threads);
 
   try {
     auto endpoint = std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(o.listen));
@@ -135,7 +138,7 @@ Status Server::start() {
     // Its header and body timeouts stay as a backstop behind the watchdog's, which answers first.
     const auto backstop = o.request_timeout + std::chrono::seconds(30);
     auto opts = Pistache::Http::Endpoint::options()
-                    .threads(static_cast<int>(o.threads))
+                    .threads(static_cast<int>(io_threads))
                     .threadsName("firma-http")
                     .flags(flags)
                     .headerTimeout(backstop)
@@ -161,7 +164,8 @@ Status Server::start() {
   log::info("http_listening", {{"listen", o.listen},
                                {"port", static_cast<unsigned>(impl_->port.load())},
                                {"tls", !o.tls_cert.empty()},
-                               {"threads", static_cast<std::uint64_t>(o.threads)}});
+                               {"threads", static_cast<std::uint64_t>(o.threads)},
+                               {"io_threads", static_cast<std::uint64_t>(io_threads)}});
   return {};
 }
 
@@ -181,8 +185,10 @@ void Server::shutdown() noexcept {
       if (!state.idle.wait_for(wait, impl_->options.drain_timeout, [&state] { return state.in_flight == 0; }))
         log::warn("http_drain_timeout", {{"in_flight", static_cast<std::uint64_t>(state.in_flight)}});
     }
-    // Before the endpoint goes: the watchdog hands work to its I/O threads.
+    // Before the endpoint goes: the watchdog and the handler threads hand work to its I/O threads. Handlers
+    // still running finish, and their answers are written while the endpoint still exists.
     impl_->stop_watchdog();
+    state.handlers->stop();
     impl_->endpoint->shutdown();
     impl_->endpoint.reset();  // joins the accept and I/O threads, closes every connection
     log::info("http_stopped", {{"port", static_cast<unsigned>(impl_->port.load())}});

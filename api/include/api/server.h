@@ -16,7 +16,7 @@ namespace firma::api {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT ("[::1]:8080" for IPv6); port 0 picks a free one
-  std::size_t threads = 16;               // I/O threads; handlers run on them
+  std::size_t threads = 64;               // handler threads (the I/O threads are one per core)
   std::size_t max_body_bytes = 12 * 1024 * 1024;
   // PEM files; both set: HTTPS only. Pistache 0.0.5 does the TLS handshake on its one accept thread,
   // so a client that connects and stalls delays every new connection: in front of many clients,
@@ -36,7 +36,9 @@ struct ServerState;
 }
 
 // Lifecycle: construct with the whole table, start() once, shutdown() (or the destructor) once or more.
-// Requests are answered on the I/O threads; a handler that throws gets a 500 problem and is logged.
+// Pistache's I/O threads (one per core) frame requests and write answers; handlers run on `threads` threads of
+// their own, a connection's requests one after the other, so that a handler that waits (a password check queued
+// at the Argon2id gate) never holds up another connection. A handler that throws gets a 500 problem and is logged.
 class Server {
  public:
   Server(ServerOptions options, std::vector<Route> routes, Authenticator authenticator);

@@ -29,7 +29,7 @@ struct ServerConfig {
   std::string public_url;           // base of confirm_url and AIA links; empty: http://LISTEN
   std::string tls_cert;             // PEM files; both set: HTTPS
   std::string tls_key;
-  std::size_t threads = 16;  // handlers run on them: a password check holds one (identity bounds those to the cores)
+  std::size_t threads = 64;  // handler threads: a password check waiting at the gate holds one (api/server.h)
   std::size_t max_body_bytes = 12 * 1024 * 1024;  // a whole request (FIRe's sample: 12 MB)
 };
 

@@ -557,6 +557,123 @@ TEST_F(ApiServer, AcceptableExpectContinueGetsContinueThenTheAnswer) {
   EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
 }
 
+// Issue 11: handlers ran on Pistache's I/O threads, each serving several connections, so a handler that waited
+// (a password check queued at the Argon2id gate) held up every request of the other connections on its thread.
+TEST_F(ApiServer, AWaitingHandlerDoesNotHoldUpOtherConnections) {
+  start();
+  const auto port = server->port();
+  std::future<httplib::Result> slow = std::async(std::launch::async, [port] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30);
+    return c.Get("/test/slow");
+  });
+  slow_entered.get_future().wait();
+  // Connections open at once (distinct sockets): whichever I/O thread each lands on, all are answered while the
+  // slow handler still waits.
+  std::vector<std::unique_ptr<httplib::Client>> others;
+  int answered = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+    c->set_keep_alive(true);
+    c->set_read_timeout(3);
+    auto res = c->Get("/healthz");
+    if (res && res->status == 200) ++answered;
+    others.push_back(std::move(c));
+  }
+  EXPECT_EQ(answered, 4) << "requests on other connections waited for the slow handler";
+  slow_release.set_value();
+  auto res = slow.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, "finished");
+}
+
+TEST_F(ApiServer, PipelinedRequestsAreAnsweredInTheirOrder) {
+  start();
+  RawConnection raw(server->port());
+  // Both requests in one write: the second must not be answered before the first, which waits.
+  raw.send("GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\nGET /test/connection HTTP/1.1\r\nHost: x\r\n\r\n");
+  slow_entered.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  slow_release.set_value();
+  std::string both = raw.read_response();
+  if (both.find("\"connection\"") == std::string::npos) both += raw.read_response();
+  EXPECT_EQ(both.rfind("HTTP/1.1 200", 0), 0u) << both;
+  const auto finished = both.find("finished"), second = both.find("\"connection\"");
+  ASSERT_NE(finished, std::string::npos) << both;
+  ASSERT_NE(second, std::string::npos) << both;
+  EXPECT_LT(finished, second) << "answered out of order: " << both;
+}
+
+// What the I/O thread answers itself (a refusal, a 408, a 100 Continue, an answer that closes) waits for the
+// answers the handler threads still owe the requests before it, and the connection closes after the last one.
+TEST_F(ApiServer, PipelinedRefusalComesAfterTheAnswersBeforeItThenTheClose) {
+  start();
+  RawConnection raw(server->port());
+  raw.send("GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  slow_entered.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  slow_release.set_value();
+  const std::string both = raw.read_to_end(std::chrono::seconds(5));
+  const auto finished = both.find("finished"), refused = both.find("HTTP/1.1 400");
+  ASSERT_NE(finished, std::string::npos) << both;
+  ASSERT_NE(refused, std::string::npos) << both;
+  EXPECT_LT(finished, refused) << both;
+}
+
+TEST_F(ApiServer, PipelinedTimeoutComesAfterTheAnswersBeforeIt) {
+  request_timeout = std::chrono::milliseconds(300);
+  start();
+  RawConnection raw(server->port());
+  raw.send("GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHo");
+  slow_entered.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));  // the second request's 408 is due, and waits
+  slow_release.set_value();
+  const std::string both = raw.read_to_end(std::chrono::seconds(5));
+  const auto finished = both.find("finished"), timeout = both.find("HTTP/1.1 408");
+  ASSERT_NE(finished, std::string::npos) << both;
+  ASSERT_NE(timeout, std::string::npos) << both;
+  EXPECT_LT(finished, timeout) << both;
+  EXPECT_NE(both.find("application/problem+json", timeout), std::string::npos) << both;
+}
+
+TEST_F(ApiServer, PipelinedHttp10AnswerClosesAfterTheAnswersBeforeIt) {
+  start();
+  RawConnection raw(server->port());
+  raw.send("GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\nHEAD /healthz HTTP/1.0\r\n\r\n");
+  slow_entered.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  slow_release.set_value();
+  const std::string both = raw.read_to_end(std::chrono::seconds(5));
+  const auto finished = both.find("finished"), second = both.find("HTTP/1.1 200", 1);
+  ASSERT_NE(finished, std::string::npos) << both;
+  ASSERT_NE(second, std::string::npos) << both;
+  EXPECT_LT(finished, second) << both;
+  EXPECT_NE(both.find("Connection: close", second), std::string::npos) << both;
+  EXPECT_EQ(both.find("\"status\"", second), std::string::npos) << "HEAD answered with a body: " << both;
+}
+
+TEST_F(ApiServer, PipelinedExpectContinueComesAfterTheAnswerBeforeIt) {
+  start();
+  RawConnection raw(server->port());
+  const std::string body = R"({"name":"ana"})";
+  raw.send("GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\nPOST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
+  slow_entered.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  slow_release.set_value();
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  std::string both = raw.read_response();
+  if (both.find(interim) == std::string::npos) both += raw.read_exactly(interim.size());
+  const auto finished = both.find("finished"), continued = both.find(interim);
+  ASSERT_NE(finished, std::string::npos) << both;
+  ASSERT_NE(continued, std::string::npos) << both;
+  EXPECT_LT(finished, continued) << "interim answer before the answer before it: " << both;
+  raw.send(body);
+  const std::string echoed = raw.read_response();
+  EXPECT_EQ(echoed.rfind("HTTP/1.1 200", 0), 0u) << echoed;
+  EXPECT_NE(echoed.find("\"ana\""), std::string::npos) << echoed;
+}
+
 TEST_F(ApiServer, MalformedRequestLineIsInvalidRequestProblem) {
   start();
   RawConnection raw(server->port());
