@@ -192,6 +192,19 @@ struct Plan {
   QPDFObjectHandle annots;  // the page's /Annots as it is (indirect, direct or null)
 };
 
+// Opens `file` without warnings on stderr and with recovery off: a PDF qpdf must repair is one whose offsets we
+// cannot append to faithfully, and one a verifier may read otherwise than we did.
+Status open_strictly(QPDF& qpdf, const char* name, std::string_view file, const std::string& failure) {
+  try {
+    qpdf.setSuppressWarnings(true);
+    qpdf.setAttemptRecovery(false);
+    qpdf.processMemoryFile(name, file.data(), file.size());
+  } catch (const std::exception& e) {
+    return refuse(failure + " (" + e.what() + ")");
+  }
+  return {};
+}
+
 Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
   const std::string_view file(reinterpret_cast<const char*>(original.data()), original.size());
   // The header at byte 0: qpdf counts offsets from wherever it finds "%PDF-", the update counts them from the
@@ -200,14 +213,8 @@ Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
       file[6] != '.' || !std::isdigit(static_cast<unsigned char>(file[7])))
     return refuse("it does not begin with a %PDF-n.n header");
   if (original.size() >= std::numeric_limits<std::uint32_t>::max()) return refuse("larger than 4 GB");
-  try {
-    qpdf.setSuppressWarnings(true);
-    // A PDF qpdf must repair is one whose offsets we cannot append to faithfully: refuse it.
-    qpdf.setAttemptRecovery(false);
-    qpdf.processMemoryFile("document", file.data(), file.size());
-  } catch (const std::exception& e) {
-    return refuse(std::string("qpdf cannot open it (") + e.what() + ")");
-  }
+  if (Status opened = open_strictly(qpdf, "document", file, "qpdf cannot open it"); !opened)
+    return std::move(opened).error();
   // Warnings about the file as a whole (a /Size larger than needed...) were always tolerated; from here on, a
   // warning comes from reading an object the update uses or rewrites (see the end of this function).
   (void)qpdf.getWarnings();
@@ -332,13 +339,8 @@ Status reads_back(std::span<const std::uint8_t> original, const Written& written
   std::string file(original.begin(), original.end());
   file.append(written.update.bytes.begin(), written.update.bytes.end());
   QPDF qpdf;
-  try {
-    qpdf.setSuppressWarnings(true);
-    qpdf.setAttemptRecovery(false);
-    qpdf.processMemoryFile("signed", file.data(), file.size());
-  } catch (const std::exception& e) {
-    return refuse(std::string("once signed, qpdf could not open it (") + e.what() + ")");
-  }
+  if (Status opened = open_strictly(qpdf, "signed", file, "once signed, qpdf could not open it"); !opened)
+    return opened;
   const QPDFObjGen signature(written.signature_number, 0);
   const QPDFObjGen field(written.field_number, 0);
   QPDFObjectHandle root = qpdf.getRoot();
