@@ -52,6 +52,10 @@ std::optional<LastSection> last_section(std::string_view file) {
   const auto at = file.rfind("startxref");
   if (at == std::string_view::npos) return std::nullopt;
   std::size_t i = at + 9;
+  // A keyword on its own ("startxref6" is another token to qpdf, which then reads an earlier startxref).
+  if ((at > 0 && !std::isspace(static_cast<unsigned char>(file[at - 1]))) ||
+      (i < file.size() && !std::isspace(static_cast<unsigned char>(file[i]))))
+    return std::nullopt;
   while (i < file.size() && std::isspace(static_cast<unsigned char>(file[i]))) ++i;
   if (i >= file.size() || !std::isdigit(static_cast<unsigned char>(file[i]))) return std::nullopt;
   std::uint64_t offset = 0;
@@ -59,9 +63,61 @@ std::optional<LastSection> last_section(std::string_view file) {
     offset = offset * 10 + static_cast<std::uint64_t>(file[i] - '0');
     if (offset >= file.size()) return std::nullopt;
   }
+  // The offset is a whole token ("19\x862" is not 19): qpdf might read another number than ours, and the
+  // update's /Prev would lead nowhere.
+  if (i < file.size() && !std::isspace(static_cast<unsigned char>(file[i]))) return std::nullopt;
   std::size_t o = static_cast<std::size_t>(offset);
   while (o < file.size() && std::isspace(static_cast<unsigned char>(file[o]))) ++o;
   return LastSection{offset, file.substr(o, 4) != "xref"};
+}
+
+// Whether the last section's trailer (its dictionary, or its cross-reference stream's) gives /Prev or /XRefStm as
+// a reference ("/Prev 7 0 R") where ISO 32000-1 7.5.5 and 7.5.8.4 want an offset. qpdf reads a key whose value is
+// a missing object as absent, so it opens such a file; once an update has created that object (ours, or the next
+// signature's), qpdf refuses the chain. Read from the text: qpdf's trailer no longer holds those keys.
+bool offset_given_by_reference(std::string_view file, const LastSection& last) {
+  std::string_view section = file.substr(static_cast<std::size_t>(last.offset));
+  section = section.substr(0, section.find(last.is_stream ? "stream" : "startxref"));
+  const auto space = [&](std::size_t& i) {
+    const std::size_t from = i;
+    while (i < section.size() && std::isspace(static_cast<unsigned char>(section[i]))) ++i;
+    return i > from;
+  };
+  const auto digits = [&](std::size_t& i) {
+    const std::size_t from = i;
+    while (i < section.size() && std::isdigit(static_cast<unsigned char>(section[i]))) ++i;
+    return i > from;
+  };
+  for (const std::string_view key : {std::string_view("/Prev"), std::string_view("/XRefStm")}) {
+    for (auto at = section.find(key); at != std::string_view::npos; at = section.find(key, at + 1)) {
+      std::size_t i = at + key.size();
+      if (space(i) && digits(i) && space(i) && digits(i) && space(i) && i < section.size() && section[i] == 'R')
+        return true;
+    }
+  }
+  return false;
+}
+
+// Whether `object`'s own text (its direct arrays and dictionaries, not the objects it refers to) refers to an
+// object numbered `next` or above: one that does not exist, whose number the update would give to a new object.
+bool refers_beyond(QPDFObjectHandle object, int next) {
+  std::vector<QPDFObjectHandle> pending{std::move(object)};
+  bool top = true;
+  while (!pending.empty()) {
+    QPDFObjectHandle item = std::move(pending.back());
+    pending.pop_back();
+    if (!top && item.isIndirect()) {
+      if (item.getObjectID() >= next) return true;
+      continue;
+    }
+    top = false;
+    if (item.isArray()) {
+      for (int i = 0; i < item.getArrayNItems(); ++i) pending.push_back(item.getArrayItem(i));
+    } else if (item.isDictionary()) {
+      for (const auto& key : item.getKeys()) pending.push_back(item.getKey(key));
+    }
+  }
+  return false;
 }
 
 // A dictionary's unparsed text with `entries` added before its closing ">>".
@@ -136,19 +192,29 @@ struct Plan {
   QPDFObjectHandle annots;  // the page's /Annots as it is (indirect, direct or null)
 };
 
-Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
-  const std::string_view file(reinterpret_cast<const char*>(original.data()), original.size());
-  if (file.substr(0, std::min<std::size_t>(file.size(), 1024)).find("%PDF-") == std::string_view::npos)
-    return refuse("no %PDF- header");
-  if (original.size() >= std::numeric_limits<std::uint32_t>::max()) return refuse("larger than 4 GB");
+// Opens `file` without warnings on stderr and with recovery off: a PDF qpdf must repair is one whose offsets we
+// cannot append to faithfully, and one a verifier may read otherwise than we did.
+Status open_strictly(QPDF& qpdf, const char* name, std::string_view file, const std::string& failure) {
   try {
     qpdf.setSuppressWarnings(true);
-    // A PDF qpdf must repair is one whose offsets we cannot append to faithfully: refuse it.
     qpdf.setAttemptRecovery(false);
-    qpdf.processMemoryFile("document", file.data(), file.size());
+    qpdf.processMemoryFile(name, file.data(), file.size());
   } catch (const std::exception& e) {
-    return refuse(std::string("qpdf cannot open it (") + e.what() + ")");
+    return refuse(failure + " (" + e.what() + ")");
   }
+  return {};
+}
+
+Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
+  const std::string_view file(reinterpret_cast<const char*>(original.data()), original.size());
+  // The header at byte 0: qpdf counts offsets from wherever it finds "%PDF-", the update counts them from the
+  // file's first byte, so bytes before the header would make the signed file's offsets wrong for qpdf.
+  if (file.size() < 8 || !file.starts_with("%PDF-") || !std::isdigit(static_cast<unsigned char>(file[5])) ||
+      file[6] != '.' || !std::isdigit(static_cast<unsigned char>(file[7])))
+    return refuse("it does not begin with a %PDF-n.n header");
+  if (original.size() >= std::numeric_limits<std::uint32_t>::max()) return refuse("larger than 4 GB");
+  if (Status opened = open_strictly(qpdf, "document", file, "qpdf cannot open it"); !opened)
+    return std::move(opened).error();
   // Warnings about the file as a whole (a /Size larger than needed...) were always tolerated; from here on, a
   // warning comes from reading an object the update uses or rewrites (see the end of this function).
   (void)qpdf.getWarnings();
@@ -164,6 +230,7 @@ Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
   QPDFObjectHandle size = trailer.getKey("/Size");
   if (!size.isInteger() || size.getIntValue() < 1 || size.getIntValue() > kMaxObjects - kNewObjects)
     return refuse("its trailer's /Size is not an object count from 1 to " + std::to_string(kMaxObjects - kNewObjects));
+  if (offset_given_by_reference(file, *last)) return refuse("its trailer's /Prev or /XRefStm is not an offset");
   int next = static_cast<int>(size.getIntValue());
   for (const auto& [og, entry] : qpdf.getXRefTable()) {
     if (og.getObj() < 0 || og.getObj() >= kMaxObjects - kNewObjects)
@@ -201,6 +268,14 @@ Result<Plan> read_original(QPDF& qpdf, std::span<const std::uint8_t> original) {
     plan.old_fields = form.getKey("/Fields");
     if (!plan.old_fields.isNull() && !plan.old_fields.isArray()) return refuse("its /AcroForm /Fields is not an array");
   }
+  // What the update writes again (or refers to from its trailer) must not refer to a missing object at or past
+  // /Size: the update would give that number to one of its new objects (a page's /Annots would become the
+  // signature dictionary).
+  for (const QPDFObjectHandle& written : {plan.root, plan.page_object, plan.annots, plan.acro_form, plan.form_source,
+                                          plan.old_fields, trailer.getKey("/Info"), trailer.getKey("/ID")}) {
+    if ((written.isIndirect() && written.getObjectID() >= plan.next_number) || refers_beyond(written, plan.next_number))
+      return refuse("it refers to object " + std::to_string(plan.next_number) + " or above, which does not exist");
+  }
   std::set<std::string> names;
   if (plan.old_fields.isArray()) {
     for (int i = 0; i < plan.old_fields.getArrayNItems(); ++i) {
@@ -237,23 +312,70 @@ auto reading(F&& f) -> decltype(f()) {
   }
 }
 
-Result<SignatureUpdate> write_update(std::span<const std::uint8_t> original, Instant signing_time,
-                                     std::size_t cms_capacity);
+// An update and where it put what a reader must find again.
+struct Written {
+  SignatureUpdate update;
+  QPDFObjGen root;
+  QPDFObjGen page;
+  int signature_number = 0;
+  int field_number = 0;
+};
+
+Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity);
+
+bool holds(QPDFObjectHandle array, QPDFObjGen item) {
+  if (!array.isArray()) return false;
+  for (int i = 0; i < array.getArrayNItems(); ++i) {
+    if (array.getArrayItem(i).getObjGen() == item) return true;
+  }
+  return false;
+}
+
+// Opens original + update as a verifier will (qpdf, recovery off) and checks that it reads what the update
+// wrote: the catalog, the first page, the field on that page and in the AcroForm, its signature dictionary.
+// What the original's reading cannot tell (an offset qpdf reads from elsewhere than we do, a /Prev chain qpdf
+// only follows from the update) shows here, when the transaction is created, not after the HSM has signed.
+Status reads_back(std::span<const std::uint8_t> original, const Written& written) {
+  std::string file(original.begin(), original.end());
+  file.append(written.update.bytes.begin(), written.update.bytes.end());
+  QPDF qpdf;
+  if (Status opened = open_strictly(qpdf, "signed", file, "once signed, qpdf could not open it"); !opened)
+    return opened;
+  const QPDFObjGen signature(written.signature_number, 0);
+  const QPDFObjGen field(written.field_number, 0);
+  QPDFObjectHandle root = qpdf.getRoot();
+  const auto& pages = qpdf.getAllPages();
+  QPDFObjectHandle first_page = pages.empty() ? QPDFObjectHandle::newNull() : pages.front();
+  QPDFObjectHandle dictionary = qpdf.getObjectByObjGen(signature);
+  QPDFObjectHandle widget = qpdf.getObjectByObjGen(field);
+  const bool as_written = root.getObjGen() == written.root && first_page.getObjGen() == written.page &&
+                          holds(first_page.getKey("/Annots"), field) && root.getKey("/AcroForm").isDictionary() &&
+                          holds(root.getKey("/AcroForm").getKey("/Fields"), field) && widget.isDictionary() &&
+                          widget.getKey("/V").getObjGen() == signature && dictionary.isDictionary() &&
+                          dictionary.getKey("/Type").isNameAndEquals("/Sig") &&
+                          dictionary.getKey("/Contents").isString();
+  if (!as_written) return refuse("once signed, qpdf would not read the signature where it was written");
+  return {};
+}
 
 }  // namespace
 
 Status check_signable(std::span<const std::uint8_t> original) {
   return reading([&]() -> Status {
-    QPDF qpdf;
-    auto plan = read_original(qpdf, original);
-    if (!plan) return std::move(plan).error();
-    return {};
+    // The smallest room for the CMS: the structure, not the signature, is checked.
+    auto written = write_update(original, Instant{}, 1);
+    if (!written) return std::move(written).error();
+    return reads_back(original, *written);
   });
 }
 
 Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original, Instant signing_time,
                                          std::size_t cms_capacity) {
-  return reading([&] { return write_update(original, signing_time, cms_capacity); });
+  return reading([&]() -> Result<SignatureUpdate> {
+    auto written = write_update(original, signing_time, cms_capacity);
+    if (!written) return std::move(written).error();
+    return std::move(written->update);
+  });
 }
 
 ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update) {
@@ -263,8 +385,7 @@ ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update)
 
 namespace {
 
-Result<SignatureUpdate> write_update(std::span<const std::uint8_t> original, Instant signing_time,
-                                     std::size_t cms_capacity) {
+Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity) {
   QPDF qpdf;
   auto read = read_original(qpdf, original);
   if (!read) return std::move(read).error();
@@ -387,7 +508,7 @@ Result<SignatureUpdate> write_update(std::span<const std::uint8_t> original, Ins
   out.replace(byte_range_at, byte_range.size(), byte_range);
 
   update.bytes.assign(out.begin(), out.end());
-  return update;
+  return Written{std::move(update), plan.root.getObjGen(), plan.page, signature_number, field_number};
 }
 
 }  // namespace

@@ -13,7 +13,9 @@
 namespace firma::signer::formats::pdf {
 
 // Refuses (invalid_request, naming the problem) what cannot be signed: not a PDF, a PDF qpdf cannot open
-// without repairing it (truncated, broken cross-reference), an encrypted PDF, a PDF without pages.
+// without repairing it (truncated, broken cross-reference), an encrypted PDF, a PDF without pages, bytes before
+// its %PDF-n.n header, a reference to a missing object at or past /Size, and a PDF whose signed form qpdf would
+// not read back as written (the update is written with a placeholder signature and reopened, recovery off).
 Status check_signable(std::span<const std::uint8_t> original);
 
 // What to append to the original: the new and rewritten objects, a cross-reference section of the same

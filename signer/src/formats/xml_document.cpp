@@ -126,10 +126,13 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 // The markup as the scan reads it: the bytes themselves for encodings where every markup character is its
 // ASCII byte and no byte of another character can be taken for one; for UTF-16, one character per code unit
 // (those past ASCII as 'x', which is never markup).
+// (The text of a UTF-16 document is read from `decoded` when asked for: a view kept into it would dangle once the
+// MarkupView moves, as a short string's characters live inside the object.)
 struct MarkupView {
-  std::string_view text;
-  std::string decoded;                    // holds the text of a UTF-16 document
+  std::string_view bytes;                 // the markup of a document in a single- or multi-byte encoding
+  std::string decoded;                    // the markup of a UTF-16 document
   std::optional<std::string_view> utf16;  // "UTF-16LE" or "UTF-16BE"
+  std::string_view text() const { return utf16 ? std::string_view(decoded) : bytes; }
 };
 
 // XML 1.0 Appendix F: libxml2 tells the encoding family from the first bytes (xmlDetectCharEncoding).
@@ -145,8 +148,8 @@ Result<MarkupView> markup_view(std::span<const std::uint8_t> bytes) {
     if (starts({0x00, 0x00, 0x00, 0x3C}) || starts({0x3C, 0x00, 0x00, 0x00}) || starts({0x00, 0x00, 0x3C, 0x00}) ||
         starts({0x00, 0x3C, 0x00, 0x00}) || starts({0x4C, 0x6F, 0xA7, 0x94}))
       return invalid("XML in UCS-4 or EBCDIC is not accepted; send UTF-8 or UTF-16");
-    view.text = std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    if (view.text.starts_with("\xEF\xBB\xBF")) view.text.remove_prefix(3);  // the UTF-8 byte order mark
+    view.bytes = std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (view.bytes.starts_with("\xEF\xBB\xBF")) view.bytes.remove_prefix(3);  // the UTF-8 byte order mark
     return view;
   }
   view.decoded.reserve(bytes.size() / 2);
@@ -154,8 +157,7 @@ Result<MarkupView> markup_view(std::span<const std::uint8_t> bytes) {
     const unsigned unit = big_endian ? (bytes[i] << 8u) | bytes[i + 1] : (bytes[i + 1] << 8u) | bytes[i];
     view.decoded += unit < 0x80 ? static_cast<char>(unit) : 'x';
   }
-  view.text = view.decoded;
-  if (view.text.starts_with("x")) view.text.remove_prefix(1);  // the byte order mark
+  if (view.decoded.starts_with("x")) view.decoded.erase(0, 1);  // the byte order mark
   view.utf16 = big_endian ? "UTF-16BE" : "UTF-16LE";
   return view;
 }
@@ -181,7 +183,7 @@ std::string_view declared_encoding(std::string_view text) {
 // every markup character where the scan sees it. Accepted: UTF-8, UTF-16 (as the first bytes tell), and the
 // single- and multi-byte encodings whose bytes below 0x40 are always ASCII.
 Status check_declared_encoding(const MarkupView& view) {
-  const std::string_view name = declared_encoding(view.text);
+  const std::string_view name = declared_encoding(view.text());
   if (name.empty()) return {};
   const auto is = [&](std::string_view other) { return equal_ignoring_case(name, other); };
   const auto starts = [&](std::string_view prefix) {
@@ -444,7 +446,7 @@ Status check_limits(std::span<const std::uint8_t> bytes, const signer::XmlLimits
   auto view = markup_view(bytes);
   if (!view) return std::move(view).error();
   if (Status s = check_declared_encoding(*view); !s) return s;
-  return scan_markup(view->text, limits);
+  return scan_markup(view->text(), limits);
 }
 
 Result<DocPtr> parse_document(std::span<const std::uint8_t> bytes, const signer::XmlLimits& limits) {

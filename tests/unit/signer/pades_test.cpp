@@ -444,6 +444,42 @@ TEST_F(PadesTest, RefusesWhatQpdfCannotReadWithoutFailing) {
   expect_unsignable(signer, pdf_of(one_page("0", "[2 0 R 3 0 R]")), "a page tree that loops", "not a signable PDF");
 }
 
+// Found by fuzz_pdf (tests/fuzz/regressions/pdf): documents qpdf opens, whose signed form no reader could have
+// opened (or whose reading threw after opening); each is refused when the transaction is created.
+TEST_F(PadesTest, RefusesWhatWouldNotReopenOnceSigned) {
+  TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
+  std::map<int, std::string> no_catalog = one_page("0");
+  no_catalog[1] = "42";
+  expect_unsignable(signer, pdf_of(no_catalog), "a /Root that is not a dictionary", "not a signable PDF");
+
+  // qpdf counts offsets from the header, the update from the file's first byte.
+  Bytes junk = bytes_of("junk before the header\n");
+  const Bytes plain = pdf_of(one_page("0"));
+  junk.insert(junk.end(), plain.begin(), plain.end());
+  expect_unsignable(signer, junk, "bytes before %PDF-", "%PDF-n.n");
+
+  // Object 4 does not exist (/Size 4): the update would number its signature dictionary 4.
+  std::map<int, std::string> dangling = one_page("0");
+  dangling[3] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 4 0 R >>";
+  expect_unsignable(signer, pdf_of(dangling), "/Annots 4 0 R with /Size 4", "does not exist");
+  dangling[3] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [5 0 R] >>";
+  expect_unsignable(signer, pdf_of(dangling), "/Annots [5 0 R] with /Size 4", "does not exist");
+
+  // "startxref 19\x862": the offset we would read is not the one qpdf reads.
+  std::string garbled = text_of(plain);
+  const std::size_t digits = garbled.rfind("\n%%EOF");
+  garbled.insert(digits,
+                 "\x86"
+                 "2");
+  expect_unsignable(signer, bytes_of(garbled), "startxref's offset followed by other bytes", "not a signable PDF");
+  // "startxref6" after the real startxref: not the keyword to qpdf, which reads the one before.
+  expect_unsignable(signer, bytes_of(text_of(plain) + "startxref6"), "startxref glued to its offset",
+                    "not a signable PDF");
+
+  // qpdf skips a /Prev that is not an offset in the last trailer, not once the update's /Prev leads there.
+  expect_unsignable(signer, pdf_of(one_page("0"), "4 /Prev 7 0 R"), "a trailer's /Prev 7 0 R", "/Prev");
+}
+
 TEST_F(PadesTest, AssemblyRefusesAnotherDocumentThanThePreparedOne) {
   TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
   const DocumentRequest request = pades_request(classic_pdf(Form::none));
