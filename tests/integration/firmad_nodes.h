@@ -36,14 +36,6 @@ class FirmadNode {
     // The multi-node tests read SMS codes from the outbox on their private PostgreSQL: the risk is named.
     std::vector<std::string> all = {"--listen", "127.0.0.1:0", "--set",
                                     "sms.outbox_on_shared_database=i-understand-operators-can-read-codes"};
-
-// An operator of `node` that may read the SMS outbox (role sms_outbox_reader), made by the administrator; empty
-// when it could not be made.
-inline std::string make_outbox_reader(const FirmadNode& node, const std::string& admin) {
-  auto made = node.call("POST", "/v1/admin/operators",
-                        {{"name", "outbox reader"}, {"roles", {"sms_outbox_reader"}}}, admin);
-  return made.status == 201 ? made.body.value("token", "") : std::string();
-}
     all.insert(all.end(), args_.begin(), args_.end());
     process_ = std::make_unique<Process>(FIRMAD_PATH, all, env_);
     port_ =
@@ -89,6 +81,14 @@ inline std::string make_outbox_reader(const FirmadNode& node, const std::string&
   std::unique_ptr<Process> process_;
   std::atomic<int> port_ = 0;
 };
+
+// An operator of `node` that may read the SMS outbox (role sms_outbox_reader), made by the administrator; empty
+// when it could not be made.
+inline std::string make_outbox_reader(const FirmadNode& node, const std::string& admin) {
+  auto made =
+      node.call("POST", "/v1/admin/operators", {{"name", "outbox reader"}, {"roles", {"sms_outbox_reader"}}}, admin);
+  return made.status == 201 ? made.body.value("token", "") : std::string();
+}
 
 // The arguments that put a second node on the first one's token (as nodes share a network HSM), and its env.
 inline std::vector<std::string> shared_token_args(const std::string& first_data_dir) {
