@@ -34,7 +34,9 @@ RequestReader::State RequestReader::feed(std::string_view& input) {
     const auto end = buffer_.find("\r\n\r\n", search_from);
     if (end == std::string::npos) {
       input.remove_prefix(take);
-      if (buffer_.size() > max_head_)
+      // Refused only once no blank line could still start within the limit, so that where the input is cut
+      // into pieces never changes the outcome (a blank line may begin at byte max_head_).
+      if (buffer_.size() >= max_head_ + 4)
         return refuse(ErrorCode::payload_too_large, "request line and headers exceed " + std::to_string(max_head_) + " bytes");
       return State::need_more;
     }
