@@ -26,6 +26,7 @@
 #include "identity/sms_gateway.h"
 #include "store/database.h"
 #include "support/postgres.h"
+#include "support/sms_code.h"
 #include "support/temp_dir.h"
 
 namespace firma::store {
@@ -194,12 +195,8 @@ class CitizensServer {
     auto texts = sms_to(mobile);
     if (texts.empty()) return {};
     const std::string& text = texts.back();
-    auto at = text.find(" es ");
-    std::string code;
-    for (std::size_t i = at == std::string::npos ? text.size() : at + 4;
-         i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
-      code += text[i];
-    return code;
+    const auto at = text.find(" es ");
+    return at == std::string::npos ? std::string() : code_in(std::string_view(text).substr(at));
   }
 
   nlohmann::json citizen(const std::string& nif) {

@@ -8,6 +8,7 @@
 #include "certs/authority.h"
 #include "embedded.h"
 #include "identity/operators.h"
+#include "support/sms_code.h"
 
 namespace firma::testing {
 
@@ -90,13 +91,7 @@ std::string SigningStack::last_otp(const std::string& mobile) {
   std::string code;
   for (const auto& m : r.body["messages"]) {
     const std::string text = m["text"];
-    if (!seen_sms_.insert(text).second) continue;
-    for (std::size_t i = 0; i < text.size() && code.empty(); ++i) {
-      std::size_t j = i;
-      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-      if (j - i >= 6 && j - i <= 8) code = text.substr(i, j - i);
-      i = j;
-    }
+    if (seen_sms_.insert(text).second && code.empty()) code = code_in(text);
   }
   return code;
 }
