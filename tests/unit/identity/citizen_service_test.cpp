@@ -1,5 +1,7 @@
 // CitizenService on both backends: registration rules, rehash on login, atomic lockout under concurrency, the
 // reinforced level, deregistration hooks and re-registration.
+#include <time.h>
+
 #include <atomic>
 #include <thread>
 
@@ -178,13 +180,20 @@ TEST_P(CitizenServiceTest, UntilThePasswordIsProvenEveryRefusalLooksAndTakesTheS
   for (int i = 0; i < 5; ++i) (void)service.authenticate_password(nif(), Secret("Equivocada.1"));
   ASSERT_EQ(service.find_by_nif(nif())->status, CitizenStatus::locked);
 
+  // The work a refusal costs, as this thread's CPU time (the password check runs on the caller's thread): unlike
+  // the time on the wall, other processes on a busy machine do not blur it.
+  const auto thread_cpu = [] {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  };
   const auto refusal = [&](const policies::Nif& who, const Secret& password) {
-    std::chrono::steady_clock::duration fastest = std::chrono::hours(1);
+    std::chrono::nanoseconds fastest = std::chrono::hours(1);
     Error error{ErrorCode::internal, ""};
     for (int i = 0; i < 3; ++i) {
-      const auto start = std::chrono::steady_clock::now();
+      const auto start = thread_cpu();
       auto r = service.authenticate_password(who, password);
-      fastest = std::min(fastest, std::chrono::steady_clock::now() - start);
+      fastest = std::min(fastest, thread_cpu() - start);
       EXPECT_FALSE(r.ok());
       if (!r.ok()) error = r.error();
     }
