@@ -67,11 +67,7 @@ Result<std::optional<KeyPurpose>> Token::purpose(const KeyId& id) const {
   auto located = impl_->locate(id);
   if (!located) return std::move(located).error();
   if (located->purpose) return located->purpose;
-  // Another process may have recorded it since the scan.
-  if (Status st = impl_->refresh(id); !st) return std::move(st).error();
-  auto handles = impl_->index.find(id);
-  if (!handles) return impl_->key_not_found(id);
-  return handles->purpose;
+  return impl_->read_purpose(id);
 }
 
 Status Token::require_purpose(const KeyId& id, KeyPurpose purpose) const {
@@ -94,14 +90,27 @@ Error Token::Impl::purpose_refused(const KeyId& id, std::optional<KeyPurpose> re
                                              ", not for " + std::string(to_string(wanted)));
 }
 
+Result<std::optional<KeyPurpose>> Token::Impl::read_purpose(const KeyId& id) {
+  return with_session(
+      [&](Call& call) -> Result<std::optional<KeyPurpose>> {
+        auto handles = index.find(id);
+        if (!handles) return key_not_found(id);
+        auto attributes = objects::read(f, call, handles->private_key, {CKA_LABEL});
+        if (!attributes) return std::move(attributes).error();
+        handles->purpose = keys::parse_label(attributes->text(CKA_LABEL)).purpose;
+        index.put(id, *handles);
+        return handles->purpose;
+      },
+      [&] { return refresh(id); });
+}
+
 Status Token::Impl::check_purpose(const KeyId& id, const KeyHandles& located, KeyPurpose wanted,
                                   bool claim_unrecorded) {
   std::optional<KeyPurpose> recorded = located.purpose;
   if (!recorded) {
-    if (Status st = refresh(id); !st) return st;
-    auto handles = index.find(id);
-    if (!handles) return key_not_found(id);
-    recorded = handles->purpose;
+    auto read = read_purpose(id);
+    if (!read) return std::move(read).error();
+    recorded = *read;
   }
   if (recorded == wanted) return {};
   if (!recorded && claim_unrecorded) return record_purpose(id, wanted);
