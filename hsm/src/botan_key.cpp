@@ -8,6 +8,8 @@
 #include <exception>
 #include <string>
 
+#include "core/log.h"
+
 namespace firma::hsm {
 namespace {
 
@@ -136,6 +138,7 @@ class TokenPrivateKey final : public Botan::Private_Key {
 
 Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, const KeyId& id, KeyPurpose purpose) {
   if (purpose == KeyPurpose::citizen_signing) {
+    log::error("hsm_key_purpose_refused", {{"token", token.label()}, {"key", id.str()}, {"path", "botan"}});
     return make_error(ErrorCode::internal, "the Botan adapter holds the service's own keys, never a citizen's");
   }
   if (Status st = token.require_purpose(id, purpose); !st) return std::move(st).error();
