@@ -95,7 +95,7 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
   const std::string algorithm_name(hsm::to_string(algorithm));
   // CEN EN 419241-1: the signing key is generated in the cryptographic module (sensitive, never extractable).
   const KeyId key_id("cit-" + random_.hex_token(16));
-  auto spki = token_.generate_key_pair(key_id, algorithm, "Firma citizen key");
+  auto spki = token_.generate_key_pair(key_id, algorithm, hsm::KeyPurpose::citizen_signing, "Firma citizen key");
   if (!spki) return std::move(spki).error();
   NewKey pending(token_, key_id);
 

@@ -37,8 +37,8 @@ class SadTest : public ::testing::Test {
     world = std::make_unique<testing::CitizenWorld>(*db_, clock, random);
     alice_ = world->make_active_citizen("12345678Z", "+34600111222", password);
     bob_ = world->make_active_citizen("X1234567L", "+34600333444", password);
-    ASSERT_TRUE(hsm.token().generate_key_pair(alice_key, hsm::KeyAlgorithm::ec_p256, "alice").ok());
-    ASSERT_TRUE(hsm.token().generate_key_pair(bob_key, hsm::KeyAlgorithm::ec_p256, "bob").ok());
+    ASSERT_TRUE(hsm.token().generate_key_pair(alice_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "alice").ok());
+    ASSERT_TRUE(hsm.token().generate_key_pair(bob_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "bob").ok());
   }
 
   // The whole reinforced authentication for `digests`: password, OTP by SMS (read from the outbox), SAD.
