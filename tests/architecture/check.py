@@ -12,7 +12,8 @@ What it checks, each a rule of ARCHITECTURE.md ("Modules and the direction of de
   (identity's SMS gateways may use cpp-httplib as a client);
 - policies does no I/O (no stream, file or socket headers);
 - the signing calls stay where invariant 1 puts them: only signer/src/citizen_key_signer.cpp signs with a
-  citizen key (Token::sign_digest), only certs signs as an authority, and only hsm/src calls C_Sign*.
+  citizen key (Token::sign_digest), only certs signs with the service keys (Token::sign_service_digest, the
+  Botan adapter), and only hsm/src calls C_Sign*.
 """
 import os
 import re
@@ -49,8 +50,8 @@ SQL = re.compile(r'"[^"\n]*\b(SELECT\s+\S.*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+S
 SIGNING_CALLS = [
     (re.compile(r"\bsign_digest\s*\("), ("hsm/", "signer/src/citizen_key_signer.cpp"),
      "only CitizenKeySigner signs with a citizen key (invariant 1)"),
-    (re.compile(r"\bsign_as_authority\s*\("), ("hsm/", "certs/"),
-     "only certs signs as an authority (CA, CRL, OCSP, TSA)"),
+    (re.compile(r"\b(sign_service_digest|botan_private_key)\s*\("), ("hsm/", "certs/"),
+     "only certs signs with the service keys (CA, CRL, OCSP, TSA)"),
     (re.compile(r"\bC_Sign(Init|Update|Final)?\s*\("), ("hsm/src/",),
      "only hsm calls PKCS#11 signing functions"),
 ]

@@ -35,7 +35,7 @@ class Rules(unittest.TestCase):
             "app/src/main.cpp": '#include "api/rest/routes.h"\n#include "api/web/pages.h"\n',
             "hsm/src/p.cpp": "#include <p11-kit/pkcs11.h>\nvoid f() { C_Sign(s, 0, 0, 0, 0); }\n",
             "signer/src/citizen_key_signer.cpp": "void f() { token_.sign_digest(k, a, d); }\n",
-            "certs/src/ocsp.cpp": "void f() { token_.sign_as_authority(k, a, d); }\n",
+            "certs/src/ocsp.cpp": "void f() { token_.sign_service_digest(k, a, d); }\n",
             "store/src/s.cpp": '#include <sqlite3.h>\nconst char* q = "SELECT id FROM citizens";\n',
             "identity/src/sms.cpp": "#include <httplib.h>\n",
             "policies/src/p.cpp": "// std::ifstream in a comment is no I/O\n#include <cstdio>\n",
@@ -72,7 +72,9 @@ class Rules(unittest.TestCase):
         self.assertBroken({"api/rest/src/a.cpp": "auto s = token.sign_digest(key, a, d);\n"}, "only CitizenKeySigner")
 
     def test_an_authority_signature_outside_certs(self):
-        self.assertBroken({"signer/src/a.cpp": "token.sign_as_authority(k, a, d);\n"}, "only certs signs")
+        self.assertBroken({"signer/src/a.cpp": "token.sign_service_digest(k, a, d);\n"}, "only certs signs")
+        self.assertBroken({"api/rest/src/a.cpp": "auto key = hsm::botan_private_key(token, id, p);\n"},
+                          "only certs signs")
 
     def test_pkcs11_signing_outside_hsm(self):
         self.assertBroken({"certs/src/a.cpp": "f.C_SignInit(s, &m, k);\n"}, "only hsm calls PKCS#11")
