@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "api/routes.h"
+#include "api/http/routes.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/random.h"

@@ -1,5 +1,5 @@
 // The server over real HTTP on 127.0.0.1 (port 0), driven with cpp-httplib and a raw socket.
-#include "api/server.h"
+#include "api/http/server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,7 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "api/system_routes.h"
+#include "api/rest/system_routes.h"
 #include "core/log.h"
 #include "support/temp_dir.h"
 
