@@ -64,19 +64,26 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
   const Instant now = clock_.now();
   if (entries.empty()) return std::vector<hsm::Signature>{};
   const std::string value_hash = sad_value_hash(sad);
+  const auto audit_refusal = [&](store::Tx& tx, const std::string& why) {
+    return store::AuditLog::append(
+        tx, {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "refused", why}, now);
+  };
   // Decided in one unit of work: a refusal writes its audit event only (nothing is spent before every entry has
-  // matched); an acceptance spends the entries and audits each use.
+  // matched); an acceptance spends the entries and the budget and audits each use. A concurrent signer of the
+  // same SAD (PostgreSQL, another node) can be found only by writing: that refusal rolls this unit back and is
+  // committed on its own.
+  std::string lost;
   auto decided = store::settle(db_.transact([&](store::Tx& tx) -> Result<Result<bool>> {
+    lost.clear();
     const auto refuse = [&](const std::string& why) -> Result<Result<bool>> {
-      if (Status s = store::AuditLog::append(tx,
-                                             {binding.citizen.str(), "signature.hsm_sign", binding.key.str(),
-                                              "refused", why},
-                                             now);
-          !s)
-        return std::move(s).error();
+      if (Status s = audit_refusal(tx, why); !s) return std::move(s).error();
       return store::refuse<bool>(ErrorCode::forbidden, "signature refused: " + why);
     };
-    auto record = store::SadRecords::lock_by_value(tx, value_hash);
+    const auto lose = [&](std::string why) -> Result<Result<bool>> {
+      lost = std::move(why);
+      return make_error(ErrorCode::forbidden, "signature refused: " + lost);
+    };
+    auto record = store::SadRecords::find_by_value(tx, value_hash);
     if (!record) return std::move(record).error();
     if (std::string why = sad_refusal(*record, binding, now); !why.empty()) return refuse(why);
     const store::SadRecord& r = **record;
@@ -84,15 +91,13 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
     if (!authorised) return std::move(authorised).error();
     auto positions = match(*authorised, entries);
     if (!positions) return refuse(positions.error().message);
-    std::size_t spent_before = 0;
-    for (const auto& e : *authorised) spent_before += e.spent ? 1 : 0;
-    if (spent_before + entries.size() > static_cast<std::size_t>(r.budget))
-      return refuse("SAD budget of " + std::to_string(r.budget) + " signatures exceeded");
+    const std::string over_budget = "SAD budget of " + std::to_string(r.budget) + " signatures exceeded";
+    if (static_cast<std::size_t>(r.spent) + entries.size() > static_cast<std::size_t>(r.budget))
+      return refuse(over_budget);
     for (std::size_t i = 0; i < entries.size(); ++i) {
       auto first_use = store::SadRecords::use(tx, r.id, (*positions)[i], now);
       if (!first_use) return std::move(first_use).error();
-      // The SAD's row is locked: no other signer can have spent the entry since it was read.
-      if (!*first_use) return make_error(ErrorCode::internal, "a SAD entry was spent while its SAD was locked");
+      if (!*first_use) return lose("SAD already used for this entry");
       if (Status s = store::AuditLog::append(tx,
                                              {binding.citizen.str(), "signature.hsm_sign", binding.key.str(),
                                               "success", "sad " + r.id + " digest " + to_hex(entries[i].digest)},
@@ -100,8 +105,15 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
           !s)
         return std::move(s).error();
     }
+    // Last, so that the SAD's row is held only until the commit (the upkeep of a node revokes SADs on it).
+    auto counted = store::SadRecords::spend(tx, r.id, static_cast<int>(entries.size()), now);
+    if (!counted) return std::move(counted).error();
+    if (!*counted) return lose(over_budget + ", or the SAD ended");
     return store::accept(true);
   }));
+  if (!decided && !lost.empty())
+    return store::commit_refusal(db_, std::move(decided).error(),
+                                 [&](store::Tx& tx) { return audit_refusal(tx, lost); });
   if (!decided) return std::move(decided).error();
 
   std::vector<hsm::Signature> signatures;

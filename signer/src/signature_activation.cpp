@@ -28,7 +28,7 @@ Result<Sad> SignatureActivation::authorise(const ChallengeId& challenge, const S
   Sad sad{Secret(random_.hex_token(32)), "sad-" + random_.hex_token(16), now + sad_lifetime_};
   store::SadRecord record{sad.id,      sad_value_hash(sad.value), binding.citizen, binding.key,
                           binding.application, request.transaction, static_cast<int>(request.budget),
-                          now,         sad.expires_at};
+                          0,           now,         sad.expires_at};
   std::vector<store::SadEntryRecord> entries;
   entries.reserve(request.entries.size());
   for (const SadEntry& e : request.entries)

@@ -14,6 +14,7 @@ CREATE TABLE sads (
   app_id         TEXT NOT NULL,
   transaction_id TEXT,                     -- the transaction it was authorised for (REST, FIRe), if any
   budget         INTEGER NOT NULL,         -- how many signatures it allows in all
+  spent          INTEGER NOT NULL,         -- how many it has released
   minted_at      BIGINT NOT NULL,
   expires_at     BIGINT NOT NULL
 );

@@ -5,7 +5,7 @@ namespace firma::store {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, value_sha256, citizen_id, key_id, app_id, transaction_id, budget, minted_at, expires_at";
+    "id, value_sha256, citizen_id, key_id, app_id, transaction_id, budget, spent, minted_at, expires_at";
 
 SadRecord to_record(const Row& row) {
   const auto transaction = row.optional_text(5);
@@ -16,18 +16,19 @@ SadRecord to_record(const Row& row) {
                    AppId(row.text(4)),
                    transaction ? std::optional<TransactionId>(TransactionId(*transaction)) : std::nullopt,
                    static_cast<int>(row.integer(6)),
-                   from_unix(row.integer(7)),
-                   from_unix(row.integer(8))};
+                   static_cast<int>(row.integer(7)),
+                   from_unix(row.integer(8)),
+                   from_unix(row.integer(9))};
 }
 
 }  // namespace
 
 Status SadRecords::insert(Tx& tx, const SadRecord& r, const std::vector<SadEntryRecord>& entries) {
   auto done = tx.execute(
-      "INSERT INTO sads (" + std::string(kColumns) + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      "INSERT INTO sads (" + std::string(kColumns) + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
       {r.id, r.value_sha256, r.citizen_id.str(), r.key_id.str(), r.app_id.str(),
        r.transaction_id ? Value(r.transaction_id->str()) : Value(nullptr), static_cast<std::int64_t>(r.budget),
-       to_unix(r.minted_at), to_unix(r.expires_at)});
+       static_cast<std::int64_t>(r.spent), to_unix(r.minted_at), to_unix(r.expires_at)});
   if (!done) return std::move(done).error();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const SadEntryRecord& e = entries[i];
@@ -39,10 +40,8 @@ Status SadRecords::insert(Tx& tx, const SadRecord& r, const std::vector<SadEntry
   return {};
 }
 
-Result<std::optional<SadRecord>> SadRecords::lock_by_value(Tx& tx, const std::string& value_sha256) {
-  // An UPDATE that changes nothing takes the row lock on both backends (SQLite holds the database's anyway).
-  auto rows = tx.query("UPDATE sads SET budget = budget WHERE value_sha256 = $1 RETURNING " + std::string(kColumns),
-                       {value_sha256});
+Result<std::optional<SadRecord>> SadRecords::find_by_value(Tx& tx, const std::string& value_sha256) {
+  auto rows = tx.query("SELECT " + std::string(kColumns) + " FROM sads WHERE value_sha256 = $1", {value_sha256});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<SadRecord>{};
   return std::optional<SadRecord>(to_record(rows->front()));
@@ -69,6 +68,14 @@ Result<bool> SadRecords::use(Tx& tx, const std::string& id, int position, Instan
       {id, static_cast<std::int64_t>(position), to_unix(at)});
   if (!inserted) return std::move(inserted).error();
   return *inserted == 1;
+}
+
+Result<bool> SadRecords::spend(Tx& tx, const std::string& id, int count, Instant at) {
+  // One statement decides: PostgreSQL re-reads the row a concurrent signer or a revocation has just changed.
+  auto updated = tx.execute("UPDATE sads SET spent = spent + $2 WHERE id = $1 AND spent + $2 <= budget AND expires_at > $3",
+                            {id, static_cast<std::int64_t>(count), to_unix(at)});
+  if (!updated) return std::move(updated).error();
+  return *updated == 1;
 }
 
 Status SadRecords::revoke_for_transaction(Tx& tx, const TransactionId& transaction, Instant at) {

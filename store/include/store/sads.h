@@ -21,6 +21,7 @@ struct SadRecord {
   AppId app_id;
   std::optional<TransactionId> transaction_id;
   int budget = 0;  // signatures in all
+  int spent = 0;   // signatures released so far
   Instant minted_at;
   Instant expires_at;
 };
@@ -42,13 +43,15 @@ class SadRecords {
  public:
   // The SAD and its entries, in the order given (positions 0..n-1).
   static Status insert(Tx& tx, const SadRecord& record, const std::vector<SadEntryRecord>& entries);
-  // The SAD whose value hashes to `value_sha256`, its row locked until `tx` ends: signers presenting the same SAD
-  // on any node take turns, so each sees the entries the one before it spent.
-  static Result<std::optional<SadRecord>> lock_by_value(Tx& tx, const std::string& value_sha256);
+  // The SAD whose value hashes to `value_sha256`.
+  static Result<std::optional<SadRecord>> find_by_value(Tx& tx, const std::string& value_sha256);
   // Every entry of the SAD, by position, with whether it is spent.
   static Result<std::vector<SadEntryState>> entries(Tx& tx, const std::string& id);
   // Spends entry `position`. False when it was spent already (the primary key decides, on any node).
   static Result<bool> use(Tx& tx, const std::string& id, int position, Instant at);
+  // Counts `count` more signatures against the budget, atomically on any node: false when the budget would be
+  // exceeded or the SAD has ended by `at` (expired or revoked, meanwhile included).
+  static Result<bool> spend(Tx& tx, const std::string& id, int count, Instant at);
   // Ends, at `at`, every SAD minted for the transaction that has not expired yet: none of them signs again.
   static Status revoke_for_transaction(Tx& tx, const TransactionId& transaction, Instant at);
 };

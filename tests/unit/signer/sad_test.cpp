@@ -10,6 +10,7 @@
 #include "signer/citizen_key_signer.h"
 #include "signer/sad.h"
 #include "signer/signature_activation.h"
+#include "signer/transactions.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "support/citizen_world.h"
@@ -20,6 +21,14 @@ namespace firma::signer {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Invariant 1 by construction: the signing service is handed the CitizenKeySigner, and cannot be handed the token.
+static_assert(std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
+                                      certs::CredentialService&, certs::CertificateAuthority&, CitizenKeySigner&,
+                                      const Clock&, Random&, SigningLimits>);
+static_assert(!std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
+                                       certs::CredentialService&, certs::CertificateAuthority&, hsm::Token&,
+                                       const Clock&, Random&, SigningLimits>);
 
 SadEntry entry(std::string_view text, hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15,
                hsm::DigestAlgorithm algorithm = hsm::DigestAlgorithm::sha256) {

@@ -642,26 +642,26 @@ TEST_P(StoreRepository, LostConnectionIsUnavailableAndThePoolReconnects) {
 
 TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
   const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
-                      3, t0, t0 + 120s};
+                      3, 0, t0, t0 + 120s};
   const std::vector<SadEntryRecord> entries = {
       {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-384", Bytes{0, 0xff}, "pss"}};
   ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, sad, entries); }).ok());
   // Without a transaction, too (a CSC authorisation).
   const SadRecord loose{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), std::nullopt,
-                        1, t0, t0 + 120s};
+                        1, 0, t0, t0 + 120s};
   ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, loose, {entries[0]}); }).ok());
 
-  auto found = db_->transact([](Tx& tx) { return SadRecords::lock_by_value(tx, "ab12"); });
+  auto found = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id, "sad-1");
   EXPECT_EQ((*found)->app_id, AppId("app-1"));
   EXPECT_EQ((*found)->transaction_id, TransactionId("tx-1"));
   EXPECT_EQ((*found)->budget, 3);
   EXPECT_EQ((*found)->expires_at, t0 + 120s);
-  auto other = db_->transact([](Tx& tx) { return SadRecords::lock_by_value(tx, "cd34"); });
+  auto other = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "cd34"); });
   ASSERT_TRUE(other.ok() && other->has_value());
   EXPECT_FALSE((*other)->transaction_id.has_value());
-  auto missing = db_->transact([](Tx& tx) { return SadRecords::lock_by_value(tx, "sad-1"); });
+  auto missing = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "sad-1"); });
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value()) << "looked up by the value's hash only";
 
@@ -684,19 +684,19 @@ TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
 
   ASSERT_TRUE(db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-1"), t0 + 5s); })
                   .ok());
-  auto revoked = db_->transact([](Tx& tx) { return SadRecords::lock_by_value(tx, "ab12"); });
+  auto revoked = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
   ASSERT_TRUE(revoked.ok() && revoked->has_value());
   EXPECT_EQ((*revoked)->expires_at, t0 + 5s);
-  auto untouched = db_->transact([](Tx& tx) { return SadRecords::lock_by_value(tx, "cd34"); });
+  auto untouched = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "cd34"); });
   EXPECT_EQ((*untouched)->expires_at, t0 + 120s);
 }
 
-// Signers presenting the same SAD take turns on its row: each sees what the one before it spent, so none finds
-// its entry taken under it (without the lock, PostgreSQL's READ COMMITTED would let two read the same entry).
-TEST_P(StoreRepository, SignersOfOneSadTakeTurns) {
+// The budget is counted in one statement: concurrent signers on any node cannot exceed it, and a SAD revoked
+// meanwhile releases nothing more.
+TEST_P(StoreRepository, ASadsBudgetHoldsUnderConcurrentSigners) {
   constexpr int kSigners = 8;
-  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), std::nullopt,
-                      kSigners, t0, t0 + 120s};
+  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
+                      kSigners - 2, 0, t0, t0 + 120s};
   ASSERT_TRUE(db_->transact([&](Tx& tx) {
                    return SadRecords::insert(tx, sad, std::vector<SadEntryRecord>(kSigners, {"sha-256", {1}, "pss"}));
                  }).ok());
@@ -706,19 +706,23 @@ TEST_P(StoreRepository, SignersOfOneSadTakeTurns) {
   for (int i = 0; i < kSigners; ++i)
     signers.emplace_back([&] {
       start.arrive_and_wait();
-      auto used = db_->transact([&](Tx& tx) -> Result<bool> {
-        auto locked = SadRecords::lock_by_value(tx, "ab12");
-        if (!locked.ok()) return std::move(locked).error();
-        auto entries = SadRecords::entries(tx, "sad-1");
-        if (!entries.ok()) return std::move(entries).error();
-        for (const auto& e : *entries)
-          if (!e.spent) return SadRecords::use(tx, "sad-1", e.position, t0);
-        return false;
-      });
-      if (used.ok() && *used) ++spent;
+      auto counted = db_->transact([&](Tx& tx) { return SadRecords::spend(tx, "sad-1", 1, t0); });
+      if (counted.ok() && *counted) ++spent;
     });
   for (auto& t : signers) t.join();
-  EXPECT_EQ(spent.load(), kSigners);
+  EXPECT_EQ(spent.load(), kSigners - 2);
+  auto found = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->spent, kSigners - 2);
+
+  const SadRecord other{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-2"),
+                        2, 0, t0, t0 + 120s};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, other, {{"sha-256", {1}, "pss"}}); }).ok());
+  ASSERT_TRUE(
+      db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-2"), t0); }).ok());
+  auto after_revocation = db_->transact([](Tx& tx) { return SadRecords::spend(tx, "sad-2", 1, t0); });
+  ASSERT_TRUE(after_revocation.ok());
+  EXPECT_FALSE(*after_revocation);
 }
 
 // A refusal decided outside a unit of work: its record is committed, and the refusal is the answer.
