@@ -36,7 +36,7 @@ std::string entry_key(std::string_view digest_algorithm, std::string_view paddin
 // The positions of the SAD's entries that the request spends, one unspent entry per entry asked; or why not.
 // Linear in the SAD's entries plus the request: the unspent positions are grouped by entry in a hash map.
 Result<std::vector<int>> match(const std::vector<store::SadEntryState>& authorised, std::span<const SadEntry> asked) {
-  std::unordered_map<std::string, std::vector<int>> unspent;  // entry -> unspent positions, highest first
+  std::unordered_map<std::string, std::vector<int>> unspent;  // entry -> unspent positions, lowest last (taken first)
   unspent.reserve(authorised.size());
   for (auto it = authorised.rbegin(); it != authorised.rend(); ++it) {
     auto& positions = unspent[entry_key(it->entry.digest_algorithm, it->entry.padding, it->entry.digest)];
