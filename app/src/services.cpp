@@ -28,6 +28,7 @@
 #include "identity/sms_gateway.h"
 #include "policies/nif.h"
 #include "signer/applications.h"
+#include "signer/citizen_key_signer.h"
 #include "signer/transactions.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -100,8 +101,11 @@ Result<std::unique_ptr<Services>> Services::start(Config config, const Clock& cl
   });
 
   s->applications_ = std::make_unique<signer::ApplicationService>(*s->db_, clock, random);
+  // Invariant 1 by construction: the token that holds citizen keys reaches the signing services only inside the
+  // CitizenKeySigner, which checks a SAD before every signature.
+  s->key_signer_ = std::make_unique<signer::CitizenKeySigner>(*s->hsm_.token, *s->db_, clock);
   s->transactions_ = std::make_unique<signer::TransactionService>(
-      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->hsm_.token, clock, random,
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, clock, random,
       signer::SigningLimits{
           c.signing.max_documents, c.signing.max_document_bytes,
           std::chrono::seconds(c.signing.transaction_lifetime_seconds),

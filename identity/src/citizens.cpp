@@ -18,6 +18,7 @@
 namespace firma::identity {
 namespace {
 
+using detail::accept;
 using detail::audit;
 using detail::refuse;
 using detail::settle;
@@ -242,10 +243,9 @@ Result<RegisteredCitizen> CitizenService::register_citizen(const CitizenRegistra
                  "id=" + row.id.str() + " level=" + row.registration_level);
   });
   if (!saved && saved.error().code == ErrorCode::conflict) {
-    Status audited = db_.transact(
+    return store::commit_refusal(
+        db_, make_error(ErrorCode::conflict, "a citizen with this NIF is already registered"),
         [&](store::Tx& tx) { return audit(tx, clock_, std::string(actor), "citizen.register", row.nif, "conflict"); });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::conflict, "a citizen with this NIF is already registered");
   }
   if (!saved) return std::move(saved).error();
   auto citizen = to_citizen(row);
@@ -335,7 +335,7 @@ Result<ChallengeStarted> CitizenService::start_with_activation_code(const polici
                        sms_text(activation ? "de activaci\u00F3n" : "para restablecer la contrase\u00F1a"),
                        {}});
     if (!draft) return std::move(draft).error();
-    return Result<Result<OtpDraft>>(Result<OtpDraft>(std::move(*draft)));
+    return accept<OtpDraft>(std::move(*draft));
   }));
   if (!draft) return std::move(draft).error();
   auto sent = otp_.deliver(*draft);
@@ -366,12 +366,12 @@ Result<PasswordSet> CitizenService::complete_with_new_password(const ChallengeId
   if (!owner) return std::move(owner).error();
   if (!owner->has_value()) return make_error(ErrorCode::not_found, "unknown challenge");
   if (auto rule = options_.password_policy.check(password.reveal(), password_context(**owner))) {
-    Status audited = db_.transact([&](store::Tx& tx) {
-      return audit(tx, clock_, "citizen", action, (*owner)->nif, "password_policy",
-                   "rule=" + std::string(policies::to_string(*rule)));
-    });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::password_policy, std::string(policies::PasswordPolicy::describe(*rule)));
+    return store::commit_refusal(
+        db_, make_error(ErrorCode::password_policy, std::string(policies::PasswordPolicy::describe(*rule))),
+        [&](store::Tx& tx) {
+          return audit(tx, clock_, "citizen", action, (*owner)->nif, "password_policy",
+                       "rule=" + std::string(policies::to_string(*rule)));
+        });
   }
   auto hash = hasher_.hash(password);
   if (!hash) return std::move(hash).error();
@@ -390,7 +390,7 @@ Result<PasswordSet> CitizenService::complete_with_new_password(const ChallengeId
     if (Status s = audit(tx, clock_, "citizen", action, c.nif, *set ? "success" : "status_" + c.status); !s)
       return std::move(s).error();
     if (!*set) return refuse<PasswordSet>(ErrorCode::conflict, "the account is not in a state that allows this");
-    return Result<Result<PasswordSet>>(Result<PasswordSet>(PasswordSet{CitizenStatus::active, expires}));
+    return accept<PasswordSet>(PasswordSet{CitizenStatus::active, expires});
   }));
 }
 
@@ -411,10 +411,9 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   auto found = db_.transact([&](store::Tx& tx) { return store::CitizenRows::find_by_nif(tx, nif.str()); });
   if (!found) return std::move(found).error();
   const auto refused = [&](std::string outcome, ErrorCode code, std::string_view message) -> Result<Account> {
-    Status audited = db_.transact(
-        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome); });
-    if (!audited) return std::move(audited).error();
-    return make_error(code, std::string(message));
+    return store::commit_refusal(db_, make_error(code, std::string(message)), [&](store::Tx& tx) {
+      return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome);
+    });
   };
   // Until the password is proven right, every answer is the same in time (one Argon2id verification, against a
   // dummy hash when there is no password to check) and in shape (invalid_credentials): a NIF that is not
@@ -474,7 +473,7 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
     account.row.failed_attempts = account.citizen.failed_attempts = 0;
     if (rehashed) account.row.password_hash = rehashed;
     account.password_expired = !row.password_expires_at || options_.expiry.expired(*row.password_expires_at, now);
-    return Result<Result<Account>>(Result<Account>(std::move(account)));
+    return accept<Account>(std::move(account));
   }));
 }
 
@@ -497,10 +496,10 @@ Result<ChallengeStarted> CitizenService::start_password_change(const policies::N
   auto account = check_password(nif, password, action);
   if (!account) return std::move(account).error();
   const auto refused = [&](std::string outcome, std::string_view message) -> Result<ChallengeStarted> {
-    Status audited = db_.transact(
-        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome); });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::password_policy, std::string(message));
+    return store::commit_refusal(db_, make_error(ErrorCode::password_policy, std::string(message)),
+                                 [&](store::Tx& tx) {
+                                   return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome);
+                                 });
   };
   if (auto rule = options_.password_policy.check(new_password.reveal(), password_context(account->row)))
     return refused("password_policy:" + std::string(policies::to_string(*rule)),
@@ -536,7 +535,7 @@ Result<PasswordSet> CitizenService::complete_password_change(const ChallengeId& 
       if (c.status == "locked") return refuse<PasswordSet>(ErrorCode::account_locked, std::string(kLocked));
       return refuse<PasswordSet>(ErrorCode::conflict, "the account is not in a state that allows this");
     }
-    return Result<Result<PasswordSet>>(Result<PasswordSet>(PasswordSet{CitizenStatus::active, expires}));
+    return accept<PasswordSet>(PasswordSet{CitizenStatus::active, expires});
   }));
 }
 
@@ -575,7 +574,7 @@ Result<Citizen> CitizenService::complete_deregistration(const ChallengeId& chall
     citizen->failed_attempts = 0;
     for (const auto& step : deregistering_)
       if (Status s = step(tx, *citizen); !s) return std::move(s).error();
-    return Result<Result<Citizen>>(Result<Citizen>(std::move(*citizen)));
+    return accept<Citizen>(std::move(*citizen));
   }));
   if (!gone) return gone;
   for (const auto& listener : deregistered_) {
@@ -599,39 +598,45 @@ Result<ChallengeStarted> CitizenService::resend_otp(const ChallengeId& challenge
 
 // --- the reinforced level ------------------------------------------------------------------------------------
 
-Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif& nif, const Secret& password,
-                                                             std::string_view purpose, std::string_view context,
-                                                             std::string_view sms_text) {
-  const std::string fixed(context);
-  return start_reinforced(
-      nif, password, purpose, [&fixed](const Citizen&) -> Result<std::string> { return fixed; }, sms_text);
+Result<VerifiedCitizen> CitizenService::verify_reinforced_password(const policies::Nif& nif,
+                                                                  const Secret& password) {
+  constexpr std::string_view action = "citizen.reinforced.start";
+  auto account = check_password(nif, password, action);
+  if (!account) return std::move(account).error();
+  if (account->password_expired)
+    return store::commit_refusal(
+        db_, make_error(ErrorCode::password_expired, "the password has expired; change it or reset it first"),
+        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired"); });
+  return VerifiedCitizen(std::move(account->citizen));
+}
+
+Result<ReinforcedChallenge> CitizenService::send_reinforced_otp(const VerifiedCitizen& verified,
+                                                                std::string_view purpose, std::string_view context,
+                                                                std::string_view sms_text) {
+  if (Status s = check_reinforced_request(purpose, sms_text); !s) return std::move(s).error();
+  const Citizen& c = verified.citizen();
+  auto sent = otp_.issue(
+      OtpRequest{c.id, c.nif.str(), c.mobile, std::string(purpose), std::string(context), std::string(sms_text), {}});
+  if (!sent) return std::move(sent).error();
+  return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, c};
 }
 
 Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif& nif, const Secret& password,
-                                                             std::string_view purpose,
-                                                             const ContextProvider& context_for,
+                                                             std::string_view purpose, std::string_view context,
                                                              std::string_view sms_text) {
+  // A call that could never send its OTP is refused before it counts a password check.
+  if (Status s = check_reinforced_request(purpose, sms_text); !s) return std::move(s).error();
+  auto verified = verify_reinforced_password(nif, password);
+  if (!verified) return std::move(verified).error();
+  return send_reinforced_otp(*verified, purpose, context, sms_text);
+}
+
+Status CitizenService::check_reinforced_request(std::string_view purpose, std::string_view sms_text) {
   if (!is_purpose_word(purpose) || is_account_purpose(purpose))
     return make_error(ErrorCode::internal, "reinforced authentication needs a purpose of its own");
   if (!sms_template_has_code(sms_text) || sms_text.size() > 480)
     return make_error(ErrorCode::internal, "reinforced authentication SMS text must hold {otp} and be short");
-  constexpr std::string_view action = "citizen.reinforced.start";
-  auto account = check_password(nif, password, action);
-  if (!account) return std::move(account).error();
-  if (account->password_expired) {
-    Status audited = db_.transact([&](store::Tx& tx) {
-      return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired");
-    });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::password_expired, "the password has expired; change it or reset it first");
-  }
-  const store::CitizenRow& c = account->row;
-  auto context = context_for(account->citizen);
-  if (!context) return std::move(context).error();
-  auto sent = otp_.issue(
-      OtpRequest{c.id, c.nif, c.mobile, std::string(purpose), std::move(*context), std::string(sms_text), {}});
-  if (!sent) return std::move(sent).error();
-  return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, std::move(account->citizen)};
+  return {};
 }
 
 Result<Citizen> CitizenService::complete_reinforced(const ChallengeId& challenge, const Secret& otp,
@@ -653,7 +658,7 @@ Result<Citizen> CitizenService::complete_reinforced(const ChallengeId& challenge
     if (!active) return refuse<Citizen>(ErrorCode::invalid_credentials, std::string(kBadCredentials));
     auto citizen = to_citizen(c);
     if (!citizen) return std::move(citizen).error();
-    return Result<Result<Citizen>>(Result<Citizen>(std::move(*citizen)));
+    return accept<Citizen>(std::move(*citizen));
   }));
 }
 

@@ -73,12 +73,13 @@ std::string origin_of(const std::string& url) {
 
 TransactionService::TransactionService(store::Database& db, identity::CitizenService& citizens,
                                        certs::CredentialService& credentials, certs::CertificateAuthority& authority,
-                                       hsm::Token& token, const Clock& clock, Random& random, SigningLimits limits)
+                                       CitizenKeySigner& key_signer, const Clock& clock, Random& random,
+                                       SigningLimits limits)
     : db_(db),
       citizens_(citizens),
       credentials_(credentials),
       authority_(authority),
-      token_(token),
+      key_signer_(key_signer),
       clock_(clock),
       random_(random),
       limits_(limits) {}

@@ -23,9 +23,6 @@ struct DocumentRecord;
 namespace firma::policies {
 class Nif;
 }
-namespace firma::hsm {
-class Token;
-}
 namespace firma::identity {
 class CitizenService;
 }
@@ -35,6 +32,8 @@ class CredentialService;
 }  // namespace firma::certs
 
 namespace firma::signer {
+
+class CitizenKeySigner;
 
 // Per-application limits (FIRe's sample configuration: 10 documents, 8 MB each, 600 s).
 struct SigningLimits {
@@ -110,8 +109,8 @@ struct Outcome {
 class TransactionService {
  public:
   TransactionService(store::Database& db, identity::CitizenService& citizens, certs::CredentialService& credentials,
-                     certs::CertificateAuthority& authority, hsm::Token& token, const Clock& clock, Random& random,
-                     SigningLimits limits);
+                     certs::CertificateAuthority& authority, CitizenKeySigner& key_signer, const Clock& clock,
+                     Random& random, SigningLimits limits);
 
   // Validates everything (formats allowed, sizes, return URL prefix, each document) before storing anything.
   Result<CreatedTransaction> create(const Application& app, const NewTransaction& request);
@@ -147,7 +146,7 @@ class TransactionService {
   identity::CitizenService& citizens_;
   certs::CredentialService& credentials_;
   certs::CertificateAuthority& authority_;
-  hsm::Token& token_;
+  CitizenKeySigner& key_signer_;
   const Clock& clock_;
   Random& random_;
   SigningLimits limits_;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <thread>
+#include <type_traits>
 
 #include "identity/citizens.h"
 #include "identity/otp_service.h"
@@ -262,6 +263,38 @@ TEST_P(CitizenServiceTest, TheReinforcedLevelBindsTheCodeToPurposeAndContext) {
   auto unknown = service_->start_reinforced(nif("87654321X"), kPassword, "signature", "x", text);
   ASSERT_FALSE(unknown.ok());
   EXPECT_FALSE(unknown.error().attempts_left.has_value()) << "nothing is counted for a NIF with no account";
+}
+
+// The caller sequences the reinforced level (no callback up into it): the password first, then whatever the OTP
+// is to confirm is prepared, then the OTP goes, only for a citizen whose password was just verified.
+static_assert(!std::is_constructible_v<VerifiedCitizen, Citizen>, "only the password check makes one");
+static_assert(!std::is_copy_constructible_v<VerifiedCitizen>);
+
+TEST_P(CitizenServiceTest, TheReinforcedLevelIsPasswordThenAnOtpSentForTheVerifiedCitizen) {
+  activate();
+  const std::size_t sms_before = sms_to(kMobile).size();
+  auto verified = service_->verify_reinforced_password(nif(), kPassword);
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_EQ(verified->citizen().nif.str(), "12345678Z");
+  EXPECT_EQ(sms_to(kMobile).size(), sms_before) << "no OTP before the caller asks for one";
+  auto sent = service_->send_reinforced_otp(*verified, "signature", "prepared-after-the-password",
+                                            "Firma: su c\u00F3digo es {otp}.");
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+  EXPECT_EQ(sent->citizen.id, verified->citizen().id);
+  auto done = service_->complete_reinforced(sent->challenge_id, Secret(last_code(kMobile)), "signature",
+                                            "prepared-after-the-password");
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  EXPECT_FALSE(service_->send_reinforced_otp(*verified, "password_reset", "x", "Firma: {otp}").ok())
+      << "an account-flow purpose is not the reinforced level's";
+
+  auto wrong = service_->verify_reinforced_password(nif(), Secret("Equivocada.1"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, ErrorCode::invalid_credentials);
+  EXPECT_EQ(wrong.error().attempts_left, 4) << "counts toward the lockout like any password check";
+  clock_.advance(std::chrono::days(365));
+  auto expired = service_->verify_reinforced_password(nif(), kPassword);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.error().code, ErrorCode::password_expired);
 }
 
 TEST_P(CitizenServiceTest, AnExpiredPasswordCannotReachTheReinforcedLevelButCanBeChanged) {

@@ -18,6 +18,8 @@
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "store/operators.h"
+#include "store/refusal.h"
+#include "store/sads.h"
 #include "support/postgres.h"
 #include "support/temp_dir.h"
 
@@ -636,6 +638,119 @@ TEST_P(StoreRepository, LostConnectionIsUnavailableAndThePoolReconnects) {
   EXPECT_EQ(lost.error().message.find('\n'), std::string::npos) << lost.error().message;
   auto after = node->transact([](Tx& tx) { return tx.query("SELECT count(*) FROM audit_head"); });
   ASSERT_TRUE(after.ok()) << after.error().message;
+}
+
+TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
+  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
+                      3, 0, t0, t0 + 120s};
+  const std::vector<SadEntryRecord> entries = {
+      {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-384", Bytes{0, 0xff}, "pss"}};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, sad, entries); }).ok());
+  // Without a transaction, too (a CSC authorisation).
+  const SadRecord loose{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), std::nullopt,
+                        1, 0, t0, t0 + 120s};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, loose, {entries[0]}); }).ok());
+
+  auto found = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "sad-1");
+  EXPECT_EQ((*found)->app_id, AppId("app-1"));
+  EXPECT_EQ((*found)->transaction_id, TransactionId("tx-1"));
+  EXPECT_EQ((*found)->budget, 3);
+  EXPECT_EQ((*found)->expires_at, t0 + 120s);
+  auto other = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "cd34"); });
+  ASSERT_TRUE(other.ok() && other->has_value());
+  EXPECT_FALSE((*other)->transaction_id.has_value());
+  auto missing = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "sad-1"); });
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value()) << "looked up by the value's hash only";
+
+  auto first = db_->transact([](Tx& tx) { return SadRecords::use(tx, "sad-1", 1, t0); });
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  auto second = db_->transact([](Tx& tx) { return SadRecords::use(tx, "sad-1", 1, t0); });
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  auto listed = db_->transact([](Tx& tx) { return SadRecords::entries(tx, "sad-1"); });
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*listed)[i].position, i);
+    EXPECT_EQ((*listed)[i].entry.digest, entries[i].digest);
+    EXPECT_EQ((*listed)[i].entry.digest_algorithm, entries[i].digest_algorithm);
+    EXPECT_EQ((*listed)[i].entry.padding, entries[i].padding);
+    EXPECT_EQ((*listed)[i].spent, i == 1);
+  }
+
+  ASSERT_TRUE(db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-1"), t0 + 5s); })
+                  .ok());
+  auto revoked = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
+  ASSERT_TRUE(revoked.ok() && revoked->has_value());
+  EXPECT_EQ((*revoked)->expires_at, t0 + 5s);
+  auto untouched = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "cd34"); });
+  EXPECT_EQ((*untouched)->expires_at, t0 + 120s);
+}
+
+// The budget is counted in one statement: concurrent signers on any node cannot exceed it, and a SAD revoked
+// meanwhile releases nothing more.
+TEST_P(StoreRepository, ASadsBudgetHoldsUnderConcurrentSigners) {
+  constexpr int kSigners = 8;
+  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
+                      kSigners - 2, 0, t0, t0 + 120s};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) {
+                   return SadRecords::insert(tx, sad, std::vector<SadEntryRecord>(kSigners, {"sha-256", {1}, "pss"}));
+                 }).ok());
+  std::atomic<int> spent{0};
+  std::latch start(kSigners);
+  std::vector<std::thread> signers;
+  for (int i = 0; i < kSigners; ++i)
+    signers.emplace_back([&] {
+      start.arrive_and_wait();
+      auto counted = db_->transact([&](Tx& tx) { return SadRecords::spend(tx, "sad-1", 1, t0); });
+      if (counted.ok() && *counted) ++spent;
+    });
+  for (auto& t : signers) t.join();
+  EXPECT_EQ(spent.load(), kSigners - 2);
+  auto found = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->spent, kSigners - 2);
+
+  const SadRecord other{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-2"),
+                        2, 0, t0, t0 + 120s};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, other, {{"sha-256", {1}, "pss"}}); }).ok());
+  ASSERT_TRUE(
+      db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-2"), t0); }).ok());
+  auto after_revocation = db_->transact([](Tx& tx) { return SadRecords::spend(tx, "sad-2", 1, t0); });
+  ASSERT_TRUE(after_revocation.ok());
+  EXPECT_FALSE(*after_revocation);
+}
+
+// A refusal decided outside a unit of work: its record is committed, and the refusal is the answer.
+TEST_P(StoreRepository, ACommittedRefusalKeepsItsRecordAndAnswersTheRefusal) {
+  ASSERT_TRUE(run("CREATE TABLE refusals_seen (what TEXT NOT NULL)").ok());
+  Result<int> answer = commit_refusal(*db_, make_error(ErrorCode::forbidden, "no"), [](Tx& tx) {
+    return status_of(tx.execute("INSERT INTO refusals_seen (what) VALUES ('counted')"));
+  });
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.error().code, ErrorCode::forbidden);
+  // Inside a unit of work: what was written before the refusal commits with it.
+  Result<int> inner = settle(db_->transact([](Tx& tx) -> Result<Result<int>> {
+    if (Status s = status_of(tx.execute("INSERT INTO refusals_seen (what) VALUES ('audited')")); !s.ok())
+      return std::move(s).error();
+    return refuse<int>(ErrorCode::account_locked, "locked");
+  }));
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().code, ErrorCode::account_locked);
+  auto seen = db_->transact([](Tx& tx) { return tx.query("SELECT count(*) FROM refusals_seen"); });
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->front().integer(0), 2);
+  // When the record cannot be written, the database's error is the answer, not the refusal.
+  Result<int> broken = commit_refusal(*db_, make_error(ErrorCode::forbidden, "no"), [](Tx& tx) {
+    return status_of(tx.execute("INSERT INTO no_such_table (what) VALUES ('x')"));
+  });
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().code, ErrorCode::forbidden);
+  EXPECT_EQ(settle(db_->transact([](Tx&) { return accept(7); })).value(), 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(Store, StoreRepository, ::testing::Values(Backend::sqlite, Backend::postgresql),
