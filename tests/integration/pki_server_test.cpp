@@ -243,7 +243,8 @@ TEST_F(PkiServer, OperatorRolesKeepTheirNamesOnTheWire) {
   HttpReply listed = firmad->get("/v1/admin/operators", firmad->admin_token());
   ASSERT_EQ(listed.status, 200) << listed.body;
   std::map<std::string, json> roles_of;
-  for (const auto& op : listed.parsed()["operators"]) roles_of[op["name"]] = op["roles"];
+  const json operators = listed.parsed()["operators"];
+  for (const auto& op : operators) roles_of[op["name"]] = op["roles"];
   EXPECT_EQ(roles_of["administrator"], json({"admin"}));
   EXPECT_EQ(roles_of["pki-officer"], json({"pki_officer"}));
   EXPECT_EQ(roles_of["registry desk"], json({"registrar", "auditor"}));
