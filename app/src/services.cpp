@@ -156,9 +156,8 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
     if (!parsed) return make_error(ErrorCode::invalid_request, "nif: " + parsed.error().message);
     auto citizen = citizens_->find_by_nif(*parsed);
     if (!citizen) return std::move(citizen).error();
-    return certs::CitizenForIssuance{citizen->nif.str(), citizen->given_name, citizen->surname1, citizen->surname2,
-                                     std::string(identity::to_string(citizen->status)),
-                                     std::string(identity::to_string(citizen->registration_level))};
+    return certs::CitizenForIssuance{citizen->nif.str(), citizen->given_name, citizen->surname1,
+                                     citizen->surname2,  citizen->status,     citizen->registration_level};
   }));
   return routes;
 }

@@ -117,7 +117,7 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
       int status = V_OCSP_CERTSTATUS_UNKNOWN;
       int reason = OCSP_REVOKED_STATUS_NOSTATUS;
       TimePtr revoked_at;
-      if (record && record->status == "revoked") {
+      if (record && record->status == CertificateStatus::revoked) {
         status = V_OCSP_CERTSTATUS_REVOKED;
         revoked_at = asn1_time(record->revoked_at.value_or(record->created_at));
         auto parsed = record->revocation_reason ? parse_revocation_reason(*record->revocation_reason) : std::nullopt;

@@ -50,19 +50,14 @@ bool same_email(std::string_view typed, const std::string& registered) {
   return normalized.ok() && ascii_lower(*normalized) == ascii_lower(registered);
 }
 
-std::optional<CitizenStatus> parse_status(std::string_view text) {
-  if (text == "pending_activation") return CitizenStatus::pending_activation;
-  if (text == "active") return CitizenStatus::active;
-  if (text == "locked") return CitizenStatus::locked;
-  if (text == "deregistered") return CitizenStatus::deregistered;
-  return std::nullopt;
+// The audit outcome of a step refused because of the account's status ("status_locked").
+std::string status_outcome(CitizenStatus status) {
+  return "status_" + std::string(to_string(status));
 }
 
 Result<Citizen> to_citizen(const store::CitizenRow& row) {
   auto nif = policies::Nif::parse(row.nif);
-  auto status = parse_status(row.status);
-  auto level = parse_registration_level(row.registration_level);
-  if (!nif || !status || !level) return make_error(ErrorCode::internal, "citizen " + row.id.str() + " is malformed");
+  if (!nif) return make_error(ErrorCode::internal, "citizen " + row.id.str() + " is malformed");
   return Citizen{row.id,
                  *nif,
                  row.given_name,
@@ -70,8 +65,8 @@ Result<Citizen> to_citizen(const store::CitizenRow& row) {
                  row.surname2,
                  row.email,
                  row.mobile,
-                 *level,
-                 *status,
+                 row.registration_level,
+                 row.status,
                  row.failed_attempts,
                  row.password_expires_at,
                  row.created_at};
@@ -130,26 +125,6 @@ bool is_purpose_word(std::string_view purpose) {
 }
 
 }  // namespace
-
-std::string_view to_string(CitizenStatus status) noexcept {
-  switch (status) {
-    case CitizenStatus::pending_activation: return "pending_activation";
-    case CitizenStatus::active: return "active";
-    case CitizenStatus::locked: return "locked";
-    case CitizenStatus::deregistered: return "deregistered";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(RegistrationLevel level) noexcept {
-  return level == RegistrationLevel::advanced ? "advanced" : "basic";
-}
-
-std::optional<RegistrationLevel> parse_registration_level(std::string_view text) noexcept {
-  if (text == "basic") return RegistrationLevel::basic;
-  if (text == "advanced") return RegistrationLevel::advanced;
-  return std::nullopt;
-}
 
 CitizenOptions CitizenOptions::from_config(const PasswordConfig& config) {
   CitizenOptions options;
@@ -232,15 +207,15 @@ Result<RegisteredCitizen> CitizenService::register_citizen(const CitizenRegistra
   row.surname2 = std::move(surname2);
   row.email = std::move(*email);
   row.mobile = std::move(*mobile);
-  row.registration_level = std::string(to_string(*level));
-  row.status = "pending_activation";
+  row.registration_level = *level;
+  row.status = CitizenStatus::pending_activation;
   row.activation_code_hash = activation_code_hash(canonical_activation_code(activation_code.reveal()));
   row.created_at = row.updated_at = now;
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::CitizenRows::insert(tx, row); !s) return s;
     return audit(tx, clock_, std::string(actor), "citizen.register", row.nif, "success",
-                 "id=" + row.id.str() + " level=" + row.registration_level);
+                 "id=" + row.id.str() + " level=" + std::string(to_string(row.registration_level)));
   });
   if (!saved && saved.error().code == ErrorCode::conflict) {
     return store::commit_refusal(
@@ -314,14 +289,14 @@ Result<ChallengeStarted> CitizenService::start_with_activation_code(const polici
       const store::CitizenRow& c = **found;
       const bool code_right = !canonical.empty() && !c.activation_code_hash.empty() &&
                               constant_time_equal(activation_code_hash(canonical), c.activation_code_hash);
-      const bool state_right =
-          activation ? c.status == "pending_activation" : (c.status == "active" || c.status == "locked");
+      const bool state_right = activation ? c.status == CitizenStatus::pending_activation
+                                          : (c.status == CitizenStatus::active || c.status == CitizenStatus::locked);
       if (!code_right)
         outcome = "wrong_activation_code";
       else if (email && !same_email(*email, c.email))
         outcome = "wrong_email";
       else if (!state_right)
-        outcome = "status_" + c.status;
+        outcome = status_outcome(c.status);
     }
     if (Status s = audit(tx, clock_, "citizen", action, nif.str(), outcome); !s) return std::move(s).error();
     if (outcome != "success") return refuse<OtpDraft>(ErrorCode::invalid_credentials, std::string(kDataMismatch));
@@ -384,10 +359,12 @@ Result<PasswordSet> CitizenService::complete_with_new_password(const ChallengeId
     const store::CitizenRow& c = (*answered)->citizen;
     const Instant now = clock_.now();
     const Instant expires = options_.expiry.expires_at(now);
-    auto set = activation ? store::CitizenRows::set_password(tx, c.id, *hash, expires, {"pending_activation"}, now)
-                          : store::CitizenRows::set_password(tx, c.id, *hash, expires, {"active", "locked"}, now);
+    auto set = activation ? store::CitizenRows::set_password(tx, c.id, *hash, expires,
+                                                             {CitizenStatus::pending_activation}, now)
+                          : store::CitizenRows::set_password(tx, c.id, *hash, expires,
+                                                             {CitizenStatus::active, CitizenStatus::locked}, now);
     if (!set) return std::move(set).error();
-    if (Status s = audit(tx, clock_, "citizen", action, c.nif, *set ? "success" : "status_" + c.status); !s)
+    if (Status s = audit(tx, clock_, "citizen", action, c.nif, *set ? "success" : status_outcome(c.status)); !s)
       return std::move(s).error();
     if (!*set) return refuse<PasswordSet>(ErrorCode::conflict, "the account is not in a state that allows this");
     return accept<PasswordSet>(PasswordSet{CitizenStatus::active, expires});
@@ -420,11 +397,12 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   // registered, deregistered or not activated yet must not be told apart from a wrong password. A locked account
   // says so to any password (the fifth failure has said it already); only the right password learns, at the
   // reinforced level, that it has expired.
-  if (!found->has_value() || (*found)->status == "deregistered" || !(*found)->password_hash) {
+  if (!found->has_value() || (*found)->status == CitizenStatus::deregistered || !(*found)->password_hash) {
     spend_password_check(password);
-    const std::string outcome = !found->has_value()                        ? "unknown_nif"
-                                : (*found)->status == "pending_activation" ? "not_active"
-                                                                           : "status_" + (*found)->status;
+    const std::string outcome = !found->has_value() ? "unknown_nif"
+                                : (*found)->status == CitizenStatus::pending_activation
+                                    ? "not_active"
+                                    : status_outcome((*found)->status);
     return refused(outcome, ErrorCode::invalid_credentials, kBadCredentials);
   }
   const store::CitizenRow& row = **found;
@@ -434,8 +412,9 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   if (!check) return std::move(check).error();
   // A locked account answers the same whatever the password: were the right one told apart, the lock would
   // stop nothing (guesses would go on and learn when they hit).
-  if (row.status == "locked") return refused("account_locked", ErrorCode::account_locked, kLocked);
-  if (row.status != "active") return refused("status_" + row.status, ErrorCode::invalid_credentials, kBadCredentials);
+  if (row.status == CitizenStatus::locked) return refused("account_locked", ErrorCode::account_locked, kLocked);
+  if (row.status != CitizenStatus::active)
+    return refused(status_outcome(row.status), ErrorCode::invalid_credentials, kBadCredentials);
   std::optional<std::string> rehashed;
   if (check->matches && check->needs_rehash) {
     auto fresh = hasher_.hash(password);
@@ -449,7 +428,7 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
     if (!check->matches) {
       auto counted = store::CitizenRows::count_failure(tx, row.id, options_.lockout.max_failed_attempts, now);
       if (!counted) return std::move(counted).error();
-      const bool now_locked = !counted->has_value() || (*counted)->status == "locked";
+      const bool now_locked = !counted->has_value() || (*counted)->status == CitizenStatus::locked;
       const std::string detail =
           counted->has_value() ? "failed_attempts=" + std::to_string((*counted)->failed_attempts) : "already_locked";
       if (Status s = audit(tx, clock_, "citizen", std::string(action), row.nif,
@@ -525,14 +504,16 @@ Result<PasswordSet> CitizenService::complete_password_change(const ChallengeId& 
     const store::CitizenRow& c = (*answered)->citizen;
     const Instant now = clock_.now();
     const Instant expires = options_.expiry.expires_at(now);
-    auto set = store::CitizenRows::set_password(tx, c.id, (*answered)->challenge.payload, expires, {"active"}, now);
+    auto set = store::CitizenRows::set_password(tx, c.id, (*answered)->challenge.payload, expires,
+                                                {CitizenStatus::active}, now);
     if (!set) return std::move(set).error();
     if (Status s = audit(tx, clock_, "citizen", "citizen.password_change.complete", c.nif,
-                         *set ? "success" : "status_" + c.status);
+                         *set ? "success" : status_outcome(c.status));
         !s)
       return std::move(s).error();
     if (!*set) {
-      if (c.status == "locked") return refuse<PasswordSet>(ErrorCode::account_locked, std::string(kLocked));
+      if (c.status == CitizenStatus::locked)
+        return refuse<PasswordSet>(ErrorCode::account_locked, std::string(kLocked));
       return refuse<PasswordSet>(ErrorCode::conflict, "the account is not in a state that allows this");
     }
     return accept<PasswordSet>(PasswordSet{CitizenStatus::active, expires});
@@ -649,12 +630,12 @@ Result<Citizen> CitizenService::complete_reinforced(const ChallengeId& challenge
     if (!answered) return std::move(answered).error();
     if (!*answered) return refuse<Citizen>(std::move(*answered).error());
     const store::CitizenRow& c = (*answered)->citizen;
-    const bool active = c.status == "active";
+    const bool active = c.status == CitizenStatus::active;
     if (Status s = audit(tx, clock_, "citizen", "citizen.reinforced.complete", c.nif,
-                         active ? "success" : "status_" + c.status, "purpose=" + std::string(purpose));
+                         active ? "success" : status_outcome(c.status), "purpose=" + std::string(purpose));
         !s)
       return std::move(s).error();
-    if (c.status == "locked") return refuse<Citizen>(ErrorCode::account_locked, std::string(kLocked));
+    if (c.status == CitizenStatus::locked) return refuse<Citizen>(ErrorCode::account_locked, std::string(kLocked));
     if (!active) return refuse<Citizen>(ErrorCode::invalid_credentials, std::string(kBadCredentials));
     auto citizen = to_citizen(c);
     if (!citizen) return std::move(citizen).error();

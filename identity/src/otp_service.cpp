@@ -249,7 +249,8 @@ Result<OtpChallenge> OtpService::resend(const ChallengeId& id) {
       return detail::refuse<OtpDraft>(code, std::move(message));
     };
     if (c.state == "consumed") return refuse("already_used", ErrorCode::otp_expired, "the code has already been used");
-    if ((*citizen)->status == "deregistered") return refuse("deregistered", ErrorCode::not_found, "unknown challenge");
+    if ((*citizen)->status == CitizenStatus::deregistered)
+      return refuse("deregistered", ErrorCode::not_found, "unknown challenge");
     if (c.state == "sending") return refuse("sending", ErrorCode::rate_limited, "a code is being sent; wait for it");
     if (!policy_.can_resend(c.issued_at, now))
       return refuse(

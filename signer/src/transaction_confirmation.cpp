@@ -50,9 +50,11 @@ SadRequest sad_request(const store::TransactionRecord& record, const CitizenId& 
   return SadRequest{SadBinding{citizen, key, record.app_id}, {}, 0, record.id};
 }
 
-Status refuse_unless_open(const store::TransactionRecord& record, std::string_view wanted) {
-  if (record.status == kExpired) return make_error(ErrorCode::transaction_expired, "the transaction has expired");
-  if (record.status != wanted) return make_error(ErrorCode::conflict, "the transaction is " + record.status);
+Status refuse_unless_open(const store::TransactionRecord& record, TransactionStatus wanted) {
+  if (record.status == TransactionStatus::expired)
+    return make_error(ErrorCode::transaction_expired, "the transaction has expired");
+  if (record.status != wanted)
+    return make_error(ErrorCode::conflict, "the transaction is " + std::string(to_string(record.status)));
   return {};
 }
 
@@ -77,8 +79,8 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   });
   if (!loaded) return std::move(loaded).error();
   const auto& [record, app, documents] = *loaded;
-  if (record.status != kAuthenticated)
-    if (Status s = refuse_unless_open(record, kPending); !s) return std::move(s).error();
+  if (record.status != TransactionStatus::authenticated)
+    if (Status s = refuse_unless_open(record, TransactionStatus::pending); !s) return std::move(s).error();
 
   // The NIF must be the one the application named; the same words and the same time as a wrong password, so
   // that the page does not confirm whose transaction this is.
@@ -95,14 +97,10 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   auto verified = citizens_.verify_reinforced_password(*nif, password);
   if (!verified) return std::move(verified).error();
   const identity::Citizen& c = verified->citizen();
-  if (c.registration_level != identity::RegistrationLevel::advanced)
+  if (c.registration_level != RegistrationLevel::advanced)
     return make_error(ErrorCode::registration_level, "signing needs an advanced (in person) registration");
-  const certs::CitizenForIssuance subject{c.nif.str(),
-                                          c.given_name,
-                                          c.surname1,
-                                          c.surname2,
-                                          std::string(identity::to_string(c.status)),
-                                          std::string(identity::to_string(c.registration_level))};
+  const certs::CitizenForIssuance subject{c.nif.str(), c.given_name, c.surname1,
+                                          c.surname2,  c.status,     c.registration_level};
   auto credential = credentials_.ensure_certificate(subject, "citizen:" + c.nif.str());
   if (!credential) return std::move(credential).error();
   const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
@@ -121,8 +119,8 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   const CitizenId& citizen_id = c.id;
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
-    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kPending), std::string(kAuthenticated)},
-                                                       kAuthenticated, now);
+    auto moved = store::TransactionRecords::transition(
+        tx, id, {TransactionStatus::pending, TransactionStatus::authenticated}, TransactionStatus::authenticated, now);
     if (!moved) return std::move(moved).error();
     if (!*moved) return make_error(ErrorCode::conflict, "the transaction changed meanwhile");
     if (Status s = store::TransactionRecords::set_prepared(
@@ -141,7 +139,7 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
 Result<AuthenticationStarted> TransactionService::resend_otp(const TransactionId& id) {
   auto record = db_.transact([&](store::Tx& tx) { return load_current(tx, id, clock_.now()); });
   if (!record) return std::move(record).error();
-  if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
+  if (Status s = refuse_unless_open(*record, TransactionStatus::authenticated); !s) return std::move(s).error();
   if (!record->challenge_id) return make_error(ErrorCode::conflict, "the transaction has not been authenticated");
   auto sent = citizens_.resend_otp(*record->challenge_id);
   if (!sent) return std::move(sent).error();
@@ -154,7 +152,7 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
       [&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, std::vector<store::DocumentRecord>>> {
         auto record = load_current(tx, id, now);
         if (!record) return std::move(record).error();
-        if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
+        if (Status s = refuse_unless_open(*record, TransactionStatus::authenticated); !s) return std::move(s).error();
         auto documents = store::TransactionRecords::documents(tx, id, true);
         if (!documents) return std::move(documents).error();
         return std::make_pair(std::move(*record), std::move(*documents));
@@ -215,7 +213,8 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     const bool signed_all = outcome.ok();
     // Compare-and-set on the claim before anything is written: once the claim was given up, nothing is saved.
-    auto finished = store::TransactionRecords::finish_signing(tx, id, claim, signed_all ? kSigned : kFailed, done);
+    auto finished = store::TransactionRecords::finish_signing(
+        tx, id, claim, signed_all ? TransactionStatus::signed_ : TransactionStatus::failed, done);
     if (!finished) return std::move(finished).error();
     if (!*finished)
       return make_error(ErrorCode::conflict,
@@ -235,7 +234,7 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   });
   if (!saved) return std::move(saved).error();
   if (!outcome) return std::move(outcome).error();
-  return outcome_for(record, kSigned);
+  return outcome_for(record, TransactionStatus::signed_);
 }
 
 }  // namespace firma::signer

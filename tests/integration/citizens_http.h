@@ -111,10 +111,10 @@ class CitizensServer {
     citizens_ = std::make_unique<identity::CitizenService>(*db_, *otp_, *hasher_, clock, random_);
     limiter_ = std::make_unique<identity::RateLimiter>(*db_, clock);
     operators_ = std::make_unique<identity::OperatorService>(*db_, clock, random_);
-    admin_token = std::string(operators_->create("admin", {"admin"}, "test").value().token.reveal());
-    registrar_token = std::string(operators_->create("registrar", {"registrar"}, "test").value().token.reveal());
-    auditor_token = std::string(operators_->create("auditor", {"auditor"}, "test").value().token.reveal());
-    outbox_token = std::string(operators_->create("outbox", {"sms_outbox_reader"}, "test").value().token.reveal());
+    admin_token = std::string(operators_->create("admin", {Role::admin}, "test").value().token.reveal());
+    registrar_token = std::string(operators_->create("registrar", {Role::registrar}, "test").value().token.reveal());
+    auditor_token = std::string(operators_->create("auditor", {Role::auditor}, "test").value().token.reveal());
+    outbox_token = std::string(operators_->create("outbox", {Role::sms_outbox_reader}, "test").value().token.reveal());
 
     auto routes = api::admin_citizen_routes(*citizens_, gateway == nullptr ? outbox_.get() : nullptr);
     for (auto& r : api::citizen_routes(*citizens_, *limiter_, api::CitizenRoutesOptions{limits, "X-Test-Client"}))

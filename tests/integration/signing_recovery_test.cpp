@@ -156,7 +156,7 @@ TEST_P(SigningRecovery, AConfirmationKilledAfterSigningFailsOnceItsLeaseRunsOut)
   // Within the lease the confirmation may still be running (on another node): the upkeep leaves it alone.
   stack_->clock().advance(kLease - 1s);
   services.maintain();
-  EXPECT_EQ(record(id).status, "signing");
+  EXPECT_EQ(record(id).status, TransactionStatus::signing);
 
   stack_->clock().advance(2s);
   services.maintain();
@@ -167,11 +167,12 @@ TEST_P(SigningRecovery, AConfirmationKilledAfterSigningFailsOnceItsLeaseRunsOut)
   auto again = key_signer.sign_all(sad->value, authorised.binding, authorised.entries);
   EXPECT_FALSE(again) << "the SAD of a recovered transaction is ended";
   auto late = db().transact([&](store::Tx& tx) {
-    return store::TransactionRecords::finish_signing(tx, TransactionId(id), claim_id, "signed", stack_->clock().now());
+    return store::TransactionRecords::finish_signing(tx, TransactionId(id), claim_id, TransactionStatus::signed_,
+                                                     stack_->clock().now());
   });
   ASSERT_TRUE(late);
   EXPECT_FALSE(*late) << "a save under a claim given up is refused";
-  EXPECT_EQ(record(id).status, "failed");
+  EXPECT_EQ(record(id).status, TransactionStatus::failed);
   EXPECT_NE(confirm(id, otp).status, 200);
 
   // A second upkeep finds nothing more to do: one audit event.
@@ -188,7 +189,7 @@ TEST_P(SigningRecovery, AStartAfterTheLeaseFailsWhatAKilledProcessLeft) {
   ASSERT_TRUE(claim(id, "claim-of-the-killed-process").ok());
   stack_->clock().advance(kLease + 1s);
   stack_->restart();
-  EXPECT_EQ(record(id).status, "failed") << "recovered by the start, before any upkeep";
+  EXPECT_EQ(record(id).status, TransactionStatus::failed) << "recovered by the start, before any upkeep";
   expect_failed_and_purged(id);
   EXPECT_EQ(count("SELECT count(*) FROM sad_uses"), 0);
   EXPECT_EQ(confirm(id, otp).status, 409);

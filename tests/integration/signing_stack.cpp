@@ -27,7 +27,7 @@ SigningStack::SigningStack(const std::string& database_url, const std::function<
   auto admin = services_->operators().bootstrap_admin();
   if (!admin || !admin->has_value()) throw std::runtime_error("no administrator token");
   admin_ = std::string((*admin)->token.reveal());
-  auto reader = services_->operators().create("outbox reader", {std::string(identity::kRoleSmsOutboxReader)}, "test");
+  auto reader = services_->operators().create("outbox reader", {Role::sms_outbox_reader}, "test");
   if (!reader) throw std::runtime_error("no outbox reader: " + reader.error().message);
   outbox_reader_ = std::string(reader->token.reveal());
 }

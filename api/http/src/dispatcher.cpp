@@ -572,9 +572,9 @@ std::optional<Response> Dispatcher::authorize(const Route& route, Request& reque
   const bool wanted_kind = route.access == Access::operator_role ? caller->kind == Caller::Kind::operator_
                                                                  : caller->kind == Caller::Kind::application;
   if (!wanted_kind) return problem(ErrorCode::forbidden, "this endpoint is not for this kind of caller");
-  const bool role_ok = route.access != Access::operator_role || route.roles.empty() ||
-                       std::any_of(route.roles.begin(), route.roles.end(),
-                                   [&caller](const std::string& role) { return caller->has_role(role); });
+  const bool role_ok =
+      route.access != Access::operator_role || route.roles.empty() ||
+      std::any_of(route.roles.begin(), route.roles.end(), [&caller](Role role) { return caller->has_role(role); });
   if (!role_ok) return problem(ErrorCode::forbidden, "the caller lacks a role this endpoint requires");
   request.caller = std::move(caller).value();
   return std::nullopt;

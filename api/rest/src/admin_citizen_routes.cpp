@@ -13,7 +13,7 @@
 namespace firma::api {
 namespace {
 
-const std::vector<std::string> kRegistrars = {"admin", "registrar"};
+const std::vector<Role> kRegistrars = {Role::admin, Role::registrar};
 constexpr std::size_t kOutboxLimit = 1000;
 
 std::string actor_of(const Request& r) { return "operator:" + (r.caller ? r.caller->id : std::string("unknown")); }
@@ -26,8 +26,8 @@ nlohmann::json citizen_json(const identity::Citizen& c) {
                       {"surname2", c.surname2.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.surname2)},
                       {"email", c.email},
                       {"mobile", c.mobile},
-                      {"registration_level", std::string(identity::to_string(c.registration_level))},
-                      {"status", std::string(identity::to_string(c.status))},
+                      {"registration_level", std::string(to_string(c.registration_level))},
+                      {"status", std::string(to_string(c.status))},
                       {"failed_attempts", c.failed_attempts},
                       {"password_expires_at", nullptr}};
   if (c.password_expires_at) j["password_expires_at"] = to_rfc3339(*c.password_expires_at);
@@ -65,11 +65,11 @@ std::vector<Route> admin_citizen_routes(identity::CitizenService& citizens, cons
                       auto registered = citizens.register_citizen(reg, actor_of(r));
                       if (!registered) return problem(registered.error());
                       const auto& c = registered->citizen;
-                      Response response = json_response(
-                          201, {{"id", c.id.str()},
-                                {"nif", c.nif.str()},
-                                {"status", std::string(identity::to_string(c.status))},
-                                {"activation_code", std::string(registered->activation_code.reveal())}});
+                      Response response =
+                          json_response(201, {{"id", c.id.str()},
+                                              {"nif", c.nif.str()},
+                                              {"status", std::string(to_string(c.status))},
+                                              {"activation_code", std::string(registered->activation_code.reveal())}});
                       response.headers.emplace_back("Location", "/v1/admin/citizens/" + c.nif.str());
                       return response;
                     },
@@ -100,7 +100,7 @@ std::vector<Route> admin_citizen_routes(identity::CitizenService& citizens, cons
   routes.push_back({"GET",
                     "/v1/admin/sms/outbox",
                     Access::operator_role,
-                    {std::string(identity::kRoleSmsOutboxReader)},
+                    {Role::sms_outbox_reader},
                     [outbox](const Request& r) {
                       if (outbox == nullptr)
                         return problem(ErrorCode::not_found, "the SMS gateway is not the outbox");

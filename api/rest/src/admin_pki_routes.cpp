@@ -24,7 +24,7 @@ nlohmann::json certificate_json(const certs::CertificateInfo& c) {
                         {"subject", c.subject},
                         {"not_before", to_rfc3339(c.not_before)},
                         {"not_after", to_rfc3339(c.not_after)},
-                        {"status", c.status},
+                        {"status", std::string(to_string(c.status))},
                         {"algorithm", c.algorithm},
                         {"key_id", c.key_id.str()}};
   if (c.revoked_at) out["revoked_at"] = to_rfc3339(*c.revoked_at);
@@ -62,8 +62,7 @@ Result<std::size_t> limit_param(const Request& request) {
 }  // namespace
 
 std::vector<Route> admin_pki_routes(certs::CredentialService& credentials, certs::CitizenLookup citizens) {
-  const std::vector<std::string> pki_roles = {std::string(identity::kRoleAdmin),
-                                              std::string(identity::kRolePkiOfficer)};
+  const std::vector<Role> pki_roles = {Role::admin, Role::pki_officer};
   return {
       {"POST", "/v1/admin/citizens/:nif/certificate", Access::operator_role, pki_roles,
        [&credentials, citizens](const Request& request) -> Response {
@@ -125,7 +124,7 @@ std::vector<Route> admin_pki_routes(certs::CredentialService& credentials, certs
          auto revoked = credentials.revoke(*serial, *reason, actor_of(request));
          if (!revoked) return problem(revoked.error());
          return json_response(200, {{"serial", revoked->serial.str()},
-                                    {"status", "revoked"},
+                                    {"status", std::string(to_string(CertificateStatus::revoked))},
                                     {"revoked_at", to_rfc3339(revoked->revoked_at.value_or(Instant{}))},
                                     {"reason", std::string(certs::to_string(*reason))}});
        },

@@ -5,8 +5,9 @@
 namespace firma::api {
 
 std::vector<Route> application_admin_routes(signer::ApplicationService& applications) {
+  const std::vector<Role> admin_only = {Role::admin};
   return {
-      {"POST", "/v1/admin/apps", Access::operator_role, {"admin"},
+      {"POST", "/v1/admin/apps", Access::operator_role, admin_only,
        [&applications](const Request& request) -> Response {
          auto body = parse_json_object(request.body);
          if (!body) return problem(body.error());

@@ -23,7 +23,7 @@ Result<T> number_param(const Request& request, const char* name, T fallback, T m
 }  // namespace
 
 std::vector<Route> audit_routes(AuditReader reader) {
-  const std::vector<std::string> roles = {std::string(identity::kRoleAdmin), std::string(identity::kRoleAuditor)};
+  const std::vector<Role> roles = {Role::admin, Role::auditor};
   return {
       {"GET", "/v1/admin/audit", Access::operator_role, roles,
        [reader](const Request& request) -> Response {

@@ -26,8 +26,8 @@ Response started(const identity::ChallengeStarted& s) {
 }
 
 Response password_set(const identity::PasswordSet& s) {
-  return json_response(200, {{"status", std::string(identity::to_string(s.status))},
-                             {"password_expires_at", to_rfc3339(s.password_expires_at)}});
+  return json_response(
+      200, {{"status", std::string(to_string(s.status))}, {"password_expires_at", to_rfc3339(s.password_expires_at)}});
 }
 
 // The body's fields, checked for presence and type; a problem when one is missing or wrong.
@@ -225,7 +225,7 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                       return with_challenge(r, true, [&](const ChallengeId& id, const Secret& otp, Fields&) {
                         auto s = ctx->citizens.complete_deregistration(id, otp);
                         if (!s) return problem(s.error());
-                        return json_response(200, {{"status", std::string(identity::to_string(s->status))}});
+                        return json_response(200, {{"status", std::string(to_string(s->status))}});
                       });
                     },
                     "citizens.deregistration.complete", per_challenge});

@@ -16,7 +16,9 @@ std::string pem_certificate(const Bytes& der) {
 }
 
 nlohmann::json view_json(const signer::TransactionView& view) {
-  nlohmann::json out = {{"id", view.id.str()}, {"status", view.status}, {"expires_at", to_rfc3339(view.expires_at)}};
+  nlohmann::json out = {{"id", view.id.str()},
+                        {"status", std::string(to_string(view.status))},
+                        {"expires_at", to_rfc3339(view.expires_at)}};
   if (view.certificate) out["certificate"] = pem_certificate(*view.certificate);
   nlohmann::json documents = nlohmann::json::array();
   for (const auto& d : view.documents) {
@@ -66,7 +68,7 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          auto created = transactions.create(*app, *parsed);
          if (!created) return problem(created.error());
          return json_response(201, {{"id", created->id.str()},
-                                    {"status", "pending"},
+                                    {"status", std::string(to_string(TransactionStatus::pending))},
                                     {"confirm_url", public_url + "/sign/" + created->id.str()},
                                     {"expires_at", to_rfc3339(created->expires_at)}});
        },
@@ -99,7 +101,7 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          return json_response(200, {{"app_name", summary->app_name},
                                     {"documents", documents},
                                     {"expires_at", to_rfc3339(summary->expires_at)},
-                                    {"status", summary->status}});
+                                    {"status", std::string(to_string(summary->status))}});
        },
        "transactions.summary", by_address},
       {"POST", "/v1/transactions/:id/authenticate", Access::anyone, {},
@@ -125,7 +127,8 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          const TransactionId id(request.params.at("id"));
          auto outcome = transactions.confirm(id, Secret(std::move(*otp)), request.client_address);
          if (!outcome) return problem(outcome.error());
-         return json_response(200, {{"status", outcome->status}, {"return_url", outcome->return_url}});
+         return json_response(
+             200, {{"status", std::string(to_string(outcome->status))}, {"return_url", outcome->return_url}});
        },
        "transactions.confirm", per_confirmed_transaction},
       {"POST", "/v1/transactions/:id/otp", Access::anyone, {},
@@ -141,7 +144,8 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          const TransactionId id(request.params.at("id"));
          auto outcome = transactions.reject(id);
          if (!outcome) return problem(outcome.error());
-         return json_response(200, {{"status", outcome->status}, {"return_url", outcome->return_url}});
+         return json_response(
+             200, {{"status", std::string(to_string(outcome->status))}, {"return_url", outcome->return_url}});
        },
        "transactions.reject", by_address},
   };

@@ -116,10 +116,10 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
     return page.error_page(page_error(summary.error(), false));
   }
   const auto& s = *summary;
-  const std::string& status = s.status;
+  const TransactionStatus status = s.status;
   // A transaction that is over says so once, in its final status below: an error about the same (expired, already
   // signed) would only repeat it, and there is nothing left to check before continuing.
-  const bool open = status == "pending" || status == "authenticated";
+  const bool open = status == TransactionStatus::pending || status == TransactionStatus::authenticated;
   Html body = open ? page.error_box(view.error) : Html();
   if (open) body += fill(R"(<p class="lead">{intro}</p>
 )", {{"intro", page.t("sign.intro")}});
@@ -135,21 +135,20 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
                 {"documents", document_list(page, s)}});
   const bool resent = page.request().query.count("resent") > 0 && !view.error;
   const bool login_asked = page.request().query.count("step") > 0 && page.request().query.at("step") == "login";
-  if (status == "pending" || (status == "authenticated" && (view.force_login || login_asked))) {
+  if (status == TransactionStatus::pending ||
+      (status == TransactionStatus::authenticated && (view.force_login || login_asked))) {
     body += login_form(page, id, view.nif);
     body += reject_form(page, id);
-  } else if (status == "authenticated") {
+  } else if (status == TransactionStatus::authenticated) {
     body += otp_forms(page, id, resent);
     body += reject_form(page, id);
   } else {
-    const std::string key =
-        status == "signed" || status == "rejected" || status == "expired" || status == "failed" || status == "signing"
-            ? "sign.final." + status
-            : "sign.final.other";
+    // signed, rejected, expired, failed or signing: each has its words.
+    const std::string key = "sign.final." + std::string(to_string(status));
     // Green for a signature; the plain notice for every other end. Announced at once (an alert) when it is the
     // answer to a step the citizen just tried.
     body += fill(page_template("sign_final"),
-                 {{"style", text(status == "signed" ? "final" : "final closed")},
+                 {{"style", text(status == TransactionStatus::signed_ ? "final" : "final closed")},
                   {"role", text(view.error ? "alert" : "status")},
                   {"words", page.t(key, {{"app", text(s.app_name)}})}});
   }

@@ -14,6 +14,7 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "core/statuses.h"
 #include "policies/lockout_policy.h"
 #include "policies/nif.h"
 #include "policies/password_expiry.h"
@@ -28,13 +29,6 @@ namespace firma::identity {
 
 class OtpService;
 class PasswordHasher;
-
-enum class CitizenStatus { pending_activation, active, locked, deregistered };
-enum class RegistrationLevel { basic, advanced };
-
-std::string_view to_string(CitizenStatus status) noexcept;
-std::string_view to_string(RegistrationLevel level) noexcept;
-std::optional<RegistrationLevel> parse_registration_level(std::string_view text) noexcept;
 
 // A citizen's record as operators and other modules see it: never a secret or a hash.
 struct Citizen {

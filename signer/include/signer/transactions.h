@@ -13,6 +13,7 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "core/statuses.h"
 #include "signer/applications.h"
 #include "signer/formats.h"
 
@@ -76,7 +77,7 @@ struct TransactionSummary {
   std::string app_name;
   std::vector<DocumentSummary> documents;
   Instant expires_at;
-  std::string status;
+  TransactionStatus status = TransactionStatus::pending;
   std::string return_origin;  // scheme://host[:port] of the return URL: where the confirmation page's forms lead
 };
 
@@ -89,7 +90,7 @@ struct SignedDocument {
 
 struct TransactionView {
   TransactionId id;
-  std::string status;
+  TransactionStatus status = TransactionStatus::pending;
   Instant expires_at;
   std::optional<Bytes> certificate;       // DER, once authenticated
   std::vector<SignedDocument> documents;  // once signed, until retrieved
@@ -102,7 +103,7 @@ struct AuthenticationStarted {
 };
 
 struct Outcome {
-  std::string status;
+  TransactionStatus status = TransactionStatus::pending;
   std::string return_url;  // the application's, with ?transaction=<id>&status=<status> added
 };
 

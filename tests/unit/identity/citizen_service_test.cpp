@@ -322,7 +322,8 @@ TEST_P(CitizenServiceTest, DeregistrationRunsItsHooksAndAFailingStepUndoesIt) {
   bool fail_step = true;
   service_->on_deregistering([&](store::Tx& tx, const Citizen& c) -> Status {
     auto row = store::CitizenRows::find_by_id(tx, c.id);
-    calls.push_back("step:" + (row.ok() && row->has_value() ? (*row)->status : std::string("?")));
+    calls.push_back("step:" +
+                    (row.ok() && row->has_value() ? std::string(to_string((*row)->status)) : std::string("?")));
     if (fail_step) return make_error(ErrorCode::unavailable, "PKI down");
     return {};
   });

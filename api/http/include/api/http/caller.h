@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/statuses.h"
+
 namespace firma::api {
 
 // Filled by the server from the Authenticator's answer before a protected handler runs; handlers
@@ -12,10 +14,10 @@ struct Caller {
   enum class Kind { operator_, application };
   Kind kind = Kind::operator_;
   std::string id;                  // OperatorId or AppId text
-  std::vector<std::string> roles;  // operator roles ("admin", ...); empty for applications
+  std::vector<Role> roles;         // empty for applications
 
-  bool has_role(const std::string& role) const {
-    for (const auto& r : roles)
+  bool has_role(Role role) const {
+    for (Role r : roles)
       if (r == role) return true;
     return false;
   }

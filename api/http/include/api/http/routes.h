@@ -11,6 +11,7 @@
 #include "api/http/caller.h"
 #include "api/http/http.h"
 #include "core/result.h"
+#include "core/statuses.h"
 
 namespace firma::api {
 
@@ -42,7 +43,7 @@ struct Route {
   std::string method;                  // "GET", "POST", "PUT", "PATCH", "DELETE"
   std::string pattern;                 // "/v1/admin/citizens/:nif"; ":name" is a path parameter
   Access access = Access::anyone;
-  std::vector<std::string> roles;      // operator roles allowed; empty = any operator
+  std::vector<Role> roles;  // operator roles allowed; empty = any operator
   std::function<Response(const Request&)> handler;
   std::string name;                    // label in metrics and logs; empty = the pattern
   Throttle throttle{};                 // none by default
