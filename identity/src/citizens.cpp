@@ -150,7 +150,7 @@ std::optional<RegistrationLevel> parse_registration_level(std::string_view text)
   return std::nullopt;
 }
 
-CitizenOptions CitizenOptions::from_config(const PasswordConfig& config) {
+CitizenOptions CitizenOptions::from_config(const PasswordSettings& config) {
   CitizenOptions options;
   options.expiry.validity = std::chrono::days{static_cast<std::int64_t>(config.validity_days)};
   return options;
