@@ -11,16 +11,21 @@ export ASAN_OPTIONS  ?= detect_leaks=1:strict_string_checks=1:check_initializati
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS  ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-.PHONY: all deps build run test fuzz-build fuzz bench soak format clean
+.PHONY: all deps deps-run build run test check fuzz-build fuzz bench-build bench soak format clean
 
 all: build
 
+# Everything the suite, the fuzz targets and the benchmarks use (scripts/deps.sh test).
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh test
+
+# Only what building and running firmad need, and the tools the README's walk-throughs type.
+deps-run:
+	@bash scripts/deps.sh run
 
 # Release build: build/bin/firmad and build/bin/firmactl.
-build: deps
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DFIRMA_TESTS=OFF >/dev/null
+build: deps-run
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DFIRMA_TESTS=OFF -DFIRMA_BENCH=OFF >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # The service on its embedded default: everything under $(DATA_DIR).
@@ -35,6 +40,13 @@ test: deps fuzz-build
 	@cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
 	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# The unit tests only (CTest label "unit", tests/unit): the same sanitized build as `make test`, in minutes.
+check: deps
+	@cmake -S . -B $(TEST_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIRMA_SANITIZE=ON -DFIRMA_WERROR=ON \
+	  -DFIRMA_BENCH=OFF >/dev/null
+	@cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
+	@cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600 -L unit
+
 # The libFuzzer targets (tests/fuzz): clang cannot share a build directory with gcc, so they have their own.
 fuzz-build: deps
 	@cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
@@ -46,12 +58,17 @@ fuzz-build: deps
 fuzz: fuzz-build
 	@bash tests/fuzz/run.sh --keep-going $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)
 
-bench: build
+# The Release build with the load generator and the micro-benchmarks.
+bench-build: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DFIRMA_TESTS=OFF -DFIRMA_BENCH=ON >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+bench: bench-build
 	@bash bench/run.sh $(BUILD_DIR)
 
 # Not part of `make test`: 30 minutes (SOAK_SECONDS) of 32 citizens signing against a Release firmad; fails if a
 # transaction fails, RSS grows by 10% after the warm-up or file descriptors leak (bench/soak.sh).
-soak: build
+soak: bench-build
 	@bash bench/soak.sh $(BUILD_DIR)
 
 format:

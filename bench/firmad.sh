@@ -46,6 +46,10 @@ seed() {  # $1 from, $2 to, $3 threads, $4 output file, [$5 deadline seconds]
 firmad_cpu() {  # CPU seconds firmad has used (utime + stime, clock ticks)
   awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$firmad_pid/stat"
 }
+argon2id_cpu() {  # CPU seconds firmad has spent in Argon2id (its own counter on /metrics)
+  curl -sf "$url/metrics" | awk '$1 == "firma_password_hash_cpu_microseconds_total" {printf "%.3f", $2 / 1e6; found = 1}
+    END {if (!found) printf "0"}'
+}
 run_load() {  # $1 output file, then firma_load flags
   local out=$1; shift
   "$bin/firma_load" --url "$url" --operator-token-file "$data/secrets/operator-token" "$@" >"$out"

@@ -86,7 +86,7 @@ void grow_lookup_keys(std::size_t n) {
   while (g_bench->lookup_ids.size() < n) {
     char id[32];
     std::snprintf(id, sizeof id, "lookup-%06zu", g_bench->lookup_ids.size());
-    auto generated = g_bench->token->generate_key_pair(KeyId(id), hsm::KeyAlgorithm::ec_p256, id);
+    auto generated = g_bench->token->generate_key_pair(KeyId(id), hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, id);
     if (!generated) {
       std::fprintf(stderr, "hsm_bench: generating lookup keys: %s\n", generated.error().message.c_str());
       std::exit(1);
@@ -203,9 +203,9 @@ int main(int argc, char** argv) {
       throw std::runtime_error("initialise token: " + st.error().message);
     }
     bench.token = must(hsm::Token::open(bench.module, kTokenLabel, Secret("bench-user-pin"), 4), "open token");
-    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::ec_p256), hsm::KeyAlgorithm::ec_p256, "bench-ec"),
+    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::ec_p256), hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "bench-ec"),
          "generate EC key");
-    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::rsa2048), hsm::KeyAlgorithm::rsa2048, "bench-rsa"),
+    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::rsa2048), hsm::KeyAlgorithm::rsa2048, hsm::KeyPurpose::citizen_signing, "bench-rsa"),
          "generate RSA key");
     bench.raw = std::make_unique<Raw>(module_path, kTokenLabel);
   } catch (const std::exception& e) {

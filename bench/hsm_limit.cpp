@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
         {"rsa_2048", hsm::KeyAlgorithm::rsa2048},
         {"rsa_3072", hsm::KeyAlgorithm::rsa3072}};
     if (!argon2_only)
-      for (const auto& [name, a] : algorithms) must(token->generate_key_pair(KeyId("limit-" + name), a, name), "keygen");
+      for (const auto& [name, a] : algorithms) must(token->generate_key_pair(KeyId("limit-" + name), a, hsm::KeyPurpose::citizen_signing, name), "keygen");
     Raw raw(module_path, kLabel);
     const Bytes digest = sha256(as_bytes("the document the citizen confirmed"));
 
@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
       start = Clock::now();
       cpu0 = bench::thread_cpu_seconds();
       for (int i = 0; i < keygen; ++i)
-        must(token->generate_key_pair(KeyId("layer-gen-" + std::to_string(i)), hsm::KeyAlgorithm::ec_p256, "g"),
+        must(token->generate_key_pair(KeyId("layer-gen-" + std::to_string(i)), hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "g"),
              "layer keygen");
       const double layer_rate = keygen / bench::seconds_since(start);
       const double layer_cpu_us = (bench::thread_cpu_seconds() - cpu0) * 1e6 / keygen;

@@ -61,11 +61,14 @@ start_and_time() {  # $1: name of the start-up figure
   echo "{\"$1\": $ready_seconds}" >"$parts/startup-$1.json"
 }
 load() {  # $1 name, then firma_load flags. Also firmad's CPU time over the run: parts/cpu-NAME.json.
-  local name=$1 cpu0 cpu1; shift
+  local name=$1 cpu0 cpu1 argon0 argon1; shift
   cpu0=$(firmad_cpu)
+  argon0=$(argon2id_cpu)
   run_load "$parts/load-$name.json" "$@"
   cpu1=$(firmad_cpu)
-  echo "{\"firmad_cpu_seconds\": $(python3 -c "print(round($cpu1-$cpu0,2))")}" >"$parts/cpu-$name.json"
+  argon1=$(argon2id_cpu)
+  echo "{\"firmad_cpu_seconds\": $(python3 -c "print(round($cpu1-$cpu0,2))"),
+ \"firmad_argon2id_cpu_seconds\": $(python3 -c "print(round($argon1-$argon0,3))")}" >"$parts/cpu-$name.json"
 }
 argon2_now() {  # $1 name: the Argon2id check alone, measured again right before a run, on the same machine state
   mkdir -p "$work/argon2"

@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
         row.surname2 = bench::kSurname2;
         row.email = bench::citizen_email(i);
         row.mobile = bench::citizen_mobile(i);
-        row.registration_level = "advanced";
-        row.status = "active";
+        row.registration_level = RegistrationLevel::advanced;
+        row.status = CitizenStatus::active;
         row.activation_code_hash = to_hex(sha256("unused activation code " + random.hex_token(16)));
         row.password_hash = *password_hash;
         row.password_expires_at = now + std::chrono::days(365);
@@ -147,9 +147,9 @@ int main(int argc, char** argv) {
           auto current = credentials.current_credential(nif);
           if (current && current->has_value()) continue;
           const auto one = SteadyClock::now();
-          auto issued_one = credentials.issue(
-              {nif, bench::kGivenName, bench::kSurname1, bench::kSurname2, "active", "advanced"}, std::nullopt,
-              "system:bench-seed");
+          auto issued_one = credentials.issue({nif, bench::kGivenName, bench::kSurname1, bench::kSurname2,
+                                               CitizenStatus::active, RegistrationLevel::advanced},
+                                              std::nullopt, "system:bench-seed");
           if (!issued_one) {
             std::lock_guard lock(error_mutex);
             error = nif + ": " + issued_one.error().message;

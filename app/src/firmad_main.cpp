@@ -11,8 +11,8 @@
 #include <string_view>
 #include <thread>
 
-#include "api/server.h"
-#include "api/system_routes.h"
+#include "api/http/server.h"
+#include "api/rest/system_routes.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"

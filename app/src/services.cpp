@@ -4,15 +4,15 @@
 #include <algorithm>
 #include <iterator>
 
-#include "api/admin_citizen_routes.h"
-#include "api/admin_pki_routes.h"
-#include "api/audit_routes.h"
-#include "api/citizen_routes.h"
-#include "api/operator_routes.h"
-#include "api/pki_routes.h"
-#include "api/signing_routes.h"
-#include "api/system_routes.h"
-#include "api/web_routes.h"
+#include "api/rest/admin_citizen_routes.h"
+#include "api/rest/admin_pki_routes.h"
+#include "api/rest/audit_routes.h"
+#include "api/rest/citizen_routes.h"
+#include "api/rest/operator_routes.h"
+#include "api/rest/pki_routes.h"
+#include "api/rest/signing_routes.h"
+#include "api/rest/system_routes.h"
+#include "api/web/web_routes.h"
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "certs/crl.h"
@@ -28,6 +28,7 @@
 #include "identity/sms_gateway.h"
 #include "policies/nif.h"
 #include "signer/applications.h"
+#include "signer/citizen_key_signer.h"
 #include "signer/transactions.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -100,8 +101,11 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   });
 
   s->applications_ = std::make_unique<signer::ApplicationService>(*s->db_, clock, random);
+  // Invariant 1 by construction: the token that holds citizen keys reaches the signing services only inside the
+  // CitizenKeySigner, which checks a SAD before every signature.
+  s->key_signer_ = std::make_unique<signer::CitizenKeySigner>(*s->hsm_.token, *s->db_, clock);
   s->transactions_ = std::make_unique<signer::TransactionService>(
-      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->hsm_.token, clock, random,
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, clock, random,
       signer::SigningLimits{
           c.signing.max_documents, c.signing.max_document_bytes,
           std::chrono::seconds(c.signing.transaction_lifetime_seconds),
@@ -152,9 +156,8 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
     if (!parsed) return make_error(ErrorCode::invalid_request, "nif: " + parsed.error().message);
     auto citizen = citizens_->find_by_nif(*parsed);
     if (!citizen) return std::move(citizen).error();
-    return certs::CitizenForIssuance{citizen->nif.str(), citizen->given_name, citizen->surname1, citizen->surname2,
-                                     std::string(identity::to_string(citizen->status)),
-                                     std::string(identity::to_string(citizen->registration_level))};
+    return certs::CitizenForIssuance{citizen->nif.str(), citizen->given_name, citizen->surname1,
+                                     citizen->surname2,  citizen->status,     citizen->registration_level};
   }));
   return routes;
 }

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "api/routes.h"
+#include "api/http/routes.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/result.h"
@@ -32,6 +32,7 @@ class CredentialService;
 }  // namespace firma::certs
 namespace firma::signer {
 class ApplicationService;
+class CitizenKeySigner;
 class TransactionService;
 }  // namespace firma::signer
 
@@ -66,6 +67,8 @@ class Services {
   certs::CertificateAuthority& authority() { return *authority_; }
   certs::CredentialService& credentials() { return *credentials_; }
   signer::ApplicationService& applications() { return *applications_; }
+  // What signs with citizen keys: the signing services get this, never the token.
+  signer::CitizenKeySigner& key_signer() { return *key_signer_; }
   signer::TransactionService& transactions() { return *transactions_; }
 
  private:
@@ -90,6 +93,7 @@ class Services {
   std::unique_ptr<certs::OcspResponder> ocsp_;
   std::unique_ptr<certs::CredentialService> credentials_;
   std::unique_ptr<signer::ApplicationService> applications_;
+  std::unique_ptr<signer::CitizenKeySigner> key_signer_;
   std::unique_ptr<signer::TransactionService> transactions_;
 };
 

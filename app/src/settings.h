@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "api/settings.h"
+#include "api/http/settings.h"
 #include "certs/settings.h"
 #include "core/config.h"
 #include "hsm/settings.h"

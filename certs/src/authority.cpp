@@ -154,8 +154,8 @@ struct CertificateAuthority::Impl {
   OcspResponderKey responder;
 
   // A new key on the token with the CA's algorithm.
-  Result<Bytes> generate(const KeyId& id, std::string_view label) {
-    return token.generate_key_pair(id, settings.ca_algorithm, label);
+  Result<Bytes> generate(const KeyId& id, hsm::KeyPurpose purpose, std::string_view label) {
+    return token.generate_key_pair(id, settings.ca_algorithm, purpose, label);
   }
 
   KeyId new_key_id(std::string_view prefix) { return KeyId(std::string(prefix) + random.hex_token(8)); }
@@ -270,9 +270,9 @@ struct CertificateAuthority::Impl {
     const std::string algorithm(hsm::to_string(settings.ca_algorithm));
 
     PendingKey root_key_id(token, new_key_id("ca-root-"));
-    auto root_spki = generate(root_key_id.id(), "Firma root CA");
+    auto root_spki = generate(root_key_id.id(), hsm::KeyPurpose::certificate_authority, "Firma root CA");
     if (!root_spki) return std::move(root_spki).error();
-    auto root_key = hsm::botan_private_key(token, root_key_id.id());
+    auto root_key = hsm::botan_private_key(token, root_key_id.id(), hsm::KeyPurpose::certificate_authority);
     if (!root_key) return std::move(root_key).error();
     auto root_ski = key_identifier(*root_spki);
     if (!root_ski) return std::move(root_ski).error();
@@ -284,7 +284,7 @@ struct CertificateAuthority::Impl {
     if (Status s = token.store_certificate(root_key_id.id(), r->BER_encode(), "Firma root CA"); !s) return s;
 
     PendingKey issuing_key_id(token, new_key_id("ca-issuing-"));
-    auto issuing_spki = generate(issuing_key_id.id(), "Firma issuing CA");
+    auto issuing_spki = generate(issuing_key_id.id(), hsm::KeyPurpose::certificate_authority, "Firma issuing CA");
     if (!issuing_spki) return std::move(issuing_spki).error();
     auto issuing_ski = key_identifier(*issuing_spki);
     if (!issuing_ski) return std::move(issuing_ski).error();
@@ -340,12 +340,16 @@ struct CertificateAuthority::Impl {
     if (!token.has_key(issuing.key_id))
       return make_error(ErrorCode::unavailable,
                         "the issuing CA key '" + issuing.key_id.str() + "' is not on the token " + token.label());
-    auto key = hsm::botan_private_key(token, issuing.key_id);
+    // A key made before purposes were recorded on the token, or imported, gets its purpose here: the CA knows
+    // its keys by the ids the database records.
+    if (Status s = token.assign_purpose(issuing.key_id, hsm::KeyPurpose::certificate_authority); !s) return s;
+    auto key = hsm::botan_private_key(token, issuing.key_id, hsm::KeyPurpose::certificate_authority);
     if (!key) return std::move(key).error();
     issuing_key = std::move(*key);
     // The root signs only its CRL here; an offline root (imported CA whose root key is not on this token) does not.
     if (token.has_key(root.key_id)) {
-      auto root_signer = hsm::botan_private_key(token, root.key_id);
+      if (Status s = token.assign_purpose(root.key_id, hsm::KeyPurpose::certificate_authority); !s) return s;
+      auto root_signer = hsm::botan_private_key(token, root.key_id, hsm::KeyPurpose::certificate_authority);
       if (!root_signer) return std::move(root_signer).error();
       root_key = std::move(*root_signer);
     }
@@ -375,6 +379,8 @@ struct CertificateAuthority::Impl {
       if (cert->authority_key_id() == issuing_cert.subject_key_id()) {
         auto algorithm = algorithm_of(*cert);
         if (!algorithm) return std::move(algorithm).error();
+        // A signer made before purposes were recorded on the token gets its purpose (see load_issuing_key).
+        if (Status s = token.assign_purpose((*active)->key_id, hsm::KeyPurpose::ocsp_signing); !s) return s;
         use_responder({(*active)->key_id, *algorithm, (*active)->certificate, true});
         return {};
       }
@@ -390,7 +396,7 @@ struct CertificateAuthority::Impl {
   Status issue_ocsp_signer(Instant now, const std::optional<CertSerial>& replaced) {
     const std::string algorithm(hsm::to_string(settings.ca_algorithm));
     PendingKey key_id(token, new_key_id("ca-ocsp-"));
-    auto spki = generate(key_id.id(), "Firma OCSP signer");
+    auto spki = generate(key_id.id(), hsm::KeyPurpose::ocsp_signing, "Firma OCSP signer");
     if (!spki) return std::move(spki).error();
     auto ski = key_identifier(*spki);
     if (!ski) return std::move(ski).error();

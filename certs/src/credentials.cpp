@@ -15,7 +15,6 @@
 namespace firma::certs {
 namespace {
 
-constexpr std::string_view kValid = "valid";
 // Why a citizen's key was replaced although its certificate was valid (audit detail, log, metric label).
 constexpr std::string_view kKeyMissing = "key_missing";
 
@@ -27,8 +26,8 @@ metrics::Counter& keys_lost() {
   return c;
 }
 
-std::string effective_status(const store::CertificateRecord& r, Instant now) {
-  if (r.status == kValid && r.not_after <= now) return "expired";
+CertificateStatus effective_status(const store::CertificateRecord& r, Instant now) {
+  if (r.status == CertificateStatus::valid && r.not_after <= now) return CertificateStatus::expired;
   return r.status;
 }
 
@@ -95,7 +94,7 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
   const std::string algorithm_name(hsm::to_string(algorithm));
   // CEN EN 419241-1: the signing key is generated in the cryptographic module (sensitive, never extractable).
   const KeyId key_id("cit-" + random_.hex_token(16));
-  auto spki = token_.generate_key_pair(key_id, algorithm, "Firma citizen key");
+  auto spki = token_.generate_key_pair(key_id, algorithm, hsm::KeyPurpose::citizen_signing, "Firma citizen key");
   if (!spki) return std::move(spki).error();
   NewKey pending(token_, key_id);
 
@@ -113,7 +112,7 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
                                         signed_cert->der,
                                         signed_cert->not_before,
                                         signed_cert->not_after,
-                                        std::string(kValid),
+                                        CertificateStatus::valid,
                                         std::nullopt,
                                         std::nullopt,
                                         now};
@@ -230,8 +229,9 @@ Result<CertificateInfo> CredentialService::revoke(const CertSerial& serial, Revo
     if (!found) return std::move(found).error();
     if (!*found) return make_error(ErrorCode::not_found, "no certificate with serial " + serial.str());
     store::CertificateRecord record = std::move(**found);
-    if (record.status != kValid)
-      return make_error(ErrorCode::conflict, "certificate " + serial.str() + " is already " + record.status);
+    if (record.status != CertificateStatus::valid)
+      return make_error(ErrorCode::conflict,
+                        "certificate " + serial.str() + " is already " + std::string(to_string(record.status)));
     auto done = store::CertificateRecords::revoke(tx, serial, now, to_string(reason));
     if (!done) return std::move(done).error();
     if (!*done) return make_error(ErrorCode::conflict, "certificate " + serial.str() + " was revoked meanwhile");
@@ -242,7 +242,7 @@ Result<CertificateInfo> CredentialService::revoke(const CertSerial& serial, Revo
                                     now);
         !s)
       return std::move(s).error();
-    record.status = "revoked";
+    record.status = CertificateStatus::revoked;
     record.revoked_at = now;
     record.revocation_reason = std::string(to_string(reason));
     return record;

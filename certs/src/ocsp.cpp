@@ -117,7 +117,7 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
       int status = V_OCSP_CERTSTATUS_UNKNOWN;
       int reason = OCSP_REVOKED_STATUS_NOSTATUS;
       TimePtr revoked_at;
-      if (record && record->status == "revoked") {
+      if (record && record->status == CertificateStatus::revoked) {
         status = V_OCSP_CERTSTATUS_REVOKED;
         revoked_at = asn1_time(record->revoked_at.value_or(record->created_at));
         auto parsed = record->revocation_reason ? parse_revocation_reason(*record->revocation_reason) : std::nullopt;
@@ -162,7 +162,11 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
 
     // Phase two: the digest of ResponseData signed on the token.
     const hsm::DigestAlgorithm digest_algorithm = detail::digest_for(responder.algorithm);
-    auto signature = token_.sign_digest(responder.key_id, digest_algorithm, detail::digest(digest_algorithm, tbs));
+    // The delegated responder's key, or the issuing CA's when there is none.
+    const hsm::KeyPurpose purpose =
+        responder.delegated ? hsm::KeyPurpose::ocsp_signing : hsm::KeyPurpose::certificate_authority;
+    auto signature =
+        token_.sign_service_digest(purpose, responder.key_id, digest_algorithm, detail::digest(digest_algorithm, tbs));
     if (!signature) {
       log::warn("pki.ocsp_sign_failed", {{"error", signature.error().message}});
       return error_response(signature.error().code == ErrorCode::unavailable ? OCSP_RESPONSE_STATUS_TRYLATER

@@ -7,13 +7,13 @@
 namespace firma::certs {
 
 Status check_eligible(const CitizenForIssuance& citizen) {
-  if (citizen.status != "active")
-    return make_error(ErrorCode::account_not_active,
-                      "the citizen's account is " + (citizen.status.empty() ? std::string("unknown") : citizen.status) +
-                          ": only active accounts hold a certificate");
-  if (citizen.registration_level != "advanced")
+  if (citizen.status != CitizenStatus::active)
+    return make_error(ErrorCode::account_not_active, "the citizen's account is " +
+                                                         std::string(to_string(citizen.status)) +
+                                                         ": only active accounts hold a certificate");
+  if (citizen.registration_level != RegistrationLevel::advanced)
     return make_error(ErrorCode::registration_level,
-                      "the citizen's registration is " + citizen.registration_level +
+                      "the citizen's registration is " + std::string(to_string(citizen.registration_level)) +
                           ": only advanced registration allows a centralised certificate");
   return {};
 }

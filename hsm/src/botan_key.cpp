@@ -8,6 +8,8 @@
 #include <exception>
 #include <string>
 
+#include "core/log.h"
+
 namespace firma::hsm {
 namespace {
 
@@ -59,9 +61,10 @@ std::optional<Scheme> parse_scheme(const std::string& params, bool rsa) {
 
 class TokenSignature final : public Botan::PK_Ops::Signature {
  public:
-  TokenSignature(Token& token, KeyId id, Scheme scheme, std::size_t length)
+  TokenSignature(Token& token, KeyId id, KeyPurpose purpose, Scheme scheme, std::size_t length)
       : token_(token),
         id_(std::move(id)),
+        purpose_(purpose),
         scheme_(scheme),
         hash_(Botan::HashFunction::create_or_throw(scheme.hash_name)),
         length_(length) {}
@@ -72,7 +75,7 @@ class TokenSignature final : public Botan::PK_Ops::Signature {
   // DER_SEQUENCE, using message_parts() and message_part_size(): the operation returns the raw form.
   Botan::secure_vector<uint8_t> sign(Botan::RandomNumberGenerator&) override {
     const Botan::secure_vector<uint8_t> digest = hash_->final();
-    auto signature = token_.sign_digest(id_, scheme_.digest, digest, scheme_.padding);
+    auto signature = token_.sign_service_digest(purpose_, id_, scheme_.digest, digest, scheme_.padding);
     if (!signature) throw TokenSigningError(std::move(signature).error());
     return Botan::secure_vector<uint8_t>(signature->raw.begin(), signature->raw.end());
   }
@@ -82,6 +85,7 @@ class TokenSignature final : public Botan::PK_Ops::Signature {
  private:
   Token& token_;
   KeyId id_;
+  KeyPurpose purpose_;
   Scheme scheme_;
   std::unique_ptr<Botan::HashFunction> hash_;
   std::size_t length_;
@@ -89,8 +93,9 @@ class TokenSignature final : public Botan::PK_Ops::Signature {
 
 class TokenPrivateKey final : public Botan::Private_Key {
  public:
-  TokenPrivateKey(Token& token, KeyId id, KeyAlgorithm algorithm, std::unique_ptr<Botan::Public_Key> public_key)
-      : token_(token), id_(std::move(id)), algorithm_(algorithm), public_(std::move(public_key)) {}
+  TokenPrivateKey(Token& token, KeyId id, KeyPurpose purpose, KeyAlgorithm algorithm,
+                  std::unique_ptr<Botan::Public_Key> public_key)
+      : token_(token), id_(std::move(id)), purpose_(purpose), algorithm_(algorithm), public_(std::move(public_key)) {}
 
   std::string algo_name() const override { return public_->algo_name(); }
   size_t estimated_strength() const override { return public_->estimated_strength(); }
@@ -118,19 +123,25 @@ class TokenPrivateKey final : public Botan::Private_Key {
                                                                 const std::string&) const override {
     auto scheme = parse_scheme(params, is_rsa(algorithm_));
     if (!scheme) throw Botan::Invalid_Argument("the HSM key cannot sign with " + params);
-    return std::make_unique<TokenSignature>(token_, id_, *scheme, signature_size(algorithm_));
+    return std::make_unique<TokenSignature>(token_, id_, purpose_, *scheme, signature_size(algorithm_));
   }
 
  private:
   Token& token_;
   KeyId id_;
+  KeyPurpose purpose_;
   KeyAlgorithm algorithm_;
   std::unique_ptr<Botan::Public_Key> public_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, const KeyId& id) {
+Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, const KeyId& id, KeyPurpose purpose) {
+  if (purpose == KeyPurpose::citizen_signing) {
+    log::error("hsm_key_purpose_refused", {{"token", token.label()}, {"key", id.str()}, {"path", "botan"}});
+    return make_error(ErrorCode::internal, "the Botan adapter holds the service's own keys, never a citizen's");
+  }
+  if (Status st = token.require_purpose(id, purpose); !st) return std::move(st).error();
   auto algorithm = token.algorithm(id);
   if (!algorithm) return std::move(algorithm).error();
   auto spki = token.public_key(id);
@@ -138,7 +149,7 @@ Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, cons
   try {
     std::unique_ptr<Botan::Public_Key> public_key(Botan::X509::load_key(*spki));
     return std::unique_ptr<Botan::Private_Key>(
-        std::make_unique<TokenPrivateKey>(token, id, *algorithm, std::move(public_key)));
+        std::make_unique<TokenPrivateKey>(token, id, purpose, *algorithm, std::move(public_key)));
   } catch (const std::exception& e) {
     return make_error(ErrorCode::internal, std::string("cannot load the public key of '") + id.str() + "': " + e.what());
   }

@@ -8,6 +8,7 @@
 
 #include "core/ids.h"
 #include "hsm/algorithms.h"
+#include "hsm/key_purpose.h"
 #include "pkcs11.h"
 
 namespace firma::hsm {
@@ -17,6 +18,7 @@ struct KeyHandles {
   CK_OBJECT_HANDLE public_key = CK_INVALID_HANDLE;
   CK_OBJECT_HANDLE certificate = CK_INVALID_HANDLE;
   KeyAlgorithm algorithm = KeyAlgorithm::ec_p256;
+  std::optional<KeyPurpose> purpose;  // read from the private key's label; none for a key made before purposes
 };
 
 // Thread-safe: many readers (signers), rare writers (generation, destruction, refresh).

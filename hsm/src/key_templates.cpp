@@ -16,6 +16,22 @@ CK_ULONG modulus_bits(KeyAlgorithm algorithm) { return algorithm == KeyAlgorithm
 
 }  // namespace
 
+std::string purpose_label(KeyPurpose purpose, std::string_view label) {
+  std::string out = "[" + std::string(to_string(purpose)) + "]";
+  if (!label.empty()) out += " " + std::string(label);
+  return out;
+}
+
+LabelParts parse_label(std::string_view text) {
+  const auto close = text.find(']');
+  if (text.empty() || text.front() != '[' || close == std::string_view::npos) return {std::nullopt, std::string(text)};
+  auto purpose = parse_key_purpose(text.substr(1, close - 1));
+  if (!purpose) return {std::nullopt, std::string(text)};
+  std::string_view rest = text.substr(close + 1);
+  if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  return {purpose, std::string(rest)};
+}
+
 CK_MECHANISM_TYPE generation_mechanism(KeyAlgorithm algorithm) noexcept {
   return is_rsa(algorithm) ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN;
 }
@@ -34,6 +50,7 @@ objects::Template public_template(KeyAlgorithm algorithm, const KeyId& id, std::
       .add(CKA_VERIFY, true)
       .add(CKA_ENCRYPT, false)
       .add(CKA_WRAP, false)
+      .add(CKA_MODIFIABLE, false)
       .add(CKA_ID, std::string_view(id.str()))
       .add(CKA_LABEL, label);
   if (is_rsa(algorithm)) {
@@ -57,6 +74,7 @@ objects::Template private_template(KeyAlgorithm algorithm, const KeyId& id, std:
       .add(CKA_DECRYPT, false)
       .add(CKA_UNWRAP, false)
       .add(CKA_DERIVE, false)
+      .add(CKA_MODIFIABLE, false)
       .add(CKA_ID, std::string_view(id.str()))
       .add(CKA_LABEL, label);
   return t;

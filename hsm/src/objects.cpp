@@ -51,6 +51,11 @@ Bytes Attributes::bytes(CK_ATTRIBUTE_TYPE type) const {
   return v ? *v : Bytes{};
 }
 
+std::string Attributes::text(CK_ATTRIBUTE_TYPE type) const {
+  const auto& v = get(type);
+  return v ? std::string(v->begin(), v->end()) : std::string();
+}
+
 std::optional<bool> Attributes::flag(CK_ATTRIBUTE_TYPE type) const {
   const auto& v = get(type);
   if (!v || v->size() != sizeof(CK_BBOOL)) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +41,7 @@ class Attributes {
 
   const std::optional<Bytes>& get(CK_ATTRIBUTE_TYPE type) const;
   Bytes bytes(CK_ATTRIBUTE_TYPE type) const;  // empty when absent
+  std::string text(CK_ATTRIBUTE_TYPE type) const;  // the same bytes as text (CKA_LABEL, CKA_ID)
   std::optional<bool> flag(CK_ATTRIBUTE_TYPE type) const;
   std::optional<CK_ULONG> ulong(CK_ATTRIBUTE_TYPE type) const;
 

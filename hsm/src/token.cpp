@@ -11,8 +11,8 @@ namespace firma::hsm {
 namespace {
 
 // Attributes that tell what an object is and which key it belongs to.
-constexpr std::initializer_list<CK_ATTRIBUTE_TYPE> kIndexAttributes = {CKA_CLASS, CKA_ID, CKA_KEY_TYPE, CKA_EC_PARAMS,
-                                                                       CKA_MODULUS};
+constexpr std::initializer_list<CK_ATTRIBUTE_TYPE> kIndexAttributes = {CKA_CLASS,     CKA_ID,      CKA_KEY_TYPE,
+                                                                       CKA_EC_PARAMS, CKA_MODULUS, CKA_LABEL};
 
 // Folds one object into the handles of its key; objects that are none of ours are left out.
 void add_object(std::unordered_map<KeyId, KeyHandles>& keys, std::unordered_map<KeyId, bool>& has_private,
@@ -26,6 +26,7 @@ void add_object(std::unordered_map<KeyId, KeyHandles>& keys, std::unordered_map<
     if (!algorithm) return;  // a key type this layer does not sign with
     keys[id].private_key = handle;
     keys[id].algorithm = *algorithm;
+    keys[id].purpose = keys::parse_label(a.text(CKA_LABEL)).purpose;
     has_private[id] = true;
   } else if (*cls == CKO_PUBLIC_KEY) {
     keys[id].public_key = handle;

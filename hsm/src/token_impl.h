@@ -78,6 +78,20 @@ struct Token::Impl {
   Status ensure_index_current(Call& call);
   Status scan_index(Call& call);
 
+  // The purpose in the private key's label as the token has it now (another process may have recorded one
+  // since the scan), kept in the index. One attribute read by handle: no search.
+  Result<std::optional<KeyPurpose>> read_purpose(const KeyId& id);
+  // Whether the key may sign for `wanted`: its recorded purpose (read again from the token when the index has
+  // none). A key with none is recorded as `wanted` when `claim_unrecorded`, refused otherwise; a key of another
+  // purpose is refused and logged.
+  Status check_purpose(const KeyId& id, const KeyHandles& located, KeyPurpose wanted, bool claim_unrecorded);
+  // Writes `purpose` into the labels of a key that has none (see Token::assign_purpose).
+  Status record_purpose(const KeyId& id, KeyPurpose purpose);
+  Error purpose_refused(const KeyId& id, std::optional<KeyPurpose> recorded, KeyPurpose wanted) const;
+  // The signature itself, once the purpose is checked.
+  Result<Signature> sign(const KeyId& id, KeyPurpose wanted, bool claim_unrecorded, DigestAlgorithm digest_algorithm,
+                         std::span<const std::uint8_t> digest, RsaPadding padding);
+
   Error key_not_found(const KeyId& id) const {
     return make_error(ErrorCode::not_found, "no key '" + id.str() + "' on token '" + label + "'");
   }

@@ -1,4 +1,4 @@
-// Key pairs on the token: generation, public key export, destruction and the operators' inventory.
+// Key pairs on the token: generation, purposes, public key export, destruction and the operators' inventory.
 #include <algorithm>
 #include <set>
 
@@ -13,11 +13,14 @@ namespace {
 constexpr std::size_t kMaxIdBytes = 128;
 constexpr std::size_t kMaxLabelBytes = 128;
 
-std::string to_text(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+std::string describe(std::optional<KeyPurpose> purpose) {
+  return purpose ? std::string(to_string(*purpose)) : std::string("none");
+}
 
 }  // namespace
 
-Result<Bytes> Token::generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, std::string_view label) {
+Result<Bytes> Token::generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, KeyPurpose purpose,
+                                       std::string_view label) {
   OpTimer timer(Op::generate);
   if (id.empty() || id.str().size() > kMaxIdBytes) {
     return timer.done(Result<Bytes>(make_error(ErrorCode::invalid_request, "a key id has 1 to 128 bytes")));
@@ -30,11 +33,13 @@ Result<Bytes> Token::generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, 
   }
   Impl& t = *impl_;
   return timer.done(t.with_session([&](Call& call) -> Result<Bytes> {
-    objects::Template public_half = keys::public_template(algorithm, id, label);
-    objects::Template private_half = keys::private_template(algorithm, id, label);
+    const std::string tagged = keys::purpose_label(purpose, label);
+    objects::Template public_half = keys::public_template(algorithm, id, tagged);
+    objects::Template private_half = keys::private_template(algorithm, id, tagged);
     CK_MECHANISM mechanism{keys::generation_mechanism(algorithm), nullptr, 0};
     KeyHandles handles;
     handles.algorithm = algorithm;
+    handles.purpose = purpose;
     CK_RV rv = t.f.C_GenerateKeyPair(call.session, &mechanism, public_half.data(), public_half.size(),
                                      private_half.data(), private_half.size(), &handles.public_key,
                                      &handles.private_key);
@@ -50,9 +55,93 @@ Result<Bytes> Token::generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, 
       return spki;
     }
     t.index.put(id, handles);
-    log::info("hsm_key_generated", {{"token", t.label}, {"key", id.str()}, {"algorithm", to_string(algorithm)}});
+    log::info("hsm_key_generated", {{"token", t.label},
+                                    {"key", id.str()},
+                                    {"algorithm", to_string(algorithm)},
+                                    {"purpose", to_string(purpose)}});
     return spki;
   }));
+}
+
+Result<std::optional<KeyPurpose>> Token::purpose(const KeyId& id) const {
+  auto located = impl_->locate(id);
+  if (!located) return std::move(located).error();
+  if (located->purpose) return located->purpose;
+  return impl_->read_purpose(id);
+}
+
+Status Token::require_purpose(const KeyId& id, KeyPurpose purpose) const {
+  auto located = impl_->locate(id);
+  if (!located) return std::move(located).error();
+  return impl_->check_purpose(id, *located, purpose, false);
+}
+
+Status Token::assign_purpose(const KeyId& id, KeyPurpose purpose) {
+  auto located = impl_->locate(id);
+  if (!located) return std::move(located).error();
+  if (located->purpose == purpose) return {};
+  return impl_->record_purpose(id, purpose);
+}
+
+Error Token::Impl::purpose_refused(const KeyId& id, std::optional<KeyPurpose> recorded, KeyPurpose wanted) const {
+  log::error("hsm_key_purpose_refused",
+             {{"token", label}, {"key", id.str()}, {"purpose", describe(recorded)}, {"wanted", to_string(wanted)}});
+  return make_error(ErrorCode::internal, "key '" + id.str() + "' is recorded for " + describe(recorded) +
+                                             ", not for " + std::string(to_string(wanted)));
+}
+
+Result<std::optional<KeyPurpose>> Token::Impl::read_purpose(const KeyId& id) {
+  return with_session(
+      [&](Call& call) -> Result<std::optional<KeyPurpose>> {
+        auto handles = index.find(id);
+        if (!handles) return key_not_found(id);
+        auto attributes = objects::read(f, call, handles->private_key, {CKA_LABEL});
+        if (!attributes) return std::move(attributes).error();
+        handles->purpose = keys::parse_label(attributes->text(CKA_LABEL)).purpose;
+        index.put(id, *handles);
+        return handles->purpose;
+      },
+      [&] { return refresh(id); });
+}
+
+Status Token::Impl::check_purpose(const KeyId& id, const KeyHandles& located, KeyPurpose wanted,
+                                  bool claim_unrecorded) {
+  std::optional<KeyPurpose> recorded = located.purpose;
+  if (!recorded) {
+    auto read = read_purpose(id);
+    if (!read) return std::move(read).error();
+    recorded = *read;
+  }
+  if (recorded == wanted) return {};
+  if (!recorded && claim_unrecorded) return record_purpose(id, wanted);
+  return purpose_refused(id, recorded, wanted);
+}
+
+Status Token::Impl::record_purpose(const KeyId& id, KeyPurpose purpose) {
+  return with_session(
+      [&](Call& call) -> Status {
+        auto handles = index.find(id);
+        if (!handles) return key_not_found(id);
+        auto attributes = objects::read(f, call, handles->private_key, {CKA_LABEL});
+        if (!attributes) return std::move(attributes).error();
+        const keys::LabelParts label_now = keys::parse_label(attributes->text(CKA_LABEL));
+        if (label_now.purpose && label_now.purpose != purpose) return purpose_refused(id, label_now.purpose, purpose);
+        if (!label_now.purpose) {
+          // The private key first: its label is the one that counts.
+          objects::Template tagged;
+          tagged.add(CKA_LABEL, keys::purpose_label(purpose, label_now.label));
+          for (CK_OBJECT_HANDLE h : {handles->private_key, handles->public_key}) {
+            if (h == CK_INVALID_HANDLE) continue;
+            CK_RV rv = f.C_SetAttributeValue(call.session, h, tagged.data(), tagged.size());
+            if (rv != CKR_OK) return call.fail("C_SetAttributeValue", rv);
+          }
+          log::info("hsm_key_purpose_recorded", {{"token", label}, {"key", id.str()}, {"purpose", to_string(purpose)}});
+        }
+        handles->purpose = purpose;
+        index.put(id, *handles);
+        return {};
+      },
+      [&] { return refresh(id); });
 }
 
 Result<Bytes> Token::public_key(const KeyId& id) const {
@@ -117,7 +206,7 @@ Result<std::vector<KeyInfo>> Token::inventory() const {
     for (CK_OBJECT_HANDLE h : *cert_handles) {
       auto a = objects::read(t.f, call, h, {CKA_ID});
       if (!a) return std::move(a).error();
-      certified.insert(to_text(a->bytes(CKA_ID)));
+      certified.insert(a->text(CKA_ID));
     }
 
     objects::Template private_keys;
@@ -130,14 +219,16 @@ Result<std::vector<KeyInfo>> Token::inventory() const {
                              {CKA_ID, CKA_LABEL, CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_MODULUS, CKA_SENSITIVE, CKA_EXTRACTABLE});
       if (!a) return std::move(a).error();
       auto algorithm = keys::algorithm_of(*a);
-      const std::string id = to_text(a->bytes(CKA_ID));
+      const std::string id = a->text(CKA_ID);
       if (!algorithm) {
         log::warn("hsm_inventory_unknown_key", {{"token", t.label}, {"key", id}});
         continue;
       }
       // A token that does not report a flag is taken at its least safe value.
-      out.push_back(KeyInfo{KeyId(id), to_text(a->bytes(CKA_LABEL)), *algorithm, a->flag(CKA_SENSITIVE).value_or(false),
-                            a->flag(CKA_EXTRACTABLE).value_or(true), certified.contains(id)});
+      keys::LabelParts label = keys::parse_label(a->text(CKA_LABEL));
+      out.push_back(KeyInfo{KeyId(id), std::move(label.label), label.purpose, *algorithm,
+                            a->flag(CKA_SENSITIVE).value_or(false), a->flag(CKA_EXTRACTABLE).value_or(true),
+                            certified.contains(id)});
     }
     std::ranges::sort(out, [](const KeyInfo& x, const KeyInfo& y) { return x.id < y.id; });
     return out;

@@ -1,4 +1,4 @@
-// Small helpers shared by the identity services: audit events and committed refusals.
+// Small helpers shared by the identity services: audit events, and the idiom of committed refusals.
 #pragma once
 
 #include <string>
@@ -8,6 +8,7 @@
 #include "core/result.h"
 #include "store/audit_log.h"
 #include "store/database.h"
+#include "store/refusal.h"
 
 namespace firma::identity::detail {
 
@@ -19,23 +20,9 @@ inline Status audit(store::Tx& tx, const Clock& clock, std::string actor, std::s
       clock.now());
 }
 
-// A unit of work whose refusals must be committed (a counted failure, an audit event) returns
-// Result<Result<T>>: the outer error rolls the transaction back, the inner one is the answer, committed.
-template <class T>
-Result<T> settle(Result<Result<T>> outcome) {
-  if (!outcome.ok()) return std::move(outcome).error();
-  return std::move(outcome).value();
-}
-
-// The inner refusal of such a unit of work.
-template <class T>
-Result<Result<T>> refuse(ErrorCode code, std::string message) {
-  return Result<Result<T>>(Result<T>(make_error(code, std::move(message))));
-}
-
-template <class T>
-Result<Result<T>> refuse(Error error) {
-  return Result<Result<T>>(Result<T>(std::move(error)));
-}
+// Refusals are committed with store's idiom (store/refusal.h).
+using store::accept;
+using store::refuse;
+using store::settle;
 
 }  // namespace firma::identity::detail

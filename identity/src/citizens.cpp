@@ -18,6 +18,7 @@
 namespace firma::identity {
 namespace {
 
+using detail::accept;
 using detail::audit;
 using detail::refuse;
 using detail::settle;
@@ -49,19 +50,14 @@ bool same_email(std::string_view typed, const std::string& registered) {
   return normalized.ok() && ascii_lower(*normalized) == ascii_lower(registered);
 }
 
-std::optional<CitizenStatus> parse_status(std::string_view text) {
-  if (text == "pending_activation") return CitizenStatus::pending_activation;
-  if (text == "active") return CitizenStatus::active;
-  if (text == "locked") return CitizenStatus::locked;
-  if (text == "deregistered") return CitizenStatus::deregistered;
-  return std::nullopt;
+// The audit outcome of a step refused because of the account's status ("status_locked").
+std::string status_outcome(CitizenStatus status) {
+  return "status_" + std::string(to_string(status));
 }
 
 Result<Citizen> to_citizen(const store::CitizenRow& row) {
   auto nif = policies::Nif::parse(row.nif);
-  auto status = parse_status(row.status);
-  auto level = parse_registration_level(row.registration_level);
-  if (!nif || !status || !level) return make_error(ErrorCode::internal, "citizen " + row.id.str() + " is malformed");
+  if (!nif) return make_error(ErrorCode::internal, "citizen " + row.id.str() + " is malformed");
   return Citizen{row.id,
                  *nif,
                  row.given_name,
@@ -69,8 +65,8 @@ Result<Citizen> to_citizen(const store::CitizenRow& row) {
                  row.surname2,
                  row.email,
                  row.mobile,
-                 *level,
-                 *status,
+                 row.registration_level,
+                 row.status,
                  row.failed_attempts,
                  row.password_expires_at,
                  row.created_at};
@@ -129,26 +125,6 @@ bool is_purpose_word(std::string_view purpose) {
 }
 
 }  // namespace
-
-std::string_view to_string(CitizenStatus status) noexcept {
-  switch (status) {
-    case CitizenStatus::pending_activation: return "pending_activation";
-    case CitizenStatus::active: return "active";
-    case CitizenStatus::locked: return "locked";
-    case CitizenStatus::deregistered: return "deregistered";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(RegistrationLevel level) noexcept {
-  return level == RegistrationLevel::advanced ? "advanced" : "basic";
-}
-
-std::optional<RegistrationLevel> parse_registration_level(std::string_view text) noexcept {
-  if (text == "basic") return RegistrationLevel::basic;
-  if (text == "advanced") return RegistrationLevel::advanced;
-  return std::nullopt;
-}
 
 CitizenOptions CitizenOptions::from_config(const PasswordSettings& config) {
   CitizenOptions options;
@@ -231,21 +207,20 @@ Result<RegisteredCitizen> CitizenService::register_citizen(const CitizenRegistra
   row.surname2 = std::move(surname2);
   row.email = std::move(*email);
   row.mobile = std::move(*mobile);
-  row.registration_level = std::string(to_string(*level));
-  row.status = "pending_activation";
+  row.registration_level = *level;
+  row.status = CitizenStatus::pending_activation;
   row.activation_code_hash = activation_code_hash(canonical_activation_code(activation_code.reveal()));
   row.created_at = row.updated_at = now;
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::CitizenRows::insert(tx, row); !s) return s;
     return audit(tx, clock_, std::string(actor), "citizen.register", row.nif, "success",
-                 "id=" + row.id.str() + " level=" + row.registration_level);
+                 "id=" + row.id.str() + " level=" + std::string(to_string(row.registration_level)));
   });
   if (!saved && saved.error().code == ErrorCode::conflict) {
-    Status audited = db_.transact(
+    return store::commit_refusal(
+        db_, make_error(ErrorCode::conflict, "a citizen with this NIF is already registered"),
         [&](store::Tx& tx) { return audit(tx, clock_, std::string(actor), "citizen.register", row.nif, "conflict"); });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::conflict, "a citizen with this NIF is already registered");
   }
   if (!saved) return std::move(saved).error();
   auto citizen = to_citizen(row);
@@ -314,14 +289,14 @@ Result<ChallengeStarted> CitizenService::start_with_activation_code(const polici
       const store::CitizenRow& c = **found;
       const bool code_right = !canonical.empty() && !c.activation_code_hash.empty() &&
                               constant_time_equal(activation_code_hash(canonical), c.activation_code_hash);
-      const bool state_right =
-          activation ? c.status == "pending_activation" : (c.status == "active" || c.status == "locked");
+      const bool state_right = activation ? c.status == CitizenStatus::pending_activation
+                                          : (c.status == CitizenStatus::active || c.status == CitizenStatus::locked);
       if (!code_right)
         outcome = "wrong_activation_code";
       else if (email && !same_email(*email, c.email))
         outcome = "wrong_email";
       else if (!state_right)
-        outcome = "status_" + c.status;
+        outcome = status_outcome(c.status);
     }
     if (Status s = audit(tx, clock_, "citizen", action, nif.str(), outcome); !s) return std::move(s).error();
     if (outcome != "success") return refuse<OtpDraft>(ErrorCode::invalid_credentials, std::string(kDataMismatch));
@@ -335,7 +310,7 @@ Result<ChallengeStarted> CitizenService::start_with_activation_code(const polici
                        sms_text(activation ? "de activaci\u00F3n" : "para restablecer la contrase\u00F1a"),
                        {}});
     if (!draft) return std::move(draft).error();
-    return Result<Result<OtpDraft>>(Result<OtpDraft>(std::move(*draft)));
+    return accept<OtpDraft>(std::move(*draft));
   }));
   if (!draft) return std::move(draft).error();
   auto sent = otp_.deliver(*draft);
@@ -366,12 +341,12 @@ Result<PasswordSet> CitizenService::complete_with_new_password(const ChallengeId
   if (!owner) return std::move(owner).error();
   if (!owner->has_value()) return make_error(ErrorCode::not_found, "unknown challenge");
   if (auto rule = options_.password_policy.check(password.reveal(), password_context(**owner))) {
-    Status audited = db_.transact([&](store::Tx& tx) {
-      return audit(tx, clock_, "citizen", action, (*owner)->nif, "password_policy",
-                   "rule=" + std::string(policies::to_string(*rule)));
-    });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::password_policy, std::string(policies::PasswordPolicy::describe(*rule)));
+    return store::commit_refusal(
+        db_, make_error(ErrorCode::password_policy, std::string(policies::PasswordPolicy::describe(*rule))),
+        [&](store::Tx& tx) {
+          return audit(tx, clock_, "citizen", action, (*owner)->nif, "password_policy",
+                       "rule=" + std::string(policies::to_string(*rule)));
+        });
   }
   auto hash = hasher_.hash(password);
   if (!hash) return std::move(hash).error();
@@ -384,13 +359,15 @@ Result<PasswordSet> CitizenService::complete_with_new_password(const ChallengeId
     const store::CitizenRow& c = (*answered)->citizen;
     const Instant now = clock_.now();
     const Instant expires = options_.expiry.expires_at(now);
-    auto set = activation ? store::CitizenRows::set_password(tx, c.id, *hash, expires, {"pending_activation"}, now)
-                          : store::CitizenRows::set_password(tx, c.id, *hash, expires, {"active", "locked"}, now);
+    auto set = activation ? store::CitizenRows::set_password(tx, c.id, *hash, expires,
+                                                             {CitizenStatus::pending_activation}, now)
+                          : store::CitizenRows::set_password(tx, c.id, *hash, expires,
+                                                             {CitizenStatus::active, CitizenStatus::locked}, now);
     if (!set) return std::move(set).error();
-    if (Status s = audit(tx, clock_, "citizen", action, c.nif, *set ? "success" : "status_" + c.status); !s)
+    if (Status s = audit(tx, clock_, "citizen", action, c.nif, *set ? "success" : status_outcome(c.status)); !s)
       return std::move(s).error();
     if (!*set) return refuse<PasswordSet>(ErrorCode::conflict, "the account is not in a state that allows this");
-    return Result<Result<PasswordSet>>(Result<PasswordSet>(PasswordSet{CitizenStatus::active, expires}));
+    return accept<PasswordSet>(PasswordSet{CitizenStatus::active, expires});
   }));
 }
 
@@ -411,21 +388,21 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   auto found = db_.transact([&](store::Tx& tx) { return store::CitizenRows::find_by_nif(tx, nif.str()); });
   if (!found) return std::move(found).error();
   const auto refused = [&](std::string outcome, ErrorCode code, std::string_view message) -> Result<Account> {
-    Status audited = db_.transact(
-        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome); });
-    if (!audited) return std::move(audited).error();
-    return make_error(code, std::string(message));
+    return store::commit_refusal(db_, make_error(code, std::string(message)), [&](store::Tx& tx) {
+      return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome);
+    });
   };
   // Until the password is proven right, every answer is the same in time (one Argon2id verification, against a
   // dummy hash when there is no password to check) and in shape (invalid_credentials): a NIF that is not
   // registered, deregistered or not activated yet must not be told apart from a wrong password. A locked account
   // says so to any password (the fifth failure has said it already); only the right password learns, at the
   // reinforced level, that it has expired.
-  if (!found->has_value() || (*found)->status == "deregistered" || !(*found)->password_hash) {
+  if (!found->has_value() || (*found)->status == CitizenStatus::deregistered || !(*found)->password_hash) {
     spend_password_check(password);
-    const std::string outcome = !found->has_value()                        ? "unknown_nif"
-                                : (*found)->status == "pending_activation" ? "not_active"
-                                                                           : "status_" + (*found)->status;
+    const std::string outcome = !found->has_value() ? "unknown_nif"
+                                : (*found)->status == CitizenStatus::pending_activation
+                                    ? "not_active"
+                                    : status_outcome((*found)->status);
     return refused(outcome, ErrorCode::invalid_credentials, kBadCredentials);
   }
   const store::CitizenRow& row = **found;
@@ -435,8 +412,9 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
   if (!check) return std::move(check).error();
   // A locked account answers the same whatever the password: were the right one told apart, the lock would
   // stop nothing (guesses would go on and learn when they hit).
-  if (row.status == "locked") return refused("account_locked", ErrorCode::account_locked, kLocked);
-  if (row.status != "active") return refused("status_" + row.status, ErrorCode::invalid_credentials, kBadCredentials);
+  if (row.status == CitizenStatus::locked) return refused("account_locked", ErrorCode::account_locked, kLocked);
+  if (row.status != CitizenStatus::active)
+    return refused(status_outcome(row.status), ErrorCode::invalid_credentials, kBadCredentials);
   std::optional<std::string> rehashed;
   if (check->matches && check->needs_rehash) {
     auto fresh = hasher_.hash(password);
@@ -450,7 +428,7 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
     if (!check->matches) {
       auto counted = store::CitizenRows::count_failure(tx, row.id, options_.lockout.max_failed_attempts, now);
       if (!counted) return std::move(counted).error();
-      const bool now_locked = !counted->has_value() || (*counted)->status == "locked";
+      const bool now_locked = !counted->has_value() || (*counted)->status == CitizenStatus::locked;
       const std::string detail =
           counted->has_value() ? "failed_attempts=" + std::to_string((*counted)->failed_attempts) : "already_locked";
       if (Status s = audit(tx, clock_, "citizen", std::string(action), row.nif,
@@ -474,7 +452,7 @@ Result<CitizenService::Account> CitizenService::check_password(const policies::N
     account.row.failed_attempts = account.citizen.failed_attempts = 0;
     if (rehashed) account.row.password_hash = rehashed;
     account.password_expired = !row.password_expires_at || options_.expiry.expired(*row.password_expires_at, now);
-    return Result<Result<Account>>(Result<Account>(std::move(account)));
+    return accept<Account>(std::move(account));
   }));
 }
 
@@ -497,10 +475,10 @@ Result<ChallengeStarted> CitizenService::start_password_change(const policies::N
   auto account = check_password(nif, password, action);
   if (!account) return std::move(account).error();
   const auto refused = [&](std::string outcome, std::string_view message) -> Result<ChallengeStarted> {
-    Status audited = db_.transact(
-        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome); });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::password_policy, std::string(message));
+    return store::commit_refusal(db_, make_error(ErrorCode::password_policy, std::string(message)),
+                                 [&](store::Tx& tx) {
+                                   return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome);
+                                 });
   };
   if (auto rule = options_.password_policy.check(new_password.reveal(), password_context(account->row)))
     return refused("password_policy:" + std::string(policies::to_string(*rule)),
@@ -526,17 +504,19 @@ Result<PasswordSet> CitizenService::complete_password_change(const ChallengeId& 
     const store::CitizenRow& c = (*answered)->citizen;
     const Instant now = clock_.now();
     const Instant expires = options_.expiry.expires_at(now);
-    auto set = store::CitizenRows::set_password(tx, c.id, (*answered)->challenge.payload, expires, {"active"}, now);
+    auto set = store::CitizenRows::set_password(tx, c.id, (*answered)->challenge.payload, expires,
+                                                {CitizenStatus::active}, now);
     if (!set) return std::move(set).error();
     if (Status s = audit(tx, clock_, "citizen", "citizen.password_change.complete", c.nif,
-                         *set ? "success" : "status_" + c.status);
+                         *set ? "success" : status_outcome(c.status));
         !s)
       return std::move(s).error();
     if (!*set) {
-      if (c.status == "locked") return refuse<PasswordSet>(ErrorCode::account_locked, std::string(kLocked));
+      if (c.status == CitizenStatus::locked)
+        return refuse<PasswordSet>(ErrorCode::account_locked, std::string(kLocked));
       return refuse<PasswordSet>(ErrorCode::conflict, "the account is not in a state that allows this");
     }
-    return Result<Result<PasswordSet>>(Result<PasswordSet>(PasswordSet{CitizenStatus::active, expires}));
+    return accept<PasswordSet>(PasswordSet{CitizenStatus::active, expires});
   }));
 }
 
@@ -575,7 +555,7 @@ Result<Citizen> CitizenService::complete_deregistration(const ChallengeId& chall
     citizen->failed_attempts = 0;
     for (const auto& step : deregistering_)
       if (Status s = step(tx, *citizen); !s) return std::move(s).error();
-    return Result<Result<Citizen>>(Result<Citizen>(std::move(*citizen)));
+    return accept<Citizen>(std::move(*citizen));
   }));
   if (!gone) return gone;
   for (const auto& listener : deregistered_) {
@@ -599,39 +579,45 @@ Result<ChallengeStarted> CitizenService::resend_otp(const ChallengeId& challenge
 
 // --- the reinforced level ------------------------------------------------------------------------------------
 
-Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif& nif, const Secret& password,
-                                                             std::string_view purpose, std::string_view context,
-                                                             std::string_view sms_text) {
-  const std::string fixed(context);
-  return start_reinforced(
-      nif, password, purpose, [&fixed](const Citizen&) -> Result<std::string> { return fixed; }, sms_text);
+Result<VerifiedCitizen> CitizenService::verify_reinforced_password(const policies::Nif& nif,
+                                                                  const Secret& password) {
+  constexpr std::string_view action = "citizen.reinforced.start";
+  auto account = check_password(nif, password, action);
+  if (!account) return std::move(account).error();
+  if (account->password_expired)
+    return store::commit_refusal(
+        db_, make_error(ErrorCode::password_expired, "the password has expired; change it or reset it first"),
+        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired"); });
+  return VerifiedCitizen(std::move(account->citizen));
+}
+
+Result<ReinforcedChallenge> CitizenService::send_reinforced_otp(const VerifiedCitizen& verified,
+                                                                std::string_view purpose, std::string_view context,
+                                                                std::string_view sms_text) {
+  if (Status s = check_reinforced_request(purpose, sms_text); !s) return std::move(s).error();
+  const Citizen& c = verified.citizen();
+  auto sent = otp_.issue(
+      OtpRequest{c.id, c.nif.str(), c.mobile, std::string(purpose), std::string(context), std::string(sms_text), {}});
+  if (!sent) return std::move(sent).error();
+  return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, c};
 }
 
 Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif& nif, const Secret& password,
-                                                             std::string_view purpose,
-                                                             const ContextProvider& context_for,
+                                                             std::string_view purpose, std::string_view context,
                                                              std::string_view sms_text) {
+  // A call that could never send its OTP is refused before it counts a password check.
+  if (Status s = check_reinforced_request(purpose, sms_text); !s) return std::move(s).error();
+  auto verified = verify_reinforced_password(nif, password);
+  if (!verified) return std::move(verified).error();
+  return send_reinforced_otp(*verified, purpose, context, sms_text);
+}
+
+Status CitizenService::check_reinforced_request(std::string_view purpose, std::string_view sms_text) {
   if (!is_purpose_word(purpose) || is_account_purpose(purpose))
     return make_error(ErrorCode::internal, "reinforced authentication needs a purpose of its own");
   if (!sms_template_has_code(sms_text) || sms_text.size() > 480)
     return make_error(ErrorCode::internal, "reinforced authentication SMS text must hold {otp} and be short");
-  constexpr std::string_view action = "citizen.reinforced.start";
-  auto account = check_password(nif, password, action);
-  if (!account) return std::move(account).error();
-  if (account->password_expired) {
-    Status audited = db_.transact([&](store::Tx& tx) {
-      return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired");
-    });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::password_expired, "the password has expired; change it or reset it first");
-  }
-  const store::CitizenRow& c = account->row;
-  auto context = context_for(account->citizen);
-  if (!context) return std::move(context).error();
-  auto sent = otp_.issue(
-      OtpRequest{c.id, c.nif, c.mobile, std::string(purpose), std::move(*context), std::string(sms_text), {}});
-  if (!sent) return std::move(sent).error();
-  return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, std::move(account->citizen)};
+  return {};
 }
 
 Result<Citizen> CitizenService::complete_reinforced(const ChallengeId& challenge, const Secret& otp,
@@ -644,16 +630,16 @@ Result<Citizen> CitizenService::complete_reinforced(const ChallengeId& challenge
     if (!answered) return std::move(answered).error();
     if (!*answered) return refuse<Citizen>(std::move(*answered).error());
     const store::CitizenRow& c = (*answered)->citizen;
-    const bool active = c.status == "active";
+    const bool active = c.status == CitizenStatus::active;
     if (Status s = audit(tx, clock_, "citizen", "citizen.reinforced.complete", c.nif,
-                         active ? "success" : "status_" + c.status, "purpose=" + std::string(purpose));
+                         active ? "success" : status_outcome(c.status), "purpose=" + std::string(purpose));
         !s)
       return std::move(s).error();
-    if (c.status == "locked") return refuse<Citizen>(ErrorCode::account_locked, std::string(kLocked));
+    if (c.status == CitizenStatus::locked) return refuse<Citizen>(ErrorCode::account_locked, std::string(kLocked));
     if (!active) return refuse<Citizen>(ErrorCode::invalid_credentials, std::string(kBadCredentials));
     auto citizen = to_citizen(c);
     if (!citizen) return std::move(citizen).error();
-    return Result<Result<Citizen>>(Result<Citizen>(std::move(*citizen)));
+    return accept<Citizen>(std::move(*citizen));
   }));
 }
 

@@ -17,31 +17,22 @@ constexpr std::string_view kBootstrapId = "op-admin";
 
 std::string token_hash(std::string_view token) { return to_hex(sha256(token)); }
 
-std::vector<std::string> split_roles(const std::string& roles) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= roles.size()) {
-    std::size_t comma = roles.find(',', start);
-    if (comma == std::string::npos) comma = roles.size();
-    if (comma > start) out.push_back(roles.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
+Operator to_operator(const store::OperatorRecord& r) {
+  return Operator{r.id, r.name, r.roles};
 }
-
-std::string join_roles(const std::vector<std::string>& roles) {
-  std::string out;
-  for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
-  return out;
-}
-
-Operator to_operator(const store::OperatorRecord& r) { return Operator{r.id, r.name, split_roles(r.roles)}; }
 
 }  // namespace
 
-bool is_known_role(std::string_view role) {
-  return role == kRoleAdmin || role == kRoleRegistrar || role == kRolePkiOfficer || role == kRoleAuditor ||
-         role == kRoleSmsOutboxReader;
+Result<std::vector<Role>> parse_roles(const std::vector<std::string>& typed) {
+  std::vector<Role> roles;
+  for (const auto& text : typed) {
+    auto role = parse_role(text);
+    if (!role)
+      return make_error(ErrorCode::invalid_request,
+                        "unknown role '" + text + "' (admin, registrar, pki_officer, auditor, sms_outbox_reader)");
+    roles.push_back(*role);
+  }
+  return roles;
 }
 
 OperatorService::OperatorService(store::Database& db, const Clock& clock, Random& random)
@@ -58,22 +49,18 @@ Result<Operator> OperatorService::authenticate(std::string_view bearer_token) co
   return to_operator(**found);
 }
 
-Result<IssuedOperatorToken> OperatorService::create(std::string_view name, const std::vector<std::string>& roles,
+Result<IssuedOperatorToken> OperatorService::create(std::string_view name, const std::vector<Role>& roles,
                                                     std::string_view actor) {
   if (name.empty() || name.size() > 100) return make_error(ErrorCode::invalid_request, "name must be 1 to 100 characters");
   if (roles.empty()) return make_error(ErrorCode::invalid_request, "an operator needs at least one role");
-  for (const auto& r : roles)
-    if (!is_known_role(r))
-      return make_error(ErrorCode::invalid_request,
-                        "unknown role '" + r + "' (admin, registrar, pki_officer, auditor, sms_outbox_reader)");
   IssuedOperatorToken issued{OperatorId("op-" + random_.hex_token(8)),
                              Secret(std::string(kTokenPrefix) + random_.hex_token(32))};
-  store::OperatorRecord record{issued.id, std::string(name), join_roles(roles), token_hash(issued.token.reveal()),
+  store::OperatorRecord record{issued.id,    std::string(name), roles, token_hash(issued.token.reveal()),
                                clock_.now(), std::nullopt};
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::OperatorRecords::insert(tx, record); !s) return s;
-    return store::AuditLog::append(tx, {std::string(actor), "operator.create", issued.id.str(), "success", record.roles},
-                                   clock_.now());
+    return store::AuditLog::append(
+        tx, {std::string(actor), "operator.create", issued.id.str(), "success", join_roles(roles)}, clock_.now());
   });
   if (!saved) return std::move(saved).error();
   return issued;
@@ -86,12 +73,12 @@ Result<std::optional<IssuedOperatorToken>> OperatorService::bootstrap_admin() {
 
   IssuedOperatorToken issued{OperatorId(std::string(kBootstrapId)),
                              Secret(std::string(kTokenPrefix) + random_.hex_token(32))};
-  store::OperatorRecord record{issued.id, "administrator", std::string(kRoleAdmin), token_hash(issued.token.reveal()),
+  store::OperatorRecord record{issued.id,    "administrator", {Role::admin}, token_hash(issued.token.reveal()),
                                clock_.now(), std::nullopt};
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::OperatorRecords::insert(tx, record); !s) return s;
-    return store::AuditLog::append(tx, {"system", "operator.bootstrap", issued.id.str(), "success", "admin"},
-                                   clock_.now());
+    return store::AuditLog::append(
+        tx, {"system", "operator.bootstrap", issued.id.str(), "success", join_roles(record.roles)}, clock_.now());
   });
   // Another node created the administrator first (same fixed id): nothing to show here.
   if (!saved && saved.error().code == ErrorCode::conflict) return std::optional<IssuedOperatorToken>{};

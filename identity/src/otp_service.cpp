@@ -226,7 +226,7 @@ Result<ChallengeInfo> OtpService::confirm(const ChallengeId& id, const Secret& o
     auto verdict = answer_in(tx, **locked, otp, purpose, context, subject);
     if (!verdict) return std::move(verdict).error();
     if (!*verdict) return detail::refuse<ChallengeInfo>(std::move(*verdict).error());
-    return Result<Result<ChallengeInfo>>(Result<ChallengeInfo>(**locked));
+    return detail::accept<ChallengeInfo>(**locked);
   }));
 }
 
@@ -249,7 +249,8 @@ Result<OtpChallenge> OtpService::resend(const ChallengeId& id) {
       return detail::refuse<OtpDraft>(code, std::move(message));
     };
     if (c.state == "consumed") return refuse("already_used", ErrorCode::otp_expired, "the code has already been used");
-    if ((*citizen)->status == "deregistered") return refuse("deregistered", ErrorCode::not_found, "unknown challenge");
+    if ((*citizen)->status == CitizenStatus::deregistered)
+      return refuse("deregistered", ErrorCode::not_found, "unknown challenge");
     if (c.state == "sending") return refuse("sending", ErrorCode::rate_limited, "a code is being sent; wait for it");
     if (!policy_.can_resend(c.issued_at, now))
       return refuse(
@@ -273,7 +274,7 @@ Result<OtpChallenge> OtpService::resend(const ChallengeId& id) {
             "challenge=" + c.id.str() + " purpose=" + c.purpose + " sends=" + std::to_string(c.sends + 1));
         !s)
       return std::move(s).error();
-    return Result<Result<OtpDraft>>(Result<OtpDraft>(std::move(draft)));
+    return detail::accept<OtpDraft>(std::move(draft));
   }));
   if (!draft) return std::move(draft).error();
   return deliver(*draft);

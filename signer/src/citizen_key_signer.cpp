@@ -1,25 +1,57 @@
 // SAD checks before every citizen-key signature, in one place; refusals and uses go to the audit trail.
 #include "signer/citizen_key_signer.h"
 
-#include <algorithm>
+#include <string>
+#include <unordered_map>
 
 #include "store/audit_log.h"
 #include "store/database.h"
+#include "store/refusal.h"
 #include "store/sads.h"
+#include "transaction_state.h"
 
 namespace firma::signer {
 namespace {
 
-// Why the SAD as a whole does not let this citizen's key sign now; empty when it does.
-std::string sad_refusal(const Sad& sad, const std::optional<store::SadRecord>& record, const CitizenId& citizen,
-                        const KeyId& key, Instant now) {
-  if (sad.citizen() != citizen) return "SAD belongs to another citizen";
-  if (sad.key() != key) return "SAD is for another key";
-  if (now >= sad.expires_at()) return "SAD expired";
-  if (!record || record->citizen_id != citizen || record->key_id != key ||
-      record->digests_sha256 != digest_list_hash(sad.digests()) || record->expires_at != sad.expires_at())
-    return "SAD is not on record";
+// Why the SAD as a whole does not let this binding sign now; empty when it does.
+std::string sad_refusal(const std::optional<store::SadRecord>& record, const SadBinding& binding, Instant now) {
+  if (!record) return "SAD is not on record";
+  if (record->citizen_id != binding.citizen) return "SAD belongs to another citizen";
+  if (record->key_id != binding.key) return "SAD is for another key";
+  if (record->app_id != binding.application) return "SAD is for another application";
+  if (now >= record->expires_at) return "SAD expired";
   return {};
+}
+
+// An entry as one string (algorithm, padding, digest), so that matching is one hash look-up per entry asked.
+std::string entry_key(std::string_view digest_algorithm, std::string_view padding, std::span<const std::uint8_t> digest) {
+  std::string key;
+  key.reserve(digest_algorithm.size() + padding.size() + digest.size() + 2);
+  key.append(digest_algorithm).push_back('/');
+  key.append(padding).push_back('/');
+  key.append(digest.begin(), digest.end());
+  return key;
+}
+
+// The positions of the SAD's entries that the request spends, one unspent entry per entry asked; or why not.
+// Linear in the SAD's entries plus the request: the unspent positions are grouped by entry in a hash map.
+Result<std::vector<int>> match(const std::vector<store::SadEntryState>& authorised, std::span<const SadEntry> asked) {
+  std::unordered_map<std::string, std::vector<int>> unspent;  // entry -> unspent positions, lowest last (taken first)
+  unspent.reserve(authorised.size());
+  for (auto it = authorised.rbegin(); it != authorised.rend(); ++it) {
+    auto& positions = unspent[entry_key(it->entry.digest_algorithm, it->entry.padding, it->entry.digest)];
+    if (!it->spent) positions.push_back(it->position);
+  }
+  std::vector<int> spent;
+  spent.reserve(asked.size());
+  for (const SadEntry& e : asked) {
+    const auto found = unspent.find(entry_key(hsm::to_string(e.digest_algorithm), padding_name(e.padding), e.digest));
+    if (found == unspent.end()) return make_error(ErrorCode::forbidden, "entry not authorised by the SAD");
+    if (found->second.empty()) return make_error(ErrorCode::forbidden, "SAD already used for this entry");
+    spent.push_back(found->second.back());
+    found->second.pop_back();
+  }
+  return spent;
 }
 
 }  // namespace
@@ -27,71 +59,79 @@ std::string sad_refusal(const Sad& sad, const std::optional<store::SadRecord>& r
 CitizenKeySigner::CitizenKeySigner(hsm::Token& token, store::Database& db, const Clock& clock)
     : token_(token), db_(db), clock_(clock) {}
 
-Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Sad& sad, const CitizenId& citizen,
-                                                               const KeyId& key,
-                                                               std::span<const DigestToSign> digests) {
+Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad, const SadBinding& binding,
+                                                               std::span<const SadEntry> entries) {
   const Instant now = clock_.now();
-  if (digests.empty()) return std::vector<hsm::Signature>{};
-  // The uses and their audit events commit together; a refusal rolls every use of this call back (the error
-  // below) and is then recorded on its own.
-  std::string refusal;
-  Status decided = db_.transact([&](store::Tx& tx) -> Status {
-    auto record = store::SadRecords::find(tx, sad.id());
+  if (entries.empty()) return std::vector<hsm::Signature>{};
+  const std::string value_hash = sad_value_hash(sad);
+  const auto audit_refusal = [&](store::Tx& tx, const std::string& why) {
+    return store::AuditLog::append(
+        tx, {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "refused", why}, now);
+  };
+  // Decided in one unit of work: a refusal writes its audit event only (nothing is spent before every entry has
+  // matched); an acceptance spends the entries and the budget and audits each use. A concurrent signer of the
+  // same SAD (PostgreSQL, another node) can be found only by writing: that refusal rolls this unit back and is
+  // committed on its own.
+  std::string lost;
+  auto decided = store::settle(db_.transact([&](store::Tx& tx) -> Result<Result<bool>> {
+    lost.clear();
+    const auto refuse = [&](const std::string& why) -> Result<Result<bool>> {
+      if (Status s = audit_refusal(tx, why); !s) return std::move(s).error();
+      return store::refuse<bool>(ErrorCode::forbidden, "signature refused: " + why);
+    };
+    const auto lose = [&](std::string why) -> Result<Result<bool>> {
+      lost = std::move(why);
+      return make_error(ErrorCode::forbidden, "signature refused: " + lost);
+    };
+    auto record = store::SadRecords::find_by_value(tx, value_hash);
     if (!record) return std::move(record).error();
-    refusal = sad_refusal(sad, *record, citizen, key, now);
-    if (!refusal.empty()) return make_error(ErrorCode::forbidden, refusal);
-    std::vector<bool> taken(sad.digests().size(), false);
-    for (const DigestToSign& wanted : digests) {
-      // Each entry of the list authorises one signature; equal digests (two documents whose signed data
-      // coincide) are entries of their own.
-      bool used = false, authorised = false;
-      for (std::size_t i = 0; i < sad.digests().size() && !used; ++i) {
-        if (sad.digests()[i] != wanted.digest) continue;
-        authorised = true;
-        if (taken[i]) continue;
-        auto first_use = store::SadRecords::use(tx, sad.id(), static_cast<int>(i), now);
-        if (!first_use) return std::move(first_use).error();
-        used = taken[i] = *first_use;
-      }
-      if (!used) {
-        refusal = authorised ? "SAD already used for this digest" : "digest not authorised by the SAD";
-        return make_error(ErrorCode::forbidden, refusal);
-      }
+    if (std::string why = sad_refusal(*record, binding, now); !why.empty()) return refuse(why);
+    const store::SadRecord& r = **record;
+    auto authorised = store::SadRecords::entries(tx, r.id);
+    if (!authorised) return std::move(authorised).error();
+    auto positions = match(*authorised, entries);
+    if (!positions) return refuse(positions.error().message);
+    const std::string over_budget = "SAD budget of " + std::to_string(r.budget) + " signatures exceeded";
+    if (static_cast<std::size_t>(r.spent) + entries.size() > static_cast<std::size_t>(r.budget))
+      return refuse(over_budget);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      auto first_use = store::SadRecords::use(tx, r.id, (*positions)[i], now);
+      if (!first_use) return std::move(first_use).error();
+      if (!*first_use) return lose("SAD already used for this entry");
       if (Status s = store::AuditLog::append(tx,
-                                             {citizen.str(), "signature.hsm_sign", key.str(), "success",
-                                              "sad " + sad.id() + " digest " + to_hex(wanted.digest)},
+                                             {binding.citizen.str(), "signature.hsm_sign", binding.key.str(),
+                                              "success", "sad " + r.id + " digest " + to_hex(entries[i].digest)},
                                              now);
           !s)
-        return s;
+        return std::move(s).error();
     }
-    return {};
-  });
-  if (!decided && refusal.empty()) return std::move(decided).error();
-  if (!refusal.empty()) {
-    Status audited = db_.transact([&](store::Tx& tx) {
-      return store::AuditLog::append(tx, {citizen.str(), "signature.hsm_sign", key.str(), "refused", refusal}, now);
-    });
-    if (!audited) return std::move(audited).error();
-    return make_error(ErrorCode::forbidden, "signature refused: " + refusal);
-  }
+    // Last, so that the SAD's row is held only until the commit (the upkeep of a node revokes SADs on it).
+    auto counted = store::SadRecords::spend(tx, r.id, static_cast<int>(entries.size()), now);
+    if (!counted) return std::move(counted).error();
+    if (!*counted) return lose(over_budget + ", or the SAD ended");
+    return store::accept(true);
+  }));
+  if (!decided && !lost.empty())
+    return store::commit_refusal(db_, std::move(decided).error(),
+                                 [&](store::Tx& tx) { return audit_refusal(tx, lost); });
+  if (!decided) return std::move(decided).error();
 
   std::vector<hsm::Signature> signatures;
-  signatures.reserve(digests.size());
-  for (const DigestToSign& d : digests) {
-    auto signature = token_.sign_digest(key, d.digest_algorithm, d.digest, d.padding);
+  signatures.reserve(entries.size());
+  for (const SadEntry& e : entries) {
+    auto signature = token_.sign_digest(binding.key, e.digest_algorithm, e.digest, e.padding);
     if (!signature) return std::move(signature).error();
     signatures.push_back(std::move(*signature));
   }
   return signatures;
 }
 
-Result<hsm::Signature> CitizenKeySigner::sign(const Sad& sad, const CitizenId& citizen, const KeyId& key,
-                                              hsm::DigestAlgorithm digest_algorithm,
-                                              std::span<const std::uint8_t> digest, hsm::RsaPadding padding) {
-  const DigestToSign one{digest_algorithm, Bytes(digest.begin(), digest.end()), padding};
-  auto signed_all = sign_all(sad, citizen, key, std::span<const DigestToSign>(&one, 1));
+Result<hsm::Signature> CitizenKeySigner::sign(const Secret& sad, const SadBinding& binding, const SadEntry& entry) {
+  auto signed_all = sign_all(sad, binding, std::span<const SadEntry>(&entry, 1));
   if (!signed_all) return std::move(signed_all).error();
   return std::move(signed_all->front());
 }
+
+Result<hsm::KeyAlgorithm> CitizenKeySigner::algorithm(const KeyId& key) const { return token_.algorithm(key); }
 
 }  // namespace firma::signer

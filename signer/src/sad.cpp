@@ -1,5 +1,7 @@
-// Digest-list hashing that binds a SAD and an OTP to exactly what the citizen confirmed.
+// The bindings of a SAD: the OTP context over exactly what the citizen confirms, and the stored hash of its value.
 #include "signer/sad.h"
+
+#include "transaction_state.h"
 
 namespace firma::signer {
 namespace {
@@ -10,22 +12,27 @@ void append_length_prefixed(Bytes& out, std::span<const std::uint8_t> item) {
   out.insert(out.end(), item.begin(), item.end());
 }
 
+void append_text(Bytes& out, std::string_view text) { append_length_prefixed(out, as_bytes(text)); }
+
 }  // namespace
 
-std::string digest_list_hash(std::span<const Bytes> digests) {
+std::string signing_context(const SadRequest& request) {
   Bytes encoded;
-  append_length_prefixed(encoded, as_bytes("firma-digest-list-v1"));
-  for (const Bytes& d : digests) append_length_prefixed(encoded, d);
+  append_text(encoded, "firma-signing-context-v2");
+  append_text(encoded, request.binding.citizen.str());
+  append_text(encoded, request.binding.key.str());
+  append_text(encoded, request.binding.application.str());
+  append_text(encoded, request.transaction ? request.transaction->str() : std::string());
+  append_text(encoded, std::to_string(request.budget));
+  append_text(encoded, std::to_string(request.entries.size()));
+  for (const SadEntry& e : request.entries) {
+    append_text(encoded, hsm::to_string(e.digest_algorithm));
+    append_length_prefixed(encoded, e.digest);
+    append_text(encoded, padding_name(e.padding));
+  }
   return to_hex(sha256(encoded));
 }
 
-std::string signing_context(const TransactionId& transaction, const KeyId& key, std::span<const Bytes> digests) {
-  Bytes encoded;
-  append_length_prefixed(encoded, as_bytes("firma-signing-context-v1"));
-  append_length_prefixed(encoded, as_bytes(transaction.str()));
-  append_length_prefixed(encoded, as_bytes(key.str()));
-  append_length_prefixed(encoded, as_bytes(digest_list_hash(digests)));
-  return to_hex(sha256(encoded));
-}
+std::string sad_value_hash(const Secret& value) { return to_hex(sha256(value.reveal())); }
 
 }  // namespace firma::signer

@@ -4,7 +4,6 @@
 
 #include "certs/authority.h"
 #include "certs/credentials.h"
-#include "hsm/token.h"
 #include "identity/citizens.h"
 #include "identity/otp_service.h"
 #include "policies/nif.h"
@@ -45,9 +44,17 @@ std::string signing_sms(const std::string& app_name, std::size_t documents, cons
          " (ref. " + reference + "). No lo comparta con nadie.";
 }
 
-Status refuse_unless_open(const store::TransactionRecord& record, std::string_view wanted) {
-  if (record.status == kExpired) return make_error(ErrorCode::transaction_expired, "the transaction has expired");
-  if (record.status != wanted) return make_error(ErrorCode::conflict, "the transaction is " + record.status);
+// The SAD a transaction's confirmation asks for, before its entries: this citizen and key, for the application
+// that created it.
+SadRequest sad_request(const store::TransactionRecord& record, const CitizenId& citizen, const KeyId& key) {
+  return SadRequest{SadBinding{citizen, key, record.app_id}, {}, 0, record.id};
+}
+
+Status refuse_unless_open(const store::TransactionRecord& record, TransactionStatus wanted) {
+  if (record.status == TransactionStatus::expired)
+    return make_error(ErrorCode::transaction_expired, "the transaction has expired");
+  if (record.status != wanted)
+    return make_error(ErrorCode::conflict, "the transaction is " + std::string(to_string(record.status)));
   return {};
 }
 
@@ -72,8 +79,8 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   });
   if (!loaded) return std::move(loaded).error();
   const auto& [record, app, documents] = *loaded;
-  if (record.status != kAuthenticated)
-    if (Status s = refuse_unless_open(record, kPending); !s) return std::move(s).error();
+  if (record.status != TransactionStatus::authenticated)
+    if (Status s = refuse_unless_open(record, TransactionStatus::pending); !s) return std::move(s).error();
 
   // The NIF must be the one the application named; the same words and the same time as a wrong password, so
   // that the page does not confirm whose transaction this is.
@@ -83,51 +90,45 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
     return make_error(ErrorCode::invalid_credentials, "the NIF or the password is not correct");
   }
 
-  // The reinforced level in one go: the password (counting toward the lockout; status, registration level and
-  // expiry each answer their own code), then, for the citizen it identifies, the certificate (issued now when
-  // there is none valid: ARCHITECTURE.md step 3) and phase one for every document; the OTP is bound to this
-  // transaction, this key and exactly the resulting DTBS/R digests.
-  std::optional<certs::Credential> credential;
+  // The reinforced level, sequenced here: the password (counting toward the lockout; status, registration level
+  // and expiry each answer their own code); for the citizen it identifies, the certificate (issued now when
+  // there is none valid: ARCHITECTURE.md step 3) and phase one for every document; then the OTP, bound to this
+  // transaction, this key and exactly the resulting entries (digest algorithm, DTBS/R, padding).
+  auto verified = citizens_.verify_reinforced_password(*nif, password);
+  if (!verified) return std::move(verified).error();
+  const identity::Citizen& c = verified->citizen();
+  if (c.registration_level != RegistrationLevel::advanced)
+    return make_error(ErrorCode::registration_level, "signing needs an advanced (in person) registration");
+  const certs::CitizenForIssuance subject{c.nif.str(), c.given_name, c.surname1,
+                                          c.surname2,  c.status,     c.registration_level};
+  auto credential = credentials_.ensure_certificate(subject, "citizen:" + c.nif.str());
+  if (!credential) return std::move(credential).error();
+  const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
   std::vector<store::PreparedDocument> prepared;
-  std::optional<CitizenId> citizen_id;
-  auto prepare_all = [&](const identity::Citizen& c) -> Result<std::string> {
-    if (c.registration_level != identity::RegistrationLevel::advanced)
-      return make_error(ErrorCode::registration_level, "signing needs an advanced (in person) registration");
-    const certs::CitizenForIssuance subject{c.nif.str(),
-                                            c.given_name,
-                                            c.surname1,
-                                            c.surname2,
-                                            std::string(identity::to_string(c.status)),
-                                            std::string(identity::to_string(c.registration_level))};
-    auto issued = credentials_.ensure_certificate(subject, "citizen:" + c.nif.str());
-    if (!issued) return std::move(issued).error();
-    credential = std::move(*issued);
-    citizen_id = c.id;
-    const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
-    std::vector<Bytes> digests;
-    for (const auto& d : documents) {
-      auto p = prepare(request_of(d, limits_.xml), view, now);
-      if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
-      digests.push_back(p->dtbs_digest);
-      prepared.push_back({d.position, p->dtbs_digest, std::string(padding_name(p->padding)), std::move(p->state)});
-    }
-    return signing_context(id, credential->key_id, digests);
-  };
-  auto challenge = citizens_.start_reinforced(*nif, password, kSignaturePurpose, prepare_all,
-                                              signing_sms(app.name, documents.size(), id));
+  SadRequest authorised = sad_request(record, c.id, credential->key_id);
+  for (const auto& d : documents) {
+    auto p = prepare(request_of(d, limits_.xml), view, now);
+    if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
+    authorised.entries.push_back(SadEntry{p->digest_algorithm, p->dtbs_digest, p->padding});
+    prepared.push_back({d.position, p->dtbs_digest, std::string(padding_name(p->padding)), std::move(p->state)});
+  }
+  authorised.budget = authorised.entries.size();
+  auto challenge = citizens_.send_reinforced_otp(*verified, kSignaturePurpose, signing_context(authorised),
+                                                 signing_sms(app.name, documents.size(), id));
   if (!challenge) return std::move(challenge).error();
+  const CitizenId& citizen_id = c.id;
 
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
-    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kPending), std::string(kAuthenticated)},
-                                                       kAuthenticated, now);
+    auto moved = store::TransactionRecords::transition(
+        tx, id, {TransactionStatus::pending, TransactionStatus::authenticated}, TransactionStatus::authenticated, now);
     if (!moved) return std::move(moved).error();
     if (!*moved) return make_error(ErrorCode::conflict, "the transaction changed meanwhile");
     if (Status s = store::TransactionRecords::set_prepared(
-            tx, id, *citizen_id, credential->key_id, credential->certificate, now, challenge->challenge_id, prepared);
+            tx, id, citizen_id, credential->key_id, credential->certificate, now, challenge->challenge_id, prepared);
         !s)
       return s;
     return store::AuditLog::append(tx,
-                                   {citizen_id->str(), "transaction.prepare", id.str(), "success",
+                                   {citizen_id.str(), "transaction.prepare", id.str(), "success",
                                     std::to_string(prepared.size()) + " digests for key " + credential->key_id.str()},
                                    now);
   });
@@ -138,7 +139,7 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
 Result<AuthenticationStarted> TransactionService::resend_otp(const TransactionId& id) {
   auto record = db_.transact([&](store::Tx& tx) { return load_current(tx, id, clock_.now()); });
   if (!record) return std::move(record).error();
-  if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
+  if (Status s = refuse_unless_open(*record, TransactionStatus::authenticated); !s) return std::move(s).error();
   if (!record->challenge_id) return make_error(ErrorCode::conflict, "the transaction has not been authenticated");
   auto sent = citizens_.resend_otp(*record->challenge_id);
   if (!sent) return std::move(sent).error();
@@ -151,7 +152,7 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
       [&](store::Tx& tx) -> Result<std::pair<store::TransactionRecord, std::vector<store::DocumentRecord>>> {
         auto record = load_current(tx, id, now);
         if (!record) return std::move(record).error();
-        if (Status s = refuse_unless_open(*record, kAuthenticated); !s) return std::move(s).error();
+        if (Status s = refuse_unless_open(*record, TransactionStatus::authenticated); !s) return std::move(s).error();
         auto documents = store::TransactionRecords::documents(tx, id, true);
         if (!documents) return std::move(documents).error();
         return std::make_pair(std::move(*record), std::move(*documents));
@@ -161,13 +162,18 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   if (!record.citizen_id || !record.key_id || !record.certificate || !record.challenge_id)
     return make_error(ErrorCode::conflict, "the transaction has not been authenticated");
 
-  std::vector<Bytes> digests;
-  for (const auto& d : documents) digests.push_back(d.dtbs_digest.value_or(Bytes{}));
+  // The entries the OTP was bound to, rebuilt from what phase one stored.
+  SadRequest authorised = sad_request(record, *record.citizen_id, *record.key_id);
+  for (const auto& d : documents)
+    authorised.entries.push_back(SadEntry{document_digest(d).value_or(hsm::DigestAlgorithm::sha256),
+                                          d.dtbs_digest.value_or(Bytes{}),
+                                          parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15)});
+  authorised.budget = authorised.entries.size();
 
-  // The OTP mints the SAD; a wrong, expired or used-up OTP stops here and nothing is signed. The OTP is
-  // single-use in the database, so of two racing confirmations only one gets past this line.
+  // Authorise: the OTP mints the SAD; a wrong, expired or used-up OTP stops here and nothing is signed. The OTP
+  // is single-use in the database, so of two racing confirmations only one gets past this line.
   SignatureActivation activation(db_, citizens_, clock_, random_, limits_.sad_lifetime);
-  auto sad = activation.activate(id, *record.challenge_id, otp, *record.citizen_id, *record.key_id, digests);
+  auto sad = activation.authorise(*record.challenge_id, otp, authorised);
   if (!sad) return std::move(sad).error();
 
   // The claim is a lease (SigningLimits::claim_timeout): should this process die before saving, the upkeep of
@@ -179,22 +185,17 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   if (!claimed) return std::move(claimed).error();
   if (!*claimed) return make_error(ErrorCode::conflict, "the transaction is being signed already");
 
-  auto algorithm = token_.algorithm(*record.key_id);
+  auto algorithm = key_signer_.algorithm(*record.key_id);
   if (!algorithm) return std::move(algorithm).error();
   const CredentialView view{*record.certificate, authority_.chain_der(), *algorithm};
 
-  // Phase two: one HSM signature per authorised digest, all through the SAD check at once.
+  // Sign: phase two, one HSM signature per authorised entry, all through the SAD check at once.
+  auto signatures = key_signer_.sign_all(sad->value, authorised.binding, authorised.entries);
   std::vector<Prepared> prepared;
-  std::vector<DigestToSign> to_sign;
   for (std::size_t i = 0; i < documents.size(); ++i) {
-    const auto& d = documents[i];
-    const auto hash = document_digest(d).value_or(hsm::DigestAlgorithm::sha256);
-    const auto padding = parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15);
-    prepared.push_back(Prepared{digests[i], hash, padding, d.prepared_state.value_or(Bytes{})});
-    to_sign.push_back(DigestToSign{hash, digests[i], padding});
+    const SadEntry& e = authorised.entries[i];
+    prepared.push_back(Prepared{e.digest, e.digest_algorithm, e.padding, documents[i].prepared_state.value_or(Bytes{})});
   }
-  CitizenKeySigner key_signer(token_, db_, clock_);
-  auto signatures = key_signer.sign_all(*sad, *record.citizen_id, *record.key_id, to_sign);
 
   // Phase three: each result assembled around its signature.
   std::vector<store::DocumentResult> results;
@@ -212,7 +213,8 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     const bool signed_all = outcome.ok();
     // Compare-and-set on the claim before anything is written: once the claim was given up, nothing is saved.
-    auto finished = store::TransactionRecords::finish_signing(tx, id, claim, signed_all ? kSigned : kFailed, done);
+    auto finished = store::TransactionRecords::finish_signing(
+        tx, id, claim, signed_all ? TransactionStatus::signed_ : TransactionStatus::failed, done);
     if (!finished) return std::move(finished).error();
     if (!*finished)
       return make_error(ErrorCode::conflict,
@@ -232,7 +234,7 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   });
   if (!saved) return std::move(saved).error();
   if (!outcome) return std::move(outcome).error();
-  return outcome_for(record, kSigned);
+  return outcome_for(record, TransactionStatus::signed_);
 }
 
 }  // namespace firma::signer

@@ -11,15 +11,16 @@ Result<store::TransactionRecord> load_current(store::Tx& tx, const TransactionId
   if (!found) return std::move(found).error();
   if (!found->has_value()) return make_error(ErrorCode::not_found, "no transaction " + id.str());
   store::TransactionRecord record = std::move(**found);
-  if ((record.status == kPending || record.status == kAuthenticated) && now >= record.expires_at) {
-    auto moved = store::TransactionRecords::transition(tx, id, {record.status}, kExpired, now);
+  if ((record.status == TransactionStatus::pending || record.status == TransactionStatus::authenticated) &&
+      now >= record.expires_at) {
+    auto moved = store::TransactionRecords::transition(tx, id, {record.status}, TransactionStatus::expired, now);
     if (!moved) return std::move(moved).error();
     if (*moved) {
       if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return std::move(s).error();
       if (Status s = store::AuditLog::append(tx, {"system", "transaction.expire", id.str(), "success", ""}, now); !s)
         return std::move(s).error();
     }
-    record.status = std::string(kExpired);
+    record.status = TransactionStatus::expired;
   }
   return record;
 }
@@ -34,14 +35,14 @@ std::optional<hsm::RsaPadding> parse_padding(std::string_view name) {
   return std::nullopt;
 }
 
-Outcome outcome_for(const store::TransactionRecord& record, std::string_view status) {
+Outcome outcome_for(const store::TransactionRecord& record, TransactionStatus status) {
   const std::string& url = record.return_url;
   const auto fragment = url.find('#');
   std::string target = url.substr(0, fragment);
   target += target.find('?') == std::string::npos ? '?' : '&';
-  target += "transaction=" + record.id.str() + "&status=" + std::string(status);
+  target += "transaction=" + record.id.str() + "&status=" + std::string(to_string(status));
   if (fragment != std::string::npos) target += url.substr(fragment);
-  return Outcome{std::string(status), std::move(target)};
+  return Outcome{status, std::move(target)};
 }
 
 Result<Application> find_application(store::Tx& tx, const AppId& id) {

@@ -1,4 +1,4 @@
-// Transaction statuses and the lookups every step starts with (internal to signer).
+// The lookups every step of a transaction starts with (internal to signer).
 #pragma once
 
 #include <optional>
@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/statuses.h"
 #include "signer/applications.h"
 #include "signer/transactions.h"
 #include "store/applications.h"
@@ -14,14 +15,6 @@
 #include "store/transactions.h"
 
 namespace firma::signer {
-
-inline constexpr std::string_view kPending = "pending";
-inline constexpr std::string_view kAuthenticated = "authenticated";
-inline constexpr std::string_view kSigning = "signing";
-inline constexpr std::string_view kSigned = "signed";
-inline constexpr std::string_view kRejected = "rejected";
-inline constexpr std::string_view kExpired = "expired";
-inline constexpr std::string_view kFailed = "failed";
 
 // The transaction as it stands now: one still open past its expiry is marked expired (and purged) on the way.
 Result<store::TransactionRecord> load_current(store::Tx& tx, const TransactionId& id, Instant now);
@@ -32,7 +25,7 @@ std::optional<hsm::RsaPadding> parse_padding(std::string_view name);
 
 // Where the citizen's browser goes when the transaction ends: the application's return URL with
 // `transaction=<id>&status=<status>` added to its query (API.md), before any fragment.
-Outcome outcome_for(const store::TransactionRecord& record, std::string_view status);
+Outcome outcome_for(const store::TransactionRecord& record, TransactionStatus status);
 
 Result<Application> find_application(store::Tx& tx, const AppId& id);
 

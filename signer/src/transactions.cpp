@@ -73,12 +73,13 @@ std::string origin_of(const std::string& url) {
 
 TransactionService::TransactionService(store::Database& db, identity::CitizenService& citizens,
                                        certs::CredentialService& credentials, certs::CertificateAuthority& authority,
-                                       hsm::Token& token, const Clock& clock, Random& random, SigningLimits limits)
+                                       CitizenKeySigner& key_signer, const Clock& clock, Random& random,
+                                       SigningLimits limits)
     : db_(db),
       citizens_(citizens),
       credentials_(credentials),
       authority_(authority),
-      token_(token),
+      key_signer_(key_signer),
       clock_(clock),
       random_(random),
       limits_(limits) {}
@@ -109,7 +110,7 @@ Result<CreatedTransaction> TransactionService::create(const Application& app, co
   record.app_id = app.id;
   record.nif = nif->str();
   record.return_url = *return_url;
-  record.status = std::string(kPending);
+  record.status = TransactionStatus::pending;
   record.created_at = now;
   record.expires_at = now + limits_.lifetime;
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
@@ -149,8 +150,8 @@ Result<TransactionView> TransactionService::fetch(const Application& app, const 
     // Another application's transaction does not exist as far as this one can tell.
     if (record->app_id != app.id) return make_error(ErrorCode::not_found, "no transaction " + id.str());
     TransactionView view{record->id, record->status, record->expires_at, record->certificate, {}, false, {}};
-    if (record->status == kFailed) view.failure = record->failure;
-    if (record->status != kSigned) return view;
+    if (record->status == TransactionStatus::failed) view.failure = record->failure;
+    if (record->status != TransactionStatus::signed_) return view;
     if (record->retrieved_at) {
       view.purged = true;
       return view;
@@ -175,11 +176,12 @@ Status TransactionService::cancel(const Application& app, const TransactionId& i
     auto record = load_current(tx, id, now);
     if (!record) return std::move(record).error();
     if (record->app_id != app.id) return make_error(ErrorCode::not_found, "no transaction " + id.str());
-    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kPending), std::string(kAuthenticated)},
-                                                       kRejected, now);
+    auto moved = store::TransactionRecords::transition(
+        tx, id, {TransactionStatus::pending, TransactionStatus::authenticated}, TransactionStatus::rejected, now);
     if (!moved) return std::move(moved).error();
     if (!*moved)
-      return make_error(ErrorCode::conflict, "transaction is " + record->status + ": it can no longer be cancelled");
+      return make_error(ErrorCode::conflict,
+                        "transaction is " + std::string(to_string(record->status)) + ": it can no longer be cancelled");
     if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return s;
     return store::AuditLog::append(tx, {app.id.str(), "transaction.cancel", id.str(), "success", ""}, now);
   });
@@ -205,15 +207,18 @@ Result<Outcome> TransactionService::reject(const TransactionId& id) {
   return db_.transact([&](store::Tx& tx) -> Result<Outcome> {
     auto record = load_current(tx, id, now);
     if (!record) return std::move(record).error();
-    if (record->status == kExpired) return make_error(ErrorCode::transaction_expired, "the transaction has expired");
-    auto moved = store::TransactionRecords::transition(tx, id, {std::string(kPending), std::string(kAuthenticated)},
-                                                       kRejected, now);
+    if (record->status == TransactionStatus::expired)
+      return make_error(ErrorCode::transaction_expired, "the transaction has expired");
+    auto moved = store::TransactionRecords::transition(
+        tx, id, {TransactionStatus::pending, TransactionStatus::authenticated}, TransactionStatus::rejected, now);
     if (!moved) return std::move(moved).error();
-    if (!*moved) return make_error(ErrorCode::conflict, "transaction is " + record->status + ": it cannot be rejected");
+    if (!*moved)
+      return make_error(ErrorCode::conflict,
+                        "transaction is " + std::string(to_string(record->status)) + ": it cannot be rejected");
     if (Status s = store::TransactionRecords::purge(tx, id, now); !s) return std::move(s).error();
     if (Status s = store::AuditLog::append(tx, {record->nif, "transaction.reject", id.str(), "success", ""}, now); !s)
       return std::move(s).error();
-    return outcome_for(*record, kRejected);
+    return outcome_for(*record, TransactionStatus::rejected);
   });
 }
 

@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "typed_columns.h"
+
 namespace firma::store {
 namespace {
 
@@ -50,7 +52,9 @@ constexpr std::string_view kCertColumns =
     "serial, nif, key_id, issuer_serial, subject, algorithm, certificate, not_before, not_after, status, revoked_at, "
     "revocation_reason, created_at";
 
-CertificateRecord cert_from(const Row& row) {
+Result<CertificateRecord> cert_from(const Row& row) {
+  auto status = typed_column(parse_certificate_status, "certificate status", row.text(9));
+  if (!status) return std::move(status).error();
   CertificateRecord record;
   record.serial = CertSerial(row.text(0));
   record.nif = row.text(1);
@@ -61,7 +65,7 @@ CertificateRecord cert_from(const Row& row) {
   record.certificate = row.blob(6);
   record.not_before = from_unix(row.integer(7));
   record.not_after = from_unix(row.integer(8));
-  record.status = row.text(9);
+  record.status = *status;
   if (auto at = row.optional_integer(10)) record.revoked_at = from_unix(*at);
   record.revocation_reason = row.optional_text(11);
   record.created_at = from_unix(row.integer(12));
@@ -72,14 +76,20 @@ Result<std::vector<CertificateRecord>> certs_from(Result<std::vector<Row>> rows)
   if (!rows.ok()) return std::move(rows).error();
   std::vector<CertificateRecord> records;
   records.reserve(rows->size());
-  for (const Row& row : *rows) records.push_back(cert_from(row));
+  for (const Row& row : *rows) {
+    auto record = cert_from(row);
+    if (!record) return std::move(record).error();
+    records.push_back(std::move(*record));
+  }
   return records;
 }
 
 Result<std::optional<CertificateRecord>> first_cert(Result<std::vector<Row>> rows) {
   if (!rows.ok()) return std::move(rows).error();
   if (rows->empty()) return std::optional<CertificateRecord>{};
-  return std::optional<CertificateRecord>{cert_from(rows->front())};
+  auto record = cert_from(rows->front());
+  if (!record) return std::move(record).error();
+  return std::optional<CertificateRecord>{std::move(*record)};
 }
 
 }  // namespace
@@ -156,12 +166,12 @@ Status HsmKeyRecords::mark_destroyed(Tx& tx, const KeyId& key_id, Instant at) {
 }
 
 Status CertificateRecords::insert(Tx& tx, const CertificateRecord& r) {
-  return status_of(
-      tx.execute("INSERT INTO certificates (" + std::string(kCertColumns) +
-                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                 {r.serial.str(), r.nif, r.key_id.str(), r.issuer_serial.str(), r.subject, r.algorithm, r.certificate,
-                  to_unix(r.not_before), to_unix(r.not_after), r.status, optional_instant(r.revoked_at),
-                  r.revocation_reason ? Value(*r.revocation_reason) : Value(nullptr), to_unix(r.created_at)}));
+  return status_of(tx.execute(
+      "INSERT INTO certificates (" + std::string(kCertColumns) +
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+      {r.serial.str(), r.nif, r.key_id.str(), r.issuer_serial.str(), r.subject, r.algorithm, r.certificate,
+       to_unix(r.not_before), to_unix(r.not_after), std::string(to_string(r.status)), optional_instant(r.revoked_at),
+       r.revocation_reason ? Value(*r.revocation_reason) : Value(nullptr), to_unix(r.created_at)}));
 }
 
 Result<std::optional<CertificateRecord>> CertificateRecords::find(Tx& tx, const CertSerial& serial) {

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "typed_columns.h"
+
 namespace firma::store {
 namespace {
 
@@ -11,7 +13,11 @@ constexpr std::string_view columns =
     "id, nif, given_name, surname1, surname2, email, mobile, registration_level, status, activation_code_hash, "
     "password_hash, password_expires_at, failed_attempts, created_at, updated_at";
 
-CitizenRow row_from(const Row& r) {
+Result<CitizenRow> row_from(const Row& r) {
+  auto level = typed_column(parse_registration_level, "registration level", r.text(7));
+  if (!level) return std::move(level).error();
+  auto status = typed_column(parse_citizen_status, "citizen status", r.text(8));
+  if (!status) return std::move(status).error();
   CitizenRow c;
   c.id = CitizenId(r.text(0));
   c.nif = r.text(1);
@@ -20,8 +26,8 @@ CitizenRow row_from(const Row& r) {
   c.surname2 = r.text(4);
   c.email = r.text(5);
   c.mobile = r.text(6);
-  c.registration_level = r.text(7);
-  c.status = r.text(8);
+  c.registration_level = *level;
+  c.status = *status;
   c.activation_code_hash = r.text(9);
   c.password_hash = r.optional_text(10);
   if (auto at = r.optional_integer(11)) c.password_expires_at = from_unix(*at);
@@ -44,7 +50,9 @@ Value optional_instant(const std::optional<Instant>& at) {
 Result<std::optional<CitizenRow>> first(Result<std::vector<Row>> rows) {
   if (!rows.ok()) return std::move(rows).error();
   if (rows->empty()) return std::optional<CitizenRow>{};
-  return std::optional<CitizenRow>{row_from(rows->front())};
+  auto row = row_from(rows->front());
+  if (!row) return std::move(row).error();
+  return std::optional<CitizenRow>{std::move(*row)};
 }
 
 Result<bool> changed_one(Result<std::int64_t> changed) {
@@ -59,8 +67,9 @@ Status CitizenRows::insert(Tx& tx, const CitizenRow& c) {
       "INSERT INTO citizens (id, nif, given_name, surname1, surname2, email, mobile, registration_level, status, "
       "activation_code_hash, password_hash, password_expires_at, failed_attempts, created_at, updated_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-      {c.id.str(), c.nif, c.given_name, c.surname1, c.surname2, c.email, c.mobile, c.registration_level, c.status,
-       c.activation_code_hash, optional_text(c.password_hash), optional_instant(c.password_expires_at),
+      {c.id.str(), c.nif, c.given_name, c.surname1, c.surname2, c.email, c.mobile,
+       std::string(to_string(c.registration_level)), std::string(to_string(c.status)), c.activation_code_hash,
+       optional_text(c.password_hash), optional_instant(c.password_expires_at),
        static_cast<std::int64_t>(c.failed_attempts), to_unix(c.created_at), to_unix(c.updated_at)});
   if (!inserted.ok()) return std::move(inserted).error();
   return {};
@@ -89,7 +98,9 @@ Result<std::optional<FailureCount>> CitizenRows::count_failure(Tx& tx, const Cit
       {id.str(), static_cast<std::int64_t>(lock_at), to_unix(now)});
   if (!rows.ok()) return std::move(rows).error();
   if (rows->empty()) return std::optional<FailureCount>{};
-  return std::optional<FailureCount>{FailureCount{static_cast<int>(rows->front().integer(0)), rows->front().text(1)}};
+  auto status = typed_column(parse_citizen_status, "citizen status", rows->front().text(1));
+  if (!status) return std::move(status).error();
+  return std::optional<FailureCount>{FailureCount{static_cast<int>(rows->front().integer(0)), *status}};
 }
 
 Result<bool> CitizenRows::record_success(Tx& tx, const CitizenId& id, const std::optional<std::string>& new_hash,
@@ -105,10 +116,11 @@ Result<bool> CitizenRows::record_success(Tx& tx, const CitizenId& id, const std:
 }
 
 Result<bool> CitizenRows::set_password(Tx& tx, const CitizenId& id, std::string_view password_hash, Instant expires_at,
-                                       std::initializer_list<std::string_view> from, Instant now) {
+                                       std::initializer_list<CitizenStatus> from, Instant now) {
   if (from.size() == 0 || from.size() > 3) return make_error(ErrorCode::internal, "set_password: 1 to 3 states");
   std::vector<Value> params = {id.str(), std::string(password_hash), to_unix(expires_at), to_unix(now)};
-  for (std::size_t i = 0; i < 3; ++i) params.emplace_back(std::string(*(from.begin() + (i < from.size() ? i : 0))));
+  for (std::size_t i = 0; i < 3; ++i)
+    params.emplace_back(std::string(to_string(*(from.begin() + (i < from.size() ? i : 0)))));
   return changed_one(tx.execute(
       "UPDATE citizens SET password_hash = $2, password_expires_at = $3, status = 'active', failed_attempts = 0, "
       "updated_at = $4 WHERE id = $1 AND status IN ($5, $6, $7)",

@@ -29,6 +29,21 @@ constexpr std::string_view migration_lock_sql = "SELECT pg_advisory_xact_lock(73
 
 }  // namespace
 
+std::span<const Migration> embedded_migrations() noexcept {
+  // Sorted by name, and so by version: the four digits lead the name.
+  static const std::vector<Migration> migrations = [] {
+    std::vector<Migration> all;
+    for (const EmbeddedFile& file : migration_files()) {
+      const std::string_view name = file.name.substr(0, file.name.size() - std::string_view(".sql").size());
+      long version = 0;
+      for (char digit : name.substr(0, 4)) version = version * 10 + (digit - '0');
+      all.push_back(Migration{version, name, file.content});
+    }
+    return all;
+  }();
+  return migrations;
+}
+
 Result<std::string> render_migration(std::string_view sql, Backend backend) {
   std::string out;
   out.reserve(sql.size());

@@ -3,13 +3,34 @@
 
 #include <utility>
 
+#include "typed_columns.h"
+
 namespace firma::store {
 namespace {
 
 constexpr std::string_view columns = "id, name, roles, token_hash, created_at, revoked_at";
 
-OperatorRecord record_from(const Row& row) {
-  OperatorRecord record{OperatorId(row.text(0)),   row.text(1), row.text(2), row.text(3),
+// The roles column, as join_roles wrote it.
+Result<std::vector<Role>> split_roles(const std::string& text) {
+  std::vector<Role> roles;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) {
+      auto role = typed_column(parse_role, "operator role", text.substr(start, comma - start));
+      if (!role) return std::move(role).error();
+      roles.push_back(*role);
+    }
+    start = comma + 1;
+  }
+  return roles;
+}
+
+Result<OperatorRecord> record_from(const Row& row) {
+  auto roles = split_roles(row.text(2));
+  if (!roles) return std::move(roles).error();
+  OperatorRecord record{OperatorId(row.text(0)),   row.text(1), std::move(*roles), row.text(3),
                         from_unix(row.integer(4)), std::nullopt};
   if (auto revoked = row.optional_integer(5)) record.revoked_at = from_unix(*revoked);
   return record;
@@ -25,7 +46,7 @@ Value optional_instant(const std::optional<Instant>& at) {
 Status OperatorRecords::insert(Tx& tx, const OperatorRecord& record) {
   auto inserted = tx.execute(
       "INSERT INTO operators (id, name, roles, token_hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)",
-      {record.id.str(), record.name, record.roles, record.token_hash, to_unix(record.created_at),
+      {record.id.str(), record.name, join_roles(record.roles), record.token_hash, to_unix(record.created_at),
        optional_instant(record.revoked_at)});
   if (!inserted.ok()) return std::move(inserted).error();
   return {};
@@ -36,7 +57,9 @@ Result<std::optional<OperatorRecord>> OperatorRecords::find_by_token_hash(Tx& tx
       tx.query("SELECT " + std::string(columns) + " FROM operators WHERE token_hash = $1", {std::string(token_hash)});
   if (!rows.ok()) return std::move(rows).error();
   if (rows->empty()) return std::optional<OperatorRecord>{};
-  return std::optional<OperatorRecord>{record_from(rows->front())};
+  auto record = record_from(rows->front());
+  if (!record) return std::move(record).error();
+  return std::optional<OperatorRecord>{std::move(*record)};
 }
 
 Result<std::vector<OperatorRecord>> OperatorRecords::list(Tx& tx) {
@@ -44,7 +67,11 @@ Result<std::vector<OperatorRecord>> OperatorRecords::list(Tx& tx) {
   if (!rows.ok()) return std::move(rows).error();
   std::vector<OperatorRecord> records;
   records.reserve(rows->size());
-  for (const Row& row : *rows) records.push_back(record_from(row));
+  for (const Row& row : *rows) {
+    auto record = record_from(row);
+    if (!record) return std::move(record).error();
+    records.push_back(std::move(*record));
+  }
   return records;
 }
 

@@ -1,6 +1,8 @@
 // Signing transactions over the transactions and transaction_documents tables (migration 0004).
 #include "store/transactions.h"
 
+#include "typed_columns.h"
+
 namespace firma::store {
 namespace {
 
@@ -24,13 +26,15 @@ std::optional<Id> optional_id(const Row& row, std::size_t column) {
   return std::nullopt;
 }
 
-TransactionRecord transaction_from(const Row& row) {
+Result<TransactionRecord> transaction_from(const Row& row) {
+  auto status = typed_column(parse_transaction_status, "transaction status", row.text(4));
+  if (!status) return std::move(status).error();
   TransactionRecord t;
   t.id = TransactionId(row.text(0));
   t.app_id = AppId(row.text(1));
   t.nif = row.text(2);
   t.return_url = row.text(3);
-  t.status = row.text(4);
+  t.status = *status;
   t.created_at = from_unix(row.integer(5));
   t.expires_at = from_unix(row.integer(6));
   t.citizen_id = optional_id<CitizenId>(row, 7);
@@ -54,10 +58,11 @@ Status done(Result<std::int64_t> r) {
 }  // namespace
 
 Status TransactionRecords::insert(Tx& tx, const TransactionRecord& t, const std::vector<DocumentRecord>& documents) {
-  if (Status s = done(tx.execute(
-          "INSERT INTO transactions (id, app_id, nif, return_url, status, created_at, expires_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-          {t.id.str(), t.app_id.str(), t.nif, t.return_url, t.status, to_unix(t.created_at), to_unix(t.expires_at)}));
+  if (Status s =
+          done(tx.execute("INSERT INTO transactions (id, app_id, nif, return_url, status, created_at, expires_at) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                          {t.id.str(), t.app_id.str(), t.nif, t.return_url, std::string(to_string(t.status)),
+                           to_unix(t.created_at), to_unix(t.expires_at)}));
       !s)
     return s;
   for (const DocumentRecord& d : documents) {
@@ -77,7 +82,9 @@ Result<std::optional<TransactionRecord>> TransactionRecords::find(Tx& tx, const 
   auto rows = tx.query("SELECT " + std::string(kColumns) + " FROM transactions WHERE id = $1", {id.str()});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<TransactionRecord>{};
-  return std::optional<TransactionRecord>(transaction_from(rows->front()));
+  auto transaction = transaction_from(rows->front());
+  if (!transaction) return std::move(transaction).error();
+  return std::optional<TransactionRecord>(std::move(*transaction));
 }
 
 Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const TransactionId& id,
@@ -113,15 +120,15 @@ Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const 
   return out;
 }
 
-Result<bool> TransactionRecords::transition(Tx& tx, const TransactionId& id, const std::vector<std::string>& from,
-                                            std::string_view to, Instant at) {
+Result<bool> TransactionRecords::transition(Tx& tx, const TransactionId& id, const std::vector<TransactionStatus>& from,
+                                            TransactionStatus to, Instant at) {
   // One statement: "status IN (...)" is evaluated under the row lock the UPDATE takes.
   std::string sql = "UPDATE transactions SET status = $2, finished_at = CASE WHEN $2 IN ('signed', 'rejected', "
                     "'expired', 'failed') THEN $3 ELSE finished_at END WHERE id = $1 AND status IN (";
-  std::vector<Value> params = {id.str(), std::string(to), to_unix(at)};
+  std::vector<Value> params = {id.str(), std::string(to_string(to)), to_unix(at)};
   for (std::size_t i = 0; i < from.size(); ++i) {
     sql += (i ? ", $" : "$") + std::to_string(params.size() + 1);
-    params.emplace_back(from[i]);
+    params.emplace_back(std::string(to_string(from[i])));
   }
   sql += ")";
   auto changed = tx.execute(sql, std::move(params));
@@ -139,10 +146,10 @@ Result<bool> TransactionRecords::claim_signing(Tx& tx, const TransactionId& id, 
 }
 
 Result<bool> TransactionRecords::finish_signing(Tx& tx, const TransactionId& id, std::string_view claim,
-                                                std::string_view to, Instant at) {
+                                                TransactionStatus to, Instant at) {
   auto changed = tx.execute(
       "UPDATE transactions SET status = $3, finished_at = $4 WHERE id = $1 AND status = 'signing' AND claim_id = $2",
-      {id.str(), std::string(claim), std::string(to), to_unix(at)});
+      {id.str(), std::string(claim), std::string(to_string(to)), to_unix(at)});
   if (!changed) return std::move(changed).error();
   return *changed == 1;
 }

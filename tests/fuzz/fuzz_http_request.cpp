@@ -1,4 +1,4 @@
-// libFuzzer target: the HTTP/1.x framing (api/src/request_reader.cpp) over arbitrary bytes as a connection's
+// libFuzzer target: the HTTP/1.x framing (api/http/src/request_reader.cpp) over arbitrary bytes as a connection's
 // input, then what the dispatcher does with each request before a handler runs: route lookup in the route
 // table (Pistache's segment trees) with its path parameters, and the query's percent-decoding.
 //
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http.h"
+#include "api/http/http.h"
 #include "request_reader.h"
 #include "route_table.h"
 
@@ -22,7 +22,7 @@ using firma::api::detail::RequestReader;
 constexpr std::size_t kMaxHead = 2048;
 constexpr std::size_t kMaxBody = 4096;
 
-// The server's own patterns (api/src/*_routes.cpp, api/src/web/web_routes.cpp).
+// The server's own patterns (api/rest/src/*_routes.cpp, api/web/src/*_pages.cpp).
 const firma::api::detail::RouteTable& routes() {
   static const auto table = [] {
     const std::vector<std::pair<const char*, const char*>> patterns = {

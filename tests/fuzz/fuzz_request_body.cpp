@@ -1,10 +1,10 @@
 // libFuzzer target: every request body the server reads into values. The first byte picks the body's kind,
 // the rest is the body:
-//  - POST /v1/transactions: the real parser (api/src/transaction_body.cpp);
+//  - POST /v1/transactions: the real parser (api/rest/src/transaction_body.cpp);
 //  - the other JSON routes: parse_json_object and the typed field readers the handler applies, field by field
-//    (the field lists below mirror api/src/*_routes.cpp, where the reading is interleaved with service calls),
+//    (the field lists below mirror api/rest/src/*_routes.cpp, where the reading is interleaved with service calls),
 //    then the pure checks the values meet next (NIF, e-mail, mobile, person names, key algorithm);
-//  - an HTML form (application/x-www-form-urlencoded, api/src/web/form.cpp) and a Cookie header.
+//  - an HTML form (application/x-www-form-urlencoded, api/web/src/form.cpp) and a Cookie header.
 // What the services do with the values (the database, the HSM, Argon2id) is left out: not cheap, not parsing.
 #include <cstdlib>
 #include <optional>
@@ -12,13 +12,13 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http.h"
+#include "api/http/http.h"
 #include "hsm/algorithms.h"
 #include "policies/contact.h"
 #include "policies/nif.h"
 #include "signer/formats.h"
 #include "transaction_body.h"
-#include "web/form.h"
+#include "form.h"
 
 namespace {
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "api/admin_citizen_routes.h"
-#include "api/citizen_routes.h"
-#include "api/server.h"
+#include "api/rest/admin_citizen_routes.h"
+#include "api/rest/citizen_routes.h"
+#include "api/http/server.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -26,6 +26,7 @@
 #include "identity/sms_gateway.h"
 #include "store/database.h"
 #include "support/postgres.h"
+#include "support/sms_code.h"
 #include "support/temp_dir.h"
 
 namespace firma::store {
@@ -110,10 +111,10 @@ class CitizensServer {
     citizens_ = std::make_unique<identity::CitizenService>(*db_, *otp_, *hasher_, clock, random_);
     limiter_ = std::make_unique<identity::RateLimiter>(*db_, clock);
     operators_ = std::make_unique<identity::OperatorService>(*db_, clock, random_);
-    admin_token = std::string(operators_->create("admin", {"admin"}, "test").value().token.reveal());
-    registrar_token = std::string(operators_->create("registrar", {"registrar"}, "test").value().token.reveal());
-    auditor_token = std::string(operators_->create("auditor", {"auditor"}, "test").value().token.reveal());
-    outbox_token = std::string(operators_->create("outbox", {"sms_outbox_reader"}, "test").value().token.reveal());
+    admin_token = std::string(operators_->create("admin", {Role::admin}, "test").value().token.reveal());
+    registrar_token = std::string(operators_->create("registrar", {Role::registrar}, "test").value().token.reveal());
+    auditor_token = std::string(operators_->create("auditor", {Role::auditor}, "test").value().token.reveal());
+    outbox_token = std::string(operators_->create("outbox", {Role::sms_outbox_reader}, "test").value().token.reveal());
 
     auto routes = api::admin_citizen_routes(*citizens_, gateway == nullptr ? outbox_.get() : nullptr);
     for (auto& r : api::citizen_routes(*citizens_, *limiter_, api::CitizenRoutesOptions{limits, "X-Test-Client"}))
@@ -194,12 +195,8 @@ class CitizensServer {
     auto texts = sms_to(mobile);
     if (texts.empty()) return {};
     const std::string& text = texts.back();
-    auto at = text.find(" es ");
-    std::string code;
-    for (std::size_t i = at == std::string::npos ? text.size() : at + 4;
-         i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
-      code += text[i];
-    return code;
+    const auto at = text.find(" es ");
+    return at == std::string::npos ? std::string() : code_in(std::string_view(text).substr(at));
   }
 
   nlohmann::json citizen(const std::string& nif) {

@@ -7,6 +7,7 @@
 #include "citizens_http.h"
 #include "kannel_support.h"
 #include "support/process.h"
+#include "support/sms_code.h"
 
 namespace firma::testing {
 namespace {
@@ -54,9 +55,7 @@ TEST(CitizensKannel, AnActivationCodeTravelsThroughKannel) {
   const std::string text = received_text(fakesmsc.output());
   EXPECT_NE(text.find("Cl@ve Firma: su c\u00F3digo de activaci\u00F3n es "), std::string::npos) << text;
   EXPECT_NE(fakesmsc.output().find(kMobile), std::string::npos) << fakesmsc.output();
-  std::string otp;
-  for (std::size_t i = text.find(" es ") + 4; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
-    otp += text[i];
+  const std::string otp = code_in(std::string_view(text).substr(text.find(" es ")));
   ASSERT_EQ(otp.size(), 6u) << text;
 
   auto done =

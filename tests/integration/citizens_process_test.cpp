@@ -11,6 +11,7 @@
 
 #include "support/postgres.h"
 #include "support/process.h"
+#include "support/sms_code.h"
 #include "support/temp_dir.h"
 
 namespace firma::testing {
@@ -59,12 +60,8 @@ std::string last_otp(const Node& node, const std::string& token) {
   auto [status, body] = node.get("/v1/admin/sms/outbox?to=%2B" + kMobile.substr(1), token);
   if (status != 200 || body["messages"].empty()) return {};
   const std::string text = body["messages"].back().value("text", "");
-  auto at = text.find(" es ");
-  std::string code;
-  for (std::size_t i = at == std::string::npos ? text.size() : at + 4;
-       i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
-    code += text[i];
-  return code;
+  const auto at = text.find(" es ");
+  return at == std::string::npos ? std::string() : code_in(std::string_view(text).substr(at));
 }
 
 TEST(CitizensProcesses, TenParallelWrongPasswordsOnTwoNodesLockAtExactlyFive) {

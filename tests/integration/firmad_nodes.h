@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/process.h"
+#include "support/sms_code.h"
 
 namespace firma::testing {
 
@@ -97,17 +98,6 @@ inline std::vector<std::string> shared_token_args(const std::string& first_data_
 }
 inline std::map<std::string, std::string> shared_token_env(const std::string& first_data_dir) {
   return {{"SOFTHSM2_CONF", first_data_dir + "/hsm/softhsm2.conf"}};
-}
-
-// The first 6-digit code in `text`, or "".
-inline std::string code_in(const std::string& text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    std::size_t j = i;
-    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-    if (j - i == 6) return text.substr(i, 6);
-    i = j;
-  }
-  return {};
 }
 
 // The code of the first message in the outbox answer not seen before.

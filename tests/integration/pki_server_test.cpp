@@ -1,6 +1,7 @@
 // The PKI against a running firmad, checked as an outsider would: openssl verify, x509, ocsp (good, then revoked)
 // and crl; pkcs11-tool on the server's own token; the refusals an operator meets.
 #include <fstream>
+#include <map>
 
 #include "core/encoding.h"
 #include "pki_support.h"
@@ -229,6 +230,35 @@ TEST_F(PkiServer, RefusalsAClearFourHundredEach) {
   EXPECT_EQ(
       firmad->post_json("/v1/admin/certificates/" + serial + "/revoke", {{"reason", "unspecified"}}, officer).status,
       409);
+}
+
+// Operators' roles travel typed inside Firma and keep their names on the wire: echoed on creation, listed by name,
+// and an unknown one refused with a 400 that names it.
+TEST_F(PkiServer, OperatorRolesKeepTheirNamesOnTheWire) {
+  HttpReply created = firmad->post_json(
+      "/v1/admin/operators", {{"name", "registry desk"}, {"roles", {"registrar", "auditor"}}}, firmad->admin_token());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.parsed()["roles"], json({"registrar", "auditor"}));
+
+  HttpReply listed = firmad->get("/v1/admin/operators", firmad->admin_token());
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  std::map<std::string, json> roles_of;
+  const json operators = listed.parsed()["operators"];
+  for (const auto& op : operators) roles_of[op["name"]] = op["roles"];
+  EXPECT_EQ(roles_of["administrator"], json({"admin"}));
+  EXPECT_EQ(roles_of["pki-officer"], json({"pki_officer"}));
+  EXPECT_EQ(roles_of["registry desk"], json({"registrar", "auditor"}));
+
+  for (const json& roles : {json({"registrar", "superuser"}), json({"Admin"}), json::array()}) {
+    HttpReply refused =
+        firmad->post_json("/v1/admin/operators", {{"name", "someone"}, {"roles", roles}}, firmad->admin_token());
+    EXPECT_EQ(refused.status, 400) << roles.dump() << " " << refused.body;
+    EXPECT_EQ(refused.parsed()["code"], "invalid_request") << refused.body;
+  }
+  HttpReply unknown =
+      firmad->post_json("/v1/admin/operators", {{"name", "someone"}, {"roles", {"superuser"}}}, firmad->admin_token());
+  EXPECT_NE(unknown.parsed()["detail"].get<std::string>().find("unknown role 'superuser'"), std::string::npos)
+      << unknown.body;
 }
 
 TEST_F(PkiServer, DeregistrationRevokesTheCertificateAndDestroysTheKey) {

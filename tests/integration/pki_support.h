@@ -14,6 +14,7 @@
 #include <string>
 
 #include "support/process.h"
+#include "support/sms_code.h"
 #include "support/temp_dir.h"
 
 namespace firma::testing {
@@ -114,13 +115,7 @@ class Firmad {
     json messages = r.parsed()["messages"];
     for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
       const std::string text = (*it)["text"];
-      if (!seen_.insert(text).second) continue;
-      for (std::size_t i = 0; i < text.size(); ++i) {
-        std::size_t j = i;
-        while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-        if (j - i == 6) return text.substr(i, 6);
-        i = j;
-      }
+      if (seen_.insert(text).second) return code_in(text);
     }
     return {};
   }

@@ -458,9 +458,8 @@ TEST(SigningFlowRsa, PssIsRefusedForACitizenWhoseKeyIsEc) {
   ASSERT_TRUE(citizen.ok()) << citizen.error().message;
   const auto& c = *citizen;
   auto issued = stack.services().credentials().issue(
-      {c.nif.str(), c.given_name, c.surname1, c.surname2, std::string(identity::to_string(c.status)),
-       std::string(identity::to_string(c.registration_level))},
-      hsm::KeyAlgorithm::ec_p256, "operator:test");
+      {c.nif.str(), c.given_name, c.surname1, c.surname2, c.status, c.registration_level}, hsm::KeyAlgorithm::ec_p256,
+      "operator:test");
   ASSERT_TRUE(issued.ok()) << issued.error().message;
   const json pss = {{"name", "h"},
                     {"format", "raw"},

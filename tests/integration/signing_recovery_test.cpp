@@ -129,25 +129,23 @@ TEST_P(SigningRecovery, AConfirmationKilledAfterSigningFailsOnceItsLeaseRunsOut)
   const std::string otp = stack_->last_otp(kMobile);
   const store::TransactionRecord before = record(id);
   ASSERT_TRUE(before.challenge_id && before.citizen_id && before.key_id);
-  std::vector<Bytes> digests;
-  std::vector<signer::DigestToSign> to_sign;
+  signer::SadRequest authorised{{*before.citizen_id, *before.key_id, before.app_id}, {}, 0, TransactionId(id)};
   for (const auto& d : documents(id)) {
     ASSERT_TRUE(d.dtbs_digest);
-    digests.push_back(*d.dtbs_digest);
-    to_sign.push_back({hsm::DigestAlgorithm::sha256, *d.dtbs_digest, hsm::RsaPadding::pkcs1v15});
+    authorised.entries.push_back({hsm::DigestAlgorithm::sha256, *d.dtbs_digest, hsm::RsaPadding::pkcs1v15});
   }
+  authorised.budget = authorised.entries.size();
 
   // What TransactionService::confirm does up to the moment its process is killed.
   auto& services = stack_->services();
   SystemRandom random;
   signer::SignatureActivation activation(db(), services.citizens(), stack_->clock(), random, 120s);
-  auto sad = activation.activate(TransactionId(id), *before.challenge_id, Secret(otp), *before.citizen_id,
-                                 *before.key_id, digests);
+  auto sad = activation.authorise(*before.challenge_id, Secret(otp), authorised);
   ASSERT_TRUE(sad) << sad.error().message;
   const std::string claim_id = "claim-of-the-killed-process";
   ASSERT_TRUE(claim(id, claim_id).ok());
-  signer::CitizenKeySigner key_signer(services.token(), db(), stack_->clock());
-  auto signatures = key_signer.sign_all(*sad, *before.citizen_id, *before.key_id, to_sign);
+  signer::CitizenKeySigner& key_signer = services.key_signer();
+  auto signatures = key_signer.sign_all(sad->value, authorised.binding, authorised.entries);
   ASSERT_TRUE(signatures) << signatures.error().message;
   ASSERT_EQ(count("SELECT count(*) FROM sad_uses"), 2);
 
@@ -158,7 +156,7 @@ TEST_P(SigningRecovery, AConfirmationKilledAfterSigningFailsOnceItsLeaseRunsOut)
   // Within the lease the confirmation may still be running (on another node): the upkeep leaves it alone.
   stack_->clock().advance(kLease - 1s);
   services.maintain();
-  EXPECT_EQ(record(id).status, "signing");
+  EXPECT_EQ(record(id).status, TransactionStatus::signing);
 
   stack_->clock().advance(2s);
   services.maintain();
@@ -166,14 +164,15 @@ TEST_P(SigningRecovery, AConfirmationKilledAfterSigningFailsOnceItsLeaseRunsOut)
   EXPECT_EQ(count("SELECT count(*) FROM transactions WHERE status = 'signing'"), 0);
 
   // Should the process come back: its SAD signs nothing more, and its results cannot be saved.
-  auto again = key_signer.sign_all(*sad, *before.citizen_id, *before.key_id, to_sign);
+  auto again = key_signer.sign_all(sad->value, authorised.binding, authorised.entries);
   EXPECT_FALSE(again) << "the SAD of a recovered transaction is ended";
   auto late = db().transact([&](store::Tx& tx) {
-    return store::TransactionRecords::finish_signing(tx, TransactionId(id), claim_id, "signed", stack_->clock().now());
+    return store::TransactionRecords::finish_signing(tx, TransactionId(id), claim_id, TransactionStatus::signed_,
+                                                     stack_->clock().now());
   });
   ASSERT_TRUE(late);
   EXPECT_FALSE(*late) << "a save under a claim given up is refused";
-  EXPECT_EQ(record(id).status, "failed");
+  EXPECT_EQ(record(id).status, TransactionStatus::failed);
   EXPECT_NE(confirm(id, otp).status, 200);
 
   // A second upkeep finds nothing more to do: one audit event.
@@ -190,7 +189,7 @@ TEST_P(SigningRecovery, AStartAfterTheLeaseFailsWhatAKilledProcessLeft) {
   ASSERT_TRUE(claim(id, "claim-of-the-killed-process").ok());
   stack_->clock().advance(kLease + 1s);
   stack_->restart();
-  EXPECT_EQ(record(id).status, "failed") << "recovered by the start, before any upkeep";
+  EXPECT_EQ(record(id).status, TransactionStatus::failed) << "recovered by the start, before any upkeep";
   expect_failed_and_purged(id);
   EXPECT_EQ(count("SELECT count(*) FROM sad_uses"), 0);
   EXPECT_EQ(confirm(id, otp).status, 409);

@@ -8,6 +8,7 @@
 #include "certs/authority.h"
 #include "embedded.h"
 #include "identity/operators.h"
+#include "support/sms_code.h"
 
 namespace firma::testing {
 
@@ -26,7 +27,7 @@ SigningStack::SigningStack(const std::string& database_url, const std::function<
   auto admin = services_->operators().bootstrap_admin();
   if (!admin || !admin->has_value()) throw std::runtime_error("no administrator token");
   admin_ = std::string((*admin)->token.reveal());
-  auto reader = services_->operators().create("outbox reader", {std::string(identity::kRoleSmsOutboxReader)}, "test");
+  auto reader = services_->operators().create("outbox reader", {Role::sms_outbox_reader}, "test");
   if (!reader) throw std::runtime_error("no outbox reader: " + reader.error().message);
   outbox_reader_ = std::string(reader->token.reveal());
 }
@@ -90,13 +91,7 @@ std::string SigningStack::last_otp(const std::string& mobile) {
   std::string code;
   for (const auto& m : r.body["messages"]) {
     const std::string text = m["text"];
-    if (!seen_sms_.insert(text).second) continue;
-    for (std::size_t i = 0; i < text.size() && code.empty(); ++i) {
-      std::size_t j = i;
-      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
-      if (j - i >= 6 && j - i <= 8) code = text.substr(i, j - i);
-      i = j;
-    }
+    if (seen_sms_.insert(text).second && code.empty()) code = code_in(text);
   }
   return code;
 }

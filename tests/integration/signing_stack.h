@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "api/server.h"
+#include "api/http/server.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "services.h"

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "support/sms_code.h"
+
 namespace firma::testing {
 
 CitizenWorld::CitizenWorld(store::Database& db, const Clock& clock, Random& random) {
@@ -20,13 +22,7 @@ std::string CitizenWorld::last_otp(const std::string& mobile) {
   // Each step sends one SMS: the new one is the message not seen before.
   std::string code;
   for (const auto& m : *messages) {
-    if (!seen_.insert(m.text).second) continue;
-    for (std::size_t i = 0; i < m.text.size() && code.empty(); ++i) {
-      std::size_t j = i;
-      while (j < m.text.size() && std::isdigit(static_cast<unsigned char>(m.text[j]))) ++j;
-      if (j - i >= 6 && j - i <= 8) code = m.text.substr(i, j - i);
-      i = j;
-    }
+    if (seen_.insert(m.text).second && code.empty()) code = code_in(m.text);
   }
   return code;
 }

@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "core/random.h"
 #include "core/result.h"
+#include "core/statuses.h"
 #include "hsm/algorithms.h"
 
 namespace firma::hsm {
@@ -42,8 +43,8 @@ struct Credential {
   Instant not_after{};
 };
 
-// A certificate as operators see it. status: "valid", "revoked" or "expired" (a valid one past its notAfter reads
-// "expired" even before the periodic upkeep records it).
+// A certificate as operators see it. A valid one past its notAfter reads expired even before the periodic upkeep
+// records it.
 struct CertificateInfo {
   CertSerial serial;
   std::string nif;
@@ -52,7 +53,7 @@ struct CertificateInfo {
   std::string algorithm;
   Instant not_before{};
   Instant not_after{};
-  std::string status;
+  CertificateStatus status = CertificateStatus::valid;
   std::optional<Instant> revoked_at;
   std::optional<RevocationReason> revocation_reason;
   Bytes certificate;  // DER

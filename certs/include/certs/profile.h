@@ -6,19 +6,19 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "core/statuses.h"
 
 namespace firma::certs {
 
 // What issuance needs to know about a citizen; the caller (api handler, signer) looks the citizen up, so certs
-// does not depend on identity. status: "pending_activation" | "active" | "locked" | "deregistered";
-// registration_level: "basic" | "advanced".
+// does not depend on identity.
 struct CitizenForIssuance {
   std::string nif;
   std::string given_name;
   std::string surname1;
   std::string surname2;  // "" when there is none
-  std::string status;
-  std::string registration_level;
+  CitizenStatus status = CitizenStatus::pending_activation;
+  RegistrationLevel registration_level = RegistrationLevel::basic;
 };
 
 // Only an active citizen with advanced registration may hold a centralised certificate (Cl@ve: only the advanced

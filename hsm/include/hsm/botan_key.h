@@ -23,10 +23,12 @@ class TokenSigningError : public Botan::Exception {
   Error error_;
 };
 
-// The key `id` on `token`, as a Botan private key. Its public half is read once from the token; signing
-// hashes in software and calls Token::sign_digest. Supported: RSA with EMSA3 / EMSA-PKCS1-v1_5 and
+// The key `id` on `token`, as a Botan private key for one of the service's own purposes (certificate_authority
+// for certificates and CRLs): a key recorded for another purpose (a citizen's above all) is refused here
+// (internal), and its signatures go through Token::sign_service_digest, which checks again. Its public half is
+// read once from the token; signing hashes in software. Supported: RSA with EMSA3 / EMSA-PKCS1-v1_5 and
 // EMSA4 / PSS (SHA-256, SHA-384, SHA-512; PSS with the salt as long as the hash), ECDSA with EMSA1
 // (same hashes). The token must outlive the key.
-Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, const KeyId& id);
+Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, const KeyId& id, KeyPurpose purpose);
 
 }  // namespace firma::hsm

@@ -13,6 +13,7 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "core/statuses.h"
 #include "identity/settings.h"
 #include "policies/lockout_policy.h"
 #include "policies/nif.h"
@@ -28,13 +29,6 @@ namespace firma::identity {
 
 class OtpService;
 class PasswordHasher;
-
-enum class CitizenStatus { pending_activation, active, locked, deregistered };
-enum class RegistrationLevel { basic, advanced };
-
-std::string_view to_string(CitizenStatus status) noexcept;
-std::string_view to_string(RegistrationLevel level) noexcept;
-std::optional<RegistrationLevel> parse_registration_level(std::string_view text) noexcept;
 
 // A citizen's record as operators and other modules see it: never a secret or a hash.
 struct Citizen {
@@ -85,6 +79,24 @@ struct PasswordSet {
 struct AuthenticatedCitizen {
   Citizen citizen;
   bool password_expired = false;
+};
+
+// The first half of the reinforced level passed: the password of an active account, not expired, was right. Only
+// CitizenService makes one (verify_reinforced_password), and send_reinforced_otp takes it, so that no reinforced
+// OTP goes out but after the password. It cannot be copied.
+class VerifiedCitizen {
+ public:
+  VerifiedCitizen(VerifiedCitizen&&) noexcept = default;
+  VerifiedCitizen& operator=(VerifiedCitizen&&) noexcept = default;
+  VerifiedCitizen(const VerifiedCitizen&) = delete;
+  VerifiedCitizen& operator=(const VerifiedCitizen&) = delete;
+
+  const Citizen& citizen() const noexcept { return citizen_; }
+
+ private:
+  friend class CitizenService;
+  explicit VerifiedCitizen(Citizen citizen) : citizen_(std::move(citizen)) {}
+  Citizen citizen_;
 };
 
 struct ReinforcedChallenge {
@@ -171,19 +183,18 @@ class CitizenService {
   // An Argon2id verification with the configured parameters whose result is thrown away, for a caller that
   // refuses before the password check (a NIF that is not the transaction's) but must take as long as one.
   void spend_password_check(const Secret& password) const;
-  // The reinforced level, first half: the password (as above; an expired one is password_expired), then an OTP
-  // by SMS bound to `purpose` (lower case letters, digits, '_' and '.', not an account-flow purpose) and
-  // `context` (e.g. the transaction id and the digest of the documents). `sms_text` names what is confirmed and
-  // has "{otp}" where the code goes.
+  // The reinforced level, first half: the password (as above; an expired one is password_expired). The caller
+  // then prepares what the OTP is to confirm (the signer issues a certificate and computes the digests) and sends
+  // the OTP with send_reinforced_otp.
+  Result<VerifiedCitizen> verify_reinforced_password(const policies::Nif& nif, const Secret& password);
+  // An OTP by SMS for a citizen whose password was just verified, bound to `purpose` (lower case letters, digits,
+  // '_' and '.', not an account-flow purpose) and `context` (e.g. the transaction, the key and the exact entries
+  // to sign). `sms_text` names what is confirmed and has "{otp}" where the code goes.
+  Result<ReinforcedChallenge> send_reinforced_otp(const VerifiedCitizen& verified, std::string_view purpose,
+                                                  std::string_view context, std::string_view sms_text);
+  // Both halves at once, for a context known before the password is checked.
   Result<ReinforcedChallenge> start_reinforced(const policies::Nif& nif, const Secret& password,
                                                std::string_view purpose, std::string_view context,
-                                               std::string_view sms_text);
-  // The same, for a context that can be known only once the password is verified: the signer issues the
-  // citizen's certificate and prepares the documents for it before the digests to confirm exist. `context_for`
-  // runs after a successful password check and before the OTP is sent; its error is the answer (no OTP goes).
-  using ContextProvider = std::function<Result<std::string>(const Citizen& citizen)>;
-  Result<ReinforcedChallenge> start_reinforced(const policies::Nif& nif, const Secret& password,
-                                               std::string_view purpose, const ContextProvider& context_for,
                                                std::string_view sms_text);
   // The second half: the right code for that purpose and context, within its lifetime and tries, once. The
   // citizen must still be active.
@@ -213,6 +224,7 @@ class CitizenService {
   Result<ChallengeStarted> start_with_activation_code(const policies::Nif& nif, std::optional<std::string_view> email,
                                                       const Secret& activation_code, std::string_view purpose);
   std::string sms_text(std::string_view what) const;
+  static Status check_reinforced_request(std::string_view purpose, std::string_view sms_text);
 
   store::Database& db_;
   OtpService& otp_;

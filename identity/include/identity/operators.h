@@ -12,6 +12,7 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "core/statuses.h"
 
 namespace firma::store {
 class Database;
@@ -19,20 +20,13 @@ class Database;
 
 namespace firma::identity {
 
-inline constexpr std::string_view kRoleAdmin = "admin";
-inline constexpr std::string_view kRoleRegistrar = "registrar";
-inline constexpr std::string_view kRolePkiOfficer = "pki_officer";
-inline constexpr std::string_view kRoleAuditor = "auditor";
-// Reads the SMS outbox, and so every code sent to any citizen: a role of its own, never part of admin, for the
-// single-machine and test setups that use the outbox.
-inline constexpr std::string_view kRoleSmsOutboxReader = "sms_outbox_reader";
-
-bool is_known_role(std::string_view role);
+// The roles as an operator types them (the API's JSON): invalid_request naming the first unknown one.
+Result<std::vector<Role>> parse_roles(const std::vector<std::string>& typed);
 
 struct Operator {
   OperatorId id;
   std::string name;
-  std::vector<std::string> roles;
+  std::vector<Role> roles;
 };
 
 // A token is shown once, when it is created; only its SHA-256 is stored.
@@ -49,8 +43,7 @@ class OperatorService {
   Result<Operator> authenticate(std::string_view bearer_token) const;
 
   // A new operator with its token. `actor` is who asks, for the audit trail.
-  Result<IssuedOperatorToken> create(std::string_view name, const std::vector<std::string>& roles,
-                                     std::string_view actor);
+  Result<IssuedOperatorToken> create(std::string_view name, const std::vector<Role>& roles, std::string_view actor);
 
   // On first start: the administrator's token when no operator exists yet, nothing otherwise.
   // Safe when several nodes start together: only one of them creates it.

@@ -1,4 +1,4 @@
-// The one place where a citizen's key signs: the SAD is checked right before the HSM call.
+// The one place where a citizen's key signs: the SAD is checked, and its entries spent, right before the HSM call.
 #pragma once
 
 #include <span>
@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "core/secret.h"
 #include "hsm/token.h"
 #include "signer/sad.h"
 
@@ -15,29 +16,26 @@ class Database;
 
 namespace firma::signer {
 
-// One signature asked of a citizen's key: the DTBS/R digest and how it is signed.
-struct DigestToSign {
-  hsm::DigestAlgorithm digest_algorithm = hsm::DigestAlgorithm::sha256;
-  Bytes digest;
-  hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
-};
-
+// Signing services and fronts are handed a CitizenKeySigner, never the token (ARCHITECTURE.md invariant 1).
 class CitizenKeySigner {
  public:
   CitizenKeySigner(hsm::Token& token, store::Database& db, const Clock& clock);
 
-  // Signs every digest with `key` for `citizen` when, and only when, `sad` is bound to that citizen and key,
-  // has not expired, is on record unchanged, authorises each digest, and has not signed it already (each entry of
-  // the SAD's list releases one signature; the uses are recorded atomically in the database, so a second use fails
-  // on every node). All or nothing: when one digest is refused none is signed and no use is recorded. A refusal
-  // is forbidden and leaves an audit event; so does each use. The signatures come in the order asked.
-  Result<std::vector<hsm::Signature>> sign_all(const Sad& sad, const CitizenId& citizen, const KeyId& key,
-                                               std::span<const DigestToSign> digests);
+  // Signs every entry with the binding's key when, and only when, the SAD whose value is `sad` is on record,
+  // bound to exactly this citizen, key and application, unexpired, and has an unspent entry equal to each one
+  // asked (the request is matched as a multiset: an entry asked twice needs two) within its budget. The entries
+  // are spent, and each use audited, in one database transaction before the HSM is called, so a second use fails
+  // on every node. All or nothing: when one entry is refused none is signed or spent. A refusal is forbidden and
+  // leaves an audit event. A later call with the same SAD may sign the entries still unspent. The signatures
+  // come in the order asked.
+  Result<std::vector<hsm::Signature>> sign_all(const Secret& sad, const SadBinding& binding,
+                                               std::span<const SadEntry> entries);
 
-  // sign_all for one digest.
-  Result<hsm::Signature> sign(const Sad& sad, const CitizenId& citizen, const KeyId& key,
-                              hsm::DigestAlgorithm digest_algorithm, std::span<const std::uint8_t> digest,
-                              hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15);
+  // sign_all for one entry.
+  Result<hsm::Signature> sign(const Secret& sad, const SadBinding& binding, const SadEntry& entry);
+
+  // The algorithm of a citizen's key, for the formats to describe the signature; it signs nothing.
+  Result<hsm::KeyAlgorithm> algorithm(const KeyId& key) const;
 
  private:
   hsm::Token& token_;

@@ -1,58 +1,55 @@
 // Signature Activation Data (CEN EN 419241-1, SCAL2): the only thing that lets a citizen key sign.
 #pragma once
 
-#include <span>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/ids.h"
+#include "core/secret.h"
+#include "hsm/algorithms.h"
 
 namespace firma::signer {
 
-// A SAD is bound to one citizen, one key and an exact ordered list of DTBS/R digests, and expires soon.
-// It has no public constructor: SignatureActivation (signature_activation.h) mints it, and only after the
-// citizen's OTP for exactly these digests has been verified. It cannot be copied, so a SAD in memory has
-// one owner; its single use per digest is enforced in the database by CitizenKeySigner.
-class Sad {
- public:
-  Sad(Sad&&) noexcept = default;
-  Sad& operator=(Sad&&) noexcept = default;
-  Sad(const Sad&) = delete;
-  Sad& operator=(const Sad&) = delete;
-
-  const std::string& id() const noexcept { return id_; }
-  const TransactionId& transaction() const noexcept { return transaction_; }
-  const CitizenId& citizen() const noexcept { return citizen_; }
-  const KeyId& key() const noexcept { return key_; }
-  const std::vector<Bytes>& digests() const noexcept { return digests_; }
-  Instant expires_at() const noexcept { return expires_at_; }
-
- private:
-  friend class SignatureActivation;
-  Sad(std::string id, TransactionId transaction, CitizenId citizen, KeyId key, std::vector<Bytes> digests,
-      Instant expires_at)
-      : id_(std::move(id)),
-        transaction_(std::move(transaction)),
-        citizen_(std::move(citizen)),
-        key_(std::move(key)),
-        digests_(std::move(digests)),
-        expires_at_(expires_at) {}
-
-  std::string id_;
-  TransactionId transaction_;
-  CitizenId citizen_;
-  KeyId key_;
-  std::vector<Bytes> digests_;
-  Instant expires_at_;
+// One signature a SAD may release: the DTBS/R digest and how it is signed.
+struct SadEntry {
+  hsm::DigestAlgorithm digest_algorithm = hsm::DigestAlgorithm::sha256;
+  Bytes digest;
+  hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
 };
 
-// SHA-256 (hex) over an unambiguous encoding of the ordered digest list: what the SAD record, the OTP
-// binding and the checks compare.
-std::string digest_list_hash(std::span<const Bytes> digests);
+// Whose signatures a SAD allows: one citizen, one credential (its key), through one client application.
+struct SadBinding {
+  CitizenId citizen;
+  KeyId key;
+  AppId application;
+};
 
-// The OTP context of a signing transaction: transaction, key and the exact digests the citizen confirms.
-std::string signing_context(const TransactionId& transaction, const KeyId& key, std::span<const Bytes> digests);
+// What a citizen authorises with the OTP: an exact multiset of entries (equal entries count once each), at most
+// `budget` signatures in all, for the binding; `transaction` names the REST or FIRe transaction it is for.
+struct SadRequest {
+  SadBinding binding;
+  std::vector<SadEntry> entries;
+  std::size_t budget = 0;  // 1 .. entries.size()
+  std::optional<TransactionId> transaction;
+};
+
+// A SAD as its holder has it. Only SignatureActivation makes one, after the OTP; the value (128 random bits) is
+// the capability, shown once: the database keeps its SHA-256 only.
+struct Sad {
+  Secret value;
+  std::string id;  // names it in the audit trail; signs nothing
+  Instant expires_at{};
+};
+
+// The OTP context of a SAD: binding, budget, transaction and every entry (algorithm, digest, padding) in order,
+// so that the code confirms exactly these signatures.
+std::string signing_context(const SadRequest& request);
+
+// The SHA-256 (hex) of a SAD's value: what the database keeps and looks it up by.
+std::string sad_value_hash(const Secret& value);
 
 }  // namespace firma::signer

@@ -1,11 +1,9 @@
-// Minting Signature Activation Data: the only path to a SAD runs through the citizen's OTP.
+// Authorising signatures: the only path to a SAD runs through the citizen's OTP bound to exactly its entries.
 #pragma once
 
 #include <chrono>
-#include <vector>
 
 #include "core/clock.h"
-#include "core/encoding.h"
 #include "core/ids.h"
 #include "core/random.h"
 #include "core/result.h"
@@ -30,11 +28,11 @@ class SignatureActivation {
                       std::chrono::seconds sad_lifetime);
 
   // Completes the reinforced authentication of `challenge` with `otp`, bound to purpose "signature" and to
-  // signing_context(transaction, key, digests): the OTP confirms exactly these digests for this key. On
-  // success the SAD is recorded (and audited) and returned; OTP errors (otp_invalid, otp_expired,
-  // otp_exhausted) pass through unchanged.
-  Result<Sad> activate(const TransactionId& transaction, const ChallengeId& challenge, const Secret& otp,
-                       const CitizenId& citizen, const KeyId& key, std::vector<Bytes> digests);
+  // signing_context(request): the OTP confirms exactly these entries for this binding. On success the SAD is
+  // recorded (its value only hashed) with an audit event, and returned; it expires after the lifetime. OTP errors
+  // (otp_invalid, otp_expired, otp_exhausted) pass through unchanged; an empty request, or a budget of none or of
+  // more signatures than entries, is invalid_request and spends no OTP try.
+  Result<Sad> authorise(const ChallengeId& challenge, const Secret& otp, const SadRequest& request);
 
  private:
   store::Database& db_;

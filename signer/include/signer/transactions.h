@@ -13,6 +13,7 @@
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "core/statuses.h"
 #include "signer/applications.h"
 #include "signer/formats.h"
 
@@ -23,9 +24,6 @@ struct DocumentRecord;
 namespace firma::policies {
 class Nif;
 }
-namespace firma::hsm {
-class Token;
-}
 namespace firma::identity {
 class CitizenService;
 }
@@ -35,6 +33,8 @@ class CredentialService;
 }  // namespace firma::certs
 
 namespace firma::signer {
+
+class CitizenKeySigner;
 
 // Per-application limits (FIRe's sample configuration: 10 documents, 8 MB each, 600 s).
 struct SigningLimits {
@@ -77,7 +77,7 @@ struct TransactionSummary {
   std::string app_name;
   std::vector<DocumentSummary> documents;
   Instant expires_at;
-  std::string status;
+  TransactionStatus status = TransactionStatus::pending;
   std::string return_origin;  // scheme://host[:port] of the return URL: where the confirmation page's forms lead
 };
 
@@ -90,7 +90,7 @@ struct SignedDocument {
 
 struct TransactionView {
   TransactionId id;
-  std::string status;
+  TransactionStatus status = TransactionStatus::pending;
   Instant expires_at;
   std::optional<Bytes> certificate;       // DER, once authenticated
   std::vector<SignedDocument> documents;  // once signed, until retrieved
@@ -103,15 +103,15 @@ struct AuthenticationStarted {
 };
 
 struct Outcome {
-  std::string status;
+  TransactionStatus status = TransactionStatus::pending;
   std::string return_url;  // the application's, with ?transaction=<id>&status=<status> added
 };
 
 class TransactionService {
  public:
   TransactionService(store::Database& db, identity::CitizenService& citizens, certs::CredentialService& credentials,
-                     certs::CertificateAuthority& authority, hsm::Token& token, const Clock& clock, Random& random,
-                     SigningLimits limits);
+                     certs::CertificateAuthority& authority, CitizenKeySigner& key_signer, const Clock& clock,
+                     Random& random, SigningLimits limits);
 
   // Validates everything (formats allowed, sizes, return URL prefix, each document) before storing anything.
   Result<CreatedTransaction> create(const Application& app, const NewTransaction& request);
@@ -147,7 +147,7 @@ class TransactionService {
   identity::CitizenService& citizens_;
   certs::CredentialService& credentials_;
   certs::CertificateAuthority& authority_;
-  hsm::Token& token_;
+  CitizenKeySigner& key_signer_;
   const Clock& clock_;
   Random& random_;
   SigningLimits limits_;

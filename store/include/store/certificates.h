@@ -12,6 +12,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/statuses.h"
 #include "store/database.h"
 
 namespace firma::store {
@@ -64,8 +65,8 @@ class HsmKeyRecords {
   static Status mark_destroyed(Tx& tx, const KeyId& key_id, Instant at);
 };
 
-// A citizen's certificate (certificates). status: "valid", "revoked" or "expired"; revocation_reason is the
-// RFC 5280 CRLReason in snake_case.
+// A citizen's certificate (certificates). revocation_reason is the RFC 5280 CRLReason in snake_case (its type,
+// certs::RevocationReason, lives above store).
 struct CertificateRecord {
   CertSerial serial;
   std::string nif;
@@ -76,7 +77,7 @@ struct CertificateRecord {
   Bytes certificate;  // DER
   Instant not_before{};
   Instant not_after{};
-  std::string status = "valid";
+  CertificateStatus status = CertificateStatus::valid;
   std::optional<Instant> revoked_at;
   std::optional<std::string> revocation_reason;
   Instant created_at{};
@@ -86,6 +87,7 @@ class CertificateRecords {
  public:
   // conflict when the serial is taken or the NIF already has a valid certificate.
   static Status insert(Tx& tx, const CertificateRecord& record);
+  // Reads answer internal for a row holding a status this build does not know.
   static Result<std::optional<CertificateRecord>> find(Tx& tx, const CertSerial& serial);
   // The NIF's valid certificate (whatever its dates); nullopt when it has none.
   static Result<std::optional<CertificateRecord>> valid_for(Tx& tx, std::string_view nif);

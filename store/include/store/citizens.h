@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/statuses.h"
 #include "store/database.h"
 
 namespace firma::store {
@@ -23,8 +24,8 @@ struct CitizenRow {
   std::string surname2;  // "" when there is none
   std::string email;
   std::string mobile;              // E.164
-  std::string registration_level;  // "basic" | "advanced"
-  std::string status;              // "pending_activation" | "active" | "locked" | "deregistered"
+  RegistrationLevel registration_level = RegistrationLevel::basic;
+  CitizenStatus status = CitizenStatus::pending_activation;
   std::string activation_code_hash;
   std::optional<std::string> password_hash;
   std::optional<Instant> password_expires_at;
@@ -36,7 +37,7 @@ struct CitizenRow {
 // What a counted password failure left behind.
 struct FailureCount {
   int failed_attempts = 0;
-  std::string status;  // "locked" when this failure reached the limit
+  CitizenStatus status = CitizenStatus::active;  // locked when this failure reached the limit
 };
 
 class CitizenRows {
@@ -44,6 +45,7 @@ class CitizenRows {
   // conflict when the id is taken or the NIF has a live (not deregistered) account.
   static Status insert(Tx& tx, const CitizenRow& row);
   // The live account of a NIF or, when there is none, its most recent deregistered one.
+  // Both finds answer internal for a row holding a status or level this build does not know.
   static Result<std::optional<CitizenRow>> find_by_nif(Tx& tx, std::string_view nif);
   static Result<std::optional<CitizenRow>> find_by_id(Tx& tx, const CitizenId& id);
 
@@ -60,7 +62,7 @@ class CitizenRows {
   // Sets the password and makes the account active with no failures, from one of the `from` states
   // (activation: pending_activation; reset: active or locked; change: active). False when the account is in none.
   static Result<bool> set_password(Tx& tx, const CitizenId& id, std::string_view password_hash, Instant expires_at,
-                                   std::initializer_list<std::string_view> from, Instant now);
+                                   std::initializer_list<CitizenStatus> from, Instant now);
   // A new activation code hash (the old one stops working); false for a deregistered or unknown account.
   static Result<bool> set_activation_code(Tx& tx, const CitizenId& id, std::string_view code_hash, Instant now);
   // Status deregistered; the password and activation code hashes are wiped. False when already deregistered.

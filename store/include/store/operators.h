@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/statuses.h"
 #include "store/database.h"
 
 namespace firma::store {
@@ -17,7 +18,7 @@ namespace firma::store {
 struct OperatorRecord {
   OperatorId id;
   std::string name;        // unique
-  std::string roles;       // comma-separated, e.g. "admin" or "registrar,auditor"
+  std::vector<Role> roles;  // stored comma-separated, e.g. "admin" or "registrar,auditor"
   std::string token_hash;  // lower-case hex SHA-256 of the bearer token (the token itself is never stored); unique
   Instant created_at{};
   std::optional<Instant> revoked_at;
@@ -27,7 +28,8 @@ class OperatorRecords {
  public:
   // conflict when the id, the name or the token hash is taken.
   static Status insert(Tx& tx, const OperatorRecord& record);
-  // The operator holding this token hash, revoked or not (the caller decides what a revoked one may do).
+  // The operator holding this token hash, revoked or not (the caller decides what a revoked one may do). Reads
+  // answer internal for a row holding a role this build does not know.
   static Result<std::optional<OperatorRecord>> find_by_token_hash(Tx& tx, std::string_view token_hash);
   // Every operator, oldest first.
   static Result<std::vector<OperatorRecord>> list(Tx& tx);

@@ -10,6 +10,7 @@
 #include "core/encoding.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "core/statuses.h"
 #include "store/database.h"
 
 namespace firma::store {
@@ -34,7 +35,7 @@ struct TransactionRecord {
   AppId app_id;
   std::string nif;
   std::string return_url;
-  std::string status;
+  TransactionStatus status = TransactionStatus::pending;
   Instant created_at;
   Instant expires_at;
   std::optional<CitizenId> citizen_id;
@@ -66,20 +67,21 @@ struct DocumentResult {
 class TransactionRecords {
  public:
   static Status insert(Tx& tx, const TransactionRecord& transaction, const std::vector<DocumentRecord>& documents);
+  // internal when the row holds a status this build does not know.
   static Result<std::optional<TransactionRecord>> find(Tx& tx, const TransactionId& id);
   // In position order. Contents, prepared state and results are read only when asked for.
   static Result<std::vector<DocumentRecord>> documents(Tx& tx, const TransactionId& id, bool with_payloads);
 
   // Moves the status from one of `from` to `to` in one statement, so that of two racing requests only one
   // succeeds. False when the status was none of `from`.
-  static Result<bool> transition(Tx& tx, const TransactionId& id, const std::vector<std::string>& from,
-                                 std::string_view to, Instant at);
+  static Result<bool> transition(Tx& tx, const TransactionId& id, const std::vector<TransactionStatus>& from,
+                                 TransactionStatus to, Instant at);
 
   // authenticated -> signing under `claim`, taken at `at`. False when the transaction was not authenticated.
   static Result<bool> claim_signing(Tx& tx, const TransactionId& id, std::string_view claim, Instant at);
   // signing -> `to` (signed or failed) only while `claim` still holds it: a compare-and-set, so that a
   // confirmation whose claim was given up (recover_abandoned) saves nothing. False when the claim is gone.
-  static Result<bool> finish_signing(Tx& tx, const TransactionId& id, std::string_view claim, std::string_view to,
+  static Result<bool> finish_signing(Tx& tx, const TransactionId& id, std::string_view claim, TransactionStatus to,
                                      Instant at);
   // Transactions left in `signing` by a claim taken at or before `claimed_by` (a process that died, or lost
   // the database, between claiming and saving) become failed with `failure`. Claims from before migration 0005

@@ -1,5 +1,5 @@
 // The error-to-status mapping, problem+json rendering and never-throwing JSON body parsing.
-#include "api/http.h"
+#include "api/http/http.h"
 
 #include <gtest/gtest.h>
 

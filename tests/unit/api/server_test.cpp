@@ -1,5 +1,5 @@
 // The server over real HTTP on 127.0.0.1 (port 0), driven with cpp-httplib and a raw socket.
-#include "api/server.h"
+#include "api/http/server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,7 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "api/system_routes.h"
+#include "api/rest/system_routes.h"
 #include "core/log.h"
 #include "support/temp_dir.h"
 
@@ -26,8 +26,8 @@ namespace {
 
 // Stands in for the operator/application token services of later issues.
 Result<Caller> fake_authenticator(Access, std::string_view token) {
-  if (token == "admin-token") return Caller{Caller::Kind::operator_, "op-admin", {"admin"}};
-  if (token == "auditor-token") return Caller{Caller::Kind::operator_, "op-auditor", {"auditor"}};
+  if (token == "admin-token") return Caller{Caller::Kind::operator_, "op-admin", {Role::admin}};
+  if (token == "auditor-token") return Caller{Caller::Kind::operator_, "op-auditor", {Role::auditor}};
   if (token == "app-key") return Caller{Caller::Kind::application, "app-1", {}};
   if (token == "outage") return make_error(ErrorCode::unavailable, "token store unreachable");
   return make_error(ErrorCode::unauthorized, "unknown token");
@@ -89,7 +89,10 @@ class ApiServer : public ::testing::Test {
                        return text_response(200, "finished");
                      },
                      "slow"});
-    table.push_back({"GET", "/v1/admin/things/:id", Access::operator_role, {"admin"},
+    table.push_back({"GET",
+                     "/v1/admin/things/:id",
+                     Access::operator_role,
+                     {Role::admin},
                      [](const Request& r) {
                        return json_response(200, {{"caller", r.caller ? r.caller->id : ""},
                                                   {"id", r.params.at("id")},

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "policies/password_policy.h"
-#include "web/catalogue.h"
-#include "web/page.h"
+#include "catalogue.h"
+#include "page.h"
 
 namespace firma::api::web {
 namespace {

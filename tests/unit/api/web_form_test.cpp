@@ -1,7 +1,7 @@
 // Form bodies and cookies: the parsing edge cases the pages rely on.
 #include <gtest/gtest.h>
 
-#include "web/form.h"
+#include "form.h"
 
 namespace firma::api::web {
 namespace {

@@ -1,7 +1,7 @@
 // HTML escaping and the template filler of the web pages.
 #include <gtest/gtest.h>
 
-#include "web/html.h"
+#include "html.h"
 
 namespace firma::api::web {
 namespace {

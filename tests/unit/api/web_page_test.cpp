@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "web/pages.h"
+#include "pages.h"
 
 namespace firma::api::web {
 namespace {

@@ -144,20 +144,21 @@ TEST(CitizenCredential, IneligibleCitizensGetNoKeyAndNoCertificate) {
   f.open();
   const std::size_t keys_before = key_count(f);
   struct Case {
-    const char* status;
-    const char* level;
+    CitizenStatus status;
+    RegistrationLevel level;
     ErrorCode code;
   };
-  for (const Case& c : {Case{"active", "basic", ErrorCode::registration_level},
-                        Case{"pending_activation", "advanced", ErrorCode::account_not_active},
-                        Case{"locked", "advanced", ErrorCode::account_not_active},
-                        Case{"deregistered", "advanced", ErrorCode::account_not_active}}) {
+  for (const Case& c :
+       {Case{CitizenStatus::active, RegistrationLevel::basic, ErrorCode::registration_level},
+        Case{CitizenStatus::pending_activation, RegistrationLevel::advanced, ErrorCode::account_not_active},
+        Case{CitizenStatus::locked, RegistrationLevel::advanced, ErrorCode::account_not_active},
+        Case{CitizenStatus::deregistered, RegistrationLevel::advanced, ErrorCode::account_not_active}}) {
     auto citizen = advanced_citizen();
     citizen.status = c.status;
     citizen.registration_level = c.level;
     auto issued = f.credentials->issue(citizen, std::nullopt, "operator:test");
-    ASSERT_FALSE(issued.ok()) << c.status << "/" << c.level;
-    EXPECT_EQ(issued.error().code, c.code) << c.status << "/" << c.level;
+    ASSERT_FALSE(issued.ok()) << to_string(c.status) << "/" << to_string(c.level);
+    EXPECT_EQ(issued.error().code, c.code) << to_string(c.status) << "/" << to_string(c.level);
     auto ensured = f.credentials->ensure_certificate(citizen, "citizen:12345678Z");
     ASSERT_FALSE(ensured.ok());
     EXPECT_EQ(ensured.error().code, c.code);
@@ -182,7 +183,7 @@ TEST(CitizenCredential, IssuingAgainSupersedesTheOldCertificateAndDestroysItsKey
 
   auto old = f.credentials->find(first->serial);
   ASSERT_TRUE(old.ok() && old->has_value());
-  EXPECT_EQ((*old)->status, "revoked");
+  EXPECT_EQ((*old)->status, CertificateStatus::revoked);
   EXPECT_EQ((*old)->revocation_reason, RevocationReason::superseded);
   EXPECT_EQ((*old)->revoked_at, f.clock.now());
 
@@ -217,7 +218,7 @@ TEST(CitizenCredential, EnsureReusesTheCredentialAndRenewsItNearExpiry) {
   EXPECT_NE(renewed->key_id, first->key_id);
   auto old = f.credentials->find(first->serial);
   ASSERT_TRUE(old.ok() && old->has_value());
-  EXPECT_EQ((*old)->status, "revoked");
+  EXPECT_EQ((*old)->status, CertificateStatus::revoked);
   EXPECT_EQ((*old)->revocation_reason, RevocationReason::superseded);
 }
 
@@ -277,13 +278,13 @@ TEST(CitizenCredential, AfterExpiryTheOldCertificateIsExpiredNotRevoked) {
   EXPECT_FALSE(none->has_value());
   auto listed = f.credentials->list("12345678Z");
   ASSERT_TRUE(listed.ok() && listed->size() == 1);
-  EXPECT_EQ(listed->front().status, "expired") << "read as expired before the upkeep records it";
+  EXPECT_EQ(listed->front().status, CertificateStatus::expired) << "read as expired before the upkeep records it";
 
   auto renewed = f.credentials->ensure_certificate(advanced_citizen(), "citizen:12345678Z");
   ASSERT_TRUE(renewed.ok()) << renewed.error().message;
   auto old = f.credentials->find(first->serial);
   ASSERT_TRUE(old.ok() && old->has_value());
-  EXPECT_EQ((*old)->status, "expired");
+  EXPECT_EQ((*old)->status, CertificateStatus::expired);
   EXPECT_FALSE((*old)->revoked_at.has_value());
 }
 
@@ -310,7 +311,7 @@ TEST(CitizenCredential, RevokingDestroysTheKeyRecordsTheReasonAndRefusesTwice) {
   f.clock.advance(5min);
   auto revoked = f.credentials->revoke(credential->serial, RevocationReason::key_compromise, "operator:alice");
   ASSERT_TRUE(revoked.ok()) << revoked.error().message;
-  EXPECT_EQ(revoked->status, "revoked");
+  EXPECT_EQ(revoked->status, CertificateStatus::revoked);
   EXPECT_EQ(revoked->revoked_at, f.clock.now());
   EXPECT_EQ(revoked->revocation_reason, RevocationReason::key_compromise);
   EXPECT_FALSE(f.hsm.token().has_key(credential->key_id));
@@ -401,7 +402,7 @@ TEST(CitizenCredential, ConcurrentFirstSignaturesShareOneCredential) {
   auto listed = f.credentials->list("12345678Z");
   ASSERT_TRUE(listed.ok());
   int valid = 0;
-  for (const auto& c : *listed) valid += c.status == "valid" ? 1 : 0;
+  for (const auto& c : *listed) valid += c.status == CertificateStatus::valid ? 1 : 0;
   EXPECT_EQ(valid, 1);
   // Every caller got the same credential: the losers of the race saw the winner's and used it.
   EXPECT_EQ(serials.size(), 1u);

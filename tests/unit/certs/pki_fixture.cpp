@@ -11,7 +11,8 @@
 namespace firma::testing {
 
 certs::CitizenForIssuance advanced_citizen(std::string nif) {
-  return certs::CitizenForIssuance{std::move(nif), "María José", "García", "Núñez", "active", "advanced"};
+  return certs::CitizenForIssuance{std::move(nif), "María José",          "García",
+                                   "Núñez",        CitizenStatus::active, RegistrationLevel::advanced};
 }
 
 PkiFixture::PkiFixture() : clock(SystemClock().now()) {

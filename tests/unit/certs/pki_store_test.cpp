@@ -122,7 +122,7 @@ TEST_P(PkiStore, ACitizenHasAtMostOneValidCertificate) {
 
   auto old = run([&](Tx& tx) { return CertificateRecords::find(tx, first.serial); });
   ASSERT_TRUE(old.ok() && old->has_value());
-  EXPECT_EQ((*old)->status, "revoked");
+  EXPECT_EQ((*old)->status, CertificateStatus::revoked);
   EXPECT_EQ((*old)->revoked_at, t0 + 1h);
   EXPECT_EQ((*old)->revocation_reason, "superseded");
   EXPECT_EQ((*old)->certificate, first.certificate);

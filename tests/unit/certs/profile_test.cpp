@@ -8,13 +8,13 @@
 namespace firma::certs {
 namespace {
 
-CitizenForIssuance citizen(std::string status, std::string level) {
-  return CitizenForIssuance{"12345678Z", "José", "Peña", "Ibáñez", std::move(status), std::move(level)};
+CitizenForIssuance citizen(CitizenStatus status, RegistrationLevel level) {
+  return CitizenForIssuance{"12345678Z", "José", "Peña", "Ibáñez", status, level};
 }
 
 struct EligibilityCase {
-  const char* status;
-  const char* level;
+  CitizenStatus status;
+  RegistrationLevel level;
   std::optional<ErrorCode> refusal;
 };
 
@@ -31,18 +31,18 @@ TEST_P(Eligibility, OnlyActiveAdvancedCitizensHoldACertificate) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Pki, Eligibility,
-                         ::testing::Values(EligibilityCase{"active", "advanced", std::nullopt},
-                                           EligibilityCase{"active", "basic", ErrorCode::registration_level},
-                                           EligibilityCase{"pending_activation", "advanced",
-                                                           ErrorCode::account_not_active},
-                                           EligibilityCase{"locked", "advanced", ErrorCode::account_not_active},
-                                           EligibilityCase{"deregistered", "advanced", ErrorCode::account_not_active},
-                                           EligibilityCase{"deregistered", "basic", ErrorCode::account_not_active},
-                                           EligibilityCase{"", "advanced", ErrorCode::account_not_active}));
+INSTANTIATE_TEST_SUITE_P(
+    Pki, Eligibility,
+    ::testing::Values(
+        EligibilityCase{CitizenStatus::active, RegistrationLevel::advanced, std::nullopt},
+        EligibilityCase{CitizenStatus::active, RegistrationLevel::basic, ErrorCode::registration_level},
+        EligibilityCase{CitizenStatus::pending_activation, RegistrationLevel::advanced, ErrorCode::account_not_active},
+        EligibilityCase{CitizenStatus::locked, RegistrationLevel::advanced, ErrorCode::account_not_active},
+        EligibilityCase{CitizenStatus::deregistered, RegistrationLevel::advanced, ErrorCode::account_not_active},
+        EligibilityCase{CitizenStatus::deregistered, RegistrationLevel::basic, ErrorCode::account_not_active}));
 
 TEST(CitizenSubject, FollowsTheNaturalPersonProfile) {
-  const CitizenSubject s = citizen_subject(citizen("active", "advanced"));
+  const CitizenSubject s = citizen_subject(citizen(CitizenStatus::active, RegistrationLevel::advanced));
   EXPECT_EQ(s.country, "ES");
   EXPECT_EQ(s.serial_number, "IDCES-12345678Z");
   EXPECT_EQ(s.given_name, "JOSÉ");
@@ -51,7 +51,7 @@ TEST(CitizenSubject, FollowsTheNaturalPersonProfile) {
 }
 
 TEST(CitizenSubject, OneSurnameLeavesNoTrailingSpace) {
-  CitizenForIssuance c = citizen("active", "advanced");
+  CitizenForIssuance c = citizen(CitizenStatus::active, RegistrationLevel::advanced);
   c.nif = "X1234567L";
   c.surname2.clear();
   const CitizenSubject s = citizen_subject(c);

@@ -34,8 +34,8 @@ TEST_P(HsmBotanKey, IssuesACertificateAndACrlThatOpenSslAccepts) {
   const CertCase c = GetParam();
   SoftHsmToken hsm;
   const KeyId id("ca-key");
-  ASSERT_TRUE(hsm.token().generate_key_pair(id, c.key, "ca").ok());
-  auto key = botan_private_key(hsm.token(), id);
+  ASSERT_TRUE(hsm.token().generate_key_pair(id, c.key, KeyPurpose::certificate_authority, "ca").ok());
+  auto key = botan_private_key(hsm.token(), id, KeyPurpose::certificate_authority);
   ASSERT_TRUE(key.ok()) << key.error().message;
 
   Botan::AutoSeeded_RNG rng;
@@ -63,8 +63,8 @@ TEST_P(HsmBotanKey, IssuesACertificateAndACrlThatOpenSslAccepts) {
 
   // And a leaf certificate from a PKCS#10 request of another token key.
   const KeyId leaf_id("leaf");
-  ASSERT_TRUE(hsm.token().generate_key_pair(leaf_id, KeyAlgorithm::ec_p256, "leaf").ok());
-  auto leaf_key = botan_private_key(hsm.token(), leaf_id);
+  ASSERT_TRUE(hsm.token().generate_key_pair(leaf_id, KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "leaf").ok());
+  auto leaf_key = botan_private_key(hsm.token(), leaf_id, KeyPurpose::certificate_authority);
   ASSERT_TRUE(leaf_key.ok());
   Botan::X509_Cert_Options leaf_opts("12345678Z/ES/Firma/Citizens");
   Botan::PKCS10_Request request = Botan::X509::create_cert_req(leaf_opts, **leaf_key, "SHA-256", rng);
@@ -100,9 +100,9 @@ INSTANTIATE_TEST_SUITE_P(Keys, HsmBotanKey,
 
 TEST(HsmCertificates, ACertificateForAnotherKeyIsRefused) {
   SoftHsmToken hsm;
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("a"), KeyAlgorithm::ec_p256, "a").ok());
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("b"), KeyAlgorithm::ec_p256, "b").ok());
-  auto key_a = botan_private_key(hsm.token(), KeyId("a"));
+  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("a"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "a").ok());
+  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("b"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "b").ok());
+  auto key_a = botan_private_key(hsm.token(), KeyId("a"), KeyPurpose::certificate_authority);
   ASSERT_TRUE(key_a.ok());
   Botan::AutoSeeded_RNG rng;
   Bytes cert_a = self_signed(**key_a, {KeyAlgorithm::ec_p256, "SHA-256", ""}, rng).BER_encode();
@@ -120,8 +120,8 @@ TEST(HsmCertificates, ACertificateForAnotherKeyIsRefused) {
 TEST(HsmCertificates, StoringAgainReplacesTheCertificateAndDestroyRemovesIt) {
   SoftHsmToken hsm;
   const KeyId id("renewed");
-  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, "renewed").ok());
-  auto key = botan_private_key(hsm.token(), id);
+  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "renewed").ok());
+  auto key = botan_private_key(hsm.token(), id, KeyPurpose::certificate_authority);
   ASSERT_TRUE(key.ok());
   Botan::AutoSeeded_RNG rng;
   Bytes first = self_signed(**key, {KeyAlgorithm::ec_p256, "SHA-256", ""}, rng).BER_encode();
@@ -139,8 +139,8 @@ TEST(HsmCertificates, StoringAgainReplacesTheCertificateAndDestroyRemovesIt) {
   raw.f().C_CloseSession(s);
 
   // A restarted token still finds a stored certificate through its scan.
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("kept"), KeyAlgorithm::ec_p256, "kept").ok());
-  auto kept_key = botan_private_key(hsm.token(), KeyId("kept"));
+  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("kept"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "kept").ok());
+  auto kept_key = botan_private_key(hsm.token(), KeyId("kept"), KeyPurpose::certificate_authority);
   ASSERT_TRUE(kept_key.ok());
   Bytes kept_cert = self_signed(**kept_key, {KeyAlgorithm::ec_p256, "SHA-256", ""}, rng).BER_encode();
   ASSERT_TRUE(hsm.token().store_certificate(KeyId("kept"), kept_cert, "kept").ok());
@@ -151,8 +151,8 @@ TEST(HsmCertificates, StoringAgainReplacesTheCertificateAndDestroyRemovesIt) {
 TEST(HsmBotanKey, ARefusedSignatureSurfacesTheTokenError) {
   SoftHsmToken hsm;
   const KeyId id("short-lived");
-  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, "x").ok());
-  auto key = botan_private_key(hsm.token(), id);
+  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "x").ok());
+  auto key = botan_private_key(hsm.token(), id, KeyPurpose::certificate_authority);
   ASSERT_TRUE(key.ok());
   ASSERT_TRUE(hsm.token().destroy_key(id).ok());
   Botan::AutoSeeded_RNG rng;
@@ -166,12 +166,12 @@ TEST(HsmBotanKey, ARefusedSignatureSurfacesTheTokenError) {
 
 TEST(HsmBotanKey, ThePrivateKeyIsNeverExported) {
   SoftHsmToken hsm;
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("k"), KeyAlgorithm::rsa2048, "k").ok());
-  auto key = botan_private_key(hsm.token(), KeyId("k"));
+  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("k"), KeyAlgorithm::rsa2048, KeyPurpose::certificate_authority, "k").ok());
+  auto key = botan_private_key(hsm.token(), KeyId("k"), KeyPurpose::certificate_authority);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ((*key)->algo_name(), "RSA");
   EXPECT_THROW((*key)->private_key_bits(), Botan::Not_Implemented);
-  EXPECT_EQ(botan_private_key(hsm.token(), KeyId("none")).error().code, ErrorCode::not_found);
+  EXPECT_EQ(botan_private_key(hsm.token(), KeyId("none"), KeyPurpose::certificate_authority).error().code, ErrorCode::not_found);
 }
 
 }  // namespace

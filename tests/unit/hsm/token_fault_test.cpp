@@ -49,7 +49,7 @@ struct Signer {
   Bytes digest = sha256(as_bytes("fault"));
 
   explicit Signer(SoftHsmToken& h) : hsm(h) {
-    auto generated = hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, "fault");
+    auto generated = hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "fault");
     if (!generated) throw std::runtime_error(generated.error().message);
     spki = *generated;
   }

@@ -80,7 +80,7 @@ TEST_P(HsmKeyGeneration, GeneratesASensitiveNonExtractableSigningKey) {
   const KeyId id("citizen-key-" + std::string(to_string(algorithm)));
   const std::string label = "label-" + std::string(to_string(algorithm));
 
-  auto spki = hsm.token().generate_key_pair(id, algorithm, label);
+  auto spki = hsm.token().generate_key_pair(id, algorithm, KeyPurpose::citizen_signing, label);
   ASSERT_TRUE(spki.ok()) << spki.error().message;
   EXPECT_EQ(testing::openssl_key_description(*spki), expected_openssl_description(algorithm));
 
@@ -106,7 +106,8 @@ TEST_P(HsmKeyGeneration, GeneratesASensitiveNonExtractableSigningKey) {
 
   // ...and by an outside tool, as an operator would check it.
   const std::string listing = list_objects(hsm);
-  const std::string private_key = pkcs11_tool_block(listing, "Private Key Object", label);
+  // The purpose is on the token, in the label every tool shows.
+  const std::string private_key = pkcs11_tool_block(listing, "Private Key Object", "[citizen_signing] " + label);
   ASSERT_FALSE(private_key.empty()) << listing;
   const std::vector<std::string> access = line_items(private_key, "Access:");
   auto has = [&](const char* item) { return std::find(access.begin(), access.end(), item) != access.end(); };
@@ -116,7 +117,7 @@ TEST_P(HsmKeyGeneration, GeneratesASensitiveNonExtractableSigningKey) {
   EXPECT_FALSE(has("extractable")) << private_key;
   EXPECT_TRUE(has("local")) << private_key;  // generated on the token, never imported
   EXPECT_EQ(line_value(private_key, "Usage:"), "sign") << private_key;
-  EXPECT_FALSE(pkcs11_tool_block(listing, "Public Key Object", label).empty()) << listing;
+  EXPECT_FALSE(pkcs11_tool_block(listing, "Public Key Object", "[citizen_signing] " + label).empty()) << listing;
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, HsmKeyGeneration,
@@ -131,8 +132,8 @@ INSTANTIATE_TEST_SUITE_P(Algorithms, HsmKeyGeneration,
 TEST(HsmKeys, AnIdInUseIsAConflict) {
   SoftHsmToken hsm;
   const KeyId id("k1");
-  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, "one").ok());
-  auto again = hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, "two");
+  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "one").ok());
+  auto again = hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "two");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::conflict);
   EXPECT_EQ(hsm.token().inventory()->size(), 1u);
@@ -140,10 +141,10 @@ TEST(HsmKeys, AnIdInUseIsAConflict) {
 
 TEST(HsmKeys, BadIdsAndLabelsAreRefused) {
   SoftHsmToken hsm;
-  auto empty = hsm.token().generate_key_pair(KeyId(""), KeyAlgorithm::ec_p256, "x");
+  auto empty = hsm.token().generate_key_pair(KeyId(""), KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "x");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.error().code, ErrorCode::invalid_request);
-  auto long_id = hsm.token().generate_key_pair(KeyId(std::string(129, 'a')), KeyAlgorithm::ec_p256, "x");
+  auto long_id = hsm.token().generate_key_pair(KeyId(std::string(129, 'a')), KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "x");
   ASSERT_FALSE(long_id.ok());
   EXPECT_EQ(long_id.error().code, ErrorCode::invalid_request);
 }
@@ -164,8 +165,8 @@ TEST(HsmKeys, UnknownKeysAreNotFound) {
 TEST(HsmKeys, DestroyKeyRemovesEveryObjectOfTheKey) {
   SoftHsmToken hsm;
   const KeyId doomed("doomed"), kept("kept");
-  ASSERT_TRUE(hsm.token().generate_key_pair(doomed, KeyAlgorithm::ec_p256, "doomed-label").ok());
-  ASSERT_TRUE(hsm.token().generate_key_pair(kept, KeyAlgorithm::ec_p256, "kept-label").ok());
+  ASSERT_TRUE(hsm.token().generate_key_pair(doomed, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "doomed-label").ok());
+  ASSERT_TRUE(hsm.token().generate_key_pair(kept, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "kept-label").ok());
 
   ASSERT_TRUE(hsm.token().destroy_key(doomed).ok());
   EXPECT_FALSE(hsm.token().has_key(doomed));
@@ -190,8 +191,8 @@ TEST(HsmKeys, DestroyKeyRemovesEveryObjectOfTheKey) {
 
 TEST(HsmKeys, AReopenedTokenFindsItsKeysByTheScanAtOpen) {
   SoftHsmToken hsm;
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("a"), KeyAlgorithm::ec_p256, "a").ok());
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("b"), KeyAlgorithm::rsa2048, "b").ok());
+  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("a"), KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "a").ok());
+  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("b"), KeyAlgorithm::rsa2048, KeyPurpose::citizen_signing, "b").ok());
   auto spki_a = hsm.token().public_key(KeyId("a"));
   ASSERT_TRUE(spki_a.ok());
 

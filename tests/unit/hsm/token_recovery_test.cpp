@@ -27,7 +27,7 @@ struct Fixture {
   Bytes digest = sha256(as_bytes("recovery"));
 
   Fixture() {
-    auto generated = hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, "recover");
+    auto generated = hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "recover");
     if (!generated) throw std::runtime_error(generated.error().message);
     spki = *generated;
   }
@@ -109,7 +109,7 @@ TEST(HsmRecovery, AKeyCreatedByAnotherNodeIsFoundWithoutAReopen) {
   auto other = Token::open(f.hsm.module_ptr(), f.hsm.label(), f.hsm.user_pin(), 1);
   ASSERT_TRUE(other.ok()) << other.error().message;
   const KeyId late("created-elsewhere");
-  auto spki = (*other)->generate_key_pair(late, KeyAlgorithm::ec_p256, "late");
+  auto spki = (*other)->generate_key_pair(late, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "late");
   ASSERT_TRUE(spki.ok());
 
   const Bytes digest = sha256(as_bytes("late"));

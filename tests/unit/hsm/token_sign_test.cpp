@@ -43,7 +43,7 @@ TEST_P(HsmSignatures, OpenSslVerifiesTheSignature) {
   const SignCase c = GetParam();
   SoftHsmToken hsm;
   const KeyId id("signer");
-  auto spki = hsm.token().generate_key_pair(id, c.key, "signer");
+  auto spki = hsm.token().generate_key_pair(id, c.key, KeyPurpose::citizen_signing, "signer");
   ASSERT_TRUE(spki.ok()) << spki.error().message;
 
   SystemRandom random;
@@ -87,7 +87,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(HsmSign, ADigestOfTheWrongLengthIsRefused) {
   SoftHsmToken hsm;
   const KeyId id("k");
-  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, "k").ok());
+  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "k").ok());
   for (std::size_t length : {0u, 20u, 31u, 33u, 48u, 64u}) {
     Bytes digest(length, 0x5a);
     auto sig = hsm.token().sign_digest(id, DigestAlgorithm::sha256, digest);
@@ -110,7 +110,7 @@ TEST(HsmSign, CountsOperationsAndErrorsInTheMetrics) {
   auto& operations = metrics::counter("firma_hsm_operations_total", "", {{"op", "sign"}});
   auto& errors = metrics::counter("firma_hsm_errors_total", "", {{"op", "sign"}});
   const auto ops_before = operations.value(), errors_before = errors.value();
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("m"), KeyAlgorithm::ec_p256, "m").ok());
+  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("m"), KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "m").ok());
   ASSERT_TRUE(hsm.token().sign_digest(KeyId("m"), DigestAlgorithm::sha256, sha256(as_bytes("a"))).ok());
   ASSERT_FALSE(hsm.token().sign_digest(KeyId("m"), DigestAlgorithm::sha256, Bytes(3, 0)).ok());
   EXPECT_EQ(operations.value() - ops_before, 2u);
@@ -122,8 +122,8 @@ TEST(HsmSign, CountsOperationsAndErrorsInTheMetrics) {
 TEST(HsmSign, ManyThreadsSignConcurrentlyThroughASmallPool) {
   SoftHsmToken hsm(2);  // fewer sessions than threads: callers wait their turn
   const KeyId ec("ec"), rsa("rsa");
-  auto ec_spki = hsm.token().generate_key_pair(ec, KeyAlgorithm::ec_p256, "ec");
-  auto rsa_spki = hsm.token().generate_key_pair(rsa, KeyAlgorithm::rsa2048, "rsa");
+  auto ec_spki = hsm.token().generate_key_pair(ec, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "ec");
+  auto rsa_spki = hsm.token().generate_key_pair(rsa, KeyAlgorithm::rsa2048, KeyPurpose::citizen_signing, "rsa");
   ASSERT_TRUE(ec_spki.ok() && rsa_spki.ok());
 
   constexpr int kThreads = 6, kEach = 20;

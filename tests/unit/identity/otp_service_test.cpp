@@ -26,8 +26,8 @@ class OtpServiceTest : public IdentityTest {
     row.surname1 = "Garc\u00EDa";
     row.email = "ana@example.es";
     row.mobile = kMobile;
-    row.registration_level = "advanced";
-    row.status = "active";
+    row.registration_level = RegistrationLevel::advanced;
+    row.status = CitizenStatus::active;
     row.activation_code_hash = "x";
     row.created_at = row.updated_at = t0;
     ASSERT_TRUE(db_->transact([&](store::Tx& tx) { return store::CitizenRows::insert(tx, row); }).ok());

@@ -1,5 +1,6 @@
-// Security invariant 1 (ARCHITECTURE.md): a citizen key signs only with a valid, unexpired, unspent SAD bound to
-// that citizen, that key and that digest; every refusal is in the audit trail.
+// Security invariant 1 (ARCHITECTURE.md): a citizen key signs only with a valid, unexpired SAD that has an unspent
+// entry for exactly that citizen, key, application, digest algorithm, digest and padding; every refusal is in the
+// audit trail. The SAD is authorised (password, OTP bound to its entries) apart from the signing that spends it.
 #include <gtest/gtest.h>
 
 #include <type_traits>
@@ -9,6 +10,7 @@
 #include "signer/citizen_key_signer.h"
 #include "signer/sad.h"
 #include "signer/signature_activation.h"
+#include "signer/transactions.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "support/citizen_world.h"
@@ -20,12 +22,24 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A SAD cannot be made but by SignatureActivation: no default, no copy, no public constructor from its fields.
-static_assert(!std::is_default_constructible_v<Sad>);
-static_assert(!std::is_copy_constructible_v<Sad>);
-static_assert(!std::is_constructible_v<Sad, std::string, TransactionId, CitizenId, KeyId, std::vector<Bytes>, Instant>);
+// Invariant 1 by construction: the signing service is handed the CitizenKeySigner, and cannot be handed the token.
+static_assert(std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
+                                      certs::CredentialService&, certs::CertificateAuthority&, CitizenKeySigner&,
+                                      const Clock&, Random&, SigningLimits>);
+static_assert(!std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
+                                       certs::CredentialService&, certs::CertificateAuthority&, hsm::Token&,
+                                       const Clock&, Random&, SigningLimits>);
 
-Bytes digest_of(std::string_view text) { return sha256(text); }
+SadEntry entry(std::string_view text, hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15,
+               hsm::DigestAlgorithm algorithm = hsm::DigestAlgorithm::sha256) {
+  return SadEntry{algorithm, sha256(text), padding};
+}
+
+std::vector<SadEntry> entries(std::initializer_list<const char*> texts) {
+  std::vector<SadEntry> out;
+  for (const char* t : texts) out.push_back(entry(t));
+  return out;
+}
 
 class SadTest : public ::testing::Test {
  protected:
@@ -37,20 +51,29 @@ class SadTest : public ::testing::Test {
     world = std::make_unique<testing::CitizenWorld>(*db_, clock, random);
     alice_ = world->make_active_citizen("12345678Z", "+34600111222", password);
     bob_ = world->make_active_citizen("X1234567L", "+34600333444", password);
-    ASSERT_TRUE(hsm.token().generate_key_pair(alice_key, hsm::KeyAlgorithm::ec_p256, "alice").ok());
-    ASSERT_TRUE(hsm.token().generate_key_pair(bob_key, hsm::KeyAlgorithm::ec_p256, "bob").ok());
+    ASSERT_TRUE(hsm.token().generate_key_pair(alice_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "alice").ok());
+    ASSERT_TRUE(hsm.token().generate_key_pair(bob_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "bob").ok());
   }
 
-  // The whole reinforced authentication for `digests`: password, OTP by SMS (read from the outbox), SAD.
-  Result<Sad> activate(const identity::Citizen& who, const KeyId& key, const std::string& mobile,
-                       std::vector<Bytes> digests, std::optional<std::vector<Bytes>> confirmed = std::nullopt) {
-    const TransactionId tx("tx-" + random.hex_token(8));
+  SadBinding alices() const { return {alice().id, alice_key, app}; }
+  SadBinding bobs() const { return {bob().id, bob_key, app}; }
+  static SadRequest request(SadBinding binding, std::vector<SadEntry> wanted, std::size_t budget = 0) {
+    const std::size_t all = wanted.size();
+    return SadRequest{std::move(binding), std::move(wanted), budget == 0 ? all : budget, TransactionId("tx-1")};
+  }
+
+  // The whole reinforced authentication: password, OTP bound to `bound` by SMS (read from the outbox), then the
+  // SAD for `asked` (the same request unless a test says otherwise).
+  Result<Sad> authorise(const identity::Citizen& who, const std::string& mobile, const SadRequest& bound,
+                        std::optional<SadRequest> asked = std::nullopt) {
     auto challenge = world->citizens().start_reinforced(who.nif, password, kSignaturePurpose,
-                                                        signing_context(tx, key, digests), "Firma: {otp}");
+                                                        signing_context(bound), "Firma: {otp}");
     if (!challenge) return std::move(challenge).error();
     SignatureActivation activation(*db_, world->citizens(), clock, random, 120s);
-    return activation.activate(tx, challenge->challenge_id, Secret(world->last_otp(mobile)), who.id, key,
-                               confirmed.value_or(digests));
+    return activation.authorise(challenge->challenge_id, Secret(world->last_otp(mobile)), asked.value_or(bound));
+  }
+  Result<Sad> authorise_alice(std::vector<SadEntry> wanted, std::size_t budget = 0) {
+    return authorise(alice(), "+34600111222", request(alices(), std::move(wanted), budget));
   }
 
   const identity::Citizen& alice() const { return *alice_; }
@@ -74,19 +97,20 @@ class SadTest : public ::testing::Test {
   Secret password{"Clave-Segura-2026"};
   std::optional<identity::Citizen> alice_, bob_;
   KeyId alice_key{"cit-alice"}, bob_key{"cit-bob"};
+  AppId app{"app-sede"};
 };
 
-TEST_F(SadTest, SignsEachAuthorisedDigestOnce) {
-  std::vector<Bytes> digests = {digest_of("a"), digest_of("b")};
-  auto sad = activate(alice(), alice_key, "+34600111222", digests);
+TEST_F(SadTest, SignsEachAuthorisedEntryOnce) {
+  const auto wanted = entries({"a", "b"});
+  auto sad = authorise_alice(wanted);
   ASSERT_TRUE(sad) << sad.error().message;
   CitizenKeySigner signer(hsm.token(), *db_, clock);
-  for (const Bytes& d : digests) {
-    auto signature = signer.sign(*sad, alice().id, alice_key, hsm::DigestAlgorithm::sha256, d);
+  for (const SadEntry& e : wanted) {
+    auto signature = signer.sign(sad->value, alices(), e);
     ASSERT_TRUE(signature) << signature.error().message;
     EXPECT_EQ(signature->raw.size(), 64u);
   }
-  auto again = signer.sign(*sad, alice().id, alice_key, hsm::DigestAlgorithm::sha256, digests[0]);
+  auto again = signer.sign(sad->value, alices(), wanted[0]);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::forbidden);
   EXPECT_NE(again.error().message.find("already used"), std::string::npos);
@@ -94,79 +118,143 @@ TEST_F(SadTest, SignsEachAuthorisedDigestOnce) {
 }
 
 TEST_F(SadTest, ABatchIsSignedWhollyOrNotAtAll) {
-  auto sad = activate(alice(), alice_key, "+34600111222", {digest_of("a"), digest_of("b")});
+  auto sad = authorise_alice(entries({"a", "b"}));
   ASSERT_TRUE(sad) << sad.error().message;
   CitizenKeySigner signer(hsm.token(), *db_, clock);
-  auto batch = [](std::initializer_list<const char*> texts) {
-    std::vector<DigestToSign> out;
-    for (const char* t : texts) out.push_back({hsm::DigestAlgorithm::sha256, digest_of(t), hsm::RsaPadding::pkcs1v15});
-    return out;
-  };
-  // One digest the SAD does not name, or one named once but asked twice: nothing is signed or spent.
-  auto mixed = signer.sign_all(*sad, alice().id, alice_key, batch({"a", "z"}));
+  // One entry the SAD does not name, or one named once but asked twice: nothing is signed or spent.
+  auto mixed = signer.sign_all(sad->value, alices(), entries({"a", "z"}));
   ASSERT_FALSE(mixed);
   EXPECT_EQ(mixed.error().code, ErrorCode::forbidden);
-  auto twice = signer.sign_all(*sad, alice().id, alice_key, batch({"a", "a"}));
+  auto twice = signer.sign_all(sad->value, alices(), entries({"a", "a"}));
   ASSERT_FALSE(twice);
   EXPECT_NE(twice.error().message.find("already used"), std::string::npos);
   EXPECT_EQ(refusals(), 2);
-  auto whole = signer.sign_all(*sad, alice().id, alice_key, batch({"b", "a"}));
+  auto whole = signer.sign_all(sad->value, alices(), entries({"b", "a"}));
   ASSERT_TRUE(whole) << whole.error().message;
   ASSERT_EQ(whole->size(), 2u);
-  EXPECT_FALSE(signer.sign_all(*sad, alice().id, alice_key, batch({"b"})));
+  EXPECT_FALSE(signer.sign_all(sad->value, alices(), entries({"b"})));
 }
 
-TEST_F(SadTest, RefusesADigestItDoesNotAuthorise) {
-  auto sad = activate(alice(), alice_key, "+34600111222", {digest_of("a")});
+// The CSC way: one authorisation, spent by several signing calls, each taking entries still unspent. Equal
+// entries are a multiset: each authorises one signature.
+TEST_F(SadTest, LaterCallsSignTheEntriesStillUnspent) {
+  auto sad = authorise_alice(entries({"a", "b", "a", "c"}));
   ASSERT_TRUE(sad) << sad.error().message;
   CitizenKeySigner signer(hsm.token(), *db_, clock);
-  auto other = signer.sign(*sad, alice().id, alice_key, hsm::DigestAlgorithm::sha256, digest_of("z"));
-  ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().code, ErrorCode::forbidden);
-  EXPECT_EQ(refusals(), 1);
+  ASSERT_TRUE(signer.sign_all(sad->value, alices(), entries({"a"})));
+  auto rest = signer.sign_all(sad->value, alices(), entries({"c", "a", "b"}));
+  ASSERT_TRUE(rest) << rest.error().message;
+  EXPECT_EQ(rest->size(), 3u);
+  auto third = signer.sign_all(sad->value, alices(), entries({"a"}));
+  ASSERT_FALSE(third);
+  EXPECT_NE(third.error().message.find("already used"), std::string::npos);
 }
 
-TEST_F(SadTest, RefusesAnotherCitizensSadAndAnotherKey) {
-  auto bobs = activate(bob(), bob_key, "+34600333444", {digest_of("a")});
-  ASSERT_TRUE(bobs) << bobs.error().message;
+TEST_F(SadTest, AnEntryMatchesOnlyWithItsAlgorithmAndPadding) {
+  auto sad = authorise_alice({entry("a", hsm::RsaPadding::pkcs1v15, hsm::DigestAlgorithm::sha256)});
+  ASSERT_TRUE(sad) << sad.error().message;
   CitizenKeySigner signer(hsm.token(), *db_, clock);
-  auto on_alice = signer.sign(*bobs, alice().id, alice_key, hsm::DigestAlgorithm::sha256, digest_of("a"));
-  ASSERT_FALSE(on_alice);
-  EXPECT_EQ(on_alice.error().code, ErrorCode::forbidden);
-  auto on_alices_key = signer.sign(*bobs, bob().id, alice_key, hsm::DigestAlgorithm::sha256, digest_of("a"));
-  ASSERT_FALSE(on_alices_key);
+  // The same digest bytes under another padding or algorithm name are other entries.
+  auto pss = signer.sign(sad->value, alices(), entry("a", hsm::RsaPadding::pss));
+  ASSERT_FALSE(pss);
+  EXPECT_NE(pss.error().message.find("not authorised"), std::string::npos);
+  SadEntry other_algorithm = entry("a");
+  other_algorithm.digest_algorithm = hsm::DigestAlgorithm::sha384;
+  EXPECT_FALSE(signer.sign(sad->value, alices(), other_algorithm));
   EXPECT_EQ(refusals(), 2);
+  EXPECT_TRUE(signer.sign(sad->value, alices(), entry("a")));
+}
+
+TEST_F(SadTest, TheBudgetBoundsTheSignaturesWhateverTheEntries) {
+  auto sad = authorise_alice(entries({"a", "b", "c"}), 2);
+  ASSERT_TRUE(sad) << sad.error().message;
+  CitizenKeySigner signer(hsm.token(), *db_, clock);
+  auto all = signer.sign_all(sad->value, alices(), entries({"a", "b", "c"}));
+  ASSERT_FALSE(all);
+  EXPECT_NE(all.error().message.find("budget"), std::string::npos);
+  ASSERT_TRUE(signer.sign_all(sad->value, alices(), entries({"c", "a"})));
+  EXPECT_FALSE(signer.sign(sad->value, alices(), entry("b")));
+  EXPECT_EQ(refusals(), 2);
+}
+
+TEST_F(SadTest, ARequestOutsideItsBoundsMintsNothing) {
+  auto none = authorise_alice({});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::invalid_request);
+  auto over = authorise(alice(), "+34600111222", request(alices(), entries({"a"}), 2));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::invalid_request);
+}
+
+TEST_F(SadTest, RefusesAnotherCitizenKeyOrApplication) {
+  auto bobs_sad = authorise(bob(), "+34600333444", request(bobs(), entries({"a"})));
+  ASSERT_TRUE(bobs_sad) << bobs_sad.error().message;
+  CitizenKeySigner signer(hsm.token(), *db_, clock);
+  EXPECT_FALSE(signer.sign(bobs_sad->value, alices(), entry("a")));
+  EXPECT_FALSE(signer.sign(bobs_sad->value, {bob().id, alice_key, app}, entry("a")));
+  auto elsewhere = signer.sign(bobs_sad->value, {bob().id, bob_key, AppId("app-other")}, entry("a"));
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().code, ErrorCode::forbidden);
+  EXPECT_NE(elsewhere.error().message.find("another application"), std::string::npos);
+  EXPECT_EQ(refusals(), 3);
   // The refusals spent nothing: Bob's SAD still signs for Bob.
-  EXPECT_TRUE(signer.sign(*bobs, bob().id, bob_key, hsm::DigestAlgorithm::sha256, digest_of("a")));
+  EXPECT_TRUE(signer.sign(bobs_sad->value, bobs(), entry("a")));
 }
 
 TEST_F(SadTest, RefusesAnExpiredSad) {
-  auto sad = activate(alice(), alice_key, "+34600111222", {digest_of("a")});
+  auto sad = authorise_alice(entries({"a"}));
   ASSERT_TRUE(sad) << sad.error().message;
   clock.advance(121s);
   CitizenKeySigner signer(hsm.token(), *db_, clock);
-  auto late = signer.sign(*sad, alice().id, alice_key, hsm::DigestAlgorithm::sha256, digest_of("a"));
+  auto late = signer.sign(sad->value, alices(), entry("a"));
   ASSERT_FALSE(late);
   EXPECT_NE(late.error().message.find("expired"), std::string::npos);
   EXPECT_EQ(refusals(), 1);
 }
 
-TEST_F(SadTest, AnOtpConfirmsOnlyTheDigestsItWasBoundTo) {
-  auto sad = activate(alice(), alice_key, "+34600111222", {digest_of("a")}, std::vector<Bytes>{digest_of("evil")});
-  ASSERT_FALSE(sad);
-  EXPECT_EQ(sad.error().code, ErrorCode::otp_invalid) << sad.error().message;
+// The value is the capability: long, random, kept only as its SHA-256; its id is no substitute.
+TEST_F(SadTest, TheValueIsStoredOnlyHashed) {
+  auto sad = authorise_alice(entries({"a"}));
+  ASSERT_TRUE(sad) << sad.error().message;
+  EXPECT_GE(sad->value.reveal().size(), 32u) << "at least 128 random bits, hex";
+  auto stored = db_->transact([&](store::Tx& tx) -> Result<std::vector<store::Row>> {
+    return tx.query("SELECT value_sha256 FROM sads WHERE id = $1", {sad->id});
+  });
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ(stored->front().text(0), to_hex(sha256(sad->value.reveal())));
+  CitizenKeySigner signer(hsm.token(), *db_, clock);
+  EXPECT_FALSE(signer.sign(Secret(sad->id), alices(), entry("a")));
+  EXPECT_FALSE(signer.sign(Secret(stored->front().text(0)), alices(), entry("a")));
+  EXPECT_FALSE(signer.sign(Secret(random.hex_token(32)), alices(), entry("a")));
+  EXPECT_EQ(refusals(), 3);
+  EXPECT_TRUE(signer.sign(sad->value, alices(), entry("a")));
+}
+
+TEST_F(SadTest, AnOtpConfirmsOnlyTheEntriesItWasBoundTo) {
+  const SadRequest bound = request(alices(), entries({"a"}));
+  SadRequest other_digest = bound;
+  other_digest.entries = entries({"evil"});
+  SadRequest other_padding = bound;
+  other_padding.entries[0].padding = hsm::RsaPadding::pss;
+  SadRequest other_app = bound;
+  other_app.binding.application = AppId("app-other");
+  for (const SadRequest* asked : {&other_digest, &other_padding, &other_app}) {
+    auto sad = authorise(alice(), "+34600111222", bound, *asked);
+    ASSERT_FALSE(sad);
+    EXPECT_EQ(sad.error().code, ErrorCode::otp_invalid) << sad.error().message;
+  }
 }
 
 TEST_F(SadTest, AWrongOtpMintsNothing) {
-  const TransactionId tx("tx-1");
-  std::vector<Bytes> digests = {digest_of("a")};
+  const SadRequest bound = request(alices(), entries({"a"}));
   auto challenge = world->citizens().start_reinforced(alice().nif, password, kSignaturePurpose,
-                                                      signing_context(tx, alice_key, digests), "Firma: {otp}");
+                                                      signing_context(bound), "Firma: {otp}");
   ASSERT_TRUE(challenge);
   SignatureActivation activation(*db_, world->citizens(), clock, random, 120s);
   std::string wrong = world->last_otp("+34600111222");
   wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
-  auto sad = activation.activate(tx, challenge->challenge_id, Secret(wrong), alice().id, alice_key, digests);
+  auto sad = activation.authorise(challenge->challenge_id, Secret(wrong), bound);
   ASSERT_FALSE(sad);
   EXPECT_EQ(sad.error().code, ErrorCode::otp_invalid);
 }

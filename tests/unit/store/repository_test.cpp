@@ -16,8 +16,13 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "store/audit_log.h"
+#include "store/certificates.h"
+#include "store/citizens.h"
 #include "store/database.h"
 #include "store/operators.h"
+#include "store/refusal.h"
+#include "store/sads.h"
+#include "store/transactions.h"
 #include "support/postgres.h"
 #include "support/temp_dir.h"
 
@@ -77,6 +82,22 @@ class StoreRepository : public ::testing::TestWithParam<Backend> {
   // Raw SQL for the test's own tables and for tampering: what an attacker with database access could do.
   Status run(const std::string& sql, std::vector<Value> params = {}) {
     return db_->transact([&](Tx& tx) { return status_of(tx.execute(sql, params)); });
+  }
+
+  // A value the schema's CHECK constraint would refuse, written as a row from a newer version or a hand edit would
+  // be: SQLite is told to ignore CHECK constraints for this statement, PostgreSQL loses the column's constraint.
+  Status write_unchecked(const std::string& table, const std::string& column, const std::string& sql) {
+    if (postgresql())
+      if (Status s = run("ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + table + "_" + column + "_check"); !s)
+        return s;
+    return db_->transact([&](Tx& tx) -> Status {
+      if (!postgresql())
+        if (Status s = status_of(tx.execute("PRAGMA ignore_check_constraints = ON")); !s) return s;
+      Status written = status_of(tx.execute(sql));
+      if (!postgresql())
+        if (Status s = status_of(tx.execute("PRAGMA ignore_check_constraints = OFF")); !s) return s;
+      return written;
+    });
   }
 
   Status create_samples_table() {
@@ -494,7 +515,7 @@ TEST_P(StoreRepository, ConcurrentAppendsFromSeveralNodesKeepOneChain) {
 }
 
 OperatorRecord operator_record(const std::string& id, const std::string& name, const std::string& token) {
-  return OperatorRecord{OperatorId(id), name, "admin", to_hex(sha256(token)), t0, std::nullopt};
+  return OperatorRecord{OperatorId(id), name, {Role::admin}, to_hex(sha256(token)), t0, std::nullopt};
 }
 
 TEST_P(StoreRepository, OperatorRecordsInsertFindListAndCount) {
@@ -504,7 +525,7 @@ TEST_P(StoreRepository, OperatorRecordsInsertFindListAndCount) {
 
   const OperatorRecord alice = operator_record("op-1", "alice", "token-of-alice");
   OperatorRecord bob = operator_record("op-2", "bob", "token-of-bob");
-  bob.roles = "registrar,auditor";
+  bob.roles = {Role::registrar, Role::auditor};
   bob.created_at = t0 + 60s;
   auto inserted = db_->transact([&](Tx& tx) -> Status {
     if (auto a = OperatorRecords::insert(tx, alice); !a.ok()) return a;
@@ -517,7 +538,7 @@ TEST_P(StoreRepository, OperatorRecordsInsertFindListAndCount) {
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ((*found)->id, bob.id);
   EXPECT_EQ((*found)->name, "bob");
-  EXPECT_EQ((*found)->roles, "registrar,auditor");
+  EXPECT_EQ((*found)->roles, (std::vector<Role>{Role::registrar, Role::auditor}));
   EXPECT_EQ((*found)->created_at, t0 + 60s);
   EXPECT_EQ((*found)->revoked_at, std::nullopt);
 
@@ -534,6 +555,104 @@ TEST_P(StoreRepository, OperatorRecordsInsertFindListAndCount) {
   auto counted = db_->transact([](Tx& tx) { return OperatorRecords::count(tx); });
   ASSERT_TRUE(counted.ok()) << counted.error().message;
   EXPECT_EQ(*counted, 2);
+}
+
+// A status, level or role the code does not know, found in a row, is an internal error: never read as another value.
+template <class T>
+void expect_internal(const Result<T>& read, const std::string& what) {
+  ASSERT_FALSE(read.ok()) << what << " read as if it were known";
+  EXPECT_EQ(read.error().code, ErrorCode::internal) << what;
+  EXPECT_NE(read.error().message.find(what), std::string::npos) << read.error().message;
+}
+
+TEST_P(StoreRepository, AnUnknownTransactionStatusInARowIsInternal) {
+  ASSERT_TRUE(run("INSERT INTO applications (id, name, api_key_hash, return_url_prefixes, allowed_formats, created_at) "
+                  "VALUES ('app-1', 'Sede', 'hash', 'https://sede.example/', 'raw', 0)")
+                  .ok());
+  TransactionRecord record;
+  record.id = TransactionId("tx-1");
+  record.app_id = AppId("app-1");
+  record.nif = "12345678Z";
+  record.return_url = "https://sede.example/back";
+  record.status = TransactionStatus::authenticated;
+  record.created_at = t0;
+  record.expires_at = t0 + 300s;
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return TransactionRecords::insert(tx, record, {}); }).ok());
+  auto find = [&] { return db_->transact([&](Tx& tx) { return TransactionRecords::find(tx, record.id); }); };
+  auto stored = find();
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->status, TransactionStatus::authenticated);
+
+  for (const char* unknown : {"archived", "Signed", ""}) {
+    ASSERT_TRUE(run("UPDATE transactions SET status = $1 WHERE id = 'tx-1'", {std::string(unknown)}).ok());
+    expect_internal(find(), "unknown transaction status '" + std::string(unknown) + "'");
+  }
+}
+
+TEST_P(StoreRepository, AnUnknownCitizenStatusOrLevelInARowIsInternal) {
+  CitizenRow row;
+  row.id = CitizenId("cit-1");
+  row.nif = "12345678Z";
+  row.given_name = "Ana";
+  row.surname1 = "Garc\u00EDa";
+  row.email = "ana@example.es";
+  row.mobile = "+34600111222";
+  row.registration_level = RegistrationLevel::advanced;
+  row.status = CitizenStatus::locked;
+  row.activation_code_hash = "x";
+  row.created_at = row.updated_at = t0;
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return CitizenRows::insert(tx, row); }).ok());
+  auto by_id = [&] { return db_->transact([&](Tx& tx) { return CitizenRows::find_by_id(tx, row.id); }); };
+  auto by_nif = [&] { return db_->transact([&](Tx& tx) { return CitizenRows::find_by_nif(tx, row.nif); }); };
+  auto stored = by_id();
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->status, CitizenStatus::locked);
+  EXPECT_EQ((*stored)->registration_level, RegistrationLevel::advanced);
+
+  ASSERT_TRUE(write_unchecked("citizens", "status", "UPDATE citizens SET status = 'suspended'").ok());
+  expect_internal(by_id(), "unknown citizen status 'suspended'");
+  expect_internal(by_nif(), "unknown citizen status 'suspended'");
+  ASSERT_TRUE(run("UPDATE citizens SET status = 'active'").ok());
+  auto counted = db_->transact([&](Tx& tx) { return CitizenRows::count_failure(tx, row.id, 5, t0); });
+  ASSERT_TRUE(counted.ok() && counted->has_value());
+  EXPECT_EQ((*counted)->status, CitizenStatus::active);
+
+  ASSERT_TRUE(
+      write_unchecked("citizens", "registration_level", "UPDATE citizens SET registration_level = 'qualified'").ok());
+  expect_internal(by_id(), "unknown registration level 'qualified'");
+}
+
+TEST_P(StoreRepository, AnUnknownCertificateStatusInARowIsInternal) {
+  CertificateRecord record;
+  record.serial = CertSerial("0A1B");
+  record.nif = "12345678Z";
+  record.key_id = KeyId("key-1");
+  record.issuer_serial = CertSerial("01");
+  record.subject = "CN=GARCIA ANA - 12345678Z";
+  record.algorithm = "ec-p256";
+  record.certificate = Bytes{0x30, 0x00};
+  record.not_before = t0;
+  record.not_after = t0 + 24h;
+  record.created_at = t0;
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return CertificateRecords::insert(tx, record); }).ok());
+  auto stored = db_->transact([&](Tx& tx) { return CertificateRecords::find(tx, record.serial); });
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->status, CertificateStatus::valid);
+
+  ASSERT_TRUE(write_unchecked("certificates", "status", "UPDATE certificates SET status = 'good'").ok());
+  expect_internal(db_->transact([&](Tx& tx) { return CertificateRecords::find(tx, record.serial); }),
+                  "unknown certificate status 'good'");
+  expect_internal(db_->transact([&](Tx& tx) { return CertificateRecords::list_for(tx, record.nif); }),
+                  "unknown certificate status 'good'");
+}
+
+TEST_P(StoreRepository, AnUnknownOperatorRoleInARowIsInternal) {
+  const OperatorRecord bob = operator_record("op-2", "bob", "token-of-bob");
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return OperatorRecords::insert(tx, bob); }).ok());
+  ASSERT_TRUE(run("UPDATE operators SET roles = 'registrar,superuser' WHERE id = 'op-2'").ok());
+  expect_internal(db_->transact([&](Tx& tx) { return OperatorRecords::find_by_token_hash(tx, bob.token_hash); }),
+                  "unknown operator role 'superuser'");
+  expect_internal(db_->transact([](Tx& tx) { return OperatorRecords::list(tx); }), "unknown operator role 'superuser'");
 }
 
 TEST_P(StoreRepository, OperatorRecordsRefuseDuplicates) {
@@ -636,6 +755,119 @@ TEST_P(StoreRepository, LostConnectionIsUnavailableAndThePoolReconnects) {
   EXPECT_EQ(lost.error().message.find('\n'), std::string::npos) << lost.error().message;
   auto after = node->transact([](Tx& tx) { return tx.query("SELECT count(*) FROM audit_head"); });
   ASSERT_TRUE(after.ok()) << after.error().message;
+}
+
+TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
+  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
+                      3, 0, t0, t0 + 120s};
+  const std::vector<SadEntryRecord> entries = {
+      {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-384", Bytes{0, 0xff}, "pss"}};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, sad, entries); }).ok());
+  // Without a transaction, too (a CSC authorisation).
+  const SadRecord loose{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), std::nullopt,
+                        1, 0, t0, t0 + 120s};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, loose, {entries[0]}); }).ok());
+
+  auto found = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "sad-1");
+  EXPECT_EQ((*found)->app_id, AppId("app-1"));
+  EXPECT_EQ((*found)->transaction_id, TransactionId("tx-1"));
+  EXPECT_EQ((*found)->budget, 3);
+  EXPECT_EQ((*found)->expires_at, t0 + 120s);
+  auto other = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "cd34"); });
+  ASSERT_TRUE(other.ok() && other->has_value());
+  EXPECT_FALSE((*other)->transaction_id.has_value());
+  auto missing = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "sad-1"); });
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value()) << "looked up by the value's hash only";
+
+  auto first = db_->transact([](Tx& tx) { return SadRecords::use(tx, "sad-1", 1, t0); });
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  auto second = db_->transact([](Tx& tx) { return SadRecords::use(tx, "sad-1", 1, t0); });
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  auto listed = db_->transact([](Tx& tx) { return SadRecords::entries(tx, "sad-1"); });
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*listed)[i].position, i);
+    EXPECT_EQ((*listed)[i].entry.digest, entries[i].digest);
+    EXPECT_EQ((*listed)[i].entry.digest_algorithm, entries[i].digest_algorithm);
+    EXPECT_EQ((*listed)[i].entry.padding, entries[i].padding);
+    EXPECT_EQ((*listed)[i].spent, i == 1);
+  }
+
+  ASSERT_TRUE(db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-1"), t0 + 5s); })
+                  .ok());
+  auto revoked = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
+  ASSERT_TRUE(revoked.ok() && revoked->has_value());
+  EXPECT_EQ((*revoked)->expires_at, t0 + 5s);
+  auto untouched = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "cd34"); });
+  EXPECT_EQ((*untouched)->expires_at, t0 + 120s);
+}
+
+// The budget is counted in one statement: concurrent signers on any node cannot exceed it, and a SAD revoked
+// meanwhile releases nothing more.
+TEST_P(StoreRepository, ASadsBudgetHoldsUnderConcurrentSigners) {
+  constexpr int kSigners = 8;
+  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
+                      kSigners - 2, 0, t0, t0 + 120s};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) {
+                   return SadRecords::insert(tx, sad, std::vector<SadEntryRecord>(kSigners, {"sha-256", {1}, "pss"}));
+                 }).ok());
+  std::atomic<int> spent{0};
+  std::latch start(kSigners);
+  std::vector<std::thread> signers;
+  for (int i = 0; i < kSigners; ++i)
+    signers.emplace_back([&] {
+      start.arrive_and_wait();
+      auto counted = db_->transact([&](Tx& tx) { return SadRecords::spend(tx, "sad-1", 1, t0); });
+      if (counted.ok() && *counted) ++spent;
+    });
+  for (auto& t : signers) t.join();
+  EXPECT_EQ(spent.load(), kSigners - 2);
+  auto found = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->spent, kSigners - 2);
+
+  const SadRecord other{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-2"),
+                        2, 0, t0, t0 + 120s};
+  ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, other, {{"sha-256", {1}, "pss"}}); }).ok());
+  ASSERT_TRUE(
+      db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-2"), t0); }).ok());
+  auto after_revocation = db_->transact([](Tx& tx) { return SadRecords::spend(tx, "sad-2", 1, t0); });
+  ASSERT_TRUE(after_revocation.ok());
+  EXPECT_FALSE(*after_revocation);
+}
+
+// A refusal decided outside a unit of work: its record is committed, and the refusal is the answer.
+TEST_P(StoreRepository, ACommittedRefusalKeepsItsRecordAndAnswersTheRefusal) {
+  ASSERT_TRUE(run("CREATE TABLE refusals_seen (what TEXT NOT NULL)").ok());
+  Result<int> answer = commit_refusal(*db_, make_error(ErrorCode::forbidden, "no"), [](Tx& tx) {
+    return status_of(tx.execute("INSERT INTO refusals_seen (what) VALUES ('counted')"));
+  });
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.error().code, ErrorCode::forbidden);
+  // Inside a unit of work: what was written before the refusal commits with it.
+  Result<int> inner = settle(db_->transact([](Tx& tx) -> Result<Result<int>> {
+    if (Status s = status_of(tx.execute("INSERT INTO refusals_seen (what) VALUES ('audited')")); !s.ok())
+      return std::move(s).error();
+    return refuse<int>(ErrorCode::account_locked, "locked");
+  }));
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().code, ErrorCode::account_locked);
+  auto seen = db_->transact([](Tx& tx) { return tx.query("SELECT count(*) FROM refusals_seen"); });
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->front().integer(0), 2);
+  // When the record cannot be written, the database's error is the answer, not the refusal.
+  Result<int> broken = commit_refusal(*db_, make_error(ErrorCode::forbidden, "no"), [](Tx& tx) {
+    return status_of(tx.execute("INSERT INTO no_such_table (what) VALUES ('x')"));
+  });
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().code, ErrorCode::forbidden);
+  EXPECT_EQ(settle(db_->transact([](Tx&) { return accept(7); })).value(), 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(Store, StoreRepository, ::testing::Values(Backend::sqlite, Backend::postgresql),

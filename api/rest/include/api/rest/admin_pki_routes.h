@@ -1,0 +1,22 @@
+// Operators running the PKI: issuing citizens' certificates, listing and revoking them, the HSM key inventory.
+#pragma once
+
+#include <vector>
+
+#include "api/http/routes.h"
+#include "certs/credentials.h"
+
+namespace firma::api {
+
+// Roles: admin or pki_officer.
+// POST /v1/admin/citizens/{nif}/certificate {algorithm?} -> 201 {serial, certificate (PEM), key_id, algorithm,
+//      not_before, not_after}; the citizen is found with `citizens` (not_found, account_not_active,
+//      registration_level).
+// GET  /v1/admin/certificates?nif=&limit= -> 200 {certificates: [{serial, nif, subject, not_before, not_after,
+//      status, algorithm, key_id, revoked_at?, revocation_reason?}]}
+// POST /v1/admin/certificates/{serial}/revoke {reason} -> 200 {serial, status: "revoked", revoked_at, reason}
+// GET  /v1/admin/keys -> 200 {keys: [{key_id, owner, purpose, algorithm, created_at, extractable, sensitive,
+//      has_certificate}]}
+std::vector<Route> admin_pki_routes(certs::CredentialService& credentials, certs::CitizenLookup citizens);
+
+}  // namespace firma::api
