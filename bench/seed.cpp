@@ -19,12 +19,12 @@
 #include "certs/credentials.h"
 #include "certs/crl.h"
 #include "certs/settings.h"
-#include "core/config.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "embedded.h"
 #include "hsm/token.h"
 #include "identity/password_hasher.h"
+#include "settings.h"
 #include "store/citizens.h"
 #include "store/database.h"
 
@@ -41,7 +41,7 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Config config;
+  app::Settings config;
   std::uint32_t from = 0, to = 0;
   int threads = 2;
   double deadline = 1e18;
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--set") {
       const auto eq = value.find('=');
       if (eq == std::string::npos) return fail("--set expects KEY=VALUE");
-      if (Status s = apply_setting(config, value.substr(0, eq), value.substr(eq + 1)); !s)
+      if (Status s = app::settings_registry(config).set(value.substr(0, eq), value.substr(eq + 1)); !s)
         return fail(s.error().message);
     } else {
       return fail("unknown flag " + flag);

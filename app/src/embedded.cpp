@@ -25,7 +25,7 @@ Error io_error(const std::string& what, const fs::path& path) {
   return make_error(ErrorCode::unavailable, what + " " + path.string() + ": " + std::strerror(errno));
 }
 
-Result<Secret> hsm_pin(const Config& config) {
+Result<Secret> hsm_pin(const Settings& config) {
   if (!config.hsm.pin_file.empty()) return read_secret_file(config.hsm.pin_file);
   if (!config.hsm.pin_env.empty()) {
     const char* value = std::getenv(config.hsm.pin_env.c_str());
@@ -62,7 +62,7 @@ Status rename_secret(const fs::path& from, const fs::path& to) {
 // initialises the token with them, then publishes them, so a start cut short at any point is finished by the
 // next. A secret is never overwritten or deleted, and no token is initialised while PIN files exist: a token
 // that cannot be found or read (a damaged token.object, a missing directory) stops firmad with one line.
-Result<Secret> embedded_user_pin(const Config& config, hsm::Module& module, Random& random) {
+Result<Secret> embedded_user_pin(const Settings& config, hsm::Module& module, Random& random) {
   const fs::path dir = fs::absolute(fs::path(config.data_dir));
   const fs::path secrets = dir / "secrets", tokens = dir / "hsm" / "tokens";
   const fs::path so_file = secrets / "hsm-so-pin", user_file = secrets / "hsm-user-pin";
@@ -133,7 +133,7 @@ Result<Secret> read_secret_file(const fs::path& path) {
   return Secret(std::move(value));
 }
 
-Result<OpenedToken> open_token(const Config& config, Random& random) {
+Result<OpenedToken> open_token(const Settings& config, Random& random) {
   OpenedToken opened;
   if (!config.hsm.module.empty()) {
     auto pin = hsm_pin(config);
@@ -171,7 +171,7 @@ Status keep_aside(const fs::path& path, const Clock& clock) {
   return {};
 }
 
-std::string database_url(const Config& config) {
+std::string database_url(const Settings& config) {
   if (!config.database.url.empty()) return config.database.url;
   return "sqlite:" + (fs::path(config.data_dir) / "firma.db").string();
 }

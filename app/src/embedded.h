@@ -6,10 +6,10 @@
 #include <string>
 
 #include "core/clock.h"
-#include "core/config.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "settings.h"
 
 namespace firma::hsm {
 class Module;
@@ -36,9 +36,9 @@ struct OpenedToken {
   std::shared_ptr<hsm::Module> module;
   std::unique_ptr<hsm::Token> token;
 };
-Result<OpenedToken> open_token(const Config& config, Random& random);
+Result<OpenedToken> open_token(const Settings& config, Random& random);
 
 // database.url, or the embedded SQLite database.
-std::string database_url(const Config& config);
+std::string database_url(const Settings& config);
 
 }  // namespace firma::app

@@ -14,12 +14,12 @@
 #include "api/http/server.h"
 #include "api/rest/system_routes.h"
 #include "core/clock.h"
-#include "core/config.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "embedded.h"
 #include "identity/operators.h"
 #include "services.h"
+#include "settings.h"
 
 extern char** environ;
 
@@ -39,8 +39,8 @@ int fail(std::string_view message) {
 }
 
 // Flags: the two everyday ones, a config file, and --set for any key.
-Result<Config> load_configuration(int argc, char** argv) {
-  Config config;
+Result<Settings> load_configuration(int argc, char** argv) {
+  Settings settings;
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config_file;
   for (int i = 1; i < argc; ++i) {
@@ -68,12 +68,13 @@ Result<Config> load_configuration(int argc, char** argv) {
       return make_error(ErrorCode::invalid_request, "unknown argument '" + std::string(arg) + "' (see --help)");
     }
   }
+  const config::Registry registry = settings_registry(settings);
   if (!config_file.empty())
-    if (Status s = apply_config_file(config, config_file); !s) return std::move(s).error();
-  if (Status s = apply_environment(config, environ); !s) return std::move(s).error();
+    if (Status s = registry.read_file(config_file); !s) return std::move(s).error();
+  if (Status s = registry.read_environment(environ); !s) return std::move(s).error();
   for (const auto& [key, value] : flags)
-    if (Status s = apply_setting(config, key, value); !s) return std::move(s).error();
-  return config;
+    if (Status s = registry.set(key, value); !s) return std::move(s).error();
+  return settings;
 }
 
 // The OpenAPI document served at /openapi.yaml; firmad starts without it, with a warning.

@@ -45,19 +45,19 @@ void append(std::vector<T>& to, std::vector<T> more) {
 
 }  // namespace
 
-Services::Services(Config config, const Clock& clock, Random& random)
-    : config_(std::move(config)), clock_(clock), random_(random) {}
+Services::Services(Settings settings, const Clock& clock, Random& random)
+    : settings_(std::move(settings)), clock_(clock), random_(random) {}
 
 Services::~Services() = default;
 
 std::string Services::public_url() const {
-  if (!config_.server.public_url.empty()) return config_.server.public_url;
-  return (config_.server.tls_cert.empty() ? "http://" : "https://") + config_.server.listen;
+  if (!settings_.server.public_url.empty()) return settings_.server.public_url;
+  return (settings_.server.tls_cert.empty() ? "http://" : "https://") + settings_.server.listen;
 }
 
-Result<std::unique_ptr<Services>> Services::start(Config config, const Clock& clock, Random& random) {
-  std::unique_ptr<Services> s(new Services(std::move(config), clock, random));
-  const Config& c = s->config_;
+Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock& clock, Random& random) {
+  std::unique_ptr<Services> s(new Services(std::move(settings), clock, random));
+  const Settings& c = s->settings_;
 
   auto hsm = open_token(c, random);
   if (!hsm) return prefixed("HSM", hsm.error());
@@ -125,15 +125,15 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   std::vector<api::Route> routes = api::system_routes(std::move(probes), std::move(openapi_yaml));
   append(routes, api::operator_routes(*operators_));
   append(routes, api::admin_citizen_routes(*citizens_, outbox_));
-  const api::CitizenRoutesOptions limits{identity::CitizenRateLimits::from_config(config_.rate_limit),
-                                         config_.rate_limit.address_header};
+  const api::CitizenRoutesOptions limits{identity::CitizenRateLimits::from_config(settings_.rate_limit),
+                                         settings_.rate_limit.address_header};
   append(routes, api::citizen_routes(*citizens_, *limiter_, limits));
   append(routes, api::application_admin_routes(*applications_));
   auto throttle = std::make_shared<const api::CitizenThrottle>(*limiter_, limits);
   append(routes, api::transaction_routes(*transactions_, *applications_, public_url(), throttle));
   // The citizens' web pages: the same services and the same throttle as their JSON twins.
   append(routes, api::web_routes(*transactions_, *citizens_, throttle, random_,
-                                 {public_url(), std::chrono::seconds(config_.otp.resend_cooldown_seconds)}));
+                                 {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
   append(routes, api::audit_routes(
                      {[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {

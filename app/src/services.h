@@ -7,10 +7,10 @@
 
 #include "api/http/routes.h"
 #include "core/clock.h"
-#include "core/config.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "embedded.h"
+#include "settings.h"
 
 namespace firma::store {
 class Database;
@@ -42,7 +42,7 @@ class Services {
  public:
   // Opens the HSM token and the database (migrated), starts the CA and every service. One clear error when a
   // part cannot start (wrong PIN, missing module, unreachable database, bad setting).
-  static Result<std::unique_ptr<Services>> start(Config config, const Clock& clock, Random& random);
+  static Result<std::unique_ptr<Services>> start(Settings settings, const Clock& clock, Random& random);
   ~Services();
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;
@@ -55,7 +55,7 @@ class Services {
   // and CRLs, the OCSP signer.
   void maintain();
 
-  const Config& config() const noexcept { return config_; }
+  const Settings& settings() const noexcept { return settings_; }
   // The base URL citizens and applications reach (server.public_url, or http://LISTEN).
   std::string public_url() const;
 
@@ -72,10 +72,10 @@ class Services {
   signer::TransactionService& transactions() { return *transactions_; }
 
  private:
-  Services(Config config, const Clock& clock, Random& random);
+  Services(Settings settings, const Clock& clock, Random& random);
   void recover_abandoned_transactions();
 
-  Config config_;
+  Settings settings_;
   const Clock& clock_;
   Random& random_;
   OpenedToken hsm_;

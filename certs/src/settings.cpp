@@ -1,4 +1,4 @@
-// The [pki] settings checked and turned into the CA's settings.
+// The pki.* keys, and the settings they hold checked and turned into the CA's settings.
 #include "certs/settings.h"
 
 #include <cctype>
@@ -30,7 +30,32 @@ bool is_oid(std::string_view text) {
 
 }  // namespace
 
-Result<CaSettings> ca_settings(const PkiConfig& pki, std::string_view public_url) {
+const config::Keys<Settings>& setting_keys() {
+  static const config::Keys<Settings> keys = {
+      config::text("pki.ca_algorithm", &Settings::ca_algorithm),
+      config::text("pki.certificate_algorithm", &Settings::certificate_algorithm),
+      config::text("pki.organization", &Settings::organization),
+      config::text("pki.country", &Settings::country),
+      config::text("pki.root_name", &Settings::root_name),
+      config::text("pki.issuing_name", &Settings::issuing_name),
+      config::count("pki.root_validity_days", &Settings::root_validity_days, 1, 36525),
+      config::count("pki.issuing_validity_days", &Settings::issuing_validity_days, 1, 36525),
+      config::count("pki.certificate_validity_days", &Settings::certificate_validity_days, 1, 3653),
+      config::count("pki.renew_before_days", &Settings::renew_before_days, 0, 365),
+      config::text("pki.policy_oid", &Settings::policy_oid),
+      config::text("pki.base_url", &Settings::base_url),
+      config::count("pki.crl_validity_hours", &Settings::crl_validity_hours, 1, 24 * 365),
+      config::text("pki.ocsp_signer", &Settings::ocsp_signer),
+      config::count("pki.ocsp_signer_validity_days", &Settings::ocsp_signer_validity_days, 2, 3653),
+      config::count("pki.ocsp_validity_seconds", &Settings::ocsp_validity_seconds, 60, 7 * 86400),
+      config::count("pki.maintenance_interval_seconds", &Settings::maintenance_interval_seconds, 1, 86400),
+      config::text("pki.root_key_id", &Settings::root_key_id),
+      config::text("pki.issuing_key_id", &Settings::issuing_key_id),
+  };
+  return keys;
+}
+
+Result<CaSettings> ca_settings(const Settings& pki, std::string_view public_url) {
   CaSettings s;
   auto ca = hsm::parse_key_algorithm(pki.ca_algorithm);
   if (!ca)

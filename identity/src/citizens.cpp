@@ -126,7 +126,7 @@ bool is_purpose_word(std::string_view purpose) {
 
 }  // namespace
 
-CitizenOptions CitizenOptions::from_config(const PasswordConfig& config) {
+CitizenOptions CitizenOptions::from_config(const PasswordSettings& config) {
   CitizenOptions options;
   options.expiry.validity = std::chrono::days{static_cast<std::int64_t>(config.validity_days)};
   return options;

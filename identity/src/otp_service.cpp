@@ -80,7 +80,7 @@ OtpService::OtpService(store::Database& db, SmsGateway& gateway, const Clock& cl
                        policies::OtpPolicy policy)
     : db_(db), gateway_(gateway), clock_(clock), random_(random), policy_(policy) {}
 
-Result<policies::OtpPolicy> OtpService::policy_from_config(const OtpConfig& config) {
+Result<policies::OtpPolicy> OtpService::policy_from_config(const OtpSettings& config) {
   auto policy =
       policies::OtpPolicy::make(config.digits, std::chrono::seconds(static_cast<std::int64_t>(config.ttl_seconds)),
                                 static_cast<int>(config.max_attempts),

@@ -189,7 +189,7 @@ Result<Argon2Parameters> Argon2Parameters::make(std::size_t memory_kib, std::siz
   return Argon2Parameters{memory_kib, iterations, parallelism};
 }
 
-Result<Argon2Parameters> Argon2Parameters::from_config(const PasswordConfig& config) {
+Result<Argon2Parameters> Argon2Parameters::from_config(const PasswordSettings& config) {
   return make(config.argon2_memory_kib, config.argon2_iterations, config.argon2_parallelism);
 }
 

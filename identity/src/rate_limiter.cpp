@@ -9,7 +9,7 @@
 
 namespace firma::identity {
 
-CitizenRateLimits CitizenRateLimits::from_config(const RateLimitConfig& config) {
+CitizenRateLimits CitizenRateLimits::from_config(const RateLimitSettings& config) {
   return CitizenRateLimits{policies::RateLimit{static_cast<double>(config.per_nif_burst),
                                                static_cast<double>(config.per_nif_per_hour) / 3600},
                            policies::RateLimit{static_cast<double>(config.per_address_burst),

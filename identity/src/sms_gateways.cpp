@@ -241,7 +241,7 @@ Status HttpSmsGateway::send(const SmsMessage& message) {
 
 // --- from configuration --------------------------------------------------------------------------------------
 
-Result<std::unique_ptr<SmsGateway>> make_sms_gateway(const SmsConfig& config, store::Database& db, const Clock& clock,
+Result<std::unique_ptr<SmsGateway>> make_sms_gateway(const SmsSettings& config, store::Database& db, const Clock& clock,
                                                      OutboxSmsGateway** outbox) {
   const std::chrono::seconds timeout{static_cast<std::chrono::seconds::rep>(config.timeout_seconds)};
   if (config.gateway == "outbox") {

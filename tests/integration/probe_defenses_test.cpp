@@ -43,7 +43,7 @@ std::string create(SigningStack& stack, const std::string& key) {
 // Defect 4: "33333333p", " 33333333P" and "33333333P\t" are one NIF; each spelling used to get a bucket (and an
 // SMS) of its own.
 TEST(ProbeDefenses, EverySpellingOfANifSharesOneThrottleBucket) {
-  SigningStack stack("", [](Config& c) {
+  SigningStack stack("", [](app::Settings& c) {
     c.rate_limit.per_nif_burst = 4;  // the activation below takes one
     c.rate_limit.per_nif_per_hour = 1;
   });
@@ -183,7 +183,7 @@ TEST(ProbeDefenses, ANewTransactionBringsNoFreshGuesses) {
 
 // Defect 13: a NIF that is not the transaction's used to be refused at once, a wrong password after Argon2id.
 TEST(ProbeDefenses, AWrongNifTakesAsLongAsAWrongPassword) {
-  SigningStack stack("", [](Config& c) {
+  SigningStack stack("", [](app::Settings& c) {
     c.password.argon2_memory_kib = 16384;
     c.password.argon2_iterations = 2;
   });

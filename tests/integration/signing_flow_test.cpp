@@ -388,7 +388,7 @@ TEST_P(SigningFlow, BadInputIsRefusedAndStoresNothing) {
 
 // Citizens with RSA keys: the application chooses PKCS#1 v1.5 or PSS for raw digests, and the answer names it.
 TEST(SigningFlowRsa, RawDigestsArePaddedAsTheApplicationAsks) {
-  SigningStack stack("", [](Config& config) { config.pki.certificate_algorithm = "rsa-2048"; });
+  SigningStack stack("", [](app::Settings& config) { config.pki.certificate_algorithm = "rsa-2048"; });
   const std::string key = stack.register_application("Sede RSA");
   stack.make_citizen(kNif, kMobile, kPassword);
   const std::string digest256 = to_string(sha256(kBinary));
@@ -451,7 +451,7 @@ TEST(SigningFlowRsa, RawDigestsArePaddedAsTheApplicationAsks) {
 // PSS is refused at creation by the key the citizen actually has, whatever the configured algorithm: nothing is
 // created, nothing is signed (an EC key would have signed without PSS).
 TEST(SigningFlowRsa, PssIsRefusedForACitizenWhoseKeyIsEc) {
-  SigningStack stack("", [](Config& config) { config.pki.certificate_algorithm = "rsa-2048"; });
+  SigningStack stack("", [](app::Settings& config) { config.pki.certificate_algorithm = "rsa-2048"; });
   const std::string key = stack.register_application("Sede RSA");
   stack.make_citizen(kNif, kMobile, kPassword);
   auto citizen = stack.services().citizens().find_by_nif(*policies::Nif::parse(kNif));

@@ -31,7 +31,7 @@ class SigningRecovery : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(pg_->ok()) << pg_->error();
     }
     stack_ = std::make_unique<SigningStack>(pg_ ? pg_->url() : "",
-                                            [](Config& c) { c.signing.claim_timeout_seconds = kLease.count(); });
+                                            [](app::Settings& c) { c.signing.claim_timeout_seconds = kLease.count(); });
     app_key_ = stack_->register_application("Sede Electrónica de Ejemplo");
     stack_->make_citizen(kNif, kMobile, kPassword);
   }

@@ -12,7 +12,7 @@
 
 namespace firma::testing {
 
-SigningStack::SigningStack(const std::string& database_url, const std::function<void(Config&)>& configure)
+SigningStack::SigningStack(const std::string& database_url, const std::function<void(app::Settings&)>& configure)
     : clock_(SystemClock().now()) {
   config_.data_dir = (dir_.path() / "var").string();
   config_.server.listen = "127.0.0.1:0";
@@ -20,7 +20,7 @@ SigningStack::SigningStack(const std::string& database_url, const std::function<
   config_.password.argon2_iterations = 1;
   config_.database.url = database_url;
   // The codes are read from the outbox, on PostgreSQL too (a test's private server).
-  config_.sms.outbox_on_shared_database = std::string(kOutboxRiskAccepted);
+  config_.sms.outbox_on_shared_database = std::string(identity::kOutboxRiskAccepted);
   if (configure) configure(config_);
   if (Status s = app::prepare_data_dir(config_.data_dir); !s) throw std::runtime_error(s.error().message);
   start_services();

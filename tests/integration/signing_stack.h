@@ -28,7 +28,8 @@ class SigningStack {
  public:
   // database_url empty: the embedded SQLite database. Argon2 runs with small parameters; `configure` may
   // change the rest of the configuration before the services start.
-  explicit SigningStack(const std::string& database_url = "", const std::function<void(Config&)>& configure = {});
+  explicit SigningStack(const std::string& database_url = "",
+                        const std::function<void(app::Settings&)>& configure = {});
   ~SigningStack();
 
   // Stops the server and the services and starts them again on the same data directory, database and clock,
@@ -59,7 +60,7 @@ class SigningStack {
   Reply send(const std::string& method, const std::string& path, const std::string& body, const std::string& bearer);
   void start_services();
 
-  Config config_;
+  app::Settings config_;
 
   TempDir dir_;
   ManualClock clock_;

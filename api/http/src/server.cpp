@@ -15,7 +15,7 @@
 
 namespace firma::api {
 
-ServerOptions server_options(const ServerConfig& config) {
+ServerOptions server_options(const Settings& config) {
   ServerOptions options;
   options.listen = config.listen;
   options.threads = config.threads;

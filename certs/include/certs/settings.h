@@ -1,7 +1,8 @@
-// What the CA is and how it issues: names, algorithms, validities, links and timing, checked once at start.
+// What the CA is and how it issues: the pki.* settings as read, and the CA's settings checked from them once at start.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,34 @@
 #include "hsm/algorithms.h"
 
 namespace firma::certs {
+
+// The pki.* settings. Algorithms use the hsm spelling: ec-p256, ec-p384, rsa-2048, rsa-3072. With root_key_id and
+// issuing_key_id set, firmad uses those keys and the certificates stored beside them on the token instead of
+// creating a CA on first start.
+struct Settings {
+  std::string ca_algorithm = "ec-p384";           // root, issuing CA and OCSP signer keys made on first start
+  std::string certificate_algorithm = "ec-p256";  // citizens' keys when the request names none
+  std::string organization = "Firma";             // O of the CA names
+  std::string country = "ES";                     // C of every name
+  std::string root_name = "Firma Root CA";        // CN of the root
+  std::string issuing_name = "Firma Citizens CA"; // CN of the issuing CA
+  std::size_t root_validity_days = 7305;
+  std::size_t issuing_validity_days = 3653;
+  std::size_t certificate_validity_days = 730;    // citizens' certificates: two years
+  std::size_t renew_before_days = 30;             // a credential this close to expiry is renewed on next use
+  std::string policy_oid = "1.3.6.1.4.1.32473.1.1";  // certificatePolicies of citizens' certificates
+  std::string base_url;                           // of the AIA and CRL DP links; empty: server.public_url
+  std::size_t crl_validity_hours = 24;            // nextUpdate - thisUpdate; a new CRL is made at half-life
+  std::string ocsp_signer = "delegated";          // "delegated" (id-kp-OCSPSigning certificate) or "ca"
+  std::size_t ocsp_signer_validity_days = 365;
+  std::size_t ocsp_validity_seconds = 3600;       // nextUpdate of OCSP answers
+  std::size_t maintenance_interval_seconds = 60;  // how often CRL freshness, expiries and the OCSP signer are checked
+  std::string root_key_id;                        // existing CA keys on the token (CKA_ID as text)
+  std::string issuing_key_id;
+};
+
+// Every pki.* key, each with its range.
+const config::Keys<Settings>& setting_keys();
 
 // Whose key signs OCSP answers: a delegated responder certificate (RFC 6960 4.2.2.2, id-kp-OCSPSigning and
 // id-pkix-ocsp-nocheck) whose key is also on the token, or the issuing CA itself.
@@ -41,9 +70,9 @@ struct CaSettings {
   std::string ca_issuers_url() const { return base_url + "/pki/ca.cer"; }
 };
 
-// From the [pki] settings; `public_url` is the service's own base URL, used when pki.base_url is empty.
+// From the pki.* settings; `public_url` is the service's own base URL, used when pki.base_url is empty.
 // Unknown algorithms, a malformed policy OID, a country that is not two upper-case letters, a base URL that is
 // not http(s), or only one of the two existing key ids: invalid_request naming the key.
-Result<CaSettings> ca_settings(const PkiConfig& pki, std::string_view public_url);
+Result<CaSettings> ca_settings(const Settings& pki, std::string_view public_url);
 
 }  // namespace firma::certs

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/config.h"
 #include "core/ids.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
 #include "core/statuses.h"
+#include "identity/settings.h"
 #include "policies/lockout_policy.h"
 #include "policies/nif.h"
 #include "policies/password_expiry.h"
@@ -111,7 +111,7 @@ struct CitizenOptions {
   policies::LockoutPolicy lockout{};
   policies::PasswordExpiryPolicy expiry{};
 
-  static CitizenOptions from_config(const PasswordConfig& config);
+  static CitizenOptions from_config(const PasswordSettings& config);
 };
 
 // OTP purposes of the account flows; start_reinforced refuses them (a signature code must not change a password).

@@ -8,11 +8,11 @@
 #include <string_view>
 
 #include "core/clock.h"
-#include "core/config.h"
 #include "core/ids.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "identity/settings.h"
 #include "policies/otp_policy.h"
 
 namespace firma::store {
@@ -79,7 +79,7 @@ class OtpService {
              policies::OtpPolicy policy = {});
 
   // otp.digits, otp.ttl_seconds, otp.max_attempts, otp.resend_cooldown_seconds, range-checked.
-  static Result<policies::OtpPolicy> policy_from_config(const OtpConfig& config);
+  static Result<policies::OtpPolicy> policy_from_config(const OtpSettings& config);
   const policies::OtpPolicy& policy() const noexcept { return policy_; }
 
   // A new challenge and its code by SMS: create_in (its own transaction) and deliver.

@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "identity/settings.h"
 
 namespace firma::identity {
 
@@ -23,7 +23,7 @@ struct Argon2Parameters {
   // Parameters Argon2 accepts (RFC 9106 section 3.1: p 1..2^24-1, m >= 8p, t >= 1) within sane bounds:
   // m up to 4 GiB, t up to 100, p up to 16. Errors are invalid_request.
   static Result<Argon2Parameters> make(std::size_t memory_kib, std::size_t iterations, std::size_t parallelism);
-  static Result<Argon2Parameters> from_config(const PasswordConfig& config);
+  static Result<Argon2Parameters> from_config(const PasswordSettings& config);
 
   friend bool operator==(const Argon2Parameters&, const Argon2Parameters&) = default;
 };

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "core/clock.h"
-#include "core/config.h"
 #include "core/result.h"
+#include "identity/settings.h"
 #include "policies/rate_limit.h"
 
 namespace firma::store {
@@ -27,7 +27,7 @@ struct CitizenRateLimits {
   policies::RateLimit per_nif{10, 30.0 / 3600};
   policies::RateLimit per_address{60, 600.0 / 3600};
 
-  static CitizenRateLimits from_config(const RateLimitConfig& config);
+  static CitizenRateLimits from_config(const RateLimitSettings& config);
 };
 
 class RateLimiter {

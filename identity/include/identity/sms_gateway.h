@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/config.h"
 #include "core/result.h"
 #include "core/secret.h"
+#include "identity/settings.h"
 
 namespace firma::store {
 class Database;
@@ -115,7 +115,7 @@ class HttpSmsGateway final : public SmsGateway {
 // caller can serve its messages to operators; the outbox is announced with a warning (it shows every code to its
 // readers) and refused (invalid_request) on a PostgreSQL database, a setup of several nodes and operators, unless
 // sms.outbox_on_shared_database names the risk (kOutboxRiskAccepted).
-Result<std::unique_ptr<SmsGateway>> make_sms_gateway(const SmsConfig& config, store::Database& db, const Clock& clock,
+Result<std::unique_ptr<SmsGateway>> make_sms_gateway(const SmsSettings& config, store::Database& db, const Clock& clock,
                                                      OutboxSmsGateway** outbox = nullptr);
 
 }  // namespace firma::identity

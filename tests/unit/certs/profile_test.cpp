@@ -90,7 +90,7 @@ TEST(RevocationReason, OperatorsCannotHoldOrClaimCaCompromise) {
 }
 
 TEST(CaSettings, DefaultsComeFromTheConfiguration) {
-  PkiConfig pki;
+  Settings pki;
   auto s = ca_settings(pki, "http://firma.example:8080/");
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->ca_algorithm, hsm::KeyAlgorithm::ec_p384);
@@ -112,13 +112,13 @@ TEST(CaSettings, DefaultsComeFromTheConfiguration) {
 
 struct BadSetting {
   const char* key;
-  void (*spoil)(PkiConfig&);
+  void (*spoil)(Settings&);
 };
 
 class CaSettingsRefusal : public ::testing::TestWithParam<BadSetting> {};
 
 TEST_P(CaSettingsRefusal, NamesTheKey) {
-  PkiConfig pki;
+  Settings pki;
   GetParam().spoil(pki);
   auto s = ca_settings(pki, "http://127.0.0.1:8080");
   ASSERT_FALSE(s.ok());
@@ -128,22 +128,22 @@ TEST_P(CaSettingsRefusal, NamesTheKey) {
 
 INSTANTIATE_TEST_SUITE_P(
     Pki, CaSettingsRefusal,
-    ::testing::Values(BadSetting{"pki.ca_algorithm", [](PkiConfig& p) { p.ca_algorithm = "dsa-1024"; }},
+    ::testing::Values(BadSetting{"pki.ca_algorithm", [](Settings& p) { p.ca_algorithm = "dsa-1024"; }},
                       BadSetting{"pki.certificate_algorithm",
-                                 [](PkiConfig& p) { p.certificate_algorithm = "ed25519"; }},
-                      BadSetting{"pki.policy_oid", [](PkiConfig& p) { p.policy_oid = "1.3.6..1"; }},
-                      BadSetting{"pki.policy_oid", [](PkiConfig& p) { p.policy_oid = "3.1"; }},
-                      BadSetting{"pki.policy_oid", [](PkiConfig& p) { p.policy_oid = "1.3.x"; }},
-                      BadSetting{"pki.country", [](PkiConfig& p) { p.country = "es"; }},
-                      BadSetting{"pki.country", [](PkiConfig& p) { p.country = "ESP"; }},
-                      BadSetting{"pki.base_url", [](PkiConfig& p) { p.base_url = "ftp://x"; }},
-                      BadSetting{"pki.ocsp_signer", [](PkiConfig& p) { p.ocsp_signer = "root"; }},
-                      BadSetting{"pki.issuing_key_id", [](PkiConfig& p) { p.root_key_id = "r"; }},
-                      BadSetting{"pki.root_key_id", [](PkiConfig& p) { p.issuing_key_id = "i"; }},
-                      BadSetting{"pki.issuing_name", [](PkiConfig& p) { p.issuing_name = p.root_name; }},
-                      BadSetting{"pki.renew_before_days", [](PkiConfig& p) { p.renew_before_days = 730; }},
+                                 [](Settings& p) { p.certificate_algorithm = "ed25519"; }},
+                      BadSetting{"pki.policy_oid", [](Settings& p) { p.policy_oid = "1.3.6..1"; }},
+                      BadSetting{"pki.policy_oid", [](Settings& p) { p.policy_oid = "3.1"; }},
+                      BadSetting{"pki.policy_oid", [](Settings& p) { p.policy_oid = "1.3.x"; }},
+                      BadSetting{"pki.country", [](Settings& p) { p.country = "es"; }},
+                      BadSetting{"pki.country", [](Settings& p) { p.country = "ESP"; }},
+                      BadSetting{"pki.base_url", [](Settings& p) { p.base_url = "ftp://x"; }},
+                      BadSetting{"pki.ocsp_signer", [](Settings& p) { p.ocsp_signer = "root"; }},
+                      BadSetting{"pki.issuing_key_id", [](Settings& p) { p.root_key_id = "r"; }},
+                      BadSetting{"pki.root_key_id", [](Settings& p) { p.issuing_key_id = "i"; }},
+                      BadSetting{"pki.issuing_name", [](Settings& p) { p.issuing_name = p.root_name; }},
+                      BadSetting{"pki.renew_before_days", [](Settings& p) { p.renew_before_days = 730; }},
                       BadSetting{"pki.issuing_validity_days",
-                                 [](PkiConfig& p) { p.issuing_validity_days = p.root_validity_days + 1; }}));
+                                 [](Settings& p) { p.issuing_validity_days = p.root_validity_days + 1; }}));
 
 }  // namespace
 }  // namespace firma::certs

@@ -1,4 +1,5 @@
-// Configuration: known keys from file and environment; unknown keys and bad values are refused.
+// `key = value` settings: a registry of keys read from file, environment and flags; unknown keys and bad values are
+// refused with the key and its source named.
 #include "core/config.h"
 
 #include <gtest/gtest.h>
@@ -8,75 +9,103 @@
 namespace firma {
 namespace {
 
+// A module's settings, as hsm/settings.h and the others declare theirs.
+struct Sample {
+  std::string module;
+  std::size_t sessions = 8;
+  std::string mode = "fast";
+};
+
+const config::Keys<Sample>& sample_keys() {
+  static const config::Keys<Sample> keys = {
+      config::text("sample.module", &Sample::module),
+      config::count("sample.sessions", &Sample::sessions, 1, 256),
+      config::one_of("sample.mode", &Sample::mode, {"fast", "slow"}),
+  };
+  return keys;
+}
+
+struct Registered {
+  Sample sample;
+  config::Registry registry;
+  Registered() { registry.add(sample_keys(), sample); }
+};
+
 TEST(Config, FileSetsKnownKeys) {
   testing::TempDir dir;
   testing::write_file(dir.path() / "firma.conf",
-                      "# comment\n\nhsm.module = /opt/hsm.so\nserver.listen=0.0.0.0:9000\nhsm.sessions = 4\n");
-  Config c;
-  ASSERT_TRUE(apply_config_file(c, (dir.path() / "firma.conf").string()).ok());
-  EXPECT_EQ(c.hsm.module, "/opt/hsm.so");
-  EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
-  EXPECT_EQ(c.hsm.sessions, 4u);
+                      "# comment\n\nsample.module = /opt/hsm.so\nsample.mode=slow\n  sample.sessions = 4\t\n");
+  Registered r;
+  ASSERT_TRUE(r.registry.read_file((dir.path() / "firma.conf").string()).ok());
+  EXPECT_EQ(r.sample.module, "/opt/hsm.so");
+  EXPECT_EQ(r.sample.mode, "slow");
+  EXPECT_EQ(r.sample.sessions, 4u);
 }
 
-TEST(Config, UnknownKeyNamesFileAndLine) {
+TEST(Config, FileErrorsNameFileAndLine) {
   testing::TempDir dir;
-  testing::write_file(dir.path() / "firma.conf", "hsm.module = x\nhsm.modul = y\n");
-  Config c;
-  auto s = apply_config_file(c, (dir.path() / "firma.conf").string());
+  const std::string path = (dir.path() / "firma.conf").string();
+  Registered r;
+  testing::write_file(path, "sample.module = x\nsample.modul = y\n");
+  auto s = r.registry.read_file(path);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find(":2:"), std::string::npos) << s.error().message;
-  EXPECT_NE(s.error().message.find("unknown configuration key 'hsm.modul'"), std::string::npos);
+  EXPECT_EQ(s.error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(s.error().message, path + ":2: unknown configuration key 'sample.modul'");
+  testing::write_file(path, "\nsample.sessions = 0\n");
+  s = r.registry.read_file(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, path + ":2: sample.sessions: expected a whole number from 1 to 256, got '0'");
+  testing::write_file(path, "sample.module\n");
+  s = r.registry.read_file(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, path + ":1: expected key = value");
+  s = r.registry.read_file((dir.path() / "missing.conf").string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "cannot read configuration file " + (dir.path() / "missing.conf").string());
 }
 
-TEST(Config, BadNumbersAreRefused) {
-  Config c;
-  EXPECT_FALSE(apply_setting(c, "hsm.sessions", "0").ok());
-  EXPECT_FALSE(apply_setting(c, "hsm.sessions", "four").ok());
-  EXPECT_FALSE(apply_setting(c, "log.level", "loud").ok());
-  EXPECT_TRUE(apply_setting(c, "hsm.sessions", "16").ok());
-  EXPECT_EQ(c.hsm.sessions, 16u);
-}
-
-TEST(Config, SigningLimitsHaveFiresDefaultsAndBounds) {
-  Config c;
-  EXPECT_EQ(c.signing.max_documents, 10u);
-  EXPECT_EQ(c.signing.max_document_bytes, 8u << 20);
-  EXPECT_EQ(c.signing.transaction_lifetime_seconds, 600u);
-  EXPECT_EQ(c.server.max_body_bytes, 12u << 20);
-  EXPECT_TRUE(apply_setting(c, "signing.max_documents", "100").ok());
-  EXPECT_EQ(c.signing.max_documents, 100u);
-  EXPECT_TRUE(apply_setting(c, "signing.transaction_lifetime_seconds", "15").ok());
-  EXPECT_EQ(c.signing.transaction_lifetime_seconds, 15u);
-  EXPECT_FALSE(apply_setting(c, "signing.max_documents", "0").ok());
-  EXPECT_FALSE(apply_setting(c, "signing.transaction_lifetime_seconds", "5").ok());
-  EXPECT_FALSE(apply_setting(c, "signing.sad_lifetime_seconds", "9999").ok());
-  EXPECT_EQ(c.signing.claim_timeout_seconds, 120u);
-  EXPECT_TRUE(apply_setting(c, "signing.claim_timeout_seconds", "5").ok());
-  EXPECT_EQ(c.signing.claim_timeout_seconds, 5u);
-  EXPECT_FALSE(apply_setting(c, "signing.claim_timeout_seconds", "0").ok());
-}
-
-TEST(Config, XmlLimitsHaveDefaultsAndBounds) {
-  Config c;
-  EXPECT_EQ(c.signing.xml_max_attributes, 256u);
-  EXPECT_EQ(c.signing.xml_max_nodes, 1000000u);
-  EXPECT_EQ(c.signing.xml_max_depth, 128u);
-  EXPECT_EQ(c.signing.xml_max_parse_ms, 5000u);
-  EXPECT_TRUE(apply_setting(c, "signing.xml_max_attributes", "64").ok());
-  EXPECT_EQ(c.signing.xml_max_attributes, 64u);
-  EXPECT_FALSE(apply_setting(c, "signing.xml_max_attributes", "0").ok());
-  EXPECT_FALSE(apply_setting(c, "signing.xml_max_depth", "300").ok());  // libxml2 stops at 256 by itself
-  EXPECT_FALSE(apply_setting(c, "signing.xml_max_parse_ms", "0").ok());
+TEST(Config, BadValuesAreRefusedWithTheKey) {
+  Registered r;
+  EXPECT_FALSE(r.registry.set("sample.sessions", "0").ok());
+  EXPECT_FALSE(r.registry.set("sample.sessions", "257").ok());
+  EXPECT_FALSE(r.registry.set("sample.sessions", "4x").ok());
+  auto s = r.registry.set("sample.sessions", "four");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "sample.sessions: expected a whole number from 1 to 256, got 'four'");
+  s = r.registry.set("sample.mode", "medium");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "sample.mode: expected one of fast, slow, got 'medium'");
+  s = r.registry.set("sample.other", "1");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "unknown configuration key 'sample.other'");
+  EXPECT_EQ(r.sample.sessions, 8u);
+  EXPECT_EQ(r.sample.mode, "fast");
+  EXPECT_TRUE(r.registry.set("sample.sessions", "16").ok());
+  EXPECT_EQ(r.sample.sessions, 16u);
 }
 
 TEST(Config, EnvironmentUsesUpperCaseNames) {
-  std::string a = "FIRMA_DATABASE_URL=postgresql://db/firma", b = "FIRMA_HSM_TOKEN_LABEL=prod", other = "PATH=/bin";
-  char* env[] = {a.data(), b.data(), other.data(), nullptr};
-  Config c;
-  ASSERT_TRUE(apply_environment(c, env).ok());
-  EXPECT_EQ(c.database.url, "postgresql://db/firma");
-  EXPECT_EQ(c.hsm.token_label, "prod");
+  std::string a = "FIRMA_SAMPLE_MODULE=/opt/p11.so", b = "FIRMA_SAMPLE_SESSIONS=3", other = "PATH=/bin",
+              theirs = "FIRMA_URL=http://127.0.0.1:8080";  // firmactl's, no key of ours: left alone
+  char* env[] = {a.data(), b.data(), other.data(), theirs.data(), nullptr};
+  Registered r;
+  ASSERT_TRUE(r.registry.read_environment(env).ok());
+  EXPECT_EQ(r.sample.module, "/opt/p11.so");
+  EXPECT_EQ(r.sample.sessions, 3u);
+}
+
+TEST(Config, EnvironmentErrorsNameTheVariable) {
+  std::string bad = "FIRMA_SAMPLE_MODE=medium";
+  char* env[] = {bad.data(), nullptr};
+  Registered r;
+  auto s = r.registry.read_environment(env);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "FIRMA_SAMPLE_MODE: sample.mode: expected one of fast, slow, got 'medium'");
+}
+
+TEST(Config, KeysInTheOrderAdded) {
+  Registered r;
+  EXPECT_EQ(r.registry.keys(), (std::vector<std::string_view>{"sample.module", "sample.sessions", "sample.mode"}));
 }
 
 }  // namespace

@@ -244,7 +244,7 @@ TEST_P(OtpServiceTest, ResendsAreBounded) {
 }
 
 TEST_P(OtpServiceTest, CodeLengthFollowsThePolicyAndEveryStepIsAuditedWithoutTheCode) {
-  auto policy = OtpService::policy_from_config(OtpConfig{8, 120, 3, 30});
+  auto policy = OtpService::policy_from_config(OtpSettings{8, 120, 3, 30});
   ASSERT_TRUE(policy.ok());
   OtpService eight(*db_, *gateway_, clock_, random_, *policy);
   auto c = eight.issue(request());
@@ -254,7 +254,7 @@ TEST_P(OtpServiceTest, CodeLengthFollowsThePolicyAndEveryStepIsAuditedWithoutThe
   EXPECT_EQ(c->expires_at, t0 + 120s);
   EXPECT_FALSE(eight.confirm(c->id, Secret(wrong(code)), "signature", "tx-1:abc", "12345678Z").ok());
   EXPECT_TRUE(eight.confirm(c->id, Secret(code), "signature", "tx-1:abc", "12345678Z").ok());
-  EXPECT_FALSE(OtpService::policy_from_config(OtpConfig{9, 300, 3, 30}).ok());
+  EXPECT_FALSE(OtpService::policy_from_config(OtpSettings{9, 300, 3, 30}).ok());
 
   auto events = db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, 0, 100); });
   ASSERT_TRUE(events.ok());

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/config.h"
+#include "identity/settings.h"
 
 namespace firma::identity {
 namespace {
@@ -19,24 +19,26 @@ const Argon2Parameters kSmall{1024, 1, 1};
 
 TEST(PasswordHasher, DefaultParametersAreM19456T2P1) {
   EXPECT_EQ(Argon2Parameters{}, (Argon2Parameters{19456, 2, 1}));
-  auto from_config = Argon2Parameters::from_config(PasswordConfig{});
+  auto from_config = Argon2Parameters::from_config(PasswordSettings{});
   ASSERT_TRUE(from_config.ok());
   EXPECT_EQ(*from_config, (Argon2Parameters{19456, 2, 1}));
-  Config config;
-  EXPECT_EQ(config.password.argon2_memory_kib, 19456u);
-  EXPECT_EQ(config.password.argon2_iterations, 2u);
-  EXPECT_EQ(config.password.argon2_parallelism, 1u);
+  PasswordSettings settings;
+  EXPECT_EQ(settings.argon2_memory_kib, 19456u);
+  EXPECT_EQ(settings.argon2_iterations, 2u);
+  EXPECT_EQ(settings.argon2_parallelism, 1u);
 }
 
 TEST(PasswordHasher, ConfigurationKeysSetTheParameters) {
-  Config config;
-  ASSERT_TRUE(apply_setting(config, "password.argon2_memory_kib", "1024").ok());
-  ASSERT_TRUE(apply_setting(config, "password.argon2_iterations", "1").ok());
-  ASSERT_TRUE(apply_setting(config, "password.argon2_parallelism", "2").ok());
-  auto parameters = Argon2Parameters::from_config(config.password);
+  PasswordSettings settings;
+  config::Registry keys;
+  keys.add(password_setting_keys(), settings);
+  ASSERT_TRUE(keys.set("password.argon2_memory_kib", "1024").ok());
+  ASSERT_TRUE(keys.set("password.argon2_iterations", "1").ok());
+  ASSERT_TRUE(keys.set("password.argon2_parallelism", "2").ok());
+  auto parameters = Argon2Parameters::from_config(settings);
   ASSERT_TRUE(parameters.ok());
   EXPECT_EQ(*parameters, (Argon2Parameters{1024, 1, 2}));
-  EXPECT_FALSE(apply_setting(config, "password.argon2_iterations", "0").ok());
+  EXPECT_FALSE(keys.set("password.argon2_iterations", "0").ok());
   EXPECT_FALSE(Argon2Parameters::make(8, 1, 2).ok()) << "m must be at least 8 KiB per lane";
 }
 

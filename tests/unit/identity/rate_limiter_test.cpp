@@ -99,10 +99,12 @@ TEST_P(RateLimiterTest, IdleBucketsArePurged) {
 }
 
 TEST_P(RateLimiterTest, LimitsComeFromTheConfiguration) {
-  Config config;
-  ASSERT_TRUE(apply_setting(config, "rate_limit.per_nif.burst", "4").ok());
-  ASSERT_TRUE(apply_setting(config, "rate_limit.per_nif.per_hour", "36").ok());
-  auto limits = CitizenRateLimits::from_config(config.rate_limit);
+  RateLimitSettings settings;
+  config::Registry keys;
+  keys.add(rate_limit_setting_keys(), settings);
+  ASSERT_TRUE(keys.set("rate_limit.per_nif.burst", "4").ok());
+  ASSERT_TRUE(keys.set("rate_limit.per_nif.per_hour", "36").ok());
+  auto limits = CitizenRateLimits::from_config(settings);
   EXPECT_EQ(limits.per_nif.capacity, 4);
   EXPECT_DOUBLE_EQ(limits.per_nif.refill_per_second, 0.01);
   EXPECT_EQ(limits.per_address.capacity, 60);

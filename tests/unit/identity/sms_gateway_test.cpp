@@ -208,7 +208,7 @@ TEST_P(OutboxTest, StoresMessagesAndListsThemOldestFirstByRecipient) {
 
 TEST_P(OutboxTest, TheOutboxIsRefusedOnASharedDatabaseUnlessTheRiskIsNamed) {
   OutboxSmsGateway* outbox = nullptr;
-  auto chosen = make_sms_gateway(SmsConfig{}, *db_, clock_, &outbox);
+  auto chosen = make_sms_gateway(SmsSettings{}, *db_, clock_, &outbox);
   if (GetParam() == store::Backend::sqlite) {
     EXPECT_TRUE(chosen.ok()) << "the embedded default keeps its outbox";
     return;
@@ -218,17 +218,19 @@ TEST_P(OutboxTest, TheOutboxIsRefusedOnASharedDatabaseUnlessTheRiskIsNamed) {
   EXPECT_NE(chosen.error().message.find("sms.outbox_on_shared_database"), std::string::npos) << chosen.error().message;
   EXPECT_EQ(outbox, nullptr);
 
-  Config config;
-  EXPECT_FALSE(apply_setting(config, "sms.outbox_on_shared_database", "yes").ok()) << "the value names the risk";
-  ASSERT_TRUE(apply_setting(config, "sms.outbox_on_shared_database", std::string(kOutboxRiskAccepted)).ok());
-  auto accepted = make_sms_gateway(config.sms, *db_, clock_, &outbox);
+  SmsSettings settings;
+  config::Registry keys;
+  keys.add(sms_setting_keys(), settings);
+  EXPECT_FALSE(keys.set("sms.outbox_on_shared_database", "yes").ok()) << "the value names the risk";
+  ASSERT_TRUE(keys.set("sms.outbox_on_shared_database", std::string(kOutboxRiskAccepted)).ok());
+  auto accepted = make_sms_gateway(settings, *db_, clock_, &outbox);
   ASSERT_TRUE(accepted.ok()) << accepted.error().message;
   EXPECT_EQ(outbox, accepted->get());
 }
 
 TEST_P(OutboxTest, TheConfigurationChoosesTheGateway) {
   OutboxSmsGateway* outbox = nullptr;
-  SmsConfig config_outbox;
+  SmsSettings config_outbox;
   config_outbox.outbox_on_shared_database = std::string(kOutboxRiskAccepted);
   auto chosen = make_sms_gateway(config_outbox, *db_, clock_, &outbox);
   ASSERT_TRUE(chosen.ok());
@@ -236,7 +238,7 @@ TEST_P(OutboxTest, TheConfigurationChoosesTheGateway) {
   EXPECT_EQ(outbox, chosen->get());
 
   firma::testing::write_file(dir_.path() / "kannel-pw", "pw\n");
-  SmsConfig kannel;
+  SmsSettings kannel;
   kannel.gateway = "kannel";
   kannel.kannel_password_file = (dir_.path() / "kannel-pw").string();
   outbox = nullptr;
@@ -245,7 +247,7 @@ TEST_P(OutboxTest, TheConfigurationChoosesTheGateway) {
   EXPECT_EQ((*k)->kind(), "kannel");
   EXPECT_EQ(outbox, nullptr);
 
-  SmsConfig http;
+  SmsSettings http;
   http.gateway = "http";
   http.http_url = "https://sms.example/api";
   http.http_auth = "bearer";
@@ -254,10 +256,12 @@ TEST_P(OutboxTest, TheConfigurationChoosesTheGateway) {
   ASSERT_FALSE(h.ok());
   EXPECT_NE(h.error().message.find("FIRMA_TEST_UNSET_SMS_TOKEN"), std::string::npos) << h.error().message;
 
-  Config config;
-  EXPECT_FALSE(apply_setting(config, "sms.gateway", "carrier-pigeon").ok());
-  ASSERT_TRUE(apply_setting(config, "sms.gateway", "http").ok());
-  EXPECT_EQ(config.sms.gateway, "http");
+  SmsSettings settings;
+  config::Registry keys;
+  keys.add(sms_setting_keys(), settings);
+  EXPECT_FALSE(keys.set("sms.gateway", "carrier-pigeon").ok());
+  ASSERT_TRUE(keys.set("sms.gateway", "http").ok());
+  EXPECT_EQ(settings.gateway, "http");
 }
 
 INSTANTIATE_TEST_SUITE_P(Identity, OutboxTest, ::testing::Values(store::Backend::sqlite, store::Backend::postgresql),

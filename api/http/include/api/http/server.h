@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "api/http/routes.h"
-#include "core/config.h"
+#include "api/http/settings.h"
 #include "core/result.h"
 
 namespace firma::api {
@@ -29,7 +29,7 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{60'000};
 };
 
-ServerOptions server_options(const ServerConfig& config);
+ServerOptions server_options(const Settings& config);
 
 namespace detail {
 struct ServerState;
