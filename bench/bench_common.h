@@ -1,18 +1,18 @@
 // What the benchmark tools share: the seeded citizens' identities, timing statistics and small JSON helpers.
 #pragma once
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <sys/resource.h>
-#include <time.h>
 
 #include "policies/nif.h"
 
@@ -37,7 +37,9 @@ inline std::string citizen_mobile(std::uint32_t i) {
   return buf;
 }
 
-inline std::string citizen_email(std::uint32_t i) { return "c" + std::to_string(i) + "@bench.example"; }
+inline std::string citizen_email(std::uint32_t i) {
+  return "c" + std::to_string(i) + "@bench.example";
+}
 
 // CPU time, the figure that stays meaningful on a machine other work shares (wall-clock rates do not).
 inline double thread_cpu_seconds() {

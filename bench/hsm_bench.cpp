@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "raw_pkcs11.h"
 #include "core/encoding.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "hsm/module.h"
 #include "hsm/token.h"
+#include "raw_pkcs11.h"
 
 namespace {
 
@@ -42,7 +42,9 @@ struct Bench {
 
 Bench* g_bench = nullptr;
 
-KeyId signing_key(hsm::KeyAlgorithm a) { return KeyId(a == hsm::KeyAlgorithm::ec_p256 ? "bench-ec" : "bench-rsa"); }
+KeyId signing_key(hsm::KeyAlgorithm a) {
+  return KeyId(a == hsm::KeyAlgorithm::ec_p256 ? "bench-ec" : "bench-rsa");
+}
 
 void sign_through_layer(benchmark::State& state, hsm::KeyAlgorithm algorithm) {
   const KeyId id = signing_key(algorithm);
@@ -86,7 +88,8 @@ void grow_lookup_keys(std::size_t n) {
   while (g_bench->lookup_ids.size() < n) {
     char id[32];
     std::snprintf(id, sizeof id, "lookup-%06zu", g_bench->lookup_ids.size());
-    auto generated = g_bench->token->generate_key_pair(KeyId(id), hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, id);
+    auto generated =
+        g_bench->token->generate_key_pair(KeyId(id), hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, id);
     if (!generated) {
       std::fprintf(stderr, "hsm_bench: generating lookup keys: %s\n", generated.error().message.c_str());
       std::exit(1);
@@ -197,15 +200,17 @@ int main(int argc, char** argv) {
     must(hsm::prepare_softhsm(dir), "prepare SoftHSM2");
     bench.module = must(hsm::Module::load(module_path), "load module");
     SystemRandom random;
-    if (Status st = hsm::initialize_token(*bench.module, kTokenLabel, Secret(random.hex_token(8)),
-                                          Secret("bench-user-pin"));
+    if (Status st =
+            hsm::initialize_token(*bench.module, kTokenLabel, Secret(random.hex_token(8)), Secret("bench-user-pin"));
         !st) {
       throw std::runtime_error("initialise token: " + st.error().message);
     }
     bench.token = must(hsm::Token::open(bench.module, kTokenLabel, Secret("bench-user-pin"), 4), "open token");
-    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::ec_p256), hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "bench-ec"),
+    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::ec_p256), hsm::KeyAlgorithm::ec_p256,
+                                        hsm::KeyPurpose::citizen_signing, "bench-ec"),
          "generate EC key");
-    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::rsa2048), hsm::KeyAlgorithm::rsa2048, hsm::KeyPurpose::citizen_signing, "bench-rsa"),
+    must(bench.token->generate_key_pair(signing_key(hsm::KeyAlgorithm::rsa2048), hsm::KeyAlgorithm::rsa2048,
+                                        hsm::KeyPurpose::citizen_signing, "bench-rsa"),
          "generate RSA key");
     bench.raw = std::make_unique<Raw>(module_path, kTokenLabel);
   } catch (const std::exception& e) {
@@ -218,15 +223,21 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("pkcs11_module", bench.module->description());
 
   // Signing: the same token and keys, 1 and 2 threads. Real time: the threads share one clock.
-  for (auto [name, algorithm] : {std::pair{"ec_p256", hsm::KeyAlgorithm::ec_p256},
-                                 std::pair{"rsa_2048", hsm::KeyAlgorithm::rsa2048}}) {
+  for (auto [name, algorithm] :
+       {std::pair{"ec_p256", hsm::KeyAlgorithm::ec_p256}, std::pair{"rsa_2048", hsm::KeyAlgorithm::rsa2048}}) {
     const hsm::KeyAlgorithm a = algorithm;
     benchmark::RegisterBenchmark((std::string("sign/") + name + "/hsm_layer").c_str(),
                                  [a](benchmark::State& s) { sign_through_layer(s, a); })
-        ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+        ->Threads(1)
+        ->Threads(2)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark((std::string("sign/") + name + "/raw_C_Sign").c_str(),
                                  [a](benchmark::State& s) { sign_raw(s, a); })
-        ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+        ->Threads(1)
+        ->Threads(2)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
   }
 
   // Lookups: registered in size order; each size's first benchmark grows the token to that many keys
@@ -235,11 +246,18 @@ int main(int argc, char** argv) {
     const auto size = static_cast<std::int64_t>(n);
     benchmark::RegisterBenchmark("lookup/index", lookup_index)->Arg(size)->UseRealTime()->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("lookup/C_FindObjects", lookup_find_objects)
-        ->Arg(size)->UseRealTime()->Unit(benchmark::kMicrosecond);
+        ->Arg(size)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("sign/ec_p256/hsm_layer_among", sign_among)
-        ->Arg(size)->UseRealTime()->Unit(benchmark::kMicrosecond);
+        ->Arg(size)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("open_token", open_token)
-        ->Arg(size)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+        ->Arg(size)
+        ->Iterations(3)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

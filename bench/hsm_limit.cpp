@@ -9,13 +9,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "raw_pkcs11.h"
 #include "bench_common.h"
 #include "core/log.h"
 #include "core/random.h"
 #include "hsm/module.h"
 #include "hsm/token.h"
 #include "identity/password_hasher.h"
+#include "raw_pkcs11.h"
 
 namespace {
 
@@ -79,9 +79,10 @@ void raw_generate_ec(Raw& raw, CK_SESSION_HANDLE session, const std::string& id)
                         {CKA_VERIFY, &yes, 1},
                         {CKA_EC_PARAMS, const_cast<std::uint8_t*>(kP256), sizeof kP256},
                         {CKA_ID, const_cast<char*>(id.data()), id.size()}};
-  CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, 1},     {CKA_PRIVATE, &yes, 1},   {CKA_SENSITIVE, &yes, 1},
-                         {CKA_EXTRACTABLE, &no, 1}, {CKA_SIGN, &yes, 1},      {CKA_DECRYPT, &no, 1},
-                         {CKA_DERIVE, &no, 1},      {CKA_ID, const_cast<char*>(id.data()), id.size()}};
+  CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, 1},     {CKA_PRIVATE, &yes, 1},
+                         {CKA_SENSITIVE, &yes, 1}, {CKA_EXTRACTABLE, &no, 1},
+                         {CKA_SIGN, &yes, 1},      {CKA_DECRYPT, &no, 1},
+                         {CKA_DERIVE, &no, 1},     {CKA_ID, const_cast<char*>(id.data()), id.size()}};
   CK_MECHANISM mechanism{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
   CK_OBJECT_HANDLE a = 0, b = 0;
   CK_RV rv = raw.f().C_GenerateKeyPair(session, &mechanism, pub, std::size(pub), priv, std::size(priv), &a, &b);
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
         {"rsa_2048", hsm::KeyAlgorithm::rsa2048},
         {"rsa_3072", hsm::KeyAlgorithm::rsa3072}};
     if (!argon2_only)
-      for (const auto& [name, a] : algorithms) must(token->generate_key_pair(KeyId("limit-" + name), a, hsm::KeyPurpose::citizen_signing, name), "keygen");
+      for (const auto& [name, a] : algorithms)
+        must(token->generate_key_pair(KeyId("limit-" + name), a, hsm::KeyPurpose::citizen_signing, name), "keygen");
     Raw raw(module_path, kLabel);
     const Bytes digest = sha256(as_bytes("the document the citizen confirmed"));
 
@@ -129,81 +131,84 @@ int main(int argc, char** argv) {
     out["seconds_per_figure"] = seconds;
 
     if (!argon2_only) {
-    // C_Sign: one session per thread, the handle found once, the loop does C_SignInit + C_Sign.
-    for (const auto& [name, a] : algorithms) {
-      const bool ec = a == hsm::KeyAlgorithm::ec_p256;
-      const Bytes input = ec ? digest : sha256_digest_info(digest);
-      const std::string id = "limit-" + name;
-      for (int threads : {1, 2}) {
-        const Rate r = rate(threads, seconds, [&](int) {
-          CK_SESSION_HANDLE session = raw.open();
-          CK_OBJECT_HANDLE key = raw.find_private_key(session, id);
-          if (key == CK_INVALID_HANDLE) throw std::runtime_error("key " + id + " not found");
-          return [&raw, session, key, ec, &input] {
-            CK_MECHANISM mechanism{ec ? CKM_ECDSA : CKM_RSA_PKCS, nullptr, 0};
-            std::uint8_t sig[512];
-            CK_ULONG length = sizeof sig;
-            if (raw.f().C_SignInit(session, &mechanism, key) != CKR_OK ||
-                raw.f().C_Sign(session, const_cast<std::uint8_t*>(input.data()), input.size(), sig, &length) != CKR_OK)
-              throw std::runtime_error("C_Sign failed");
-          };
-        });
-        out["c_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r.per_second, 1);
-        out["c_sign"][name]["cpu_us_threads_" + std::to_string(threads)] = bench::round_to(r.cpu_us_per_op, 2);
-        std::fprintf(stderr, "hsm_limit: C_Sign %s, %d thread(s): %.0f/s (%.1f us CPU each)\n", name.c_str(), threads,
-                     r.per_second, r.cpu_us_per_op);
+      // C_Sign: one session per thread, the handle found once, the loop does C_SignInit + C_Sign.
+      for (const auto& [name, a] : algorithms) {
+        const bool ec = a == hsm::KeyAlgorithm::ec_p256;
+        const Bytes input = ec ? digest : sha256_digest_info(digest);
+        const std::string id = "limit-" + name;
+        for (int threads : {1, 2}) {
+          const Rate r = rate(threads, seconds, [&](int) {
+            CK_SESSION_HANDLE session = raw.open();
+            CK_OBJECT_HANDLE key = raw.find_private_key(session, id);
+            if (key == CK_INVALID_HANDLE) throw std::runtime_error("key " + id + " not found");
+            return [&raw, session, key, ec, &input] {
+              CK_MECHANISM mechanism{ec ? CKM_ECDSA : CKM_RSA_PKCS, nullptr, 0};
+              std::uint8_t sig[512];
+              CK_ULONG length = sizeof sig;
+              if (raw.f().C_SignInit(session, &mechanism, key) != CKR_OK ||
+                  raw.f().C_Sign(session, const_cast<std::uint8_t*>(input.data()), input.size(), sig, &length) !=
+                      CKR_OK)
+                throw std::runtime_error("C_Sign failed");
+            };
+          });
+          out["c_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r.per_second, 1);
+          out["c_sign"][name]["cpu_us_threads_" + std::to_string(threads)] = bench::round_to(r.cpu_us_per_op, 2);
+          std::fprintf(stderr, "hsm_limit: C_Sign %s, %d thread(s): %.0f/s (%.1f us CPU each)\n", name.c_str(), threads,
+                       r.per_second, r.cpu_us_per_op);
+        }
+        // The hsm layer on the same key (index lookup, pooled session, DER encoding, metrics).
+        for (int threads : {1, 2}) {
+          const Rate r = rate(threads, seconds, [&](int) {
+            return [&token, &id, &digest] {
+              auto s = token->sign_digest(KeyId(id), hsm::DigestAlgorithm::sha256, digest);
+              if (!s) throw std::runtime_error(s.error().message);
+            };
+          });
+          out["hsm_layer_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r.per_second, 1);
+          out["hsm_layer_sign"][name]["cpu_us_threads_" + std::to_string(threads)] =
+              bench::round_to(r.cpu_us_per_op, 2);
+        }
       }
-      // The hsm layer on the same key (index lookup, pooled session, DER encoding, metrics).
-      for (int threads : {1, 2}) {
-        const Rate r = rate(threads, seconds, [&](int) {
-          return [&token, &id, &digest] {
-            auto s = token->sign_digest(KeyId(id), hsm::DigestAlgorithm::sha256, digest);
-            if (!s) throw std::runtime_error(s.error().message);
-          };
-        });
-        out["hsm_layer_sign"][name]["threads_" + std::to_string(threads)] = bench::round_to(r.per_second, 1);
-        out["hsm_layer_sign"][name]["cpu_us_threads_" + std::to_string(threads)] = bench::round_to(r.cpu_us_per_op, 2);
-      }
-    }
 
-    // Key generation, EC P-256 token key pairs: raw, then through the layer (which also reads the public key back
-    // and indexes the handles). One thread, as issuance runs one per request.
-    {
-      CK_SESSION_HANDLE session = raw.open();
-      auto start = Clock::now();
-      double cpu0 = bench::thread_cpu_seconds();
-      for (int i = 0; i < keygen; ++i) raw_generate_ec(raw, session, "raw-gen-" + std::to_string(i));
-      const double raw_rate = keygen / bench::seconds_since(start);
-      const double raw_cpu_us = (bench::thread_cpu_seconds() - cpu0) * 1e6 / keygen;
-      raw.f().C_CloseSession(session);
-      start = Clock::now();
-      cpu0 = bench::thread_cpu_seconds();
-      for (int i = 0; i < keygen; ++i)
-        must(token->generate_key_pair(KeyId("layer-gen-" + std::to_string(i)), hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "g"),
-             "layer keygen");
-      const double layer_rate = keygen / bench::seconds_since(start);
-      const double layer_cpu_us = (bench::thread_cpu_seconds() - cpu0) * 1e6 / keygen;
-      // Two threads, raw, each with its own session.
-      std::atomic<int> next{0};
-      start = Clock::now();
-      std::vector<std::thread> pool;
-      for (int t = 0; t < 2; ++t)
-        pool.emplace_back([&] {
-          CK_SESSION_HANDLE s = raw.open();
-          for (int i; (i = next++) < keygen;) raw_generate_ec(raw, s, "raw2-gen-" + std::to_string(i));
-          raw.f().C_CloseSession(s);
-        });
-      for (auto& th : pool) th.join();
-      const double raw2_rate = keygen / bench::seconds_since(start);
-      out["c_generate_key_pair"]["ec_p256"] = {{"threads_1", bench::round_to(raw_rate, 1)},
-                                              {"threads_2", bench::round_to(raw2_rate, 1)},
-                                              {"hsm_layer_threads_1", bench::round_to(layer_rate, 1)},
-                                              {"cpu_us_threads_1", bench::round_to(raw_cpu_us, 1)},
-                                              {"hsm_layer_cpu_us_threads_1", bench::round_to(layer_cpu_us, 1)},
-                                              {"keys", keygen}};
-      std::fprintf(stderr, "hsm_limit: C_GenerateKeyPair EC P-256: %.0f/s (2 threads %.0f/s, layer %.0f/s)\n",
-                   raw_rate, raw2_rate, layer_rate);
-    }
+      // Key generation, EC P-256 token key pairs: raw, then through the layer (which also reads the public key back
+      // and indexes the handles). One thread, as issuance runs one per request.
+      {
+        CK_SESSION_HANDLE session = raw.open();
+        auto start = Clock::now();
+        double cpu0 = bench::thread_cpu_seconds();
+        for (int i = 0; i < keygen; ++i) raw_generate_ec(raw, session, "raw-gen-" + std::to_string(i));
+        const double raw_rate = keygen / bench::seconds_since(start);
+        const double raw_cpu_us = (bench::thread_cpu_seconds() - cpu0) * 1e6 / keygen;
+        raw.f().C_CloseSession(session);
+        start = Clock::now();
+        cpu0 = bench::thread_cpu_seconds();
+        for (int i = 0; i < keygen; ++i)
+          must(token->generate_key_pair(KeyId("layer-gen-" + std::to_string(i)), hsm::KeyAlgorithm::ec_p256,
+                                        hsm::KeyPurpose::citizen_signing, "g"),
+               "layer keygen");
+        const double layer_rate = keygen / bench::seconds_since(start);
+        const double layer_cpu_us = (bench::thread_cpu_seconds() - cpu0) * 1e6 / keygen;
+        // Two threads, raw, each with its own session.
+        std::atomic<int> next{0};
+        start = Clock::now();
+        std::vector<std::thread> pool;
+        for (int t = 0; t < 2; ++t)
+          pool.emplace_back([&] {
+            CK_SESSION_HANDLE s = raw.open();
+            for (int i; (i = next++) < keygen;) raw_generate_ec(raw, s, "raw2-gen-" + std::to_string(i));
+            raw.f().C_CloseSession(s);
+          });
+        for (auto& th : pool) th.join();
+        const double raw2_rate = keygen / bench::seconds_since(start);
+        out["c_generate_key_pair"]["ec_p256"] = {{"threads_1", bench::round_to(raw_rate, 1)},
+                                                 {"threads_2", bench::round_to(raw2_rate, 1)},
+                                                 {"hsm_layer_threads_1", bench::round_to(layer_rate, 1)},
+                                                 {"cpu_us_threads_1", bench::round_to(raw_cpu_us, 1)},
+                                                 {"hsm_layer_cpu_us_threads_1", bench::round_to(layer_cpu_us, 1)},
+                                                 {"keys", keygen}};
+        std::fprintf(stderr, "hsm_limit: C_GenerateKeyPair EC P-256: %.0f/s (2 threads %.0f/s, layer %.0f/s)\n",
+                     raw_rate, raw2_rate, layer_rate);
+      }
 
     }  // !argon2_only
 

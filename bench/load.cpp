@@ -11,8 +11,8 @@
 #include <httplib.h>
 
 #include <atomic>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <regex>
@@ -89,13 +89,16 @@ std::string url_encode(const std::string& s) {
 json documents(const Options& o, std::mt19937_64& rng) {
   json list = json::array();
   for (int k = 0; k < o.documents; ++k) {
-    const std::string text = "Resolucion 2026/" + std::to_string(rng()) + " del expediente de carga " + std::to_string(k);
+    const std::string text =
+        "Resolucion 2026/" + std::to_string(rng()) + " del expediente de carga " + std::to_string(k);
     if (o.format == "raw") {
       list.push_back({{"name", "digest-" + std::to_string(k)},
                       {"format", "raw"},
                       {"digest", {{"algorithm", "sha256"}, {"value", to_base64(sha256(text))}}}});
     } else {
-      list.push_back({{"name", "doc-" + std::to_string(k) + ".txt"}, {"format", o.format}, {"content", to_base64(as_bytes(text))}});
+      list.push_back({{"name", "doc-" + std::to_string(k) + ".txt"},
+                      {"format", o.format},
+                      {"content", to_base64(as_bytes(text))}});
     }
   }
   return list;
@@ -135,14 +138,12 @@ void one_transaction(const Options& o, httplib::Client& http, const std::string&
   if (!summary || summary->status != 200) throw Failure(describe("summary", summary));
 
   const std::string credentials = json{{"nif", nif}, {"password", bench::kPassword}}.dump();
-  auto authenticated = timed(2, [&] {
-    return http.Post("/v1/transactions/" + id + "/authenticate", credentials, "application/json");
-  });
+  auto authenticated =
+      timed(2, [&] { return http.Post("/v1/transactions/" + id + "/authenticate", credentials, "application/json"); });
   if (!authenticated || authenticated->status != 202) throw Failure(describe("authenticate", authenticated));
 
-  auto outbox = timed(3, [&] {
-    return http.Get("/v1/admin/sms/outbox?to=" + url_encode(bench::citizen_mobile(citizen)), reader);
-  });
+  auto outbox = timed(
+      3, [&] { return http.Get("/v1/admin/sms/outbox?to=" + url_encode(bench::citizen_mobile(citizen)), reader); });
   if (!outbox || outbox->status != 200) throw Failure(describe("outbox", outbox));
   const auto messages = json::parse(outbox->body).at("messages");
   if (messages.empty()) throw Failure("outbox: no message for " + bench::citizen_mobile(citizen));
@@ -175,23 +176,33 @@ Options parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) throw std::runtime_error(flag + " needs a value");
     const std::string v = argv[++i];
-    if (flag == "--url") o.url = v;
-    else if (flag == "--operator-token-file") token_file = v;
-    else if (flag == "--concurrency") o.concurrency = std::stoi(v);
-    else if (flag == "--transactions") o.transactions = std::stoi(v);
-    else if (flag == "--format") o.format = v;
-    else if (flag == "--documents") o.documents = std::stoi(v);
-    else if (flag == "--warmup") o.warmup = std::stoi(v);
-    else if (flag == "--seconds") o.seconds = std::stod(v);
+    if (flag == "--url")
+      o.url = v;
+    else if (flag == "--operator-token-file")
+      token_file = v;
+    else if (flag == "--concurrency")
+      o.concurrency = std::stoi(v);
+    else if (flag == "--transactions")
+      o.transactions = std::stoi(v);
+    else if (flag == "--format")
+      o.format = v;
+    else if (flag == "--documents")
+      o.documents = std::stoi(v);
+    else if (flag == "--warmup")
+      o.warmup = std::stoi(v);
+    else if (flag == "--seconds")
+      o.seconds = std::stod(v);
     else if (flag == "--citizens") {
       const auto colon = v.find(':');
       if (colon == std::string::npos) throw std::runtime_error("--citizens expects FROM:COUNT");
       o.citizens_from = static_cast<std::uint32_t>(std::stoul(v.substr(0, colon)));
       o.citizens_count = static_cast<std::uint32_t>(std::stoul(v.substr(colon + 1)));
-    } else throw std::runtime_error("unknown flag " + flag);
+    } else
+      throw std::runtime_error("unknown flag " + flag);
   }
   if (o.url.empty() || token_file.empty() || o.citizens_count < static_cast<std::uint32_t>(o.concurrency))
-    throw std::runtime_error("--url, --operator-token-file and --citizens FROM:COUNT (COUNT >= concurrency) are needed");
+    throw std::runtime_error(
+        "--url, --operator-token-file and --citizens FROM:COUNT (COUNT >= concurrency) are needed");
   o.operator_token = read_token(token_file);
   if (o.seconds > 0) o.transactions = std::numeric_limits<int>::max();
   return o;
@@ -204,12 +215,14 @@ int main(int argc, char** argv) {
     Options o = parse(argc, argv);
     auto admin = client(o);
     const httplib::Headers op{{"Authorization", "Bearer " + o.operator_token}, {"Connection", "keep-alive"}};
-    const json app_request = {{"name", "bench " + o.format + " x" + std::to_string(o.documents) + " c" + std::to_string(o.concurrency) +
-                                           " " + std::to_string(std::chrono::system_clock::now().time_since_epoch().count())},
-                              {"return_url_prefixes", {"https://bench.example/"}},
-                              {"allowed_formats", {"raw", "cades", "pades", "xades"}}};
+    const json app_request = {
+        {"name", "bench " + o.format + " x" + std::to_string(o.documents) + " c" + std::to_string(o.concurrency) + " " +
+                     std::to_string(std::chrono::system_clock::now().time_since_epoch().count())},
+        {"return_url_prefixes", {"https://bench.example/"}},
+        {"allowed_formats", {"raw", "cades", "pades", "xades"}}};
     auto registered = admin->Post("/v1/admin/apps", op, app_request.dump(), "application/json");
-    if (!registered || registered->status != 201) throw std::runtime_error(describe("register application", registered));
+    if (!registered || registered->status != 201)
+      throw std::runtime_error(describe("register application", registered));
     const std::string api_key = json::parse(registered->body).at("api_key").get<std::string>();
     // The outbox is read with a role of its own: the administrator's token is refused there.
     const json reader_request = {{"name", "bench outbox reader"}, {"roles", {"sms_outbox_reader"}}};
@@ -268,7 +281,8 @@ int main(int argc, char** argv) {
           }
           // Client w's citizens are FROM + w + C*k: never the same account as another client's.
           const std::uint32_t k = o.random ? static_cast<std::uint32_t>(rng() % share) : (walked++ % share);
-          const std::uint32_t citizen = o.citizens_from + static_cast<std::uint32_t>(w) + static_cast<std::uint32_t>(o.concurrency) * k;
+          const std::uint32_t citizen =
+              o.citizens_from + static_cast<std::uint32_t>(w) + static_cast<std::uint32_t>(o.concurrency) * k;
           try {
             one_transaction(o, *http, api_key, citizen, rng, n >= 0 ? &mine : nullptr);
           } catch (const std::exception& e) {
@@ -305,9 +319,11 @@ int main(int argc, char** argv) {
     out["signatures_per_second"] = bench::round_to(completed * o.documents / seconds, 2);
     for (std::size_t i = 0; i < kStepCount; ++i) out["steps"][kSteps[i]] = bench::latency_json(all.ms[i]);
     std::printf("%s\n", out.dump().c_str());
-    std::fprintf(stderr, "firma_load: %s x%d, concurrency %d: %.0f transactions in %.1f s: %.2f tx/s, %.1f signatures/s%s\n",
+    std::fprintf(stderr,
+                 "firma_load: %s x%d, concurrency %d: %.0f transactions in %.1f s: %.2f tx/s, %.1f signatures/s%s\n",
                  o.format.c_str(), o.documents, o.concurrency, completed, seconds, completed / seconds,
-                 completed * o.documents / seconds, all.failed ? (", " + std::to_string(all.failed) + " failed: " + all.first_error).c_str() : "");
+                 completed * o.documents / seconds,
+                 all.failed ? (", " + std::to_string(all.failed) + " failed: " + all.first_error).c_str() : "");
     return all.failed > 0 && completed == 0 ? 1 : 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "firma_load: %s\n", e.what());

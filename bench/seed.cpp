@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
   const double token_open_seconds = bench::seconds_since(opened_at);
   auto db = store::Database::open(app::database_url(config), static_cast<std::size_t>(threads) + 1);
   if (!db) return fail("database: " + db.error().message);
-  const std::string public_url = config.server.public_url.empty() ? "http://" + config.server.listen
-                                                                  : config.server.public_url;
+  const std::string public_url =
+      config.server.public_url.empty() ? "http://" + config.server.listen : config.server.public_url;
   auto settings = certs::ca_settings(config.pki, public_url);
   if (!settings) return fail("pki: " + settings.error().message);
   auto authority = certs::CertificateAuthority::open(*hsm->token, **db, clock, random, *settings);

@@ -112,8 +112,7 @@ class Client {
 // A problem+json answer as one line: "<code>: <detail>".
 std::string problem_line(const Reply& r) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_object() && j.contains("code"))
-    return j.value("code", "") + ": " + j.value("detail", j.value("title", ""));
+  if (j.is_object() && j.contains("code")) return j.value("code", "") + ": " + j.value("detail", j.value("title", ""));
   return "HTTP " + std::to_string(r.status);
 }
 
@@ -190,13 +189,15 @@ int citizens_command(Client& client, const Options& o) {
   const std::string sub = o.args.size() > 1 ? o.args[1] : "";
   std::string error;
   if (sub == "register") {
-    auto flags = flags_of(o, 2, {"--nif", "--given-name", "--surname1", "--surname2", "--email", "--mobile", "--level"},
-                          error);
+    auto flags =
+        flags_of(o, 2, {"--nif", "--given-name", "--surname1", "--surname2", "--email", "--mobile", "--level"}, error);
     if (!flags) return fail("citizens register: " + error);
     for (const char* required : {"--nif", "--given-name", "--surname1", "--email", "--mobile"})
       if (!flags->count(required)) return fail(std::string("citizens register: ") + required + " is required");
-    nlohmann::json body = {{"nif", (*flags)["--nif"]},           {"given_name", (*flags)["--given-name"]},
-                           {"surname1", (*flags)["--surname1"]}, {"email", (*flags)["--email"]},
+    nlohmann::json body = {{"nif", (*flags)["--nif"]},
+                           {"given_name", (*flags)["--given-name"]},
+                           {"surname1", (*flags)["--surname1"]},
+                           {"email", (*flags)["--email"]},
                            {"mobile", (*flags)["--mobile"]},
                            {"registration_level", flags->count("--level") ? (*flags)["--level"] : "advanced"}};
     if (flags->count("--surname2")) body["surname2"] = (*flags)["--surname2"];
@@ -207,8 +208,8 @@ int citizens_command(Client& client, const Options& o) {
   }
   if (sub == "show" && o.args.size() == 3) {
     return answer(client.get("/v1/admin/citizens/" + encode_component(o.args[2])), o, 200, [](const nlohmann::json& j) {
-      for (const char* key : {"nif", "id", "given_name", "surname1", "surname2", "email", "mobile", "registration_level",
-                              "status", "failed_attempts", "password_expires_at"})
+      for (const char* key : {"nif", "id", "given_name", "surname1", "surname2", "email", "mobile",
+                              "registration_level", "status", "failed_attempts", "password_expires_at"})
         std::printf("%-20s %s\n", key, json_text(j, key).c_str());
     });
   }
@@ -223,12 +224,12 @@ int citizens_command(Client& client, const Options& o) {
     if (!flags) return fail("citizens certificate: " + error);
     nlohmann::json body = nlohmann::json::object();
     if (flags->count("--algorithm")) body["algorithm"] = (*flags)["--algorithm"];
-    return answer(client.post("/v1/admin/citizens/" + encode_component(o.args[2]) + "/certificate", body.dump()), o, 201,
-                  [](const nlohmann::json& j) {
-                    std::printf("serial     %s\nkey        %s (%s)\nvalid      %s .. %s\n%s", json_text(j, "serial").c_str(),
-                                json_text(j, "key_id").c_str(), json_text(j, "algorithm").c_str(),
-                                json_text(j, "not_before").c_str(), json_text(j, "not_after").c_str(),
-                                json_text(j, "certificate").c_str());
+    return answer(client.post("/v1/admin/citizens/" + encode_component(o.args[2]) + "/certificate", body.dump()), o,
+                  201, [](const nlohmann::json& j) {
+                    std::printf("serial     %s\nkey        %s (%s)\nvalid      %s .. %s\n%s",
+                                json_text(j, "serial").c_str(), json_text(j, "key_id").c_str(),
+                                json_text(j, "algorithm").c_str(), json_text(j, "not_before").c_str(),
+                                json_text(j, "not_after").c_str(), json_text(j, "certificate").c_str());
                   });
   }
   return fail("usage: firmactl citizens register ... | show NIF | activation-code NIF | certificate NIF (see --help)");
@@ -257,7 +258,8 @@ int certificates_command(Client& client, const Options& o) {
     if (!flags) return fail("certificates list: " + error);
     std::string query;
     if (flags->count("--nif")) query += "nif=" + encode_component((*flags)["--nif"]);
-    if (flags->count("--limit")) query += std::string(query.empty() ? "" : "&") + "limit=" + encode_component((*flags)["--limit"]);
+    if (flags->count("--limit"))
+      query += std::string(query.empty() ? "" : "&") + "limit=" + encode_component((*flags)["--limit"]);
     return answer(client.get("/v1/admin/certificates" + (query.empty() ? "" : "?" + query)), o, 200,
                   [](const nlohmann::json& j) {
                     std::printf("%-34s %-8s %-21s %-10s %s\n", "SERIAL", "STATUS", "NOT AFTER", "NIF", "SUBJECT");
@@ -290,8 +292,8 @@ int keys_command(Client& client, const Options& o) {
       flags += k.value("extractable", true) ? ",EXTRACTABLE" : ",never-extractable";
       if (k.value("has_certificate", false)) flags += ",certificate";
       std::printf("%-38s %-10s %-12s %-9s %-21s %s\n", json_text(k, "key_id").c_str(), json_text(k, "owner").c_str(),
-                  json_text(k, "purpose").c_str(), json_text(k, "algorithm").c_str(), json_text(k, "created_at").c_str(),
-                  flags.c_str());
+                  json_text(k, "purpose").c_str(), json_text(k, "algorithm").c_str(),
+                  json_text(k, "created_at").c_str(), flags.c_str());
     }
   });
 }
@@ -365,7 +367,8 @@ bool print_command_help(const Options& o) {
     return false;
   const std::string usage = kUsage;
   const std::string prefix = "  " + o.args[0] + " ";
-  std::string out = "usage: firmactl [--url URL] [--token TOKEN | --token-file FILE] [--json] " + o.args[0] + " ...\n\n";
+  std::string out =
+      "usage: firmactl [--url URL] [--token TOKEN | --token-file FILE] [--json] " + o.args[0] + " ...\n\n";
   bool in_command = false, found = false;
   for (std::size_t start = 0; start < usage.size();) {
     std::size_t end = usage.find('\n', start);
@@ -422,8 +425,7 @@ int main(int argc, char** argv) {
   std::string error;
   auto options = parse(argc, argv, error);
   if (!options) return fail(error);
-  if (options->args.empty() || options->args[0] == "--help" || options->args[0] == "-h" ||
-      options->args[0] == "help") {
+  if (options->args.empty() || options->args[0] == "--help" || options->args[0] == "-h" || options->args[0] == "help") {
     std::fputs(kUsage, options->args.empty() ? stderr : stdout);
     return options->args.empty() ? 1 : 0;
   }

@@ -36,7 +36,9 @@
 namespace firma::app {
 namespace {
 
-Error prefixed(std::string_view part, const Error& e) { return make_error(e.code, std::string(part) + ": " + e.message); }
+Error prefixed(std::string_view part, const Error& e) {
+  return make_error(e.code, std::string(part) + ": " + e.message);
+}
 
 template <class T>
 void append(std::vector<T>& to, std::vector<T> more) {
@@ -90,14 +92,15 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   s->crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock);
   s->root_crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock, certs::CrlIssuer::root);
   s->ocsp_ = std::make_unique<certs::OcspResponder>(*s->authority_, *s->hsm_.token, *s->db_, clock);
-  s->credentials_ = std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->db_, *s->authority_, *s->crl_,
-                                                               clock, random);
+  s->credentials_ =
+      std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->db_, *s->authority_, *s->crl_, clock, random);
 
   // Deregistration revokes the citizen's certificates and destroys their keys (once it has committed).
   s->citizens_->on_deregistered([credentials = s->credentials_.get()](const identity::Citizen& citizen) {
     auto revoked = credentials->revoke_all_for(citizen.nif.str(), certs::RevocationReason::cessation_of_operation,
                                                "citizen:" + citizen.nif.str());
-    if (!revoked) log::error("deregistration.revoke_failed", {{"citizen", citizen.id.str()}, {"detail", revoked.error().message}});
+    if (!revoked)
+      log::error("deregistration.revoke_failed", {{"citizen", citizen.id.str()}, {"detail", revoked.error().message}});
   });
 
   s->applications_ = std::make_unique<signer::ApplicationService>(*s->db_, clock, random);
@@ -135,30 +138,32 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   append(routes, api::web_routes(*transactions_, *citizens_, throttle, random_,
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
-  append(routes, api::audit_routes(
-                     {[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
-                        auto records = db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, after, limit); });
-                        if (!records) return std::move(records).error();
-                        std::vector<api::AuditEntry> entries;
-                        for (const auto& r : *records)
-                          entries.push_back({r.seq, r.at, r.event.actor, r.event.action, r.event.subject, r.event.outcome,
-                                             r.event.detail, r.hash});
-                        return entries;
-                      },
-                      [this]() -> Result<api::AuditCheck> {
-                        auto v = db_->transact([](store::Tx& tx) { return store::AuditLog::verify(tx); });
-                        if (!v) return std::move(v).error();
-                        return api::AuditCheck{v->ok, v->events, v->head, v->first_bad_seq};
-                      }}));
+  append(routes,
+         api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
+                              auto records =
+                                  db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, after, limit); });
+                              if (!records) return std::move(records).error();
+                              std::vector<api::AuditEntry> entries;
+                              for (const auto& r : *records)
+                                entries.push_back({r.seq, r.at, r.event.actor, r.event.action, r.event.subject,
+                                                   r.event.outcome, r.event.detail, r.hash});
+                              return entries;
+                            },
+                            [this]() -> Result<api::AuditCheck> {
+                              auto v = db_->transact([](store::Tx& tx) { return store::AuditLog::verify(tx); });
+                              if (!v) return std::move(v).error();
+                              return api::AuditCheck{v->ok, v->events, v->head, v->first_bad_seq};
+                            }}));
   // Operators issue certificates for citizens found by NIF; certs sees only what issuance needs.
-  append(routes, api::admin_pki_routes(*credentials_, [this](std::string_view nif) -> Result<certs::CitizenForIssuance> {
-    auto parsed = policies::Nif::parse(nif);
-    if (!parsed) return make_error(ErrorCode::invalid_request, "nif: " + parsed.error().message);
-    auto citizen = citizens_->find_by_nif(*parsed);
-    if (!citizen) return std::move(citizen).error();
-    return certs::CitizenForIssuance{citizen->nif.str(), citizen->given_name, citizen->surname1,
-                                     citizen->surname2,  citizen->status,     citizen->registration_level};
-  }));
+  append(routes,
+         api::admin_pki_routes(*credentials_, [this](std::string_view nif) -> Result<certs::CitizenForIssuance> {
+           auto parsed = policies::Nif::parse(nif);
+           if (!parsed) return make_error(ErrorCode::invalid_request, "nif: " + parsed.error().message);
+           auto citizen = citizens_->find_by_nif(*parsed);
+           if (!citizen) return std::move(citizen).error();
+           return certs::CitizenForIssuance{citizen->nif.str(), citizen->given_name, citizen->surname1,
+                                            citizen->surname2,  citizen->status,     citizen->registration_level};
+         }));
   return routes;
 }
 

@@ -13,22 +13,29 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-std::string to_string(std::span<const std::uint8_t> bytes) { return {bytes.begin(), bytes.end()}; }
+std::string to_string(std::span<const std::uint8_t> bytes) {
+  return {bytes.begin(), bytes.end()};
+}
 
-std::string to_hex(std::span<const std::uint8_t> bytes) { return Botan::hex_encode(bytes.data(), bytes.size(), false); }
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  return Botan::hex_encode(bytes.data(), bytes.size(), false);
+}
 std::string to_hex_upper(std::span<const std::uint8_t> bytes) {
   return Botan::hex_encode(bytes.data(), bytes.size(), true);
 }
 
 std::optional<Bytes> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0 || !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+  if (hex.size() % 2 != 0 ||
+      !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
     return std::nullopt;
   Bytes out(hex.size() / 2);
   Botan::hex_decode(out.data(), hex.data(), hex.size(), false);
   return out;
 }
 
-std::string to_base64(std::span<const std::uint8_t> bytes) { return Botan::base64_encode(bytes.data(), bytes.size()); }
+std::string to_base64(std::span<const std::uint8_t> bytes) {
+  return Botan::base64_encode(bytes.data(), bytes.size());
+}
 
 std::optional<Bytes> from_base64(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
@@ -79,8 +86,14 @@ Bytes digest(const char* name, std::span<const std::uint8_t> data) {
 }
 }  // namespace
 
-Bytes sha256(std::span<const std::uint8_t> data) { return digest("SHA-256", data); }
-Bytes sha384(std::span<const std::uint8_t> data) { return digest("SHA-384", data); }
-Bytes sha512(std::span<const std::uint8_t> data) { return digest("SHA-512", data); }
+Bytes sha256(std::span<const std::uint8_t> data) {
+  return digest("SHA-256", data);
+}
+Bytes sha384(std::span<const std::uint8_t> data) {
+  return digest("SHA-384", data);
+}
+Bytes sha512(std::span<const std::uint8_t> data) {
+  return digest("SHA-512", data);
+}
 
 }  // namespace firma

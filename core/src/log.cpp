@@ -70,9 +70,12 @@ void write(Level level, std::string_view event, Fields fields) {
     std::visit(
         [&line](const auto& v) {
           using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::string>) line += "\"" + json_escape(v) + "\"";
-          else if constexpr (std::is_same_v<V, bool>) line += v ? "true" : "false";
-          else line += std::to_string(v);
+          if constexpr (std::is_same_v<V, std::string>)
+            line += "\"" + json_escape(v) + "\"";
+          else if constexpr (std::is_same_v<V, bool>)
+            line += v ? "true" : "false";
+          else
+            line += std::to_string(v);
         },
         f.value());
   }
@@ -86,7 +89,9 @@ void write(Level level, std::string_view event, Fields fields) {
   }
 }
 
-void set_level(Level level) { g_level = level; }
+void set_level(Level level) {
+  g_level = level;
+}
 
 bool parse_level(std::string_view text, Level& out) {
   for (Level l : {Level::debug, Level::info, Level::warn, Level::error}) {

@@ -54,21 +54,22 @@ std::string number(double v) {
 
 }  // namespace
 
-Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)), buckets_(bounds_.size()) {}
+Histogram::Histogram(std::vector<double> upper_bounds) : bounds_(std::move(upper_bounds)), buckets_(bounds_.size()) {}
 
 void Histogram::observe(double value) noexcept {
   auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value);
-  if (it != bounds_.end()) buckets_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
+  if (it != bounds_.end())
+    buckets_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_micros_.fetch_add(static_cast<std::uint64_t>(std::max(0.0, value) * 1e6), std::memory_order_relaxed);
 }
 
-double Histogram::sum() const noexcept { return static_cast<double>(sum_micros_.load()) / 1e6; }
+double Histogram::sum() const noexcept {
+  return static_cast<double>(sum_micros_.load()) / 1e6;
+}
 
 const std::vector<double>& default_latency_buckets() {
-  static const std::vector<double> b = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  static const std::vector<double> b = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   return b;
 }
 
@@ -98,7 +99,8 @@ std::string render_prometheus() {
   for (const auto& [name, family] : families()) {
     out += "# HELP " + name + " " + family.help + "\n";
     out += "# TYPE " + name + (family.is_histogram ? " histogram\n" : " counter\n");
-    for (const auto& [labels, c] : family.counters) out += name + label_text(labels) + " " + std::to_string(c->value()) + "\n";
+    for (const auto& [labels, c] : family.counters)
+      out += name + label_text(labels) + " " + std::to_string(c->value()) + "\n";
     for (const auto& [labels, h] : family.histograms) {
       std::uint64_t cumulative = 0;
       for (std::size_t i = 0; i < h->upper_bounds().size(); ++i) {

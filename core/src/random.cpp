@@ -34,7 +34,9 @@ std::string Random::digits(std::size_t count) {
   return out;
 }
 
-std::string Random::hex_token(std::size_t byte_count) { return to_hex(bytes(byte_count)); }
+std::string Random::hex_token(std::size_t byte_count) {
+  return to_hex(bytes(byte_count));
+}
 
 void SystemRandom::fill(std::span<std::uint8_t> out) {
   std::size_t done = 0;

@@ -22,7 +22,9 @@ Secret::Secret(std::string&& value) : value_(value) {
   value.clear();
 }
 Secret::Secret(const Secret& other) : value_(other.value_) {}
-Secret::Secret(Secret&& other) noexcept : value_(other.value_) { other.wipe(); }
+Secret::Secret(Secret&& other) noexcept : value_(other.value_) {
+  other.wipe();
+}
 Secret& Secret::operator=(const Secret& other) {
   if (this != &other) {
     wipe();
@@ -38,7 +40,9 @@ Secret& Secret::operator=(Secret&& other) noexcept {
   }
   return *this;
 }
-Secret::~Secret() { wipe(); }
+Secret::~Secret() {
+  wipe();
+}
 
 void Secret::wipe() noexcept {
   secure_wipe(value_.data(), value_.size());

@@ -49,7 +49,9 @@ bool is_rsa(KeyAlgorithm algorithm) noexcept {
   return algorithm == KeyAlgorithm::rsa2048 || algorithm == KeyAlgorithm::rsa3072;
 }
 
-bool is_ec(KeyAlgorithm algorithm) noexcept { return !is_rsa(algorithm); }
+bool is_ec(KeyAlgorithm algorithm) noexcept {
+  return !is_rsa(algorithm);
+}
 
 std::size_t signature_size(KeyAlgorithm algorithm) noexcept {
   switch (algorithm) {

@@ -114,7 +114,7 @@ class TokenPrivateKey final : public Botan::Private_Key {
   }
 
   std::unique_ptr<Botan::PK_Ops::Verification> create_verification_op(const std::string& params,
-                                                                       const std::string& provider) const override {
+                                                                      const std::string& provider) const override {
     return public_->create_verification_op(params, provider);
   }
 
@@ -151,7 +151,8 @@ Result<std::unique_ptr<Botan::Private_Key>> botan_private_key(Token& token, cons
     return std::unique_ptr<Botan::Private_Key>(
         std::make_unique<TokenPrivateKey>(token, id, purpose, *algorithm, std::move(public_key)));
   } catch (const std::exception& e) {
-    return make_error(ErrorCode::internal, std::string("cannot load the public key of '") + id.str() + "': " + e.what());
+    return make_error(ErrorCode::internal,
+                      std::string("cannot load the public key of '") + id.str() + "': " + e.what());
   }
 }
 

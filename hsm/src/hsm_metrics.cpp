@@ -36,8 +36,9 @@ OpMetrics make(Op op) {
 
 OpMetrics& op_metrics(Op op) {
   static std::array<OpMetrics, static_cast<std::size_t>(Op::count_)> table = {
-      make(Op::open),     make(Op::sign),        make(Op::generate),  make(Op::destroy), make(Op::public_key),
-      make(Op::store_certificate), make(Op::certificate), make(Op::inventory), make(Op::ping)};
+      make(Op::open),        make(Op::sign),       make(Op::generate),
+      make(Op::destroy),     make(Op::public_key), make(Op::store_certificate),
+      make(Op::certificate), make(Op::inventory),  make(Op::ping)};
   return table[static_cast<std::size_t>(op)];
 }
 

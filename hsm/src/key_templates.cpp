@@ -12,7 +12,9 @@ constexpr std::array<std::uint8_t, 10> kP256 = {0x06, 0x08, 0x2a, 0x86, 0x48, 0x
 constexpr std::array<std::uint8_t, 7> kP384 = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 constexpr std::array<std::uint8_t, 3> kF4 = {0x01, 0x00, 0x01};  // public exponent 65537
 
-CK_ULONG modulus_bits(KeyAlgorithm algorithm) { return algorithm == KeyAlgorithm::rsa3072 ? 3072 : 2048; }
+CK_ULONG modulus_bits(KeyAlgorithm algorithm) {
+  return algorithm == KeyAlgorithm::rsa3072 ? 3072 : 2048;
+}
 
 }  // namespace
 

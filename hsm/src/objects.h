@@ -40,7 +40,7 @@ class Attributes {
       : types_(std::move(types)), values_(std::move(values)) {}
 
   const std::optional<Bytes>& get(CK_ATTRIBUTE_TYPE type) const;
-  Bytes bytes(CK_ATTRIBUTE_TYPE type) const;  // empty when absent
+  Bytes bytes(CK_ATTRIBUTE_TYPE type) const;       // empty when absent
   std::string text(CK_ATTRIBUTE_TYPE type) const;  // the same bytes as text (CKA_LABEL, CKA_ID)
   std::optional<bool> flag(CK_ATTRIBUTE_TYPE type) const;
   std::optional<CK_ULONG> ulong(CK_ATTRIBUTE_TYPE type) const;

@@ -22,7 +22,8 @@ Result<Bytes> subject_public_key_info(KeyAlgorithm algorithm, const objects::Att
     }
     Bytes params = attributes.bytes(CKA_EC_PARAMS);
     Bytes point = attributes.bytes(CKA_EC_POINT);
-    if (params.empty() || point.empty()) return make_error(ErrorCode::internal, "EC public key without parameters or point");
+    if (params.empty() || point.empty())
+      return make_error(ErrorCode::internal, "EC public key without parameters or point");
     // CKA_EC_POINT is the DER OCTET STRING holding the X9.62 point (PKCS#11 v2.40 mechanisms 2.3.3).
     std::vector<std::uint8_t> encoded_point;
     Botan::BER_Decoder(point).decode(encoded_point, Botan::OCTET_STRING).verify_end();

@@ -29,7 +29,9 @@ Session::~Session() {
   if (handle_ != CK_INVALID_HANDLE) functions_->C_CloseSession(handle_);
 }
 
-CK_SESSION_HANDLE Session::release() noexcept { return std::exchange(handle_, CK_INVALID_HANDLE); }
+CK_SESSION_HANDLE Session::release() noexcept {
+  return std::exchange(handle_, CK_INVALID_HANDLE);
+}
 
 Status login(CK_FUNCTION_LIST& functions, CK_SESSION_HANDLE session, CK_USER_TYPE user, const Secret& pin,
              std::string_view what) {
@@ -48,7 +50,8 @@ Status login(CK_FUNCTION_LIST& functions, CK_SESSION_HANDLE session, CK_USER_TYP
 
 Result<bool> is_user_session(CK_FUNCTION_LIST& functions, p11::Call& call) {
   CK_SESSION_INFO info{};
-  if (CK_RV rv = functions.C_GetSessionInfo(call.session, &info); rv != CKR_OK) return call.fail("C_GetSessionInfo", rv);
+  if (CK_RV rv = functions.C_GetSessionInfo(call.session, &info); rv != CKR_OK)
+    return call.fail("C_GetSessionInfo", rv);
   return info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS;
 }
 

@@ -40,9 +40,9 @@ Result<Bytes> Token::generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, 
     KeyHandles handles;
     handles.algorithm = algorithm;
     handles.purpose = purpose;
-    CK_RV rv = t.f.C_GenerateKeyPair(call.session, &mechanism, public_half.data(), public_half.size(),
-                                     private_half.data(), private_half.size(), &handles.public_key,
-                                     &handles.private_key);
+    CK_RV rv =
+        t.f.C_GenerateKeyPair(call.session, &mechanism, public_half.data(), public_half.size(), private_half.data(),
+                              private_half.size(), &handles.public_key, &handles.private_key);
     if (rv != CKR_OK) return call.fail("C_GenerateKeyPair", rv);
 
     auto attributes = objects::read(t.f, call, handles.public_key, keys::kPublicKeyAttributes);
@@ -55,10 +55,9 @@ Result<Bytes> Token::generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, 
       return spki;
     }
     t.index.put(id, handles);
-    log::info("hsm_key_generated", {{"token", t.label},
-                                    {"key", id.str()},
-                                    {"algorithm", to_string(algorithm)},
-                                    {"purpose", to_string(purpose)}});
+    log::info(
+        "hsm_key_generated",
+        {{"token", t.label}, {"key", id.str()}, {"algorithm", to_string(algorithm)}, {"purpose", to_string(purpose)}});
     return spki;
   }));
 }
@@ -86,8 +85,8 @@ Status Token::assign_purpose(const KeyId& id, KeyPurpose purpose) {
 Error Token::Impl::purpose_refused(const KeyId& id, std::optional<KeyPurpose> recorded, KeyPurpose wanted) const {
   log::error("hsm_key_purpose_refused",
              {{"token", label}, {"key", id.str()}, {"purpose", describe(recorded)}, {"wanted", to_string(wanted)}});
-  return make_error(ErrorCode::internal, "key '" + id.str() + "' is recorded for " + describe(recorded) +
-                                             ", not for " + std::string(to_string(wanted)));
+  return make_error(ErrorCode::internal, "key '" + id.str() + "' is recorded for " + describe(recorded) + ", not for " +
+                                             std::string(to_string(wanted)));
 }
 
 Result<std::optional<KeyPurpose>> Token::Impl::read_purpose(const KeyId& id) {
@@ -169,7 +168,9 @@ Result<KeyAlgorithm> Token::algorithm(const KeyId& id) const {
   return located->algorithm;
 }
 
-bool Token::has_key(const KeyId& id) const { return impl_->locate(id).ok(); }
+bool Token::has_key(const KeyId& id) const {
+  return impl_->locate(id).ok();
+}
 
 Status Token::destroy_key(const KeyId& id) {
   OpTimer timer(Op::destroy);
@@ -215,8 +216,8 @@ Result<std::vector<KeyInfo>> Token::inventory() const {
     if (!key_handles) return std::move(key_handles).error();
     std::vector<KeyInfo> out;
     for (CK_OBJECT_HANDLE h : *key_handles) {
-      auto a = objects::read(t.f, call, h,
-                             {CKA_ID, CKA_LABEL, CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_MODULUS, CKA_SENSITIVE, CKA_EXTRACTABLE});
+      auto a = objects::read(
+          t.f, call, h, {CKA_ID, CKA_LABEL, CKA_KEY_TYPE, CKA_EC_PARAMS, CKA_MODULUS, CKA_SENSITIVE, CKA_EXTRACTABLE});
       if (!a) return std::move(a).error();
       auto algorithm = keys::algorithm_of(*a);
       const std::string id = a->text(CKA_ID);

@@ -26,10 +26,10 @@ Result<Signature> Token::Impl::sign(const KeyId& id, KeyPurpose wanted, bool cla
                                     RsaPadding padding) {
   OpTimer timer(Op::sign);
   if (digest.size() != digest_size(digest_algorithm)) {
-    return timer.done(Result<Signature>(make_error(
-        ErrorCode::invalid_request, "a " + std::string(to_string(digest_algorithm)) + " digest has " +
-                                        std::to_string(digest_size(digest_algorithm)) + " bytes, not " +
-                                        std::to_string(digest.size()))));
+    return timer.done(Result<Signature>(
+        make_error(ErrorCode::invalid_request, "a " + std::string(to_string(digest_algorithm)) + " digest has " +
+                                                   std::to_string(digest_size(digest_algorithm)) + " bytes, not " +
+                                                   std::to_string(digest.size()))));
   }
   auto located = locate(id);
   if (!located) return timer.done(Result<Signature>(std::move(located).error()));

@@ -475,10 +475,9 @@ Result<ChallengeStarted> CitizenService::start_password_change(const policies::N
   auto account = check_password(nif, password, action);
   if (!account) return std::move(account).error();
   const auto refused = [&](std::string outcome, std::string_view message) -> Result<ChallengeStarted> {
-    return store::commit_refusal(db_, make_error(ErrorCode::password_policy, std::string(message)),
-                                 [&](store::Tx& tx) {
-                                   return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome);
-                                 });
+    return store::commit_refusal(db_, make_error(ErrorCode::password_policy, std::string(message)), [&](store::Tx& tx) {
+      return audit(tx, clock_, "citizen", std::string(action), nif.str(), outcome);
+    });
   };
   if (auto rule = options_.password_policy.check(new_password.reveal(), password_context(account->row)))
     return refused("password_policy:" + std::string(policies::to_string(*rule)),
@@ -579,15 +578,16 @@ Result<ChallengeStarted> CitizenService::resend_otp(const ChallengeId& challenge
 
 // --- the reinforced level ------------------------------------------------------------------------------------
 
-Result<VerifiedCitizen> CitizenService::verify_reinforced_password(const policies::Nif& nif,
-                                                                  const Secret& password) {
+Result<VerifiedCitizen> CitizenService::verify_reinforced_password(const policies::Nif& nif, const Secret& password) {
   constexpr std::string_view action = "citizen.reinforced.start";
   auto account = check_password(nif, password, action);
   if (!account) return std::move(account).error();
   if (account->password_expired)
     return store::commit_refusal(
         db_, make_error(ErrorCode::password_expired, "the password has expired; change it or reset it first"),
-        [&](store::Tx& tx) { return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired"); });
+        [&](store::Tx& tx) {
+          return audit(tx, clock_, "citizen", std::string(action), nif.str(), "password_expired");
+        });
   return VerifiedCitizen(std::move(account->citizen));
 }
 

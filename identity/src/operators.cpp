@@ -15,7 +15,9 @@ namespace {
 constexpr std::string_view kTokenPrefix = "fop_";
 constexpr std::string_view kBootstrapId = "op-admin";
 
-std::string token_hash(std::string_view token) { return to_hex(sha256(token)); }
+std::string token_hash(std::string_view token) {
+  return to_hex(sha256(token));
+}
 
 Operator to_operator(const store::OperatorRecord& r) {
   return Operator{r.id, r.name, r.roles};
@@ -51,7 +53,8 @@ Result<Operator> OperatorService::authenticate(std::string_view bearer_token) co
 
 Result<IssuedOperatorToken> OperatorService::create(std::string_view name, const std::vector<Role>& roles,
                                                     std::string_view actor) {
-  if (name.empty() || name.size() > 100) return make_error(ErrorCode::invalid_request, "name must be 1 to 100 characters");
+  if (name.empty() || name.size() > 100)
+    return make_error(ErrorCode::invalid_request, "name must be 1 to 100 characters");
   if (roles.empty()) return make_error(ErrorCode::invalid_request, "an operator needs at least one role");
   IssuedOperatorToken issued{OperatorId("op-" + random_.hex_token(8)),
                              Secret(std::string(kTokenPrefix) + random_.hex_token(32))};

@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::string_view kKeyPrefix = "fak_";
 
-std::string key_hash(std::string_view key) { return to_hex(sha256(key)); }
+std::string key_hash(std::string_view key) {
+  return to_hex(sha256(key));
+}
 
 }  // namespace
 
@@ -62,7 +64,8 @@ Result<RegisteredApplication> ApplicationService::register_application(std::stri
   if (formats.empty()) return make_error(ErrorCode::invalid_request, "allowed_formats must not be empty");
   std::vector<std::string> normalised;
   for (const auto& f : formats) {
-    if (!parse_format(f)) return make_error(ErrorCode::invalid_request, "unknown format '" + f + "' (raw, cades, pades, xades)");
+    if (!parse_format(f))
+      return make_error(ErrorCode::invalid_request, "unknown format '" + f + "' (raw, cades, pades, xades)");
     if (std::find(normalised.begin(), normalised.end(), f) == normalised.end()) normalised.push_back(f);
   }
 
@@ -73,9 +76,8 @@ Result<RegisteredApplication> ApplicationService::register_application(std::stri
                                   std::nullopt};
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::ApplicationRecords::insert(tx, record); !s) return s;
-    return store::AuditLog::append(tx, {std::string(actor), "application.register", registered.id.str(), "success",
-                                        record.name},
-                                   clock_.now());
+    return store::AuditLog::append(
+        tx, {std::string(actor), "application.register", registered.id.str(), "success", record.name}, clock_.now());
   });
   if (!saved) {
     if (saved.error().code == ErrorCode::conflict)

@@ -24,7 +24,8 @@ std::string sad_refusal(const std::optional<store::SadRecord>& record, const Sad
 }
 
 // An entry as one string (algorithm, padding, digest), so that matching is one hash look-up per entry asked.
-std::string entry_key(std::string_view digest_algorithm, std::string_view padding, std::span<const std::uint8_t> digest) {
+std::string entry_key(std::string_view digest_algorithm, std::string_view padding,
+                      std::span<const std::uint8_t> digest) {
   std::string key;
   key.reserve(digest_algorithm.size() + padding.size() + digest.size() + 2);
   key.append(digest_algorithm).push_back('/');
@@ -65,8 +66,8 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
   if (entries.empty()) return std::vector<hsm::Signature>{};
   const std::string value_hash = sad_value_hash(sad);
   const auto audit_refusal = [&](store::Tx& tx, const std::string& why) {
-    return store::AuditLog::append(
-        tx, {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "refused", why}, now);
+    return store::AuditLog::append(tx, {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "refused", why},
+                                   now);
   };
   // Decided in one unit of work: a refusal writes its audit event only (nothing is spent before every entry has
   // matched); an acceptance spends the entries and the budget and audits each use. A concurrent signer of the
@@ -99,8 +100,8 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
       if (!first_use) return std::move(first_use).error();
       if (!*first_use) return lose("SAD already used for this entry");
       if (Status s = store::AuditLog::append(tx,
-                                             {binding.citizen.str(), "signature.hsm_sign", binding.key.str(),
-                                              "success", "sad " + r.id + " digest " + to_hex(entries[i].digest)},
+                                             {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "success",
+                                              "sad " + r.id + " digest " + to_hex(entries[i].digest)},
                                              now);
           !s)
         return std::move(s).error();
@@ -132,6 +133,8 @@ Result<hsm::Signature> CitizenKeySigner::sign(const Secret& sad, const SadBindin
   return std::move(signed_all->front());
 }
 
-Result<hsm::KeyAlgorithm> CitizenKeySigner::algorithm(const KeyId& key) const { return token_.algorithm(key); }
+Result<hsm::KeyAlgorithm> CitizenKeySigner::algorithm(const KeyId& key) const {
+  return token_.algorithm(key);
+}
 
 }  // namespace firma::signer

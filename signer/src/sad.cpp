@@ -12,7 +12,9 @@ void append_length_prefixed(Bytes& out, std::span<const std::uint8_t> item) {
   out.insert(out.end(), item.begin(), item.end());
 }
 
-void append_text(Bytes& out, std::string_view text) { append_length_prefixed(out, as_bytes(text)); }
+void append_text(Bytes& out, std::string_view text) {
+  append_length_prefixed(out, as_bytes(text));
+}
 
 }  // namespace
 
@@ -33,6 +35,8 @@ std::string signing_context(const SadRequest& request) {
   return to_hex(sha256(encoded));
 }
 
-std::string sad_value_hash(const Secret& value) { return to_hex(sha256(value.reveal())); }
+std::string sad_value_hash(const Secret& value) {
+  return to_hex(sha256(value.reveal()));
+}
 
 }  // namespace firma::signer

@@ -13,8 +13,7 @@ SignatureActivation::SignatureActivation(store::Database& db, identity::CitizenS
                                          Random& random, std::chrono::seconds sad_lifetime)
     : db_(db), citizens_(citizens), clock_(clock), random_(random), sad_lifetime_(sad_lifetime) {}
 
-Result<Sad> SignatureActivation::authorise(const ChallengeId& challenge, const Secret& otp,
-                                           const SadRequest& request) {
+Result<Sad> SignatureActivation::authorise(const ChallengeId& challenge, const Secret& otp, const SadRequest& request) {
   if (request.entries.empty()) return make_error(ErrorCode::invalid_request, "a SAD authorises at least one entry");
   if (request.budget == 0 || request.budget > request.entries.size())
     return make_error(ErrorCode::invalid_request, "a SAD's budget is between one signature and one per entry");
@@ -26,13 +25,21 @@ Result<Sad> SignatureActivation::authorise(const ChallengeId& challenge, const S
 
   const Instant now = clock_.now();
   Sad sad{Secret(random_.hex_token(32)), "sad-" + random_.hex_token(16), now + sad_lifetime_};
-  store::SadRecord record{sad.id,      sad_value_hash(sad.value), binding.citizen, binding.key,
-                          binding.application, request.transaction, static_cast<int>(request.budget),
-                          0,           now,         sad.expires_at};
+  store::SadRecord record{sad.id,
+                          sad_value_hash(sad.value),
+                          binding.citizen,
+                          binding.key,
+                          binding.application,
+                          request.transaction,
+                          static_cast<int>(request.budget),
+                          0,
+                          now,
+                          sad.expires_at};
   std::vector<store::SadEntryRecord> entries;
   entries.reserve(request.entries.size());
   for (const SadEntry& e : request.entries)
-    entries.push_back({std::string(hsm::to_string(e.digest_algorithm)), e.digest, std::string(padding_name(e.padding))});
+    entries.push_back(
+        {std::string(hsm::to_string(e.digest_algorithm)), e.digest, std::string(padding_name(e.padding))});
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::SadRecords::insert(tx, record, entries); !s) return s;
     return store::AuditLog::append(

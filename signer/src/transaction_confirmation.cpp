@@ -194,7 +194,8 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   std::vector<Prepared> prepared;
   for (std::size_t i = 0; i < documents.size(); ++i) {
     const SadEntry& e = authorised.entries[i];
-    prepared.push_back(Prepared{e.digest, e.digest_algorithm, e.padding, documents[i].prepared_state.value_or(Bytes{})});
+    prepared.push_back(
+        Prepared{e.digest, e.digest_algorithm, e.padding, documents[i].prepared_state.value_or(Bytes{})});
   }
 
   // Phase three: each result assembled around its signature.

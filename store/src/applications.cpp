@@ -29,8 +29,9 @@ std::string join(const std::vector<std::string>& items, char separator) {
 }
 
 ApplicationRecord from_row(const Row& row) {
-  ApplicationRecord r{AppId(row.text(0)),        row.text(1), row.text(2), split(row.text(3), '\n'),
-                      split(row.text(4), ','),   from_unix(row.integer(5)), std::nullopt};
+  ApplicationRecord r{
+      AppId(row.text(0)),        row.text(1), row.text(2), split(row.text(3), '\n'), split(row.text(4), ','),
+      from_unix(row.integer(5)), std::nullopt};
   if (auto disabled = row.optional_integer(6)) r.disabled_at = from_unix(*disabled);
   return r;
 }

@@ -72,8 +72,9 @@ Result<bool> SadRecords::use(Tx& tx, const std::string& id, int position, Instan
 
 Result<bool> SadRecords::spend(Tx& tx, const std::string& id, int count, Instant at) {
   // One statement decides: PostgreSQL re-reads the row a concurrent signer or a revocation has just changed.
-  auto updated = tx.execute("UPDATE sads SET spent = spent + $2 WHERE id = $1 AND spent + $2 <= budget AND expires_at > $3",
-                            {id, static_cast<std::int64_t>(count), to_unix(at)});
+  auto updated =
+      tx.execute("UPDATE sads SET spent = spent + $2 WHERE id = $1 AND spent + $2 <= budget AND expires_at > $3",
+                 {id, static_cast<std::int64_t>(count), to_unix(at)});
   if (!updated) return std::move(updated).error();
   return *updated == 1;
 }

@@ -70,8 +70,7 @@ Status TransactionRecords::insert(Tx& tx, const TransactionRecord& t, const std:
             "INSERT INTO transaction_documents (transaction_id, position, name, format, digest_algorithm, attached, "
             "content_sha256, content, padding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             {t.id.str(), static_cast<std::int64_t>(d.position), d.name, d.format, d.digest_algorithm,
-             static_cast<std::int64_t>(d.attached ? 1 : 0), d.content_sha256, d.content.value_or(Bytes{}),
-             d.padding}));
+             static_cast<std::int64_t>(d.attached ? 1 : 0), d.content_sha256, d.content.value_or(Bytes{}), d.padding}));
         !s)
       return s;
   }
@@ -87,8 +86,7 @@ Result<std::optional<TransactionRecord>> TransactionRecords::find(Tx& tx, const 
   return std::optional<TransactionRecord>(std::move(*transaction));
 }
 
-Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const TransactionId& id,
-                                                                  bool with_payloads) {
+Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const TransactionId& id, bool with_payloads) {
   auto rows = tx.query(
       with_payloads
           ? "SELECT position, name, format, digest_algorithm, attached, content_sha256, dtbs_digest, padding, "
@@ -123,8 +121,9 @@ Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const 
 Result<bool> TransactionRecords::transition(Tx& tx, const TransactionId& id, const std::vector<TransactionStatus>& from,
                                             TransactionStatus to, Instant at) {
   // One statement: "status IN (...)" is evaluated under the row lock the UPDATE takes.
-  std::string sql = "UPDATE transactions SET status = $2, finished_at = CASE WHEN $2 IN ('signed', 'rejected', "
-                    "'expired', 'failed') THEN $3 ELSE finished_at END WHERE id = $1 AND status IN (";
+  std::string sql =
+      "UPDATE transactions SET status = $2, finished_at = CASE WHEN $2 IN ('signed', 'rejected', "
+      "'expired', 'failed') THEN $3 ELSE finished_at END WHERE id = $1 AND status IN (";
   std::vector<Value> params = {id.str(), std::string(to_string(to)), to_unix(at)};
   for (std::size_t i = 0; i < from.size(); ++i) {
     sql += (i ? ", $" : "$") + std::to_string(params.size() + 1);
@@ -169,17 +168,17 @@ Result<std::vector<TransactionId>> TransactionRecords::fail_abandoned(Tx& tx, In
 Status TransactionRecords::set_prepared(Tx& tx, const TransactionId& id, const CitizenId& citizen, const KeyId& key,
                                         const Bytes& certificate, Instant signing_time, const ChallengeId& challenge,
                                         const std::vector<PreparedDocument>& documents) {
-  if (Status s = done(tx.execute(
-          "UPDATE transactions SET citizen_id = $2, key_id = $3, certificate = $4, signing_time = $5, "
-          "challenge_id = $6 WHERE id = $1",
-          {id.str(), citizen.str(), key.str(), certificate, to_unix(signing_time), challenge.str()}));
+  if (Status s =
+          done(tx.execute("UPDATE transactions SET citizen_id = $2, key_id = $3, certificate = $4, signing_time = $5, "
+                          "challenge_id = $6 WHERE id = $1",
+                          {id.str(), citizen.str(), key.str(), certificate, to_unix(signing_time), challenge.str()}));
       !s)
     return s;
   for (const PreparedDocument& d : documents) {
-    if (Status s = done(tx.execute(
-            "UPDATE transaction_documents SET dtbs_digest = $3, padding = $4, prepared_state = $5 "
-            "WHERE transaction_id = $1 AND position = $2",
-            {id.str(), static_cast<std::int64_t>(d.position), d.dtbs_digest, d.padding, d.state}));
+    if (Status s =
+            done(tx.execute("UPDATE transaction_documents SET dtbs_digest = $3, padding = $4, prepared_state = $5 "
+                            "WHERE transaction_id = $1 AND position = $2",
+                            {id.str(), static_cast<std::int64_t>(d.position), d.dtbs_digest, d.padding, d.state}));
         !s)
       return s;
   }
@@ -188,10 +187,10 @@ Status TransactionRecords::set_prepared(Tx& tx, const TransactionId& id, const C
 
 Status TransactionRecords::set_results(Tx& tx, const TransactionId& id, const std::vector<DocumentResult>& results) {
   for (const DocumentResult& r : results) {
-    if (Status s = done(tx.execute(
-            "UPDATE transaction_documents SET result = $3, result_algorithm = $4, prepared_state = NULL "
-            "WHERE transaction_id = $1 AND position = $2",
-            {id.str(), static_cast<std::int64_t>(r.position), r.result, r.algorithm}));
+    if (Status s = done(
+            tx.execute("UPDATE transaction_documents SET result = $3, result_algorithm = $4, prepared_state = NULL "
+                       "WHERE transaction_id = $1 AND position = $2",
+                       {id.str(), static_cast<std::int64_t>(r.position), r.result, r.algorithm}));
         !s)
       return s;
   }
@@ -203,10 +202,10 @@ Status TransactionRecords::set_failure(Tx& tx, const TransactionId& id, std::str
 }
 
 Status TransactionRecords::purge(Tx& tx, const TransactionId& id, Instant at) {
-  if (Status s = done(tx.execute(
-          "UPDATE transaction_documents SET content = NULL, prepared_state = NULL, result = NULL "
-          "WHERE transaction_id = $1",
-          {id.str()}));
+  if (Status s =
+          done(tx.execute("UPDATE transaction_documents SET content = NULL, prepared_state = NULL, result = NULL "
+                          "WHERE transaction_id = $1",
+                          {id.str()}));
       !s)
     return s;
   return done(tx.execute("UPDATE transactions SET retrieved_at = $2 WHERE id = $1 AND retrieved_at IS NULL",
@@ -222,10 +221,9 @@ Result<std::vector<TransactionId>> TransactionRecords::expire_due(Tx& tx, Instan
   std::vector<TransactionId> ids;
   for (const Row& row : *rows) {
     ids.emplace_back(row.text(0));
-    if (auto s = tx.execute(
-            "UPDATE transaction_documents SET content = NULL, prepared_state = NULL, result = NULL "
-            "WHERE transaction_id = $1",
-            {row.text(0)});
+    if (auto s = tx.execute("UPDATE transaction_documents SET content = NULL, prepared_state = NULL, result = NULL "
+                            "WHERE transaction_id = $1",
+                            {row.text(0)});
         !s)
       return std::move(s).error();
   }

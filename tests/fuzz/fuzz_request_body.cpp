@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "api/http/http.h"
+#include "form.h"
 #include "hsm/algorithms.h"
 #include "policies/contact.h"
 #include "policies/nif.h"
 #include "signer/formats.h"
 #include "transaction_body.h"
-#include "form.h"
 
 namespace {
 

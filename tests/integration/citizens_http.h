@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "api/http/server.h"
 #include "api/rest/admin_citizen_routes.h"
 #include "api/rest/citizen_routes.h"
-#include "api/http/server.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"

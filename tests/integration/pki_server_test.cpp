@@ -71,22 +71,27 @@ TEST_F(PkiServer, IssueCheckWithOpenSslRevokeAndSeeItInOcspAndTheCrl) {
 
   // The whole chain's status is published: the issuing CA names the root's CRL, which verifies under the root and
   // lists nothing, so a relying party that checks every certificate of the chain (-crl_check_all) accepts.
-  auto issuer_dp = openssl("x509 -inform DER -noout -ext crlDistributionPoints -in " + quoted(dir.path() / "issuer.der"));
+  auto issuer_dp =
+      openssl("x509 -inform DER -noout -ext crlDistributionPoints -in " + quoted(dir.path() / "issuer.der"));
   EXPECT_NE(issuer_dp.output.find("URI:" + links + "/pki/root.crl"), std::string::npos) << issuer_dp.output;
   HttpReply root_crl = firmad->get("/pki/root.crl");
   ASSERT_EQ(root_crl.status, 200) << root_crl.body;
   EXPECT_EQ(root_crl.content_type, "application/pkix-crl");
   const auto root_crl_pem = dir.path() / "root-crl.pem";
-  ASSERT_EQ(openssl("crl -inform DER -in " + quoted(save("root-crl.der", root_crl.body)) + " -out " +
-                    quoted(root_crl_pem)).status, 0);
+  ASSERT_EQ(
+      openssl("crl -inform DER -in " + quoted(save("root-crl.der", root_crl.body)) + " -out " + quoted(root_crl_pem))
+          .status,
+      0);
   auto root_crl_text = openssl("crl -in " + quoted(root_crl_pem) + " -noout -text -CAfile " + quoted(ca));
   EXPECT_NE(root_crl_text.output.find("verify OK"), std::string::npos) << root_crl_text.output;
   EXPECT_NE(root_crl_text.output.find("Issuer: C = ES, O = Firma, CN = Firma Root CA"), std::string::npos)
       << root_crl_text.output;
   EXPECT_NE(root_crl_text.output.find("No Revoked Certificates"), std::string::npos) << root_crl_text.output;
   const auto issuing_crl_pem = dir.path() / "issuing-crl.pem";
-  ASSERT_EQ(openssl("crl -inform DER -in " + quoted(save("issuing-crl.der", firmad->get("/pki/crl").body)) +
-                    " -out " + quoted(issuing_crl_pem)).status, 0);
+  ASSERT_EQ(openssl("crl -inform DER -in " + quoted(save("issuing-crl.der", firmad->get("/pki/crl").body)) + " -out " +
+                    quoted(issuing_crl_pem))
+                .status,
+            0);
   auto whole_chain = openssl("verify -crl_check_all -CAfile " + quoted(ca) + " -CRLfile " + quoted(issuing_crl_pem) +
                              " -CRLfile " + quoted(root_crl_pem) + " " + quoted(leaf));
   EXPECT_EQ(whole_chain.status, 0) << whole_chain.output;

@@ -59,15 +59,21 @@ std::string many_attributes(int count) {
   return xml + "/>";
 }
 
-std::string b64(std::string_view text) { return to_base64(as_bytes(text)); }
+std::string b64(std::string_view text) {
+  return to_base64(as_bytes(text));
+}
 
 json every_format() {
   return json::array({
       {{"name", "resolucion.pdf"}, {"format", "pades"}, {"content", b64(minimal_pdf())}},
       {{"name", "solicitud.xml"}, {"format", "xades"}, {"content", b64(kXml)}},
       {{"name", "anexo.bin"}, {"format", "cades"}, {"content", b64(kBinary)}},
-      {{"name", "anexo-adjunto.bin"}, {"format", "cades"}, {"content", b64(kBinary)}, {"options", {{"attached", true}}}},
-      {{"name", "hash"}, {"format", "raw"},
+      {{"name", "anexo-adjunto.bin"},
+       {"format", "cades"},
+       {"content", b64(kBinary)},
+       {"options", {{"attached", true}}}},
+      {{"name", "hash"},
+       {"format", "raw"},
        {"digest", {{"algorithm", "sha256"}, {"value", to_base64(sha256(kBinary))}}}},
   });
 }
@@ -81,7 +87,9 @@ std::filesystem::path write(const std::filesystem::path& path, std::string_view 
   return path;
 }
 
-std::string decoded(const json& value) { return to_string(*from_base64(value.get<std::string>())); }
+std::string decoded(const json& value) {
+  return to_string(*from_base64(value.get<std::string>()));
+}
 
 class SigningFlow : public ::testing::TestWithParam<std::string> {
  protected:
@@ -108,12 +116,11 @@ class SigningFlow : public ::testing::TestWithParam<std::string> {
     return stack_->post("/v1/transactions/" + id + "/confirm", {{"otp", otp}});
   }
   std::int64_t transactions_stored() {
-    auto n = stack_->services().database().transact(
-        [](store::Tx& tx) -> Result<std::int64_t> {
-          auto rows = tx.query("SELECT count(*) FROM transactions");
-          if (!rows) return std::move(rows).error();
-          return rows->front().integer(0);
-        });
+    auto n = stack_->services().database().transact([](store::Tx& tx) -> Result<std::int64_t> {
+      auto rows = tx.query("SELECT count(*) FROM transactions");
+      if (!rows) return std::move(rows).error();
+      return rows->front().integer(0);
+    });
     return n ? *n : -1;
   }
 
@@ -181,8 +188,8 @@ TEST_P(SigningFlow, EveryFormatSignedAndVerifiedByOutsideTools) {
   ASSERT_NE(split, std::string::npos);
   const auto issuing = write(dir / "issuing.pem", chain.substr(0, split));
   const auto root = write(dir / "root.pem", chain.substr(split));
-  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + root.string() + " --untrusted-pem " +
-                            issuing.string() + " " + xml.string());
+  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + root.string() + " --untrusted-pem " + issuing.string() +
+                            " " + xml.string());
   EXPECT_EQ(xmlsec.status, 0) << xmlsec.output;
 
   // CAdES detached and attached: openssl cms -cades.
@@ -201,7 +208,8 @@ TEST_P(SigningFlow, EveryFormatSignedAndVerifiedByOutsideTools) {
   EXPECT_EQ(docs[4]["algorithm"], "ecdsa-with-SHA256");
   const auto sig = write(dir / "raw.sig", decoded(docs[4]["signature"]));
   const auto digest = write(dir / "digest.bin", to_string(sha256(kBinary)));
-  ASSERT_EQ(run_command("openssl x509 -in " + cert.string() + " -pubkey -noout > " + (dir / "pub.pem").string()).status, 0);
+  ASSERT_EQ(run_command("openssl x509 -in " + cert.string() + " -pubkey -noout > " + (dir / "pub.pem").string()).status,
+            0);
   auto raw = run_command("openssl pkeyutl -verify -pubin -inkey " + (dir / "pub.pem").string() + " -in " +
                          digest.string() + " -sigfile " + sig.string());
   EXPECT_NE(raw.output.find("Signature Verified Successfully"), std::string::npos) << raw.output;
@@ -394,7 +402,8 @@ TEST(SigningFlowRsa, RawDigestsArePaddedAsTheApplicationAsks) {
   const std::string digest256 = to_string(sha256(kBinary));
   const std::string digest384 = to_string(sha384(as_bytes(kBinary)));
   auto raw = [](const std::string& algorithm, const std::string& digest, const json& options) {
-    json d = {{"name", "hash-" + algorithm}, {"format", "raw"},
+    json d = {{"name", "hash-" + algorithm},
+              {"format", "raw"},
               {"digest", {{"algorithm", algorithm}, {"value", b64(digest)}}}};
     if (!options.is_null()) d["options"] = options;
     return d;
@@ -404,17 +413,17 @@ TEST(SigningFlowRsa, RawDigestsArePaddedAsTheApplicationAsks) {
     EXPECT_EQ(refused.status, 400) << refused.raw;
     EXPECT_EQ(refused.body["code"], "invalid_request");
   }
-  auto cades_pss = stack.post("/v1/transactions",
-                              new_transaction(json::array({{{"name", "a.bin"}, {"format", "cades"},
-                                                            {"content", b64(kBinary)},
-                                                            {"options", {{"padding", "pss"}}}}})),
-                              key);
+  auto cades_pss = stack.post(
+      "/v1/transactions",
+      new_transaction(json::array(
+          {{{"name", "a.bin"}, {"format", "cades"}, {"content", b64(kBinary)}, {"options", {{"padding", "pss"}}}}})),
+      key);
   EXPECT_EQ(cades_pss.status, 400) << cades_pss.raw;
 
-  auto created = stack.post("/v1/transactions",
-                            new_transaction(json::array({raw("sha256", digest256, {{"padding", "pss"}}),
-                                                         raw("sha384", digest384, json())})),
-                            key);
+  auto created = stack.post(
+      "/v1/transactions",
+      new_transaction(json::array({raw("sha256", digest256, {{"padding", "pss"}}), raw("sha384", digest384, json())})),
+      key);
   ASSERT_EQ(created.status, 201) << created.raw;
   const std::string id = created.body["id"];
   ASSERT_EQ(stack.post("/v1/transactions/" + id + "/authenticate", {{"nif", kNif}, {"password", kPassword}}).status,

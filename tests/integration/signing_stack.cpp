@@ -67,11 +67,15 @@ Reply SigningStack::send(const std::string& method, const std::string& path, con
   return reply;
 }
 
-Reply SigningStack::get(const std::string& path, const std::string& bearer) { return send("GET", path, "", bearer); }
+Reply SigningStack::get(const std::string& path, const std::string& bearer) {
+  return send("GET", path, "", bearer);
+}
 Reply SigningStack::post(const std::string& path, const nlohmann::json& body, const std::string& bearer) {
   return send("POST", path, body.dump(), bearer);
 }
-Reply SigningStack::del(const std::string& path, const std::string& bearer) { return send("DELETE", path, "", bearer); }
+Reply SigningStack::del(const std::string& path, const std::string& bearer) {
+  return send("DELETE", path, "", bearer);
+}
 
 std::string SigningStack::register_application(const std::string& name) {
   auto r = post("/v1/admin/apps",

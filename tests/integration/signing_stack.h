@@ -5,8 +5,8 @@
 
 #include <functional>
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "api/http/server.h"

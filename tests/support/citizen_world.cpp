@@ -30,7 +30,8 @@ std::string CitizenWorld::last_otp(const std::string& mobile) {
 identity::Citizen CitizenWorld::make_active_citizen(const std::string& nif, const std::string& mobile,
                                                     const Secret& password, const std::string& level) {
   const std::string email = "ciudadano." + nif + "@example.es";
-  auto registered = citizens_->register_citizen({nif, "Juan", "Español", "Pérez", email, mobile, level}, "operator:test");
+  auto registered =
+      citizens_->register_citizen({nif, "Juan", "Español", "Pérez", email, mobile, level}, "operator:test");
   if (!registered) throw std::runtime_error("register: " + registered.error().message);
   auto started = citizens_->start_activation(registered->citizen.nif, email, registered->activation_code);
   if (!started) throw std::runtime_error("activation: " + started.error().message);

@@ -98,7 +98,9 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-void Process::signal(int sig) { kill(pid_, sig); }
+void Process::signal(int sig) {
+  kill(pid_, sig);
+}
 
 const std::string& Process::output() {
   pump(std::chrono::milliseconds(0));

@@ -3,8 +3,8 @@
 
 #include <botan/auto_rng.h>
 #include <botan/pubkey.h>
-#include <botan/x509_ext.h>
 #include <botan/x509_ca.h>
+#include <botan/x509_ext.h>
 #include <botan/x509self.h>
 
 #include <chrono>
@@ -56,18 +56,17 @@ TestCredential make_test_credential(hsm::Token& token, const std::filesystem::pa
   subject.add_attribute("X520.SerialNumber", "IDCES-12345678Z");
   Botan::Extensions extensions;
   extensions.add(new Botan::Cert_Extension::Basic_Constraints(false), true);
-  extensions.add(new Botan::Cert_Extension::Key_Usage(
-                     Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::NON_REPUDIATION)),
-                 true);
+  extensions.add(
+      new Botan::Cert_Extension::Key_Usage(Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE | Botan::NON_REPUDIATION)),
+      true);
   extensions.add(new Botan::Cert_Extension::Authority_Key_ID(ca_cert.subject_key_id()));
   extensions.add(new Botan::Cert_Extension::Subject_Key_ID(*signer_spki, "SHA-256"));
   Botan::AlgorithmIdentifier signature_algorithm;
   auto ca_signer = Botan::X509_Object::choose_sig_format(signature_algorithm, *ca_key, rng, "SHA-256", "");
   auto now = std::chrono::system_clock::now();
-  auto cert = Botan::X509_CA::make_cert(ca_signer.get(), rng, signature_algorithm, *signer_spki,
-                                        Botan::X509_Time(now - std::chrono::hours(1)),
-                                        Botan::X509_Time(now + std::chrono::hours(24 * 30)), ca_cert.subject_dn(),
-                                        subject, extensions);
+  auto cert = Botan::X509_CA::make_cert(
+      ca_signer.get(), rng, signature_algorithm, *signer_spki, Botan::X509_Time(now - std::chrono::hours(1)),
+      Botan::X509_Time(now + std::chrono::hours(24 * 30)), ca_cert.subject_dn(), subject, extensions);
 
   auto cert_der = cert.BER_encode();
   auto ca_der = ca_cert.BER_encode();

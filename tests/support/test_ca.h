@@ -12,7 +12,7 @@
 namespace firma::testing {
 
 struct TestCredential {
-  KeyId key;                       // the signer's key on the token
+  KeyId key;  // the signer's key on the token
   hsm::KeyAlgorithm algorithm;
   Bytes certificate;               // DER, issued by the test CA
   Bytes ca_certificate;            // DER, self-signed

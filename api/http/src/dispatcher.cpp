@@ -1,6 +1,9 @@
 // Request framing, routing, caller authentication, throttling, handler isolation, response headers, metrics and logs.
 #include "dispatcher.h"
 
+#include <openssl/ssl.h>
+#include <pistache/async.h>
+#include <pistache/http_defs.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -14,14 +17,10 @@
 #include <string_view>
 #include <utility>
 
-#include <openssl/ssl.h>
-#include <pistache/async.h>
-#include <pistache/http_defs.h>
-
+#include "api/http/text.h"
 #include "api/http/throttle.h"
 #include "core/log.h"
 #include "request_reader.h"
-#include "api/http/text.h"
 
 namespace firma::api::detail {
 

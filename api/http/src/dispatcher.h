@@ -1,6 +1,9 @@
 // The Pistache handler: frames requests (with an early size check), routes, authenticates, answers.
 #pragma once
 
+#include <pistache/http.h>
+#include <pistache/peer.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -11,9 +14,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <pistache/http.h>
-#include <pistache/peer.h>
 
 #include "api/http/http.h"
 #include "api/http/routes.h"

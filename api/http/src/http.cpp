@@ -25,9 +25,13 @@ std::optional<std::string> Request::header(std::string_view name) const {
   return it->second;
 }
 
-void Request::set_header(std::string_view name, std::string value) { headers_[detail::ascii_lower(name)] = std::move(value); }
+void Request::set_header(std::string_view name, std::string value) {
+  headers_[detail::ascii_lower(name)] = std::move(value);
+}
 
-void Request::remove_header(std::string_view name) { headers_.erase(detail::ascii_lower(name)); }
+void Request::remove_header(std::string_view name) {
+  headers_.erase(detail::ascii_lower(name));
+}
 
 int http_status(ErrorCode code) noexcept {
   // One switch, no default: adding an ErrorCode without a status is a compile warning (-Wswitch).
@@ -43,9 +47,9 @@ int http_status(ErrorCode code) noexcept {
     case ErrorCode::password_expired: return 403;     // must reset before going on
     case ErrorCode::registration_level: return 403;   // basic registration cannot sign
     case ErrorCode::account_not_active: return 403;
-    case ErrorCode::otp_invalid: return 401;          // a wrong code is a wrong credential; tries remain
-    case ErrorCode::otp_expired: return 410;          // the challenge is gone: start again
-    case ErrorCode::otp_exhausted: return 403;        // no tries left: this challenge refuses every code
+    case ErrorCode::otp_invalid: return 401;    // a wrong code is a wrong credential; tries remain
+    case ErrorCode::otp_expired: return 410;    // the challenge is gone: start again
+    case ErrorCode::otp_exhausted: return 403;  // no tries left: this challenge refuses every code
     case ErrorCode::transaction_expired: return 410;
     case ErrorCode::payload_too_large: return 413;
     case ErrorCode::rate_limited: return 429;
@@ -80,7 +84,9 @@ std::string_view problem_title(ErrorCode code) noexcept {
   return "Internal error";
 }
 
-std::string problem_type(ErrorCode code) { return "tag:firma,2024:problem:" + std::string(to_string(code)); }
+std::string problem_type(ErrorCode code) {
+  return "tag:firma,2024:problem:" + std::string(to_string(code));
+}
 
 Response json_response(int status, const nlohmann::json& body) {
   Response r;
@@ -108,7 +114,9 @@ Response problem(const Error& error) {
   return r;
 }
 
-Response problem(ErrorCode code, std::string detail) { return problem(Error{code, std::move(detail)}); }
+Response problem(ErrorCode code, std::string detail) {
+  return problem(Error{code, std::move(detail)});
+}
 
 Response text_response(int status, std::string body, std::string content_type) {
   Response r;

@@ -26,7 +26,8 @@ RequestReader::State RequestReader::refuse(ErrorCode code, std::string detail, i
 RequestReader::State RequestReader::feed(std::string_view& input) {
   if (!head_done_) {
     // RFC 9112 2.2: empty lines before the request line are ignored.
-    while (buffer_.empty() && !input.empty() && (input.front() == '\r' || input.front() == '\n')) input.remove_prefix(1);
+    while (buffer_.empty() && !input.empty() && (input.front() == '\r' || input.front() == '\n'))
+      input.remove_prefix(1);
     const std::size_t search_from = buffer_.size() >= 3 ? buffer_.size() - 3 : 0;
     const std::size_t room = max_head_ + 4 - std::min(buffer_.size(), max_head_ + 4);
     const std::size_t take = std::min(input.size(), room);
@@ -37,11 +38,13 @@ RequestReader::State RequestReader::feed(std::string_view& input) {
       // Refused only once no blank line could still start within the limit, so that where the input is cut
       // into pieces never changes the outcome (a blank line may begin at byte max_head_).
       if (buffer_.size() >= max_head_ + 4)
-        return refuse(ErrorCode::payload_too_large, "request line and headers exceed " + std::to_string(max_head_) + " bytes");
+        return refuse(ErrorCode::payload_too_large,
+                      "request line and headers exceed " + std::to_string(max_head_) + " bytes");
       return State::need_more;
     }
     if (end > max_head_)
-      return refuse(ErrorCode::payload_too_large, "request line and headers exceed " + std::to_string(max_head_) + " bytes");
+      return refuse(ErrorCode::payload_too_large,
+                    "request line and headers exceed " + std::to_string(max_head_) + " bytes");
     // Give back what arrived after the blank line: it is body (or the next request).
     const std::size_t used = take - (buffer_.size() - (end + 4));
     input.remove_prefix(used);
@@ -65,7 +68,8 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
   const std::string_view line = head.substr(0, line_end);
   const auto sp1 = line.find(' ');
   const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos ||
+      line.find(' ', sp2 + 1) != std::string_view::npos)
     return refuse(ErrorCode::invalid_request, "malformed request line");
   const std::string_view method = line.substr(0, sp1);
   std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
@@ -87,7 +91,8 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
     }
   }
   if (target.empty() || target.front() != '/') return refuse(ErrorCode::invalid_request, "malformed request target");
-  if (std::any_of(target.begin(), target.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+  if (std::any_of(target.begin(), target.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
     return refuse(ErrorCode::invalid_request, "malformed request target");
   target = target.substr(0, target.find('#'));
   const auto question = target.find('?');
@@ -101,7 +106,8 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
   while (pos != std::string_view::npos && pos + 2 < head.size()) {
     const std::size_t start = pos + 2;
     const std::size_t end = head.find("\r\n", start);
-    const std::string_view field = head.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const std::string_view field =
+        head.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     pos = end;
     if (field.empty()) continue;
     // RFC 9112 5.2: obsolete line folding is rejected; 5.1: no whitespace before the colon.
@@ -120,7 +126,8 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
 
     if (name == "content-length") {
       // RFC 9112 6.3: a malformed or a second, different length makes the framing unreliable.
-      if (value.empty() || value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      if (value.empty() || value.size() > 18 ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
           (content_length && *content_length != value))
         return refuse(ErrorCode::invalid_request, "malformed Content-Length");
       content_length = std::string(value);
@@ -152,8 +159,10 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
     return refuse(ErrorCode::payload_too_large, "request body is larger than " + std::to_string(max_body_) + " bytes");
 
   const std::string connection = request_.header("connection").value_or("");
-  request_.keep_alive = list_has_token(connection, "close") ? false : request_.http11 || list_has_token(connection, "keep-alive");
-  continue_due_ = request_.http11 && body_length_ > 0 && ascii_lower(request_.header("expect").value_or("")) == "100-continue";
+  request_.keep_alive =
+      list_has_token(connection, "close") ? false : request_.http11 || list_has_token(connection, "keep-alive");
+  continue_due_ =
+      request_.http11 && body_length_ > 0 && ascii_lower(request_.header("expect").value_or("")) == "100-continue";
   return State::need_more;
 }
 

@@ -26,8 +26,8 @@ struct RouteIndex {
 }  // namespace
 
 const std::vector<std::string>& known_methods() {
-  static const std::vector<std::string> methods = {"GET",   "POST",   "PUT",  "PATCH", "DELETE",
-                                                   "HEAD",  "OPTIONS", "TRACE", "CONNECT"};
+  static const std::vector<std::string> methods = {"GET",  "POST",    "PUT",   "PATCH",  "DELETE",
+                                                   "HEAD", "OPTIONS", "TRACE", "CONNECT"};
   return methods;
 }
 
@@ -90,7 +90,8 @@ Result<std::unique_ptr<RouteTable>> RouteTable::build(std::vector<Route> routes)
     compiled->route = std::move(route);
     table->routes_.push_back(std::move(compiled));
   }
-  for (const auto& method : methods) table->unmatched_.emplace(method, std::make_unique<RouteStats>("unmatched", method));
+  for (const auto& method : methods)
+    table->unmatched_.emplace(method, std::make_unique<RouteStats>("unmatched", method));
   table->unmatched_.emplace("OTHER", std::make_unique<RouteStats>("unmatched", "OTHER"));
   return table;
 }
@@ -101,9 +102,7 @@ RouteMatch RouteTable::find(std::string_view method, std::string_view path) cons
   const std::string normalized = normalize_path(path);
   const std::string_view view(normalized);
 
-  auto lookup = [&view](const Pistache::Rest::SegmentTreeNode& tree) {
-    return tree.findRoute(view);
-  };
+  auto lookup = [&view](const Pistache::Rest::SegmentTreeNode& tree) { return tree.findRoute(view); };
   if (auto it = trees_.find(method); it != trees_.end()) {
     auto [route, params, splats] = lookup(it->second);
     if (route != nullptr) {
@@ -142,8 +141,7 @@ RouteStats& RouteTable::unmatched(std::string_view method) const {
 }
 
 bool RouteTable::needs_authentication() const noexcept {
-  return std::any_of(routes_.begin(), routes_.end(),
-                     [](const auto& r) { return r->route.access != Access::anyone; });
+  return std::any_of(routes_.begin(), routes_.end(), [](const auto& r) { return r->route.access != Access::anyone; });
 }
 
 }  // namespace firma::api::detail

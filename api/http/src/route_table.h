@@ -1,6 +1,8 @@
 // The route table compiled once into Pistache's segment trees (one per method), with cached metric series.
 #pragma once
 
+#include <pistache/router.h>
+
 #include <array>
 #include <atomic>
 #include <map>
@@ -8,8 +10,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <pistache/router.h>
 
 #include "api/http/routes.h"
 #include "core/metrics.h"
@@ -40,9 +40,9 @@ struct CompiledRoute {
 };
 
 struct RouteMatch {
-  const CompiledRoute* route = nullptr;        // null: nothing serves this method and path
-  std::map<std::string, std::string> params;   // percent-decoded, names without the ':'
-  std::vector<std::string> allowed;            // when route is null: methods that do serve the path
+  const CompiledRoute* route = nullptr;       // null: nothing serves this method and path
+  std::map<std::string, std::string> params;  // percent-decoded, names without the ':'
+  std::vector<std::string> allowed;           // when route is null: methods that do serve the path
 };
 
 class RouteTable {

@@ -2,13 +2,12 @@
 #include "api/http/server.h"
 
 #include <arpa/inet.h>
+#include <pistache/endpoint.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <pistache/endpoint.h>
 
 #include "core/log.h"
 #include "dispatcher.h"
@@ -37,8 +36,8 @@ Status check_listen(const std::string& listen) {
   if (colon == std::string::npos || colon == 0) return bad("expected HOST:PORT");
   const std::string host = listen.substr(0, colon);
   const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-      std::stoul(port) > 65535)
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) || std::stoul(port) > 65535)
     return bad("port must be a number from 0 to 65535");
   unsigned char buf[16];
   if (host == "localhost") return {};
@@ -99,7 +98,9 @@ Server::Server(ServerOptions options, std::vector<Route> routes, Authenticator a
   impl_->authenticator = std::move(authenticator);
 }
 
-Server::~Server() { shutdown(); }
+Server::~Server() {
+  shutdown();
+}
 
 Status Server::start() {
   std::lock_guard lock(impl_->lifecycle);
@@ -108,7 +109,8 @@ Status Server::start() {
   impl_->started = true;
 
   if (o.threads == 0) return make_error(ErrorCode::invalid_request, "server threads must be at least 1");
-  if (o.max_body_bytes == 0) return make_error(ErrorCode::invalid_request, "server max body size must be at least 1 byte");
+  if (o.max_body_bytes == 0)
+    return make_error(ErrorCode::invalid_request, "server max body size must be at least 1 byte");
   if (o.request_timeout <= std::chrono::milliseconds(0))
     return make_error(ErrorCode::invalid_request, "server request timeout must be positive");
   if (o.tls_cert.empty() != o.tls_key.empty())
@@ -169,9 +171,13 @@ Status Server::start() {
   return {};
 }
 
-std::uint16_t Server::port() const noexcept { return impl_->port.load(); }
+std::uint16_t Server::port() const noexcept {
+  return impl_->port.load();
+}
 
-bool Server::stopping() const noexcept { return impl_->stopping.load(); }
+bool Server::stopping() const noexcept {
+  return impl_->stopping.load();
+}
 
 void Server::shutdown() noexcept {
   try {

@@ -16,7 +16,9 @@ namespace {
 const std::vector<Role> kRegistrars = {Role::admin, Role::registrar};
 constexpr std::size_t kOutboxLimit = 1000;
 
-std::string actor_of(const Request& r) { return "operator:" + (r.caller ? r.caller->id : std::string("unknown")); }
+std::string actor_of(const Request& r) {
+  return "operator:" + (r.caller ? r.caller->id : std::string("unknown"));
+}
 
 nlohmann::json citizen_json(const identity::Citizen& c) {
   nlohmann::json j = {{"id", c.id.str()},
@@ -102,8 +104,7 @@ std::vector<Route> admin_citizen_routes(identity::CitizenService& citizens, cons
                     Access::operator_role,
                     {Role::sms_outbox_reader},
                     [outbox](const Request& r) {
-                      if (outbox == nullptr)
-                        return problem(ErrorCode::not_found, "the SMS gateway is not the outbox");
+                      if (outbox == nullptr) return problem(ErrorCode::not_found, "the SMS gateway is not the outbox");
                       std::optional<std::string> to;
                       if (auto it = r.query.find("to"); it != r.query.end() && !it->second.empty()) {
                         auto mobile = policies::normalize_mobile(it->second);

@@ -19,8 +19,8 @@ std::vector<Route> application_admin_routes(signer::ApplicationService& applicat
          if (!formats) return problem(formats.error());
          auto registered = applications.register_application(*name, *prefixes, *formats, request.caller->id);
          if (!registered) return problem(registered.error());
-         return json_response(201, {{"app_id", registered->id.str()},
-                                    {"api_key", std::string(registered->api_key.reveal())}});
+         return json_response(
+             201, {{"app_id", registered->id.str()}, {"api_key", std::string(registered->api_key.reveal())}});
        },
        "admin.apps.create"},
   };

@@ -142,7 +142,10 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                                       [](const Request& r) { return named_challenge(r, false); }};
   std::vector<Route> routes;
 
-  routes.push_back({"POST", "/v1/citizens/activation", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/activation",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_nif(r, [&](const policies::Nif& nif, Fields& f) {
                         std::string email = f.text("email");
@@ -152,9 +155,13 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return s ? started(*s) : problem(s.error());
                       });
                     },
-                    "citizens.activation", per_nif});
+                    "citizens.activation",
+                    per_nif});
 
-  routes.push_back({"POST", "/v1/citizens/activation/complete", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/activation/complete",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_challenge(r, true, [&](const ChallengeId& id, const Secret& otp, Fields& f) {
                         Secret password = f.secret("password");
@@ -163,9 +170,13 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return s ? password_set(*s) : problem(s.error());
                       });
                     },
-                    "citizens.activation.complete", per_challenge});
+                    "citizens.activation.complete",
+                    per_challenge});
 
-  routes.push_back({"POST", "/v1/citizens/password/reset", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/password/reset",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_nif(r, [&](const policies::Nif& nif, Fields& f) {
                         Secret code = f.secret("activation_code");
@@ -174,9 +185,13 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return s ? started(*s) : problem(s.error());
                       });
                     },
-                    "citizens.password.reset", per_nif});
+                    "citizens.password.reset",
+                    per_nif});
 
-  routes.push_back({"POST", "/v1/citizens/password/reset/complete", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/password/reset/complete",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_challenge(r, true, [&](const ChallengeId& id, const Secret& otp, Fields& f) {
                         Secret password = f.secret("password");
@@ -185,9 +200,13 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return s ? password_set(*s) : problem(s.error());
                       });
                     },
-                    "citizens.password.reset.complete", per_challenge});
+                    "citizens.password.reset.complete",
+                    per_challenge});
 
-  routes.push_back({"POST", "/v1/citizens/password/change", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/password/change",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_nif(r, [&](const policies::Nif& nif, Fields& f) {
                         Secret password = f.secret("password");
@@ -197,9 +216,13 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return s ? started(*s) : problem(s.error());
                       });
                     },
-                    "citizens.password.change", per_nif});
+                    "citizens.password.change",
+                    per_nif});
 
-  routes.push_back({"POST", "/v1/citizens/password/change/complete", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/password/change/complete",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_challenge(r, true, [&](const ChallengeId& id, const Secret& otp, Fields&) {
                         auto s = ctx->citizens.complete_password_change(id, otp);
@@ -207,9 +230,13 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return json_response(200, {{"password_expires_at", to_rfc3339(s->password_expires_at)}});
                       });
                     },
-                    "citizens.password.change.complete", per_challenge});
+                    "citizens.password.change.complete",
+                    per_challenge});
 
-  routes.push_back({"POST", "/v1/citizens/deregistration", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/deregistration",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_nif(r, [&](const policies::Nif& nif, Fields& f) {
                         Secret password = f.secret("password");
@@ -218,9 +245,13 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return s ? started(*s) : problem(s.error());
                       });
                     },
-                    "citizens.deregistration", per_nif});
+                    "citizens.deregistration",
+                    per_nif});
 
-  routes.push_back({"POST", "/v1/citizens/deregistration/complete", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/deregistration/complete",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_challenge(r, true, [&](const ChallengeId& id, const Secret& otp, Fields&) {
                         auto s = ctx->citizens.complete_deregistration(id, otp);
@@ -228,16 +259,21 @@ std::vector<Route> citizen_routes(identity::CitizenService& citizens, identity::
                         return json_response(200, {{"status", std::string(to_string(s->status))}});
                       });
                     },
-                    "citizens.deregistration.complete", per_challenge});
+                    "citizens.deregistration.complete",
+                    per_challenge});
 
-  routes.push_back({"POST", "/v1/citizens/otp/resend", Access::anyone, {},
+  routes.push_back({"POST",
+                    "/v1/citizens/otp/resend",
+                    Access::anyone,
+                    {},
                     [ctx](const Request& r) {
                       return with_challenge(r, false, [&](const ChallengeId& id, const Secret&, Fields&) {
                         auto s = ctx->citizens.resend_otp(id);
                         return s ? started(*s) : problem(s.error());
                       });
                     },
-                    "citizens.otp.resend", per_resent_challenge});
+                    "citizens.otp.resend",
+                    per_resent_challenge});
   return routes;
 }
 

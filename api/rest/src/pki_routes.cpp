@@ -25,7 +25,9 @@ Response crl_answer(certs::CrlService& crl) {
   return binary("application/pkix-crl", current->der);
 }
 
-Response ocsp_answer(const Bytes& der) { return binary("application/ocsp-response", der); }
+Response ocsp_answer(const Bytes& der) {
+  return binary("application/ocsp-response", der);
+}
 
 // The path segment of GET /pki/ocsp/{request} (already percent-decoded): base64, or base64url from clients that
 // use it (RFC 6960 A.1 asks for base64 then URL encoding).
@@ -41,22 +43,38 @@ std::optional<Bytes> decode_request(const std::string& text) {
 std::vector<Route> pki_routes(certs::CertificateAuthority& authority, certs::CrlService& crl,
                               certs::CrlService& root_crl, certs::OcspResponder& ocsp) {
   return {
-      {"GET", "/pki/ca.pem", Access::anyone, {},
+      {"GET",
+       "/pki/ca.pem",
+       Access::anyone,
+       {},
        [&authority](const Request&) { return text_response(200, authority.chain_pem(), "application/x-pem-file"); },
        "pki.ca_pem"},
-      {"GET", "/pki/ca.cer", Access::anyone, {},
+      {"GET",
+       "/pki/ca.cer",
+       Access::anyone,
+       {},
        [&authority](const Request&) { return binary("application/pkix-cert", authority.issuing().der); },
        "pki.ca_cer"},
       {"GET", "/pki/crl", Access::anyone, {}, [&crl](const Request&) { return crl_answer(crl); }, "pki.crl"},
-      {"GET", "/pki/root.crl", Access::anyone, {}, [&root_crl](const Request&) { return crl_answer(root_crl); },
+      {"GET",
+       "/pki/root.crl",
+       Access::anyone,
+       {},
+       [&root_crl](const Request&) { return crl_answer(root_crl); },
        "pki.root_crl"},
-      {"POST", "/pki/ocsp", Access::anyone, {},
+      {"POST",
+       "/pki/ocsp",
+       Access::anyone,
+       {},
        [&ocsp](const Request& request) -> Response {
          if (request.body.size() > kMaxOcspRequest) return ocsp_answer(ocsp.respond({}));
          return ocsp_answer(ocsp.respond(as_bytes(request.body)));
        },
        "pki.ocsp"},
-      {"GET", "/pki/ocsp/:request", Access::anyone, {},
+      {"GET",
+       "/pki/ocsp/:request",
+       Access::anyone,
+       {},
        [&ocsp](const Request& request) -> Response {
          auto it = request.params.find("request");
          std::optional<Bytes> der;

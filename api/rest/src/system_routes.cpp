@@ -15,10 +15,19 @@ std::vector<Route> system_routes(std::vector<ReadinessProbe> probes, std::string
   auto document = std::make_shared<const std::string>(std::move(openapi_yaml));
   std::vector<Route> routes;
 
-  routes.push_back({"GET", "/healthz", Access::anyone, {},
-                    [](const Request&) { return json_response(200, {{"status", "ok"}}); }, "healthz"});
+  routes.push_back({"GET",
+                    "/healthz",
+                    Access::anyone,
+                    {},
+                    [](const Request&) {
+                      return json_response(200, {{"status", "ok"}});
+                    },
+                    "healthz"});
 
-  routes.push_back({"GET", "/readyz", Access::anyone, {},
+  routes.push_back({"GET",
+                    "/readyz",
+                    Access::anyone,
+                    {},
                     [shared_probes](const Request&) {
                       nlohmann::json checks = nlohmann::json::object();
                       std::string failing;
@@ -49,13 +58,20 @@ std::vector<Route> system_routes(std::vector<ReadinessProbe> probes, std::string
                     },
                     "readyz"});
 
-  routes.push_back({"GET", "/metrics", Access::anyone, {},
+  routes.push_back({"GET",
+                    "/metrics",
+                    Access::anyone,
+                    {},
                     [](const Request&) {
-                      return text_response(200, metrics::render_prometheus(), "text/plain; version=0.0.4; charset=utf-8");
+                      return text_response(200, metrics::render_prometheus(),
+                                           "text/plain; version=0.0.4; charset=utf-8");
                     },
                     "metrics"});
 
-  routes.push_back({"GET", "/openapi.yaml", Access::anyone, {},
+  routes.push_back({"GET",
+                    "/openapi.yaml",
+                    Access::anyone,
+                    {},
                     [document](const Request&) { return text_response(200, *document, "application/yaml"); },
                     "openapi"});
   return routes;

@@ -50,16 +50,20 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
                            if (!nif) return std::nullopt;
                            return std::move(*nif);
                          }};
-  const Throttle per_confirmed_transaction{
-      throttle, Throttle::Subject::transaction, [](const Request& r) -> std::optional<std::string> {
-        auto body = parse_json_object(r.body);
-        if (!body || !required_field<std::string>(*body, "otp")) return std::nullopt;
-        return r.params.at("id");
-      }};
+  const Throttle per_confirmed_transaction{throttle, Throttle::Subject::transaction,
+                                           [](const Request& r) -> std::optional<std::string> {
+                                             auto body = parse_json_object(r.body);
+                                             if (!body || !required_field<std::string>(*body, "otp"))
+                                               return std::nullopt;
+                                             return r.params.at("id");
+                                           }};
   const Throttle per_transaction{throttle, Throttle::Subject::transaction,
                                  [](const Request& r) -> std::optional<std::string> { return r.params.at("id"); }};
   return {
-      {"POST", "/v1/transactions", Access::application, {},
+      {"POST",
+       "/v1/transactions",
+       Access::application,
+       {},
        [&transactions, caller_app, public_url](const Request& request) -> Response {
          auto app = caller_app(request);
          if (!app) return problem(app.error());
@@ -73,7 +77,10 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
                                     {"expires_at", to_rfc3339(created->expires_at)}});
        },
        "transactions.create"},
-      {"GET", "/v1/transactions/:id", Access::application, {},
+      {"GET",
+       "/v1/transactions/:id",
+       Access::application,
+       {},
        [&transactions, caller_app](const Request& request) -> Response {
          auto app = caller_app(request);
          if (!app) return problem(app.error());
@@ -82,7 +89,10 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          return json_response(200, view_json(*view));
        },
        "transactions.get"},
-      {"DELETE", "/v1/transactions/:id", Access::application, {},
+      {"DELETE",
+       "/v1/transactions/:id",
+       Access::application,
+       {},
        [&transactions, caller_app](const Request& request) -> Response {
          auto app = caller_app(request);
          if (!app) return problem(app.error());
@@ -91,7 +101,10 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          return Response{204, {}, {}, {}};
        },
        "transactions.cancel"},
-      {"GET", "/v1/transactions/:id/summary", Access::anyone, {},
+      {"GET",
+       "/v1/transactions/:id/summary",
+       Access::anyone,
+       {},
        [&transactions](const Request& request) -> Response {
          auto summary = transactions.summary(TransactionId(request.params.at("id")));
          if (!summary) return problem(summary.error());
@@ -103,8 +116,12 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
                                     {"expires_at", to_rfc3339(summary->expires_at)},
                                     {"status", std::string(to_string(summary->status))}});
        },
-       "transactions.summary", by_address},
-      {"POST", "/v1/transactions/:id/authenticate", Access::anyone, {},
+       "transactions.summary",
+       by_address},
+      {"POST",
+       "/v1/transactions/:id/authenticate",
+       Access::anyone,
+       {},
        [&transactions](const Request& request) -> Response {
          auto body = parse_json_object(request.body);
          if (!body) return problem(body.error());
@@ -117,8 +134,12 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          if (!started) return problem(started.error());
          return json_response(202, {{"otp_sent_to", started->otp_sent_to}});
        },
-       "transactions.authenticate", per_nif},
-      {"POST", "/v1/transactions/:id/confirm", Access::anyone, {},
+       "transactions.authenticate",
+       per_nif},
+      {"POST",
+       "/v1/transactions/:id/confirm",
+       Access::anyone,
+       {},
        [&transactions](const Request& request) -> Response {
          auto body = parse_json_object(request.body);
          if (!body) return problem(body.error());
@@ -130,16 +151,24 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          return json_response(
              200, {{"status", std::string(to_string(outcome->status))}, {"return_url", outcome->return_url}});
        },
-       "transactions.confirm", per_confirmed_transaction},
-      {"POST", "/v1/transactions/:id/otp", Access::anyone, {},
+       "transactions.confirm",
+       per_confirmed_transaction},
+      {"POST",
+       "/v1/transactions/:id/otp",
+       Access::anyone,
+       {},
        [&transactions](const Request& request) -> Response {
          const TransactionId id(request.params.at("id"));
          auto sent = transactions.resend_otp(id);
          if (!sent) return problem(sent.error());
          return json_response(202, {{"otp_sent_to", sent->otp_sent_to}});
        },
-       "transactions.resend_otp", per_transaction},
-      {"POST", "/v1/transactions/:id/reject", Access::anyone, {},
+       "transactions.resend_otp",
+       per_transaction},
+      {"POST",
+       "/v1/transactions/:id/reject",
+       Access::anyone,
+       {},
        [&transactions](const Request& request) -> Response {
          const TransactionId id(request.params.at("id"));
          auto outcome = transactions.reject(id);
@@ -147,7 +176,8 @@ std::vector<Route> transaction_routes(signer::TransactionService& transactions,
          return json_response(
              200, {{"status", std::string(to_string(outcome->status))}, {"return_url", outcome->return_url}});
        },
-       "transactions.reject", by_address},
+       "transactions.reject",
+       by_address},
   };
 }
 

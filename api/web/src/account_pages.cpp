@@ -2,8 +2,8 @@
 // CitizenService (what identifies the citizen, then the SMS code); the pending challenge waits between them in an
 // HttpOnly cookie scoped to the page, never in a URL.
 #include "identity/citizens.h"
-#include "policies/nif.h"
 #include "pages.h"
+#include "policies/nif.h"
 #include "resources.h"
 
 namespace firma::api::web {
@@ -113,21 +113,18 @@ Response respond(Page& page, const Flow& flow, const Html& body, const std::opti
 
 Response show_start(Page& page, const Flow& flow, const std::optional<PageError>& error, const Typed& typed = {}) {
   Html body = page.error_box(error);
-  body += fill(page_template("account_start"),
-               {{"intro", page.t(flow.name + ".start.intro")},
-                {"path", text(flow.path)},
-                {"csrf", page.csrf_field()},
-                {"fields", start_fields(page, flow, typed)},
-                {"submit", page.t(flow.name + ".start.submit")}});
+  body += fill(page_template("account_start"), {{"intro", page.t(flow.name + ".start.intro")},
+                                                {"path", text(flow.path)},
+                                                {"csrf", page.csrf_field()},
+                                                {"fields", start_fields(page, flow, typed)},
+                                                {"submit", page.t(flow.name + ".start.submit")}});
   return respond(page, flow, body, error);
 }
 
 Response show_complete(Page& page, const Flow& flow, const Pending& pending, const std::optional<PageError>& error,
                        bool resent) {
   Html body = page.error_box(error);
-  if (resent && !error)
-    body += fill(page_template("notice"),
-                 {{"t", page.t("otp.resent")}});
+  if (resent && !error) body += fill(page_template("notice"), {{"t", page.t("otp.resent")}});
   const Html csrf = page.csrf_field();
   body += fill(page_template("account_otp"),
                {{"sent_to", page.t("otp.sent_to",
@@ -146,8 +143,8 @@ Response show_complete(Page& page, const Flow& flow, const Pending& pending, con
 
 Response show_done(Page& page, const Flow& flow) {
   page.set_cookie(clear_cookie(kFlowCookie, page.cookie_options(flow.path)));
-  Html body = fill(page_template("account_done"),
-                   {{"words", page.t(flow.name + ".done")}, {"home", page.t("link.home")}});
+  Html body =
+      fill(page_template("account_done"), {{"words", page.t(flow.name + ".done")}, {"home", page.t("link.home")}});
   return page.render(200, flow.name + ".title", body);
 }
 

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <cstdint>
 
-#include "core/encoding.h"
 #include "api/http/text.h"
+#include "core/encoding.h"
 
 namespace firma::api::web {
 namespace {

@@ -1,14 +1,14 @@
 // The shared parts of every web page: language, CSRF, layout, security headers, errors in the citizen's words.
 #include "page.h"
-#include "resources.h"
 
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "api/http/text.h"
 #include "core/secret.h"
 #include "policies/password_policy.h"
-#include "api/http/text.h"
+#include "resources.h"
 
 namespace firma::api::web {
 namespace {
@@ -201,16 +201,15 @@ void Page::finish(Response& response) const {
 
 Response Page::render(int status, std::string_view title_key, const Html& body) {
   const std::string other = lang_ == Lang::es ? "en" : "es";
-  const Html page = fill(page_template("layout"),
-                         {{"lang", text(lang_tag(lang_))},
-                          {"title", t(title_key)},
-                          {"brand", t("site.brand")},
-                          {"skip", t("site.skip")},
-                          {"lang_nav", t("site.language")},
-                          {"other", text(other)},
-                          {"other_name", t("site.other_language")},
-                          {"body", body},
-                          {"footer", t("site.footer")}});
+  const Html page = fill(page_template("layout"), {{"lang", text(lang_tag(lang_))},
+                                                   {"title", t(title_key)},
+                                                   {"brand", t("site.brand")},
+                                                   {"skip", t("site.skip")},
+                                                   {"lang_nav", t("site.language")},
+                                                   {"other", text(other)},
+                                                   {"other_name", t("site.other_language")},
+                                                   {"body", body},
+                                                   {"footer", t("site.footer")}});
   Response r;
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
@@ -237,8 +236,7 @@ Html Page::error_box(const std::optional<PageError>& error) const {
       break;
     default: break;
   }
-  return fill(page_template("error_box"),
-              {{"words", words}, {"way_out", way_out}});
+  return fill(page_template("error_box"), {{"words", words}, {"way_out", way_out}});
 }
 
 Response Page::error_page(const PageError& error, std::string_view title_key) {

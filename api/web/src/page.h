@@ -14,10 +14,10 @@
 #include "api/http/http.h"
 #include "api/http/throttle.h"
 #include "api/web/web_routes.h"
+#include "catalogue.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/result.h"
-#include "catalogue.h"
 #include "form.h"
 #include "html.h"
 

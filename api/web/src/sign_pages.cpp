@@ -2,9 +2,9 @@
 // service, so any node can answer any step); the masked mobile rides in a cookie scoped to the page.
 #include <cctype>
 
-#include "signer/transactions.h"
 #include "pages.h"
 #include "resources.h"
+#include "signer/transactions.h"
 
 namespace firma::api::web {
 namespace {
@@ -50,26 +50,23 @@ struct SignView {
 Html document_list(const Page& page, const signer::TransactionSummary& s) {
   Html items;
   for (const auto& d : s.documents) {
-    items += fill(page_template("sign_document"),
-                  {{"name", text(d.name)},
-                   {"format", page.t("format." + d.format)},
-                   {"digest_label", page.t("sign.fingerprint")},
-                   {"digest", text(fingerprint(d.digest_sha256_hex))}});
+    items += fill(page_template("sign_document"), {{"name", text(d.name)},
+                                                   {"format", page.t("format." + d.format)},
+                                                   {"digest_label", page.t("sign.fingerprint")},
+                                                   {"digest", text(fingerprint(d.digest_sha256_hex))}});
   }
-  return fill(page_template("sign_documents"),
-              {{"items", items}});
+  return fill(page_template("sign_documents"), {{"items", items}});
 }
 
 Html login_form(Page& page, const std::string& id, const std::string& nif) {
-  return fill(page_template("sign_login"),
-              {{"id", text(id)},
-               {"csrf", page.csrf_field()},
-               {"heading", page.t("sign.login.heading")},
-               {"intro", page.t("sign.login.intro")},
-               {"nif_label", page.t("field.nif")},
-               {"nif", text(nif)},
-               {"password_label", page.t("field.password")},
-               {"submit", page.t("sign.login.submit")}});
+  return fill(page_template("sign_login"), {{"id", text(id)},
+                                            {"csrf", page.csrf_field()},
+                                            {"heading", page.t("sign.login.heading")},
+                                            {"intro", page.t("sign.login.intro")},
+                                            {"nif_label", page.t("field.nif")},
+                                            {"nif", text(nif)},
+                                            {"password_label", page.t("field.password")},
+                                            {"submit", page.t("sign.login.submit")}});
 }
 
 Html otp_forms(Page& page, const std::string& id, bool resent) {
@@ -82,9 +79,7 @@ Html otp_forms(Page& page, const std::string& id, bool resent) {
   const Html csrf = page.csrf_field();
   return fill(page_template("sign_otp"),
               {{"heading", page.t("sign.otp.heading")},
-               {"resent", resent ? fill(page_template("notice"),
-                                        {{"t", page.t("sign.otp.resent")}})
-                                 : Html()},
+               {"resent", resent ? fill(page_template("notice"), {{"t", page.t("sign.otp.resent")}}) : Html()},
                {"sent_to", sent_to},
                {"id", text(id)},
                {"csrf", csrf},
@@ -99,11 +94,10 @@ Html otp_forms(Page& page, const std::string& id, bool resent) {
 }
 
 Html reject_form(Page& page, const std::string& id) {
-  return fill(page_template("sign_reject"),
-              {{"id", text(id)},
-               {"csrf", page.csrf_field()},
-               {"hint", page.t("sign.reject.hint")},
-               {"submit", page.t("sign.reject.submit")}});
+  return fill(page_template("sign_reject"), {{"id", text(id)},
+                                             {"csrf", page.csrf_field()},
+                                             {"hint", page.t("sign.reject.hint")},
+                                             {"submit", page.t("sign.reject.submit")}});
 }
 
 // The page for the transaction as it stands, with `view`'s error and choices; `status` 0: 200, or the error's.
@@ -121,8 +115,10 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
   // signed) would only repeat it, and there is nothing left to check before continuing.
   const bool open = status == TransactionStatus::pending || status == TransactionStatus::authenticated;
   Html body = open ? page.error_box(view.error) : Html();
-  if (open) body += fill(R"(<p class="lead">{intro}</p>
-)", {{"intro", page.t("sign.intro")}});
+  if (open)
+    body += fill(R"(<p class="lead">{intro}</p>
+)",
+                 {{"intro", page.t("sign.intro")}});
   body += fill(page_template("sign_facts"),
                {{"app_label", page.t("sign.application")},
                 {"app", text(s.app_name)},

@@ -24,12 +24,11 @@ std::vector<Route> site_pages(std::shared_ptr<const WebContext> ctx) {
                     [ctx](const Request& request) -> Response {
                       Page page(ctx->settings, request);
                       if (auto redirect = page.language_redirect()) return *redirect;
-                      Html body = fill(page_template("home"),
-                                       {{"intro", page.t("home.intro")},
-                                        {"activate", page.t("link.activate")},
-                                        {"reset", page.t("link.password_reset")},
-                                        {"change", page.t("link.password_change")},
-                                        {"deregister", page.t("link.deregister")}});
+                      Html body = fill(page_template("home"), {{"intro", page.t("home.intro")},
+                                                               {"activate", page.t("link.activate")},
+                                                               {"reset", page.t("link.password_reset")},
+                                                               {"change", page.t("link.password_change")},
+                                                               {"deregister", page.t("link.deregister")}});
                       return page.render(200, "home.title", body);
                     },
                     "web.home"});

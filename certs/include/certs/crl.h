@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
+#include "certs/authority.h"
 #include "core/clock.h"
 #include "core/encoding.h"
-#include "certs/authority.h"
 #include "core/result.h"
 
 namespace firma::store {
@@ -14,7 +14,6 @@ class Database;
 }
 
 namespace firma::certs {
-
 
 struct PublishedCrl {
   std::int64_t number = 0;

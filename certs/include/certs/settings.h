@@ -16,20 +16,20 @@ namespace firma::certs {
 // issuing_key_id set, firmad uses those keys and the certificates stored beside them on the token instead of
 // creating a CA on first start.
 struct Settings {
-  std::string ca_algorithm = "ec-p384";           // root, issuing CA and OCSP signer keys made on first start
-  std::string certificate_algorithm = "ec-p256";  // citizens' keys when the request names none
-  std::string organization = "Firma";             // O of the CA names
-  std::string country = "ES";                     // C of every name
-  std::string root_name = "Firma Root CA";        // CN of the root
-  std::string issuing_name = "Firma Citizens CA"; // CN of the issuing CA
+  std::string ca_algorithm = "ec-p384";            // root, issuing CA and OCSP signer keys made on first start
+  std::string certificate_algorithm = "ec-p256";   // citizens' keys when the request names none
+  std::string organization = "Firma";              // O of the CA names
+  std::string country = "ES";                      // C of every name
+  std::string root_name = "Firma Root CA";         // CN of the root
+  std::string issuing_name = "Firma Citizens CA";  // CN of the issuing CA
   std::size_t root_validity_days = 7305;
   std::size_t issuing_validity_days = 3653;
-  std::size_t certificate_validity_days = 730;    // citizens' certificates: two years
-  std::size_t renew_before_days = 30;             // a credential this close to expiry is renewed on next use
+  std::size_t certificate_validity_days = 730;       // citizens' certificates: two years
+  std::size_t renew_before_days = 30;                // a credential this close to expiry is renewed on next use
   std::string policy_oid = "1.3.6.1.4.1.32473.1.1";  // certificatePolicies of citizens' certificates
-  std::string base_url;                           // of the AIA and CRL DP links; empty: server.public_url
-  std::size_t crl_validity_hours = 24;            // nextUpdate - thisUpdate; a new CRL is made at half-life
-  std::string ocsp_signer = "delegated";          // "delegated" (id-kp-OCSPSigning certificate) or "ca"
+  std::string base_url;                              // of the AIA and CRL DP links; empty: server.public_url
+  std::size_t crl_validity_hours = 24;               // nextUpdate - thisUpdate; a new CRL is made at half-life
+  std::string ocsp_signer = "delegated";             // "delegated" (id-kp-OCSPSigning certificate) or "ca"
   std::size_t ocsp_signer_validity_days = 365;
   std::size_t ocsp_validity_seconds = 3600;       // nextUpdate of OCSP answers
   std::size_t maintenance_interval_seconds = 60;  // how often CRL freshness, expiries and the OCSP signer are checked

@@ -39,7 +39,11 @@ class ManualClock final : public Clock {
 std::string to_rfc3339(Instant at);
 std::optional<Instant> parse_rfc3339(std::string_view text);
 
-inline std::int64_t to_unix(Instant at) { return at.time_since_epoch().count(); }
-inline Instant from_unix(std::int64_t seconds) { return Instant{std::chrono::seconds{seconds}}; }
+inline std::int64_t to_unix(Instant at) {
+  return at.time_since_epoch().count();
+}
+inline Instant from_unix(std::int64_t seconds) {
+  return Instant{std::chrono::seconds{seconds}};
+}
 
 }  // namespace firma

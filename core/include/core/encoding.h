@@ -29,6 +29,8 @@ std::optional<Bytes> from_base64url(std::string_view text);
 Bytes sha256(std::span<const std::uint8_t> data);
 Bytes sha384(std::span<const std::uint8_t> data);
 Bytes sha512(std::span<const std::uint8_t> data);
-inline Bytes sha256(std::string_view text) { return sha256(as_bytes(text)); }
+inline Bytes sha256(std::string_view text) {
+  return sha256(as_bytes(text));
+}
 
 }  // namespace firma

@@ -35,10 +35,18 @@ class Field {
 using Fields = std::initializer_list<Field>;
 
 void write(Level level, std::string_view event, Fields fields = {});
-inline void debug(std::string_view event, Fields fields = {}) { write(Level::debug, event, fields); }
-inline void info(std::string_view event, Fields fields = {}) { write(Level::info, event, fields); }
-inline void warn(std::string_view event, Fields fields = {}) { write(Level::warn, event, fields); }
-inline void error(std::string_view event, Fields fields = {}) { write(Level::error, event, fields); }
+inline void debug(std::string_view event, Fields fields = {}) {
+  write(Level::debug, event, fields);
+}
+inline void info(std::string_view event, Fields fields = {}) {
+  write(Level::info, event, fields);
+}
+inline void warn(std::string_view event, Fields fields = {}) {
+  write(Level::warn, event, fields);
+}
+inline void error(std::string_view event, Fields fields = {}) {
+  write(Level::error, event, fields);
+}
 
 void set_level(Level level);
 bool parse_level(std::string_view text, Level& out);

@@ -9,11 +9,11 @@
 namespace firma::hsm {
 
 struct Settings {
-  std::string module;               // PKCS#11 module path; empty: the embedded SoftHSM2 token
+  std::string module;  // PKCS#11 module path; empty: the embedded SoftHSM2 token
   std::string token_label = "firma";
-  std::string pin_file;             // file holding the user PIN
-  std::string pin_env;              // or: name of an environment variable holding it
-  std::size_t sessions = 8;         // size of the session pool
+  std::string pin_file;      // file holding the user PIN
+  std::string pin_env;       // or: name of an environment variable holding it
+  std::size_t sessions = 8;  // size of the session pool
 };
 
 // hsm.module, hsm.token_label, hsm.pin_file, hsm.pin_env, hsm.sessions.

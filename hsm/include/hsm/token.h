@@ -64,8 +64,7 @@ class Token {
   // "[purpose] label" ("[certificate_authority] Firma root CA"), and both are made unmodifiable
   // (CKA_MODIFIABLE false), so no PKCS#11 call can change it afterwards. Returns the SubjectPublicKeyInfo DER.
   // An id in use is conflict.
-  Result<Bytes> generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, KeyPurpose purpose,
-                                  std::string_view label);
+  Result<Bytes> generate_key_pair(const KeyId& id, KeyAlgorithm algorithm, KeyPurpose purpose, std::string_view label);
 
   // The purpose recorded on the token; none for a key made before purposes were recorded, or by another tool.
   Result<std::optional<KeyPurpose>> purpose(const KeyId& id) const;
@@ -90,8 +89,8 @@ class Token {
   // RSA PKCS#1 v1.5 (RFC 8017 8.2, DigestInfo added here), RSA-PSS (RFC 8017 8.1, MGF1 with the same hash,
   // salt as long as the digest) or ECDSA over the digest. The padding is ignored for EC keys. A digest of the
   // wrong length is invalid_request.
-  Result<Signature> sign_digest(const KeyId& id, DigestAlgorithm digest_algorithm,
-                                std::span<const std::uint8_t> digest, RsaPadding padding = RsaPadding::pkcs1v15);
+  Result<Signature> sign_digest(const KeyId& id, DigestAlgorithm digest_algorithm, std::span<const std::uint8_t> digest,
+                                RsaPadding padding = RsaPadding::pkcs1v15);
 
   // The service's own paths (certificates and CRLs, OCSP answers, time stamps, the audit head): the same
   // signature, with a key recorded for `purpose`. Never a citizen's key: `purpose` citizen_signing is refused,

@@ -40,19 +40,19 @@ struct SmsSettings {
   // The outbox shows every code to whoever may read it: with a shared (PostgreSQL) database firmad refuses it
   // unless this names the risk (kOutboxRiskAccepted).
   std::string outbox_on_shared_database = "refuse";
-  std::string from = "Firma";                  // sender id or number
+  std::string from = "Firma";  // sender id or number
   std::size_t timeout_seconds = 10;
   std::string kannel_url = "http://127.0.0.1:13013/cgi-bin/sendsms";
   std::string kannel_username;
   std::string kannel_password_file;
   std::string kannel_password_env;
   std::string http_url;
-  std::string http_method = "POST";            // POST, PUT or GET
-  std::string http_format = "form";            // form, json or query: how {to} {from} {text} are escaped
+  std::string http_method = "POST";                           // POST, PUT or GET
+  std::string http_format = "form";                           // form, json or query: how {to} {from} {text} are escaped
   std::string http_body = "to={to}&from={from}&text={text}";  // template; for query, appended to the URL
-  std::string http_auth = "none";              // none, basic or bearer
-  std::string http_username;                   // basic
-  std::string http_secret_file;                // basic password or bearer token
+  std::string http_auth = "none";                             // none, basic or bearer
+  std::string http_username;                                  // basic
+  std::string http_secret_file;                               // basic password or bearer token
   std::string http_secret_env;
 };
 

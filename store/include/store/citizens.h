@@ -23,7 +23,7 @@ struct CitizenRow {
   std::string surname1;
   std::string surname2;  // "" when there is none
   std::string email;
-  std::string mobile;              // E.164
+  std::string mobile;  // E.164
   RegistrationLevel registration_level = RegistrationLevel::basic;
   CitizenStatus status = CitizenStatus::pending_activation;
   std::string activation_code_hash;

@@ -17,9 +17,9 @@ namespace firma::store {
 
 struct OperatorRecord {
   OperatorId id;
-  std::string name;        // unique
+  std::string name;         // unique
   std::vector<Role> roles;  // stored comma-separated, e.g. "admin" or "registrar,auditor"
-  std::string token_hash;  // lower-case hex SHA-256 of the bearer token (the token itself is never stored); unique
+  std::string token_hash;   // lower-case hex SHA-256 of the bearer token (the token itself is never stored); unique
   Instant created_at{};
   std::optional<Instant> revoked_at;
 };

@@ -9,7 +9,7 @@
 namespace firma::store {
 
 struct Settings {
-  std::string url;                  // "postgresql://..." or "sqlite:PATH"; empty: DATA_DIR/firma.db
+  std::string url;  // "postgresql://..." or "sqlite:PATH"; empty: DATA_DIR/firma.db
   std::size_t pool_size = 8;
 };
 

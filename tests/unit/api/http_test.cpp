@@ -14,15 +14,24 @@ namespace {
 TEST(ApiHttpStatus, EveryErrorCodeHasItsDocumentedStatus) {
   // The table docs/openapi.yaml documents; a new ErrorCode must be added here and there.
   const std::map<ErrorCode, int> expected = {
-      {ErrorCode::invalid_request, 400},     {ErrorCode::unauthorized, 401},
-      {ErrorCode::forbidden, 403},           {ErrorCode::not_found, 404},
-      {ErrorCode::conflict, 409},            {ErrorCode::password_policy, 422},
-      {ErrorCode::invalid_credentials, 401}, {ErrorCode::account_locked, 423},
-      {ErrorCode::password_expired, 403},    {ErrorCode::registration_level, 403},
-      {ErrorCode::account_not_active, 403},  {ErrorCode::otp_invalid, 401},
-      {ErrorCode::otp_expired, 410},         {ErrorCode::otp_exhausted, 403},
-      {ErrorCode::transaction_expired, 410}, {ErrorCode::payload_too_large, 413},
-      {ErrorCode::rate_limited, 429},        {ErrorCode::unavailable, 503},
+      {ErrorCode::invalid_request, 400},
+      {ErrorCode::unauthorized, 401},
+      {ErrorCode::forbidden, 403},
+      {ErrorCode::not_found, 404},
+      {ErrorCode::conflict, 409},
+      {ErrorCode::password_policy, 422},
+      {ErrorCode::invalid_credentials, 401},
+      {ErrorCode::account_locked, 423},
+      {ErrorCode::password_expired, 403},
+      {ErrorCode::registration_level, 403},
+      {ErrorCode::account_not_active, 403},
+      {ErrorCode::otp_invalid, 401},
+      {ErrorCode::otp_expired, 410},
+      {ErrorCode::otp_exhausted, 403},
+      {ErrorCode::transaction_expired, 410},
+      {ErrorCode::payload_too_large, 413},
+      {ErrorCode::rate_limited, 429},
+      {ErrorCode::unavailable, 503},
       {ErrorCode::internal, 500},
   };
   // internal is the last enumerator: walking up to it visits every code.

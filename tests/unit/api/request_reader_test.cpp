@@ -93,14 +93,14 @@ TEST(ApiRequestReader, RefusesOversizeHeaders) {
 
 TEST(ApiRequestReader, RefusesMalformedFraming) {
   const char* bad[] = {
-      "GET /\r\nHost: a\r\n\r\n",                                                 // no version
-      "GET / HTTP/2.0\r\nHost: a\r\n\r\n",                                        // unsupported version
-      "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",                                       // two spaces
-      "GET x HTTP/1.1\r\nHost: a\r\n\r\n",                                        // not origin-form
-      "G(T / HTTP/1.1\r\nHost: a\r\n\r\n",                                        // method not a token
-      "GET / HTTP/1.1\r\n\r\n",                                                   // HTTP/1.1 without Host
-      "GET / HTTP/1.1\r\nHost : a\r\n\r\n",                                       // space before colon
-      "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n folded\r\n\r\n",                     // obs-fold
+      "GET /\r\nHost: a\r\n\r\n",                                                      // no version
+      "GET / HTTP/2.0\r\nHost: a\r\n\r\n",                                             // unsupported version
+      "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",                                            // two spaces
+      "GET x HTTP/1.1\r\nHost: a\r\n\r\n",                                             // not origin-form
+      "G(T / HTTP/1.1\r\nHost: a\r\n\r\n",                                             // method not a token
+      "GET / HTTP/1.1\r\n\r\n",                                                        // HTTP/1.1 without Host
+      "GET / HTTP/1.1\r\nHost : a\r\n\r\n",                                            // space before colon
+      "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n folded\r\n\r\n",                          // obs-fold
       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",  // conflicting lengths
       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1e3\r\n\r\n",
@@ -121,7 +121,8 @@ TEST(ApiRequestReader, AsksForALengthInsteadOfAChunkedBody) {
 
 TEST(ApiRequestReader, AbsoluteFormIsReducedToItsPath) {
   RequestReader reader(1024, 1024);
-  ASSERT_EQ(feed_all(reader, "GET http://firma.example/healthz?a=b HTTP/1.1\r\nHost: firma.example\r\n\r\n"), State::complete);
+  ASSERT_EQ(feed_all(reader, "GET http://firma.example/healthz?a=b HTTP/1.1\r\nHost: firma.example\r\n\r\n"),
+            State::complete);
   auto request = reader.take();
   EXPECT_EQ(request.path, "/healthz");
   EXPECT_EQ(request.query, "a=b");

@@ -2,12 +2,11 @@
 #include "api/http/server.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <atomic>
 #include <chrono>
@@ -69,7 +68,10 @@ class ApiServer : public ::testing::Test {
                                    return make_error(ErrorCode::unavailable, "password=swordfish host unreachable");
                                  }};
     auto table = system_routes({fake_database}, openapi_text);
-    table.push_back({"POST", "/test/echo", Access::anyone, {},
+    table.push_back({"POST",
+                     "/test/echo",
+                     Access::anyone,
+                     {},
                      [](const Request& r) {
                        auto body = parse_json_object(r.body);
                        if (!body) return problem(body.error());
@@ -78,11 +80,24 @@ class ApiServer : public ::testing::Test {
                        return json_response(200, {{"name", *name}, {"bytes", r.body.size()}});
                      },
                      "echo"});
-    table.push_back({"GET", "/test/throw", Access::anyone, {},
-                     [](const Request&) -> Response { throw std::runtime_error("handler bug"); }, "throw"});
-    table.push_back({"GET", "/test/connection", Access::anyone, {},
-                     [](const Request& r) { return json_response(200, {{"connection", r.connection}}); }, ""});
-    table.push_back({"GET", "/test/slow", Access::anyone, {},
+    table.push_back({"GET",
+                     "/test/throw",
+                     Access::anyone,
+                     {},
+                     [](const Request&) -> Response { throw std::runtime_error("handler bug"); },
+                     "throw"});
+    table.push_back({"GET",
+                     "/test/connection",
+                     Access::anyone,
+                     {},
+                     [](const Request& r) {
+                       return json_response(200, {{"connection", r.connection}});
+                     },
+                     ""});
+    table.push_back({"GET",
+                     "/test/slow",
+                     Access::anyone,
+                     {},
                      [this](const Request&) {
                        slow_entered.set_value();
                        slow_release.get_future().wait();
@@ -100,8 +115,14 @@ class ApiServer : public ::testing::Test {
                                                   {"saw_authorization", r.header("authorization").has_value()}});
                      },
                      "admin_thing"});
-    table.push_back({"GET", "/v1/apps/ping", Access::application, {},
-                     [](const Request& r) { return json_response(200, {{"caller", r.caller->id}}); }, "app_ping"});
+    table.push_back({"GET",
+                     "/v1/apps/ping",
+                     Access::application,
+                     {},
+                     [](const Request& r) {
+                       return json_response(200, {{"caller", r.caller->id}});
+                     },
+                     "app_ping"});
     return table;
   }
 
@@ -454,9 +475,10 @@ TEST(ApiServerStart, RefusesBadAddressesAndTables) {
   ASSERT_FALSE(no_authenticator.ok());
   EXPECT_NE(no_authenticator.error().message.find("authenticator"), std::string::npos);
 
-  auto no_tls_files = Server({.listen = "127.0.0.1:0", .tls_cert = "/nonexistent/cert.pem", .tls_key = "/nonexistent/key.pem"},
-                             system_routes({}, ""), nullptr)
-                          .start();
+  auto no_tls_files =
+      Server({.listen = "127.0.0.1:0", .tls_cert = "/nonexistent/cert.pem", .tls_key = "/nonexistent/key.pem"},
+             system_routes({}, ""), nullptr)
+          .start();
   ASSERT_FALSE(no_tls_files.ok());
   EXPECT_NE(no_tls_files.error().message.find("/nonexistent/cert.pem"), std::string::npos);
   EXPECT_FALSE(Server({.listen = "127.0.0.1:0", .tls_cert = "/nonexistent/cert.pem"}, system_routes({}, ""), nullptr)
@@ -482,7 +504,9 @@ class RawConnection {
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
   }
   ~RawConnection() { ::close(fd_); }
-  void send(const std::string& data) { ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size())); }
+  void send(const std::string& data) {
+    ASSERT_EQ(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL), static_cast<ssize_t>(data.size()));
+  }
   std::string read_exactly(std::size_t n) {
     std::string data(n, '\0');
     std::size_t got = 0;
@@ -537,8 +561,9 @@ TEST_F(ApiServer, OversizeDeclarationIsRefusedBeforeTheBodyIsSent) {
   start();
   RawConnection raw(server->port());
   // With Expect: 100-continue a client waits: the answer must come without any body byte.
-  raw.send("POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n"
-           "Expect: 100-continue\r\n\r\n");
+  raw.send(
+      "POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n"
+      "Expect: 100-continue\r\n\r\n");
   auto response = raw.read_response();
   EXPECT_EQ(response.rfind("HTTP/1.1 413", 0), 0u) << response;
   EXPECT_NE(response.find("application/problem+json"), std::string::npos);
@@ -838,8 +863,10 @@ TEST_F(ApiServer, ServesOverTls) {
   testing::TempDir dir;
   const auto cert = (dir.path() / "cert.pem").string();
   const auto key = (dir.path() / "key.pem").string();
-  const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
-                              "-subj /CN=127.0.0.1 -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+      "-subj /CN=127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0);
   start({.tls_cert = cert, .tls_key = key});
   httplib::SSLClient c("127.0.0.1", server->port());

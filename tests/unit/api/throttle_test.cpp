@@ -1,19 +1,19 @@
 // Each route's declared throttle, applied once by the dispatcher before the handler: per client address, then per
 // subject (the NIF counted on its canonical form), with a 429 problem and Retry-After; a request the handler would
 // refuse before naming its subject counts against the address only.
+#include "api/http/throttle.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "api/http/server.h"
-#include "api/http/throttle.h"
 #include "core/clock.h"
 #include "identity/rate_limiter.h"
 #include "store/database.h"
@@ -58,12 +58,16 @@ class ApiThrottle : public ::testing::Test {
 
   // A handler that counts its calls.
   Route counted(std::string pattern, Throttle throttle) {
-    return {"POST", std::move(pattern), Access::anyone, {},
+    return {"POST",
+            std::move(pattern),
+            Access::anyone,
+            {},
             [this](const Request&) {
               ++handled_;
               return json_response(200, {{"ok", true}});
             },
-            "", std::move(throttle)};
+            "",
+            std::move(throttle)};
   }
 
   static std::optional<std::string> nif_of(const Request& r) {

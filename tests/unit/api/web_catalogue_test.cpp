@@ -6,9 +6,9 @@
 #include <set>
 #include <string>
 
-#include "policies/password_policy.h"
 #include "catalogue.h"
 #include "page.h"
+#include "policies/password_policy.h"
 
 namespace firma::api::web {
 namespace {

@@ -23,7 +23,7 @@ std::unique_ptr<store::Database> database_naming(PkiFixture& f, const std::strin
   EXPECT_TRUE(db.ok());
   EXPECT_TRUE((*db)->migrate().ok());
   auto record = [&](const CaCertificate& ca, std::string role, const KeyId& key) {
-    return store::CaCertificateRecord{ca.serial,     std::move(role), key,  ca.subject,         ca.der,
+    return store::CaCertificateRecord{ca.serial,     std::move(role), key,  ca.subject,   ca.der,
                                       ca.not_before, ca.not_after,    true, f.clock.now()};
   };
   Status saved = (*db)->transact([&](store::Tx& tx) -> Status {
@@ -37,8 +37,9 @@ std::unique_ptr<store::Database> database_naming(PkiFixture& f, const std::strin
 // Records `key` as the active delegated OCSP signer, with the certificate of the one in use.
 void record_ocsp_signer(PkiFixture& f, const KeyId& key) {
   const OcspResponderKey in_use = f.ca->ocsp_responder();
-  const store::CaCertificateRecord record{CertSerial("0FF1CE"), "ocsp_signer",  key,  "OCSP signer", in_use.certificate,
-                                          f.clock.now(),        f.ca->issuing().not_after, true, f.clock.now()};
+  const store::CaCertificateRecord record{
+      CertSerial("0FF1CE"),      "ocsp_signer", key,          "OCSP signer", in_use.certificate, f.clock.now(),
+      f.ca->issuing().not_after, true,          f.clock.now()};
   Status saved = f.db->transact([&](store::Tx& tx) -> Status {
     if (Status s = store::CaCertificateRecords::deactivate(tx, "ocsp_signer"); !s) return s;
     return store::CaCertificateRecords::insert(tx, record);

@@ -129,8 +129,7 @@ TEST_P(CaSettingsRefusal, NamesTheKey) {
 INSTANTIATE_TEST_SUITE_P(
     Pki, CaSettingsRefusal,
     ::testing::Values(BadSetting{"pki.ca_algorithm", [](Settings& p) { p.ca_algorithm = "dsa-1024"; }},
-                      BadSetting{"pki.certificate_algorithm",
-                                 [](Settings& p) { p.certificate_algorithm = "ed25519"; }},
+                      BadSetting{"pki.certificate_algorithm", [](Settings& p) { p.certificate_algorithm = "ed25519"; }},
                       BadSetting{"pki.policy_oid", [](Settings& p) { p.policy_oid = "1.3.6..1"; }},
                       BadSetting{"pki.policy_oid", [](Settings& p) { p.policy_oid = "3.1"; }},
                       BadSetting{"pki.policy_oid", [](Settings& p) { p.policy_oid = "1.3.x"; }},

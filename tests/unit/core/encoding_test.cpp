@@ -20,10 +20,10 @@ TEST(Encoding, Base64IsStrict) {
   auto back = from_base64("aG9sYQ==");
   ASSERT_TRUE(back);
   EXPECT_EQ(to_string(*back), "hola");
-  EXPECT_FALSE(from_base64("aG9sYQ="));     // wrong length
-  EXPECT_FALSE(from_base64("aG9s YQ=="));   // whitespace
-  EXPECT_FALSE(from_base64("aG9sYQ-_"));    // url alphabet
-  EXPECT_FALSE(from_base64("a=9sYQ=="));    // padding inside
+  EXPECT_FALSE(from_base64("aG9sYQ="));    // wrong length
+  EXPECT_FALSE(from_base64("aG9s YQ=="));  // whitespace
+  EXPECT_FALSE(from_base64("aG9sYQ-_"));   // url alphabet
+  EXPECT_FALSE(from_base64("a=9sYQ=="));   // padding inside
   EXPECT_TRUE(from_base64(""));
 }
 

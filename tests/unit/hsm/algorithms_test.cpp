@@ -1,8 +1,9 @@
 // Algorithm spellings and sizes, DigestInfo and the ECDSA DER encoding, without a token.
+#include "hsm/algorithms.h"
+
 #include <gtest/gtest.h>
 
 #include "core/random.h"
-#include "hsm/algorithms.h"
 #include "hsm_test_util.h"
 #include "signing.h"
 
@@ -34,10 +35,10 @@ TEST(HsmAlgorithms, DigestInfoWrapsTheDigestInAnOctetString) {
   Bytes digest = sha384(as_bytes("firma"));
   Bytes info = signing::digest_info(DigestAlgorithm::sha384, digest);
   ASSERT_EQ(info.size(), 19u + 48u);
-  EXPECT_EQ(info[0], 0x30);                         // SEQUENCE
-  EXPECT_EQ(info[1], info.size() - 2);              // covering the rest
-  EXPECT_EQ(info[17], 0x04);                        // OCTET STRING
-  EXPECT_EQ(info[18], 48);                          // of the digest's length
+  EXPECT_EQ(info[0], 0x30);             // SEQUENCE
+  EXPECT_EQ(info[1], info.size() - 2);  // covering the rest
+  EXPECT_EQ(info[17], 0x04);            // OCTET STRING
+  EXPECT_EQ(info[18], 48);              // of the digest's length
   EXPECT_TRUE(std::equal(digest.begin(), digest.end(), info.begin() + 19));
 }
 

@@ -1,11 +1,12 @@
 // The Botan adapter: certificates and CRLs signed on the token, checked by OpenSSL, stored as certificate objects.
+#include "hsm/botan_key.h"
+
 #include <botan/auto_rng.h>
 #include <botan/pkcs10.h>
 #include <botan/x509_ca.h>
 #include <botan/x509self.h>
 #include <gtest/gtest.h>
 
-#include "hsm/botan_key.h"
 #include "hsm/token.h"
 #include "hsm_test_util.h"
 #include "support/softhsm_token.h"
@@ -51,8 +52,8 @@ TEST_P(HsmBotanKey, IssuesACertificateAndACrlThatOpenSslAccepts) {
   const auto pem_path = hsm.dir().path() / "ca.pem";
   testing::write_file(pem_path, cert.PEM_encode());
   int status = -1;
-  const std::string out =
-      testing::run_command("openssl verify -x509_strict -CAfile " + pem_path.string() + " " + pem_path.string() + " 2>&1", &status);
+  const std::string out = testing::run_command(
+      "openssl verify -x509_strict -CAfile " + pem_path.string() + " " + pem_path.string() + " 2>&1", &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find(": OK"), std::string::npos) << out;
 
@@ -63,7 +64,8 @@ TEST_P(HsmBotanKey, IssuesACertificateAndACrlThatOpenSslAccepts) {
 
   // And a leaf certificate from a PKCS#10 request of another token key.
   const KeyId leaf_id("leaf");
-  ASSERT_TRUE(hsm.token().generate_key_pair(leaf_id, KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "leaf").ok());
+  ASSERT_TRUE(
+      hsm.token().generate_key_pair(leaf_id, KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "leaf").ok());
   auto leaf_key = botan_private_key(hsm.token(), leaf_id, KeyPurpose::certificate_authority);
   ASSERT_TRUE(leaf_key.ok());
   Botan::X509_Cert_Options leaf_opts("12345678Z/ES/Firma/Citizens");
@@ -73,8 +75,8 @@ TEST_P(HsmBotanKey, IssuesACertificateAndACrlThatOpenSslAccepts) {
                       Botan::X509_Time(std::chrono::system_clock::now() + std::chrono::hours(24)));
   const auto leaf_path = hsm.dir().path() / "leaf.pem";
   testing::write_file(leaf_path, leaf.PEM_encode());
-  const std::string leaf_out =
-      testing::run_command("openssl verify -x509_strict -CAfile " + pem_path.string() + " " + leaf_path.string() + " 2>&1", &status);
+  const std::string leaf_out = testing::run_command(
+      "openssl verify -x509_strict -CAfile " + pem_path.string() + " " + leaf_path.string() + " 2>&1", &status);
   EXPECT_EQ(status, 0) << leaf_out;
   ASSERT_TRUE(hsm.token().store_certificate(leaf_id, leaf.BER_encode(), "leaf-cert").ok());
 
@@ -100,8 +102,10 @@ INSTANTIATE_TEST_SUITE_P(Keys, HsmBotanKey,
 
 TEST(HsmCertificates, ACertificateForAnotherKeyIsRefused) {
   SoftHsmToken hsm;
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("a"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "a").ok());
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("b"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "b").ok());
+  ASSERT_TRUE(
+      hsm.token().generate_key_pair(KeyId("a"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "a").ok());
+  ASSERT_TRUE(
+      hsm.token().generate_key_pair(KeyId("b"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "b").ok());
   auto key_a = botan_private_key(hsm.token(), KeyId("a"), KeyPurpose::certificate_authority);
   ASSERT_TRUE(key_a.ok());
   Botan::AutoSeeded_RNG rng;
@@ -120,7 +124,8 @@ TEST(HsmCertificates, ACertificateForAnotherKeyIsRefused) {
 TEST(HsmCertificates, StoringAgainReplacesTheCertificateAndDestroyRemovesIt) {
   SoftHsmToken hsm;
   const KeyId id("renewed");
-  ASSERT_TRUE(hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "renewed").ok());
+  ASSERT_TRUE(
+      hsm.token().generate_key_pair(id, KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "renewed").ok());
   auto key = botan_private_key(hsm.token(), id, KeyPurpose::certificate_authority);
   ASSERT_TRUE(key.ok());
   Botan::AutoSeeded_RNG rng;
@@ -139,7 +144,9 @@ TEST(HsmCertificates, StoringAgainReplacesTheCertificateAndDestroyRemovesIt) {
   raw.f().C_CloseSession(s);
 
   // A restarted token still finds a stored certificate through its scan.
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("kept"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "kept").ok());
+  ASSERT_TRUE(hsm.token()
+                  .generate_key_pair(KeyId("kept"), KeyAlgorithm::ec_p256, KeyPurpose::certificate_authority, "kept")
+                  .ok());
   auto kept_key = botan_private_key(hsm.token(), KeyId("kept"), KeyPurpose::certificate_authority);
   ASSERT_TRUE(kept_key.ok());
   Bytes kept_cert = self_signed(**kept_key, {KeyAlgorithm::ec_p256, "SHA-256", ""}, rng).BER_encode();
@@ -166,12 +173,14 @@ TEST(HsmBotanKey, ARefusedSignatureSurfacesTheTokenError) {
 
 TEST(HsmBotanKey, ThePrivateKeyIsNeverExported) {
   SoftHsmToken hsm;
-  ASSERT_TRUE(hsm.token().generate_key_pair(KeyId("k"), KeyAlgorithm::rsa2048, KeyPurpose::certificate_authority, "k").ok());
+  ASSERT_TRUE(
+      hsm.token().generate_key_pair(KeyId("k"), KeyAlgorithm::rsa2048, KeyPurpose::certificate_authority, "k").ok());
   auto key = botan_private_key(hsm.token(), KeyId("k"), KeyPurpose::certificate_authority);
   ASSERT_TRUE(key.ok());
   EXPECT_EQ((*key)->algo_name(), "RSA");
   EXPECT_THROW((*key)->private_key_bits(), Botan::Not_Implemented);
-  EXPECT_EQ(botan_private_key(hsm.token(), KeyId("none"), KeyPurpose::certificate_authority).error().code, ErrorCode::not_found);
+  EXPECT_EQ(botan_private_key(hsm.token(), KeyId("none"), KeyPurpose::certificate_authority).error().code,
+            ErrorCode::not_found);
 }
 
 }  // namespace

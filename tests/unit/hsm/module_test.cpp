@@ -1,11 +1,12 @@
 // Loading modules, preparing SoftHSM2, initialising tokens, and the errors an operator sees at start-up.
+#include "hsm/module.h"
+
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <cstdio>
 
-#include "hsm/module.h"
 #include "hsm/token.h"
 #include "support/softhsm_token.h"
 #include "support/temp_dir.h"
@@ -16,7 +17,9 @@ namespace {
 using testing::SoftHsmToken;
 using testing::TempDir;
 
-bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == std::string::npos; }
+bool one_line(const std::string& s) {
+  return !s.empty() && s.find('\n') == std::string::npos;
+}
 
 TEST(HsmModule, MissingModuleIsAClearError) {
   auto module = Module::load("/nonexistent/libpkcs11-missing.so");

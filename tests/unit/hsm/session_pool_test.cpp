@@ -35,7 +35,9 @@ struct FakeDevice {
   }
 };
 
-Instant t0() { return from_unix(1'800'000'000); }
+Instant t0() {
+  return from_unix(1'800'000'000);
+}
 
 TEST(HsmSessionPool, ReusesReturnedSessions) {
   FakeDevice device;
@@ -187,7 +189,10 @@ TEST(HsmSessionPool, IdleSessionsAreStillHandedOutDuringABackoff) {
   auto kept = pool.acquire();
   ASSERT_TRUE(kept.ok());
   device.failing = true;
-  { auto extra = pool.acquire(); EXPECT_FALSE(extra.ok()); }
+  {
+    auto extra = pool.acquire();
+    EXPECT_FALSE(extra.ok());
+  }
   { auto give_back = std::move(*kept); }
   auto reused = pool.acquire();
   EXPECT_TRUE(reused.ok());

@@ -28,7 +28,8 @@ std::string pkcs11_tool_block(const std::string& listing, const std::string& kin
   std::size_t pos = 0;
   while ((pos = listing.find(kind, pos)) != std::string::npos) {
     std::size_t end = pos;
-    while ((end = listing.find('\n', end)) != std::string::npos && end + 1 < listing.size() && listing[end + 1] == ' ') {
+    while ((end = listing.find('\n', end)) != std::string::npos && end + 1 < listing.size() &&
+           listing[end + 1] == ' ') {
       ++end;
     }
     std::string block = listing.substr(pos, end == std::string::npos ? std::string::npos : end - pos + 1);
@@ -64,10 +65,10 @@ std::vector<std::string> line_items(const std::string& block, const std::string&
 
 std::string list_objects(SoftHsmToken& hsm) {
   int status = -1;
-  std::string out = testing::run_command("pkcs11-tool --module " + hsm.module_path() + " --token-label " + hsm.label() +
-                                             " --login --pin " + std::string(hsm.user_pin().reveal()) +
-                                             " --list-objects 2>&1",
-                                         &status);
+  std::string out =
+      testing::run_command("pkcs11-tool --module " + hsm.module_path() + " --token-label " + hsm.label() +
+                               " --login --pin " + std::string(hsm.user_pin().reveal()) + " --list-objects 2>&1",
+                           &status);
   EXPECT_EQ(status, 0) << out;
   return out;
 }
@@ -144,7 +145,8 @@ TEST(HsmKeys, BadIdsAndLabelsAreRefused) {
   auto empty = hsm.token().generate_key_pair(KeyId(""), KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "x");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.error().code, ErrorCode::invalid_request);
-  auto long_id = hsm.token().generate_key_pair(KeyId(std::string(129, 'a')), KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "x");
+  auto long_id = hsm.token().generate_key_pair(KeyId(std::string(129, 'a')), KeyAlgorithm::ec_p256,
+                                               KeyPurpose::citizen_signing, "x");
   ASSERT_FALSE(long_id.ok());
   EXPECT_EQ(long_id.error().code, ErrorCode::invalid_request);
 }
@@ -165,8 +167,10 @@ TEST(HsmKeys, UnknownKeysAreNotFound) {
 TEST(HsmKeys, DestroyKeyRemovesEveryObjectOfTheKey) {
   SoftHsmToken hsm;
   const KeyId doomed("doomed"), kept("kept");
-  ASSERT_TRUE(hsm.token().generate_key_pair(doomed, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "doomed-label").ok());
-  ASSERT_TRUE(hsm.token().generate_key_pair(kept, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "kept-label").ok());
+  ASSERT_TRUE(
+      hsm.token().generate_key_pair(doomed, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "doomed-label").ok());
+  ASSERT_TRUE(
+      hsm.token().generate_key_pair(kept, KeyAlgorithm::ec_p256, KeyPurpose::citizen_signing, "kept-label").ok());
 
   ASSERT_TRUE(hsm.token().destroy_key(doomed).ok());
   EXPECT_FALSE(hsm.token().has_key(doomed));

@@ -1,9 +1,8 @@
 // Key purposes on a real SoftHSM2 token: recorded at generation, read back through PKCS#11, checked by each
 // signing path, and given to keys made before purposes were recorded.
-#include <gtest/gtest.h>
-
 #include <botan/auto_rng.h>
 #include <botan/x509self.h>
+#include <gtest/gtest.h>
 
 #include <string>
 
@@ -30,7 +29,9 @@ Bytes raw_attribute(testing::RawModule& raw, CK_SESSION_HANDLE s, CK_OBJECT_HAND
   return value;
 }
 
-std::string text(const Bytes& b) { return std::string(b.begin(), b.end()); }
+std::string text(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
 
 // The private key of `id`, found on a session of our own.
 CK_OBJECT_HANDLE private_key(testing::RawModule& raw, CK_SESSION_HANDLE s, const KeyId& id) {
@@ -49,9 +50,12 @@ void make_key_without_purpose(testing::RawModule& raw, CK_SESSION_HANDLE s, cons
                                 {CKA_EC_PARAMS, const_cast<CK_BYTE*>(p256), sizeof p256},
                                 {CKA_ID, id_bytes.data(), id_bytes.size()},
                                 {CKA_LABEL, name.data(), name.size()}};
-  CK_ATTRIBUTE private_half[] = {{CKA_TOKEN, &yes, 1},        {CKA_PRIVATE, &yes, 1},
-                                 {CKA_SENSITIVE, &yes, 1},    {CKA_EXTRACTABLE, &no, 1},
-                                 {CKA_SIGN, &yes, 1},         {CKA_ID, id_bytes.data(), id_bytes.size()},
+  CK_ATTRIBUTE private_half[] = {{CKA_TOKEN, &yes, 1},
+                                 {CKA_PRIVATE, &yes, 1},
+                                 {CKA_SENSITIVE, &yes, 1},
+                                 {CKA_EXTRACTABLE, &no, 1},
+                                 {CKA_SIGN, &yes, 1},
+                                 {CKA_ID, id_bytes.data(), id_bytes.size()},
                                  {CKA_LABEL, name.data(), name.size()}};
   CK_MECHANISM mechanism{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
   CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE, priv = CK_INVALID_HANDLE;
@@ -162,7 +166,8 @@ TEST(HsmKeyPurpose, AKeyMadeBeforePurposesGetsOneOnceAndKeepsIt) {
 
   EXPECT_EQ(hsm.token().purpose(ca).value(), std::nullopt);
   // A service path never takes a key with no purpose: the service assigns its own keys first.
-  EXPECT_EQ(hsm.token().sign_service_digest(KeyPurpose::certificate_authority, ca, DigestAlgorithm::sha256, kDigest)
+  EXPECT_EQ(hsm.token()
+                .sign_service_digest(KeyPurpose::certificate_authority, ca, DigestAlgorithm::sha256, kDigest)
                 .error()
                 .code,
             ErrorCode::internal);
@@ -170,17 +175,18 @@ TEST(HsmKeyPurpose, AKeyMadeBeforePurposesGetsOneOnceAndKeepsIt) {
 
   ASSERT_TRUE(hsm.token().assign_purpose(ca, KeyPurpose::certificate_authority).ok());
   ASSERT_TRUE(hsm.token().assign_purpose(ca, KeyPurpose::certificate_authority).ok());  // again: nothing to do
-  EXPECT_EQ(text(raw_attribute(raw, s, private_key(raw, s, ca), CKA_LABEL)), "[certificate_authority] Firma issuing CA");
-  EXPECT_TRUE(hsm.token()
-                  .sign_service_digest(KeyPurpose::certificate_authority, ca, DigestAlgorithm::sha256, kDigest)
-                  .ok());
+  EXPECT_EQ(text(raw_attribute(raw, s, private_key(raw, s, ca), CKA_LABEL)),
+            "[certificate_authority] Firma issuing CA");
+  EXPECT_TRUE(
+      hsm.token().sign_service_digest(KeyPurpose::certificate_authority, ca, DigestAlgorithm::sha256, kDigest).ok());
   EXPECT_EQ(hsm.token().sign_digest(ca, DigestAlgorithm::sha256, kDigest).error().code, ErrorCode::internal);
   EXPECT_EQ(hsm.token().assign_purpose(ca, KeyPurpose::ocsp_signing).error().code, ErrorCode::internal);
 
   // The citizen path takes a key with no purpose as a citizen's, and records it so on first use.
   auto first_use = hsm.token().sign_digest(citizen, DigestAlgorithm::sha256, kDigest);
   ASSERT_TRUE(first_use.ok()) << first_use.error().message;
-  EXPECT_EQ(text(raw_attribute(raw, s, private_key(raw, s, citizen), CKA_LABEL)), "[citizen_signing] Firma citizen key");
+  EXPECT_EQ(text(raw_attribute(raw, s, private_key(raw, s, citizen), CKA_LABEL)),
+            "[citizen_signing] Firma citizen key");
   EXPECT_EQ(hsm.token().assign_purpose(citizen, KeyPurpose::certificate_authority).error().code, ErrorCode::internal);
   raw.f().C_CloseSession(s);
 
@@ -204,9 +210,8 @@ TEST(HsmKeyPurpose, APurposeRecordedByAnotherNodeIsSeenWithoutARestart) {
   ASSERT_TRUE(other.ok()) << other.error().message;
   ASSERT_TRUE((*other)->assign_purpose(ca, KeyPurpose::certificate_authority).ok());
 
-  EXPECT_TRUE(hsm.token()
-                  .sign_service_digest(KeyPurpose::certificate_authority, ca, DigestAlgorithm::sha256, kDigest)
-                  .ok());
+  EXPECT_TRUE(
+      hsm.token().sign_service_digest(KeyPurpose::certificate_authority, ca, DigestAlgorithm::sha256, kDigest).ok());
   // And the citizen path, which would have claimed it, now refuses it.
   EXPECT_EQ(hsm.token().sign_digest(ca, DigestAlgorithm::sha256, kDigest).error().code, ErrorCode::internal);
 }

@@ -136,8 +136,8 @@ TEST(HsmSign, ManyThreadsSignConcurrentlyThroughASmallPool) {
         const Bytes digest = sha256(as_bytes("thread " + std::to_string(t) + " message " + std::to_string(i)));
         const RsaPadding padding = i % 3 == 0 ? RsaPadding::pss : RsaPadding::pkcs1v15;
         auto sig = hsm.token().sign_digest(use_ec ? ec : rsa, DigestAlgorithm::sha256, digest, padding);
-        if (sig.ok() &&
-            testing::openssl_verifies(use_ec ? *ec_spki : *rsa_spki, DigestAlgorithm::sha256, digest, sig->der, padding)) {
+        if (sig.ok() && testing::openssl_verifies(use_ec ? *ec_spki : *rsa_spki, DigestAlgorithm::sha256, digest,
+                                                  sig->der, padding)) {
           ++verified;
         } else {
           ++failed;

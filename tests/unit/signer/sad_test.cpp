@@ -1,6 +1,8 @@
 // Security invariant 1 (ARCHITECTURE.md): a citizen key signs only with a valid, unexpired SAD that has an unspent
 // entry for exactly that citizen, key, application, digest algorithm, digest and padding; every refusal is in the
 // audit trail. The SAD is authorised (password, OTP bound to its entries) apart from the signing that spends it.
+#include "signer/sad.h"
+
 #include <gtest/gtest.h>
 
 #include <type_traits>
@@ -8,7 +10,6 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "signer/citizen_key_signer.h"
-#include "signer/sad.h"
 #include "signer/signature_activation.h"
 #include "signer/transactions.h"
 #include "store/audit_log.h"
@@ -23,12 +24,12 @@ namespace {
 using namespace std::chrono_literals;
 
 // Invariant 1 by construction: the signing service is handed the CitizenKeySigner, and cannot be handed the token.
-static_assert(std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
-                                      certs::CredentialService&, certs::CertificateAuthority&, CitizenKeySigner&,
-                                      const Clock&, Random&, SigningLimits>);
-static_assert(!std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
-                                       certs::CredentialService&, certs::CertificateAuthority&, hsm::Token&,
-                                       const Clock&, Random&, SigningLimits>);
+static_assert(
+    std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&, certs::CredentialService&,
+                            certs::CertificateAuthority&, CitizenKeySigner&, const Clock&, Random&, SigningLimits>);
+static_assert(
+    !std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&, certs::CredentialService&,
+                             certs::CertificateAuthority&, hsm::Token&, const Clock&, Random&, SigningLimits>);
 
 SadEntry entry(std::string_view text, hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15,
                hsm::DigestAlgorithm algorithm = hsm::DigestAlgorithm::sha256) {
@@ -51,8 +52,12 @@ class SadTest : public ::testing::Test {
     world = std::make_unique<testing::CitizenWorld>(*db_, clock, random);
     alice_ = world->make_active_citizen("12345678Z", "+34600111222", password);
     bob_ = world->make_active_citizen("X1234567L", "+34600333444", password);
-    ASSERT_TRUE(hsm.token().generate_key_pair(alice_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "alice").ok());
-    ASSERT_TRUE(hsm.token().generate_key_pair(bob_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "bob").ok());
+    ASSERT_TRUE(hsm.token()
+                    .generate_key_pair(alice_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "alice")
+                    .ok());
+    ASSERT_TRUE(hsm.token()
+                    .generate_key_pair(bob_key, hsm::KeyAlgorithm::ec_p256, hsm::KeyPurpose::citizen_signing, "bob")
+                    .ok());
   }
 
   SadBinding alices() const { return {alice().id, alice_key, app}; }
@@ -66,8 +71,8 @@ class SadTest : public ::testing::Test {
   // SAD for `asked` (the same request unless a test says otherwise).
   Result<Sad> authorise(const identity::Citizen& who, const std::string& mobile, const SadRequest& bound,
                         std::optional<SadRequest> asked = std::nullopt) {
-    auto challenge = world->citizens().start_reinforced(who.nif, password, kSignaturePurpose,
-                                                        signing_context(bound), "Firma: {otp}");
+    auto challenge = world->citizens().start_reinforced(who.nif, password, kSignaturePurpose, signing_context(bound),
+                                                        "Firma: {otp}");
     if (!challenge) return std::move(challenge).error();
     SignatureActivation activation(*db_, world->citizens(), clock, random, 120s);
     return activation.authorise(challenge->challenge_id, Secret(world->last_otp(mobile)), asked.value_or(bound));
@@ -248,8 +253,8 @@ TEST_F(SadTest, AnOtpConfirmsOnlyTheEntriesItWasBoundTo) {
 
 TEST_F(SadTest, AWrongOtpMintsNothing) {
   const SadRequest bound = request(alices(), entries({"a"}));
-  auto challenge = world->citizens().start_reinforced(alice().nif, password, kSignaturePurpose,
-                                                      signing_context(bound), "Firma: {otp}");
+  auto challenge = world->citizens().start_reinforced(alice().nif, password, kSignaturePurpose, signing_context(bound),
+                                                      "Firma: {otp}");
   ASSERT_TRUE(challenge);
   SignatureActivation activation(*db_, world->citizens(), clock, random, 120s);
   std::string wrong = world->last_otp("+34600111222");

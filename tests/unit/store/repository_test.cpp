@@ -758,14 +758,14 @@ TEST_P(StoreRepository, LostConnectionIsUnavailableAndThePoolReconnects) {
 }
 
 TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
-  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
-                      3, 0, t0, t0 + 120s};
+  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"), 3,
+                      0,       t0,     t0 + 120s};
   const std::vector<SadEntryRecord> entries = {
       {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-256", Bytes{1, 2}, "pkcs1v15"}, {"sha-384", Bytes{0, 0xff}, "pss"}};
   ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, sad, entries); }).ok());
   // Without a transaction, too (a CSC authorisation).
-  const SadRecord loose{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), std::nullopt,
-                        1, 0, t0, t0 + 120s};
+  const SadRecord loose{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), std::nullopt, 1,
+                        0,       t0,     t0 + 120s};
   ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, loose, {entries[0]}); }).ok());
 
   auto found = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
@@ -799,8 +799,9 @@ TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
     EXPECT_EQ((*listed)[i].spent, i == 1);
   }
 
-  ASSERT_TRUE(db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-1"), t0 + 5s); })
-                  .ok());
+  ASSERT_TRUE(
+      db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-1"), t0 + 5s); })
+          .ok());
   auto revoked = db_->transact([](Tx& tx) { return SadRecords::find_by_value(tx, "ab12"); });
   ASSERT_TRUE(revoked.ok() && revoked->has_value());
   EXPECT_EQ((*revoked)->expires_at, t0 + 5s);
@@ -812,11 +813,13 @@ TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
 // meanwhile releases nothing more.
 TEST_P(StoreRepository, ASadsBudgetHoldsUnderConcurrentSigners) {
   constexpr int kSigners = 8;
-  const SadRecord sad{"sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"),
-                      kSigners - 2, 0, t0, t0 + 120s};
+  const SadRecord sad{
+      "sad-1", "ab12", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-1"), kSigners - 2,
+      0,       t0,     t0 + 120s};
   ASSERT_TRUE(db_->transact([&](Tx& tx) {
                    return SadRecords::insert(tx, sad, std::vector<SadEntryRecord>(kSigners, {"sha-256", {1}, "pss"}));
-                 }).ok());
+                 })
+                  .ok());
   std::atomic<int> spent{0};
   std::latch start(kSigners);
   std::vector<std::thread> signers;
@@ -832,8 +835,8 @@ TEST_P(StoreRepository, ASadsBudgetHoldsUnderConcurrentSigners) {
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->spent, kSigners - 2);
 
-  const SadRecord other{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-2"),
-                        2, 0, t0, t0 + 120s};
+  const SadRecord other{"sad-2", "cd34", CitizenId("cit-1"), KeyId("key-1"), AppId("app-1"), TransactionId("tx-2"), 2,
+                        0,       t0,     t0 + 120s};
   ASSERT_TRUE(db_->transact([&](Tx& tx) { return SadRecords::insert(tx, other, {{"sha-256", {1}, "pss"}}); }).ok());
   ASSERT_TRUE(
       db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-2"), t0); }).ok());

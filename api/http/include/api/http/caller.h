@@ -13,8 +13,8 @@ namespace firma::api {
 struct Caller {
   enum class Kind { operator_, application };
   Kind kind = Kind::operator_;
-  std::string id;                  // OperatorId or AppId text
-  std::vector<Role> roles;         // empty for applications
+  std::string id;           // OperatorId or AppId text
+  std::vector<Role> roles;  // empty for applications
 
   bool has_role(Role role) const {
     for (Role r : roles)

@@ -4,14 +4,13 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "api/http/caller.h"
 #include "core/result.h"
@@ -24,9 +23,9 @@ struct Request {
   std::map<std::string, std::string> params;  // path parameters by name (":nif" -> "nif"), percent-decoded
   std::map<std::string, std::string> query;   // percent-decoded; '+' is kept as '+' (RFC 3986, not forms)
   std::string body;
-  std::string client_address;                 // peer IP address
-  std::uint64_t connection = 0;               // identifies the TCP connection, for logs and tests
-  std::optional<Caller> caller;               // set for routes that require authentication
+  std::string client_address;    // peer IP address
+  std::uint64_t connection = 0;  // identifies the TCP connection, for logs and tests
+  std::optional<Caller> caller;  // set for routes that require authentication
 
   // Header lookup, case-insensitive (RFC 9110 5.1). The Authorization header is removed by the server
   // once the caller is authenticated, so a handler cannot leak the token.
@@ -82,7 +81,8 @@ bool json_holds(const nlohmann::json& value) {
   } else if constexpr (std::is_same_v<T, bool>) {
     return value.is_boolean();
   } else if constexpr (std::is_integral_v<T>) {
-    if (value.is_number_unsigned()) return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+    if (value.is_number_unsigned())
+      return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max());
     if (value.is_number_integer()) {
       auto v = value.get<std::int64_t>();
       return v >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
@@ -102,12 +102,18 @@ bool json_holds(const nlohmann::json& value) {
 }
 template <class T>
 constexpr std::string_view expected_name() {
-  if constexpr (std::is_same_v<T, std::string>) return "a string";
-  else if constexpr (std::is_same_v<T, bool>) return "a boolean";
-  else if constexpr (std::is_integral_v<T>) return "an integer in range";
-  else if constexpr (std::is_floating_point_v<T>) return "a number";
-  else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "an array of strings";
-  else return "a JSON value";
+  if constexpr (std::is_same_v<T, std::string>)
+    return "a string";
+  else if constexpr (std::is_same_v<T, bool>)
+    return "a boolean";
+  else if constexpr (std::is_integral_v<T>)
+    return "an integer in range";
+  else if constexpr (std::is_floating_point_v<T>)
+    return "a number";
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+    return "an array of strings";
+  else
+    return "a JSON value";
 }
 Error field_error(std::string_view field, std::string_view problem);
 // A string field (or an array of strings) with a control character is refused by name, before any

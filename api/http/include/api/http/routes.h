@@ -40,13 +40,13 @@ struct Throttle {
 };
 
 struct Route {
-  std::string method;                  // "GET", "POST", "PUT", "PATCH", "DELETE"
-  std::string pattern;                 // "/v1/admin/citizens/:nif"; ":name" is a path parameter
+  std::string method;   // "GET", "POST", "PUT", "PATCH", "DELETE"
+  std::string pattern;  // "/v1/admin/citizens/:nif"; ":name" is a path parameter
   Access access = Access::anyone;
   std::vector<Role> roles;  // operator roles allowed; empty = any operator
   std::function<Response(const Request&)> handler;
-  std::string name;                    // label in metrics and logs; empty = the pattern
-  Throttle throttle{};                 // none by default
+  std::string name;     // label in metrics and logs; empty = the pattern
+  Throttle throttle{};  // none by default
 };
 
 // Verifies a bearer token for a route's access level (operator tokens and API keys are checked by

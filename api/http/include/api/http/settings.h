@@ -10,8 +10,8 @@ namespace firma::api {
 
 struct Settings {
   std::string listen = "127.0.0.1:8080";
-  std::string public_url;           // base of confirm_url and AIA links; empty: http://LISTEN
-  std::string tls_cert;             // PEM files; both set: HTTPS
+  std::string public_url;  // base of confirm_url and AIA links; empty: http://LISTEN
+  std::string tls_cert;    // PEM files; both set: HTTPS
   std::string tls_key;
   std::size_t threads = 64;  // handler threads: a password check waiting at the gate holds one (api/server.h)
   std::size_t max_body_bytes = 12 * 1024 * 1024;  // a whole request (FIRe's sample: 12 MB)
