@@ -225,7 +225,10 @@ int main(int argc, char** argv) {
       throw std::runtime_error(describe("register application", registered));
     const std::string api_key = json::parse(registered->body).at("api_key").get<std::string>();
     // The outbox is read with a role of its own: the administrator's token is refused there.
-    const json reader_request = {{"name", "bench outbox reader"}, {"roles", {"sms_outbox_reader"}}};
+    // Operator names are unique and firmad outlives one run of firma_load (make bench runs several): a name per run.
+    const json reader_request = {
+        {"name", "bench outbox reader " + std::to_string(std::chrono::system_clock::now().time_since_epoch().count())},
+        {"roles", {"sms_outbox_reader"}}};
     auto reader = admin->Post("/v1/admin/operators", op, reader_request.dump(), "application/json");
     if (!reader || reader->status != 201) throw std::runtime_error(describe("outbox reader", reader));
     o.outbox_token = json::parse(reader->body).at("token").get<std::string>();
