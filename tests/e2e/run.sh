@@ -32,4 +32,5 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:check_
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$source_dir/tests/lsan.supp:print_suppressions=0}
 cd "$here"
-exec node --test --test-reporter=spec suite.test.mjs
+# Every *.test.mjs file, one after the other (each starts its own firmad and browser; two cores).
+exec node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
