@@ -25,10 +25,11 @@ struct Minted {
 
 Minted mint(Random& random, const CitizenId& citizen, const AppId& application, Instant now,
             std::chrono::seconds lifetime, bool with_refresh) {
-  Minted m{{Secret(random.hex_token(32)), now + lifetime, std::nullopt},
+  Minted m{{Secret(random.hex_token(32)), now + lifetime, std::nullopt, ""},
            {"token-" + random.hex_token(16), "", std::nullopt, citizen, application, now, now + lifetime, std::nullopt,
             std::nullopt}};
   m.record.value_sha256 = value_hash(m.token.value);
+  m.token.id = m.record.id;
   if (with_refresh) {
     m.token.refresh_token = Secret(random.hex_token(32));
     m.record.refresh_sha256 = value_hash(*m.token.refresh_token);

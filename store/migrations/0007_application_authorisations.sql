@@ -28,6 +28,7 @@ CREATE TABLE application_authorisations (
   client_state     TEXT NOT NULL,           -- returned unchanged with the code
   proof_challenge  TEXT NOT NULL,           -- base64url SHA-256 of the verifier the holder will present
   kind             TEXT NOT NULL,           -- access, signing
+  key_id           TEXT NOT NULL,           -- signing: the credential's key, once the citizen is known; else empty
   credential       TEXT NOT NULL,           -- signing: the certificate serial (upper-case hex); else empty
   digest_algorithm TEXT NOT NULL,           -- signing: sha256, sha384, sha512; else empty
   budget           INTEGER NOT NULL,        -- signing: how many signatures; else 0
@@ -41,7 +42,9 @@ CREATE TABLE application_authorisations (
   code_sha256      TEXT UNIQUE,             -- the one-time code handed to the redirect
   code_expires_at  BIGINT,
   sealed_sad       {{blob}},                -- the SAD minted on confirmation, sealed under the code
+  sad_id           TEXT,                    -- that SAD, by the name the audit trail gives it
   sad_expires_at   BIGINT,
+  access_token_id  TEXT,                    -- access: the token issued when the code was redeemed
   redeemed_at      BIGINT
 );
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/clock.h"
@@ -22,6 +23,7 @@ struct IssuedAccessToken {
   Secret value;
   Instant expires_at{};
   std::optional<Secret> refresh_token;
+  std::string id;  // names the token in the audit trail; grants nothing
 };
 
 // Whose a token is: the citizen it acts for and the application that holds it.
