@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "api/csc/oauth2_routes.h"
 #include "api/rest/admin_citizen_routes.h"
 #include "api/rest/admin_pki_routes.h"
 #include "api/rest/audit_routes.h"
@@ -27,6 +28,8 @@
 #include "identity/rate_limiter.h"
 #include "identity/sms_gateway.h"
 #include "policies/nif.h"
+#include "signer/access_tokens.h"
+#include "signer/application_authorisations.h"
 #include "signer/applications.h"
 #include "signer/citizen_key_signer.h"
 #include "signer/transactions.h"
@@ -115,6 +118,13 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
           std::chrono::seconds(c.signing.sad_lifetime_seconds), std::chrono::seconds(c.signing.claim_timeout_seconds),
           signer::XmlLimits{c.signing.xml_max_attributes, c.signing.xml_max_nodes, c.signing.xml_max_depth,
                             std::chrono::milliseconds(c.signing.xml_max_parse_ms)}});
+  // Authorisations citizens give applications on Firma's page (OAuth2), and the tokens applications hold.
+  s->access_tokens_ = std::make_unique<signer::AccessTokens>(*s->db_, clock, random);
+  signer::AuthorisationLimits authorisation_limits;
+  authorisation_limits.sad_lifetime = std::chrono::seconds(c.signing.sad_lifetime_seconds);
+  s->authorisations_ =
+      std::make_unique<signer::ApplicationAuthorisations>(*s->db_, *s->applications_, *s->citizens_, *s->credentials_,
+                                                          *s->access_tokens_, clock, random, authorisation_limits);
   // Confirmations a killed process left half done are failed now rather than at the first upkeep.
   s->recover_abandoned_transactions();
   return s;
@@ -135,8 +145,10 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   auto throttle = std::make_shared<const api::CitizenThrottle>(*limiter_, limits);
   append(routes, api::transaction_routes(*transactions_, *applications_, public_url(), throttle));
   // The citizens' web pages: the same services and the same throttle as their JSON twins.
-  append(routes, api::web_routes(*transactions_, *citizens_, throttle, random_,
+  append(routes, api::web_routes(*transactions_, *citizens_, *authorisations_, throttle, random_,
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
+  // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
+  append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
   append(routes,
          api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {

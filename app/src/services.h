@@ -31,6 +31,8 @@ class OcspResponder;
 class CredentialService;
 }  // namespace firma::certs
 namespace firma::signer {
+class AccessTokens;
+class ApplicationAuthorisations;
 class ApplicationService;
 class CitizenKeySigner;
 class TransactionService;
@@ -70,6 +72,8 @@ class Services {
   // What signs with citizen keys: the signing services get this, never the token.
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }
   signer::TransactionService& transactions() { return *transactions_; }
+  signer::AccessTokens& access_tokens() { return *access_tokens_; }
+  signer::ApplicationAuthorisations& authorisations() { return *authorisations_; }
 
  private:
   Services(Settings settings, const Clock& clock, Random& random);
@@ -95,6 +99,8 @@ class Services {
   std::unique_ptr<signer::ApplicationService> applications_;
   std::unique_ptr<signer::CitizenKeySigner> key_signer_;
   std::unique_ptr<signer::TransactionService> transactions_;
+  std::unique_ptr<signer::AccessTokens> access_tokens_;
+  std::unique_ptr<signer::ApplicationAuthorisations> authorisations_;
 };
 
 }  // namespace firma::app
