@@ -18,6 +18,7 @@
 #include "signer/access_tokens.h"
 #include "signer/citizen_key_signer.h"
 #include "signing_stack.h"
+#include "support/postgres.h"
 #include "web_browser.h"
 
 namespace firma::testing {
@@ -84,10 +85,15 @@ bool verifies(const Bytes& certificate, const Bytes& digest, const Bytes& signat
   return ok;
 }
 
-class OAuth2 : public ::testing::Test {
+// On SQLite and on PostgreSQL: the same flows, the same answers.
+class OAuth2 : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    stack_ = std::make_unique<SigningStack>();
+    if (GetParam() == "postgresql") {
+      pg_ = std::make_unique<PostgresDatabase>();
+      ASSERT_TRUE(pg_->ok()) << pg_->error();
+    }
+    stack_ = std::make_unique<SigningStack>(pg_ ? pg_->url() : "");
     auto registered = stack_->post("/v1/admin/apps",
                                    {{"name", "Sede de Pruebas"},
                                     {"return_url_prefixes", {"https://sede.example.gob.es/"}},
@@ -208,13 +214,14 @@ class OAuth2 : public ::testing::Test {
         signer::SadEntry{hsm::DigestAlgorithm::sha256, digest, hsm::RsaPadding::pkcs1v15});
   }
 
+  std::unique_ptr<PostgresDatabase> pg_;
   std::unique_ptr<SigningStack> stack_;
   std::unique_ptr<api::Server> server_;
   std::string app_id_, app_key_;
   certs::Credential credential_, other_credential_;
 };
 
-TEST_F(OAuth2, CredentialParametersThroughThePageToASadThatSignsTheAuthorisedHashes) {
+TEST_P(OAuth2, CredentialParametersThroughThePageToASadThatSignsTheAuthorisedHashes) {
   const Bytes h1 = sha256(as_bytes("contrato.pdf")), h2 = sha256(as_bytes("anexo.pdf"));
   Browser b = browser();
   const std::string page_path = authorize(b, credential_request({h1, h2}, credential_.serial.str()));
@@ -274,7 +281,7 @@ TEST_F(OAuth2, CredentialParametersThroughThePageToASadThatSignsTheAuthorisedHas
   EXPECT_FALSE(sign(sad, h2, credential_));
 }
 
-TEST_F(OAuth2, PushedAuthorizationDetailsWithLabelsAndTheV22Type) {
+TEST_P(OAuth2, PushedAuthorizationDetailsWithLabelsAndTheV22Type) {
   const Bytes h = sha256(as_bytes("solicitud.xml"));
   const json details =
       json::array({{{"type", "https://cloudsignatureconsortium.org/2025/credential"},
@@ -317,7 +324,7 @@ TEST_F(OAuth2, PushedAuthorizationDetailsWithLabelsAndTheV22Type) {
   EXPECT_TRUE(verifies(credential_.certificate, h, signature->der));
 }
 
-TEST_F(OAuth2, V1HashParameterGivesATokenOfTypeSad) {
+TEST_P(OAuth2, V1HashParameterGivesATokenOfTypeSad) {
   const Bytes h = sha256(as_bytes("v1.pdf"));
   auto parameters = credential_request({h}, credential_.serial.str());
   parameters.erase("hashes");
@@ -331,7 +338,7 @@ TEST_F(OAuth2, V1HashParameterGivesATokenOfTypeSad) {
   EXPECT_TRUE(sign(granted.body["access_token"], h, credential_));
 }
 
-TEST_F(OAuth2, RequestsThatCannotBeRedirectedAreShownAndTheRestAreRedirectedWithTheirError) {
+TEST_P(OAuth2, RequestsThatCannotBeRedirectedAreShownAndTheRestAreRedirectedWithTheirError) {
   Browser b = browser();
   auto parameters = credential_request({sha256(as_bytes("x"))}, credential_.serial.str());
   // An unknown client, or a redirect URI the application did not register (a prefix of one, or longer): a page,
@@ -372,7 +379,7 @@ TEST_F(OAuth2, RequestsThatCannotBeRedirectedAreShownAndTheRestAreRedirectedWith
   EXPECT_EQ(query_of(b.get("/oauth2/authorize?" + query(short_hash)).header("Location"))["error"], "invalid_request");
 }
 
-TEST_F(OAuth2, ACredentialOfAnotherCitizenOrNoneIsRefusedAfterThePasswordAlike) {
+TEST_P(OAuth2, ACredentialOfAnotherCitizenOrNoneIsRefusedAfterThePasswordAlike) {
   Browser b = browser();
   std::string bodies[2];
   int i = 0;
@@ -388,7 +395,7 @@ TEST_F(OAuth2, ACredentialOfAnotherCitizenOrNoneIsRefusedAfterThePasswordAlike) 
   EXPECT_EQ(stack_->last_otp(kMobile), "");  // no SMS went out
 }
 
-TEST_F(OAuth2, ServiceScopeGivesARefreshableRevocableAccessToken) {
+TEST_P(OAuth2, ServiceScopeGivesARefreshableRevocableAccessToken) {
   Browser b = browser();
   const std::string page_path = authorize(b, {{"response_type", "code"},
                                               {"client_id", app_id_},
@@ -426,7 +433,7 @@ TEST_F(OAuth2, ServiceScopeGivesARefreshableRevocableAccessToken) {
             "unsupported_grant_type");
 }
 
-TEST_F(OAuth2, TheCitizenMayDecline) {
+TEST_P(OAuth2, TheCitizenMayDecline) {
   Browser b = browser();
   const std::string page_path = authorize(b, credential_request({sha256(as_bytes("x"))}, credential_.serial.str()));
   Page page = b.get(page_path);
@@ -438,7 +445,7 @@ TEST_F(OAuth2, TheCitizenMayDecline) {
   EXPECT_TRUE(b.get(page_path).has(R"(id="final-status")"));
 }
 
-TEST_F(OAuth2, MetadataAndRegistration) {
+TEST_P(OAuth2, MetadataAndRegistration) {
   auto r = httplib::Client("127.0.0.1", server_->port()).Get("/.well-known/oauth-authorization-server");
   ASSERT_TRUE(r);
   auto metadata = json::parse(r->body);
@@ -458,6 +465,9 @@ TEST_F(OAuth2, MetadataAndRegistration) {
     EXPECT_EQ(refused.status, 400) << uri;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, OAuth2, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace firma::testing
