@@ -13,6 +13,7 @@
 #include "store/application_authorisations.h"
 #include "store/audit_log.h"
 #include "store/database.h"
+#include "store/sads.h"
 
 namespace firma::signer {
 namespace {
@@ -380,6 +381,17 @@ Result<AuthorisationAnswer> ApplicationAuthorisations::decline(const std::string
     if (Status s = store::AuditLog::append(tx, {"citizen", "authorisation.decline", id, "success", ""}, now); !s)
       return std::move(s).error();
     return AuthorisationAnswer{loaded->record.redirect_uri, loaded->record.client_state, std::nullopt};
+  });
+}
+
+Status ApplicationAuthorisations::end_sad(const Secret& sad, const AppId& application) {
+  const Instant now = clock_.now();
+  return db_.transact([&](store::Tx& tx) -> Status {
+    auto found = store::SadRecords::find_by_value(tx, sad_value_hash(sad));
+    if (!found) return std::move(found).error();
+    if (!*found || (*found)->app_id != application || (*found)->expires_at <= now) return {};
+    if (Status s = store::ApplicationAuthorisationRecords::end_sad(tx, (*found)->id, now); !s) return s;
+    return store::AuditLog::append(tx, {application.str(), "sad.revoke", (*found)->id, "success", ""}, now);
   });
 }
 

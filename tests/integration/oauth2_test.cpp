@@ -324,6 +324,32 @@ TEST_P(OAuth2, PushedAuthorizationDetailsWithLabelsAndTheV22Type) {
   EXPECT_TRUE(verifies(credential_.certificate, h, signature->der));
 }
 
+TEST_P(OAuth2, ARevokedSadSignsNoMore) {
+  const Bytes h1 = sha256(as_bytes("uno")), h2 = sha256(as_bytes("dos"));
+  Browser b = browser();
+  auto answer = query_of(consent(b, authorize(b, credential_request({h1, h2}, credential_.serial.str()))));
+  auto granted = token(answer["code"]);
+  ASSERT_EQ(granted.status, 200) << granted.body.dump();
+  const std::string sad = granted.body["access_token"];
+  ASSERT_TRUE(sign(sad, h1, credential_));
+  // Another application's revocation changes nothing (RFC 7009 2.2); the holder's ends it.
+  auto other = stack_->post(
+      "/v1/admin/apps",
+      {{"name", "Otra Sede"}, {"return_url_prefixes", {"https://otra.example.gob.es/"}}, {"allowed_formats", {"raw"}}},
+      stack_->admin_token());
+  ASSERT_EQ(other.status, 201);
+  httplib::Client client("127.0.0.1", server_->port());
+  auto foreign =
+      client.Post("/oauth2/revoke",
+                  {{"Authorization", "Basic " + to_base64(as_bytes(other.body["app_id"].get<std::string>() + ":" +
+                                                                   other.body["api_key"].get<std::string>()))}},
+                  "token=" + sad, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 204);
+  EXPECT_EQ(post_form("/oauth2/revoke", {{"token", sad}, {"token_type_hint", "access_token"}}, app_key_).status, 204);
+  EXPECT_FALSE(sign(sad, h2, credential_));
+}
+
 TEST_P(OAuth2, V1HashParameterGivesATokenOfTypeSad) {
   const Bytes h = sha256(as_bytes("v1.pdf"));
   auto parameters = credential_request({h}, credential_.serial.str());

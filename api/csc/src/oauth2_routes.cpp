@@ -147,7 +147,8 @@ Response token(const Request& request, signer::ApplicationAuthorisations& author
                           {"authorization_details", oauth2::authorization_details(*redeemed)}});
 }
 
-Response revoke(const Request& request, signer::ApplicationService& applications, signer::AccessTokens& tokens) {
+Response revoke(const Request& request, signer::ApplicationAuthorisations& authorisations,
+                signer::ApplicationService& applications, signer::AccessTokens& tokens) {
   auto form = form_of(request);
   if (auto* refused = std::get_if<Response>(&form)) return *refused;
   const auto& p = std::get<oauth2::Parameters>(form);
@@ -155,8 +156,12 @@ Response revoke(const Request& request, signer::ApplicationService& applications
   if (auto* refused = std::get_if<Response>(&client)) return *refused;
   const std::string value = parameter(p, "token");
   if (value.empty()) return oauth_error(400, "invalid_request", "token is required");
-  // RFC 7009 2.2: an unknown token, or one another client holds, is answered as a revoked one.
-  if (Status s = tokens.revoke(Secret(value), std::get<signer::Application>(client).id); !s)
+  // RFC 7009 2.2: an unknown token, or one another client holds, is answered as a revoked one. The token is an
+  // access or refresh token (service scope) or a SAD (credential scope); token_type_hint is not needed to tell.
+  const AppId& holder = std::get<signer::Application>(client).id;
+  if (Status s = tokens.revoke(Secret(value), holder); !s)
+    return oauth_error(503, "temporarily_unavailable", "the token could not be revoked now");
+  if (Status s = authorisations.end_sad(Secret(value), holder); !s)
     return oauth_error(503, "temporarily_unavailable", "the token could not be revoked now");
   Response r;
   r.status = 204;  // CSC v2 8.4.5 (RFC 7009 2.2 allows any 2xx)
@@ -227,7 +232,7 @@ std::vector<Route> oauth2_routes(signer::ApplicationAuthorisations& authorisatio
        "/oauth2/revoke",
        Access::anyone,
        {},
-       [&](const Request& request) { return revoke(request, applications, tokens); },
+       [&](const Request& request) { return revoke(request, authorisations, applications, tokens); },
        "oauth2.revoke"},
       {"POST",
        "/oauth2/pushed_authorize",

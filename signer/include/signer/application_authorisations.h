@@ -145,6 +145,10 @@ class ApplicationAuthorisations {
   // The citizen declines: nothing is given.
   Result<AuthorisationAnswer> decline(const std::string& id);
 
+  // Ends a SAD `application` holds, given its value (RFC 7009 for a credential-scope token): it signs no more. An
+  // unknown SAD, or one another application holds, changes nothing and is not an error (RFC 7009 2.2).
+  Status end_sad(const Secret& sad, const AppId& application);
+
   // Upkeep: forgets the requests (and access tokens) that ended more than a day ago; a code presented after that
   // is only unknown. How many rows went.
   Result<std::int64_t> purge_ended();
