@@ -1,5 +1,7 @@
 // The forms every confirmation page shares (a transaction's, an application authorisation's): NIF + password,
 // the SMS code, the refusal; worded per page by catalogue keys.
+#include <cctype>
+
 #include "pages.h"
 #include "resources.h"
 
@@ -11,6 +13,13 @@ std::string key(std::string_view keys, std::string_view name) {
 }
 
 }  // namespace
+
+bool plausible_id(std::string_view id) {
+  if (id.empty() || id.size() > 100) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  return true;
+}
 
 Html login_form(Page& page, std::string_view base, std::string_view keys, const std::string& nif) {
   return fill(page_template("sign_login"), {{"base", text(base)},

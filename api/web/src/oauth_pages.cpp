@@ -19,13 +19,6 @@ using signer::AuthorisationStatus;
 constexpr std::string_view kMobileCookie = "firma_oauth";  // the masked mobile the last code went to
 constexpr std::string_view kBasePath = "/oauth2/authorize";
 
-bool plausible_id(std::string_view id) {
-  if (id.empty() || id.size() > 100) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-  return true;
-}
-
 std::string page_path(const std::string& id) {
   return std::string(kBasePath) + "/" + id;
 }

@@ -21,6 +21,10 @@ std::vector<Route> site_pages(std::shared_ptr<const WebContext> ctx);
 // GET /oauth2/authorize/:id with POST /oauth2/authorize/:id/{authenticate,confirm,otp,reject}.
 std::vector<Route> oauth_pages(std::shared_ptr<const WebContext> ctx);
 
+// The ids in a confirmation page's path (transactions, authorisation requests) are random tokens; anything else
+// is not one of ours (and must never reach a cookie's Path).
+bool plausible_id(std::string_view id);
+
 // The forms of a confirmation page at `base` ("/sign/{id}"), worded by the catalogue keys under `keys` ("sign"):
 // NIF + password (posted to base/authenticate), the SMS code with "send another" (base/confirm, base/otp; the
 // masked mobile from the cookie `mobile_cookie`), and the refusal (base/reject).

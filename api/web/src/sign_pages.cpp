@@ -10,16 +10,6 @@ namespace firma::api::web {
 namespace {
 
 constexpr std::string_view kSignCookie = "firma_sign";  // the masked mobile the last code went to
-constexpr std::size_t kMaxIdLength = 100;
-
-// Transaction ids are random tokens; anything else is not one of ours (and must never reach a cookie's Path).
-bool plausible_id(std::string_view id) {
-  if (id.empty() || id.size() > kMaxIdLength) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-  return true;
-}
-
 std::string page_path(const std::string& id) {
   return "/sign/" + id;
 }
