@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "api/csc/csc_routes.h"
 #include "api/rest/admin_citizen_routes.h"
 #include "api/rest/admin_pki_routes.h"
 #include "api/rest/audit_routes.h"
@@ -29,6 +30,7 @@
 #include "policies/nif.h"
 #include "signer/applications.h"
 #include "signer/citizen_key_signer.h"
+#include "signer/signing_credentials.h"
 #include "signer/transactions.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -115,6 +117,10 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
           std::chrono::seconds(c.signing.sad_lifetime_seconds), std::chrono::seconds(c.signing.claim_timeout_seconds),
           signer::XmlLimits{c.signing.xml_max_attributes, c.signing.xml_max_nodes, c.signing.xml_max_depth,
                             std::chrono::milliseconds(c.signing.xml_max_parse_ms)}});
+  // The remote-signing fronts' credentials (CSC): SADs with the csc.* lifetime and budget.
+  s->signing_credentials_ = std::make_unique<signer::SigningCredentials>(
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, clock, random,
+      signer::CredentialLimits{std::chrono::seconds(c.csc.sad_lifetime_seconds), c.csc.multisign});
   // Confirmations a killed process left half done are failed now rather than at the first upkeep.
   s->recover_abandoned_transactions();
   return s;
@@ -137,6 +143,9 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   // The citizens' web pages: the same services and the same throttle as their JSON twins.
   append(routes, api::web_routes(*transactions_, *citizens_, throttle, random_,
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
+  // The CSC API (/csc/v1, /csc/v2): the same credentials, SADs and CitizenKeySigner; the same throttle.
+  append(routes, api::csc::csc_routes(
+                     {*applications_, *signing_credentials_, *key_signer_, throttle, public_url(), settings_.csc}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
   append(routes,
          api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {

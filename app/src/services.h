@@ -33,6 +33,7 @@ class CredentialService;
 namespace firma::signer {
 class ApplicationService;
 class CitizenKeySigner;
+class SigningCredentials;
 class TransactionService;
 }  // namespace firma::signer
 
@@ -70,6 +71,7 @@ class Services {
   // What signs with citizen keys: the signing services get this, never the token.
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }
   signer::TransactionService& transactions() { return *transactions_; }
+  signer::SigningCredentials& signing_credentials() { return *signing_credentials_; }
 
  private:
   Services(Settings settings, const Clock& clock, Random& random);
@@ -95,6 +97,7 @@ class Services {
   std::unique_ptr<signer::ApplicationService> applications_;
   std::unique_ptr<signer::CitizenKeySigner> key_signer_;
   std::unique_ptr<signer::TransactionService> transactions_;
+  std::unique_ptr<signer::SigningCredentials> signing_credentials_;
 };
 
 }  // namespace firma::app

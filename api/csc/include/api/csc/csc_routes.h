@@ -1,0 +1,34 @@
+// The CSC API routes (/csc/v1/... and /csc/v2/...): info, credentials, explicit authorisation, signHash.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/csc/settings.h"
+#include "api/http/routes.h"
+#include "api/http/throttle.h"
+
+namespace firma::signer {
+class ApplicationService;
+class CitizenKeySigner;
+class SigningCredentials;
+}  // namespace firma::signer
+
+namespace firma::api::csc {
+
+struct CscServices {
+  signer::ApplicationService& applications;
+  signer::SigningCredentials& credentials;  // with the csc.* SAD lifetime and multisign
+  signer::CitizenKeySigner& key_signer;
+  // sendOTP, getChallenge and authorize count per client address and per NIF, as the citizens' own steps do.
+  std::shared_ptr<const CitizenThrottle> throttle;
+  std::string public_url;  // info.oauth2 and, when csc.logo is empty, info.logo
+  Settings settings;
+};
+
+// Every route answers errors as CSC's {error, error_description}; the routes take no Access of the server's:
+// each resolves its bearer itself (wire.h Bearer) so that a bad one is CSC's 401 invalid_token.
+std::vector<Route> csc_routes(CscServices services);
+
+}  // namespace firma::api::csc
