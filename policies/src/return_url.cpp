@@ -102,4 +102,21 @@ bool is_under_prefix(std::string_view url, std::string_view prefix) {
   return next == '/' || next == '?' || next == '#';
 }
 
+Status check_redirect_uri(std::string_view uri) {
+  auto canonical = canonical_http_url(uri);
+  if (!canonical) return std::move(canonical).error();
+  if (uri.find('#') != std::string_view::npos) return invalid("must not have a fragment");
+  const std::size_t colon = canonical->find("://");
+  const std::string_view scheme = std::string_view(*canonical).substr(0, colon);
+  if (scheme == "https") return {};
+  std::string_view authority = std::string_view(*canonical).substr(colon + 3);
+  authority = authority.substr(0, authority.find_first_of("/?"));
+  // The host without its port; an IPv6 literal keeps its brackets.
+  const std::size_t port = authority.front() == '[' ? authority.find("]:") : authority.rfind(':');
+  const std::string_view host =
+      port == std::string_view::npos ? authority : authority.substr(0, authority.front() == '[' ? port + 1 : port);
+  if (host == "localhost" || host == "127.0.0.1" || host == "[::1]") return {};
+  return invalid("must be https (http only to a loopback host)");
+}
+
 }  // namespace firma::policies

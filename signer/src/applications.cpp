@@ -23,7 +23,7 @@ std::string key_hash(std::string_view key) {
 }  // namespace
 
 Application to_application(const store::ApplicationRecord& r) {
-  Application app{r.id, r.name, r.return_url_prefixes, {}};
+  Application app{r.id, r.name, r.return_url_prefixes, {}, r.redirect_uris};
   for (const auto& f : r.allowed_formats)
     if (auto format = parse_format(f)) app.allowed_formats.push_back(*format);
   return app;
@@ -44,13 +44,18 @@ std::optional<std::string> Application::accepted_return_url(std::string_view url
   return std::nullopt;
 }
 
+bool Application::accepts_redirect_uri(std::string_view uri) const {
+  return std::find(redirect_uris.begin(), redirect_uris.end(), uri) != redirect_uris.end();
+}
+
 ApplicationService::ApplicationService(store::Database& db, const Clock& clock, Random& random)
     : db_(db), clock_(clock), random_(random) {}
 
 Result<RegisteredApplication> ApplicationService::register_application(std::string_view name,
                                                                        const std::vector<std::string>& prefixes,
                                                                        const std::vector<std::string>& formats,
-                                                                       std::string_view actor) {
+                                                                       std::string_view actor,
+                                                                       const std::vector<std::string>& redirect_uris) {
   if (Status s = policies::check_application_name(name); !s) return std::move(s).error();
   if (prefixes.empty() || prefixes.size() > 20)
     return make_error(ErrorCode::invalid_request, "return_url_prefixes must list 1 to 20 URL prefixes");
@@ -61,6 +66,10 @@ Result<RegisteredApplication> ApplicationService::register_application(std::stri
       return make_error(ErrorCode::invalid_request, "return_url_prefixes: '" + p + "': " + canonical.error().message);
     canonical_prefixes.push_back(std::move(*canonical));
   }
+  if (redirect_uris.size() > 20) return make_error(ErrorCode::invalid_request, "redirect_uris lists at most 20 URIs");
+  for (const auto& uri : redirect_uris)
+    if (Status s = policies::check_redirect_uri(uri); !s)
+      return make_error(ErrorCode::invalid_request, "redirect_uris: '" + uri + "': " + s.error().message);
   if (formats.empty()) return make_error(ErrorCode::invalid_request, "allowed_formats must not be empty");
   std::vector<std::string> normalised;
   for (const auto& f : formats) {
@@ -73,7 +82,7 @@ Result<RegisteredApplication> ApplicationService::register_application(std::stri
                                    Secret(std::string(kKeyPrefix) + random_.hex_token(32))};
   store::ApplicationRecord record{registered.id,      std::string(name), key_hash(registered.api_key.reveal()),
                                   canonical_prefixes, normalised,        clock_.now(),
-                                  std::nullopt};
+                                  std::nullopt,       redirect_uris};
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::ApplicationRecords::insert(tx, record); !s) return s;
     return store::AuditLog::append(

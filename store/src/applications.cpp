@@ -1,11 +1,11 @@
-// Client applications over the applications table (migration 0004).
+// Client applications over the applications table (migrations 0004, 0007).
 #include "store/applications.h"
 
 namespace firma::store {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, name, api_key_hash, return_url_prefixes, allowed_formats, created_at, disabled_at";
+    "id, name, api_key_hash, return_url_prefixes, allowed_formats, created_at, disabled_at, redirect_uris";
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> out;
@@ -29,9 +29,14 @@ std::string join(const std::vector<std::string>& items, char separator) {
 }
 
 ApplicationRecord from_row(const Row& row) {
-  ApplicationRecord r{
-      AppId(row.text(0)),        row.text(1), row.text(2), split(row.text(3), '\n'), split(row.text(4), ','),
-      from_unix(row.integer(5)), std::nullopt};
+  ApplicationRecord r{AppId(row.text(0)),
+                      row.text(1),
+                      row.text(2),
+                      split(row.text(3), '\n'),
+                      split(row.text(4), ','),
+                      from_unix(row.integer(5)),
+                      std::nullopt,
+                      split(row.text(7), '\n')};
   if (auto disabled = row.optional_integer(6)) r.disabled_at = from_unix(*disabled);
   return r;
 }
@@ -47,10 +52,10 @@ Result<std::optional<ApplicationRecord>> find_one(Tx& tx, std::string_view where
 
 Status ApplicationRecords::insert(Tx& tx, const ApplicationRecord& r) {
   auto done = tx.execute(
-      "INSERT INTO applications (id, name, api_key_hash, return_url_prefixes, allowed_formats, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6)",
+      "INSERT INTO applications (id, name, api_key_hash, return_url_prefixes, allowed_formats, created_at, "
+      "redirect_uris) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       {r.id.str(), r.name, r.api_key_hash, join(r.return_url_prefixes, '\n'), join(r.allowed_formats, ','),
-       to_unix(r.created_at)});
+       to_unix(r.created_at), join(r.redirect_uris, '\n')});
   if (!done) return std::move(done).error();
   return {};
 }

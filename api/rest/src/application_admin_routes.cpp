@@ -17,7 +17,10 @@ std::vector<Route> application_admin_routes(signer::ApplicationService& applicat
          if (!prefixes) return problem(prefixes.error());
          auto formats = required_field<std::vector<std::string>>(*body, "allowed_formats");
          if (!formats) return problem(formats.error());
-         auto registered = applications.register_application(*name, *prefixes, *formats, request.caller->id);
+         auto redirect_uris = optional_field<std::vector<std::string>>(*body, "redirect_uris");
+         if (!redirect_uris) return problem(redirect_uris.error());
+         auto registered = applications.register_application(*name, *prefixes, *formats, request.caller->id,
+                                                             redirect_uris->value_or(std::vector<std::string>{}));
          if (!registered) return problem(registered.error());
          return json_response(
              201, {{"app_id", registered->id.str()}, {"api_key", std::string(registered->api_key.reveal())}});

@@ -24,4 +24,10 @@ Result<std::string> canonical_http_url(std::string_view url);
 // "https://x.es/app/form" but not "https://x.es/apple".
 bool is_under_prefix(std::string_view url, std::string_view prefix);
 
+// Whether `uri` may be registered as an OAuth redirection endpoint, or invalid_request saying why: an absolute
+// https URL, or http only to a loopback host (localhost, 127.0.0.1, [::1]: RFC 8252 7.3, a native client's own
+// listener); no fragment (RFC 6749 3.1.2); and none of what canonical_http_url refuses. It is matched later by
+// simple string comparison (RFC 6749 3.1.2.2, RFC 3986 6.2.1), never as a prefix.
+Status check_redirect_uri(std::string_view uri);
+
 }  // namespace firma::policies

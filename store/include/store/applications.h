@@ -21,6 +21,7 @@ struct ApplicationRecord {
   std::vector<std::string> allowed_formats;
   Instant created_at;
   std::optional<Instant> disabled_at;
+  std::vector<std::string> redirect_uris;  // exact URIs, for authorisations given on Firma's page
 };
 
 class ApplicationRecords {

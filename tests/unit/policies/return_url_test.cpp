@@ -118,5 +118,31 @@ TEST(IsUnderPrefix, ADotSegmentCannotLeaveThePrefix) {
   EXPECT_TRUE(is_under_prefix(*inside, prefix)) << *inside;
 }
 
+TEST(CheckRedirectUri, HttpsOrLoopbackHttpWithoutFragment) {
+  struct Case {
+    std::string uri;
+    bool accepted;
+  };
+  const Case cases[] = {
+      {"https://sede.example.gob.es/oauth/callback", true},
+      {"https://sede.example.gob.es/cb?tenant=1", true},
+      {"http://127.0.0.1:8123/callback", true},
+      {"http://localhost/callback", true},
+      {"http://[::1]:9000/cb", true},
+      {"http://sede.example.gob.es/callback", false},  // http only to a loopback host (RFC 8252 7.3)
+      {"http://localhost.evil.example/cb", false},
+      {"http://127.0.0.1.evil.example/cb", false},
+      {"https://sede.example.gob.es/cb#frag", false},  // RFC 6749 3.1.2: no fragment
+      {"https://user@sede.example.gob.es/cb", false},
+      {"/relative/callback", false},
+      {"com.example.app:/callback", false},
+      {"", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.uri);
+    EXPECT_EQ(check_redirect_uri(c.uri).ok(), c.accepted);
+  }
+}
+
 }  // namespace
 }  // namespace firma::policies
