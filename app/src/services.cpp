@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "api/csc/csc_routes.h"
+#include "api/csc/oauth2_routes.h"
 #include "api/rest/admin_citizen_routes.h"
 #include "api/rest/admin_pki_routes.h"
 #include "api/rest/audit_routes.h"
@@ -28,6 +29,8 @@
 #include "identity/rate_limiter.h"
 #include "identity/sms_gateway.h"
 #include "policies/nif.h"
+#include "signer/access_tokens.h"
+#include "signer/application_authorisations.h"
 #include "signer/applications.h"
 #include "signer/citizen_key_signer.h"
 #include "signer/signing_credentials.h"
@@ -121,6 +124,13 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   s->signing_credentials_ = std::make_unique<signer::SigningCredentials>(
       *s->db_, *s->citizens_, *s->credentials_, *s->authority_, clock, random,
       signer::CredentialLimits{std::chrono::seconds(c.csc.sad_lifetime_seconds), c.csc.multisign});
+  // Authorisations citizens give applications on Firma's page (OAuth2), and the tokens applications hold.
+  s->access_tokens_ = std::make_unique<signer::AccessTokens>(*s->db_, clock, random);
+  signer::AuthorisationLimits authorisation_limits;
+  authorisation_limits.sad_lifetime = std::chrono::seconds(c.csc.sad_lifetime_seconds);
+  s->authorisations_ =
+      std::make_unique<signer::ApplicationAuthorisations>(*s->db_, *s->applications_, *s->citizens_, *s->credentials_,
+                                                          *s->access_tokens_, clock, random, authorisation_limits);
   // Confirmations a killed process left half done are failed now rather than at the first upkeep.
   s->recover_abandoned_transactions();
   return s;
@@ -141,11 +151,13 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   auto throttle = std::make_shared<const api::CitizenThrottle>(*limiter_, limits);
   append(routes, api::transaction_routes(*transactions_, *applications_, public_url(), throttle));
   // The citizens' web pages: the same services and the same throttle as their JSON twins.
-  append(routes, api::web_routes(*transactions_, *citizens_, throttle, random_,
+  append(routes, api::web_routes(*transactions_, *citizens_, *authorisations_, throttle, random_,
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
   // The CSC API (/csc/v1, /csc/v2): the same credentials, SADs and CitizenKeySigner; the same throttle.
   append(routes, api::csc::csc_routes(
                      {*applications_, *signing_credentials_, *key_signer_, throttle, public_url(), settings_.csc}));
+  // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
+  append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
   append(routes,
          api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {

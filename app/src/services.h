@@ -31,6 +31,8 @@ class OcspResponder;
 class CredentialService;
 }  // namespace firma::certs
 namespace firma::signer {
+class AccessTokens;
+class ApplicationAuthorisations;
 class ApplicationService;
 class CitizenKeySigner;
 class SigningCredentials;
@@ -72,6 +74,8 @@ class Services {
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }
   signer::TransactionService& transactions() { return *transactions_; }
   signer::SigningCredentials& signing_credentials() { return *signing_credentials_; }
+  signer::AccessTokens& access_tokens() { return *access_tokens_; }
+  signer::ApplicationAuthorisations& authorisations() { return *authorisations_; }
 
  private:
   Services(Settings settings, const Clock& clock, Random& random);
@@ -98,6 +102,8 @@ class Services {
   std::unique_ptr<signer::CitizenKeySigner> key_signer_;
   std::unique_ptr<signer::TransactionService> transactions_;
   std::unique_ptr<signer::SigningCredentials> signing_credentials_;
+  std::unique_ptr<signer::AccessTokens> access_tokens_;
+  std::unique_ptr<signer::ApplicationAuthorisations> authorisations_;
 };
 
 }  // namespace firma::app

@@ -23,7 +23,8 @@
 
 namespace firma::signer {
 class TransactionService;
-}
+class ApplicationAuthorisations;
+}  // namespace firma::signer
 namespace firma::identity {
 class CitizenService;
 }
@@ -47,6 +48,7 @@ struct PageSettings {
 struct WebContext {
   signer::TransactionService& transactions;
   identity::CitizenService& citizens;
+  signer::ApplicationAuthorisations& authorisations;
   std::shared_ptr<const CitizenThrottle> throttle;
   PageSettings settings;
 };

@@ -58,48 +58,6 @@ Html document_list(const Page& page, const signer::TransactionSummary& s) {
   return fill(page_template("sign_documents"), {{"items", items}});
 }
 
-Html login_form(Page& page, const std::string& id, const std::string& nif) {
-  return fill(page_template("sign_login"), {{"id", text(id)},
-                                            {"csrf", page.csrf_field()},
-                                            {"heading", page.t("sign.login.heading")},
-                                            {"intro", page.t("sign.login.intro")},
-                                            {"nif_label", page.t("field.nif")},
-                                            {"nif", text(nif)},
-                                            {"password_label", page.t("field.password")},
-                                            {"submit", page.t("sign.login.submit")}});
-}
-
-Html otp_forms(Page& page, const std::string& id, bool resent) {
-  auto cookie = request_cookie(page.request(), kSignCookie);
-  auto masked = cookie ? cookie_decode(*cookie) : std::nullopt;
-  const Html sent_to =
-      masked && !masked->empty()
-          ? page.t("sign.otp.sent_to", {{"mobile", fill("<strong>{m}</strong>", {{"m", text(*masked)}})}})
-          : page.t("sign.otp.sent_to_registered");
-  const Html csrf = page.csrf_field();
-  return fill(page_template("sign_otp"),
-              {{"heading", page.t("sign.otp.heading")},
-               {"resent", resent ? fill(page_template("notice"), {{"t", page.t("sign.otp.resent")}}) : Html()},
-               {"sent_to", sent_to},
-               {"id", text(id)},
-               {"csrf", csrf},
-               {"otp_label", page.t("field.otp")},
-               {"otp_hint", page.t("sign.otp.hint")},
-               {"submit", page.t("sign.otp.submit")},
-               {"resend_hint",
-                page.t("otp.resend.hint",
-                       {{"seconds", text(std::to_string(page.settings().options.otp_resend_cooldown.count()))}})},
-               {"resend", page.t("otp.resend.submit")},
-               {"again", page.t("sign.otp.login_again")}});
-}
-
-Html reject_form(Page& page, const std::string& id) {
-  return fill(page_template("sign_reject"), {{"id", text(id)},
-                                             {"csrf", page.csrf_field()},
-                                             {"hint", page.t("sign.reject.hint")},
-                                             {"submit", page.t("sign.reject.submit")}});
-}
-
 // The page for the transaction as it stands, with `view`'s error and choices; `status` 0: 200, or the error's.
 Response show(const WebContext& ctx, Page& page, const std::string& id, const SignView& view) {
   auto summary = ctx.transactions.summary(TransactionId(id));
@@ -133,11 +91,11 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
   const bool login_asked = page.request().query.count("step") > 0 && page.request().query.at("step") == "login";
   if (status == TransactionStatus::pending ||
       (status == TransactionStatus::authenticated && (view.force_login || login_asked))) {
-    body += login_form(page, id, view.nif);
-    body += reject_form(page, id);
+    body += login_form(page, page_path(id), "sign", view.nif);
+    body += reject_form(page, page_path(id), "sign");
   } else if (status == TransactionStatus::authenticated) {
-    body += otp_forms(page, id, resent);
-    body += reject_form(page, id);
+    body += otp_forms(page, page_path(id), "sign", kSignCookie, resent);
+    body += reject_form(page, page_path(id), "sign");
   } else {
     // signed, rejected, expired, failed or signing: each has its words.
     const std::string key = "sign.final." + std::string(to_string(status));

@@ -13,7 +13,8 @@
 
 namespace firma::signer {
 class TransactionService;
-}
+class ApplicationAuthorisations;
+}  // namespace firma::signer
 namespace firma::identity {
 class CitizenService;
 }
@@ -26,11 +27,14 @@ struct WebOptions {
 };
 
 // GET /sign/:id and POST /sign/:id/{authenticate,confirm,otp,reject}; GET and POST /activate, /password/reset,
-// /password/change, /deregister (POST <page>/complete, <page>/otp for the second step); GET /static/firma.css.
+// /password/change, /deregister (POST <page>/complete, <page>/otp for the second step); GET /static/firma.css;
+// GET /oauth2/authorize (an application's authorisation request) and the page it leads to, GET
+// /oauth2/authorize/:id with POST /oauth2/authorize/:id/{authenticate,confirm,otp,reject}.
 // Every form carries a CSRF token (double submit with the HttpOnly, SameSite=Strict cookie firma_csrf); steps are
 // rate-limited by `throttle` like their JSON twins. `random` makes the CSRF tokens. The services, the throttle's
 // limiter and `random` must outlive the server.
 std::vector<Route> web_routes(signer::TransactionService& transactions, identity::CitizenService& citizens,
+                              signer::ApplicationAuthorisations& authorisations,
                               std::shared_ptr<const CitizenThrottle> throttle, Random& random, WebOptions options);
 
 }  // namespace firma::api
