@@ -355,5 +355,66 @@ TEST_F(CscTest, RefusalsComeInCscShape) {
   EXPECT_EQ(citizen.body["status"], "locked");
 }
 
+// auth/login (NIF and password by HTTP Basic, for the application of X-Api-Key), the citizen's token as bearer
+// (its own credentials only, no userID), refresh, and auth/revoke.
+TEST_F(CscTest, LoginGivesACitizenTokenForItsOwnCredentialsUntilRevoked) {
+  start();
+  stack_->make_citizen("00000000T", "+34600999888", kPassword);
+  const std::string other_id = [&] {
+    auto listed = csc("v2/credentials/list", {{"userID", "00000000T"}}, key_);
+    return listed.body["credentialIDs"].at(0).get<std::string>();
+  }();
+  const std::string id = credential("v2");
+
+  auto login = [&](const std::string& user, const json& body, bool with_key = true) {
+    httplib::Client client("127.0.0.1", stack_->port());
+    httplib::Headers headers{{"Authorization", "Basic " + to_base64(as_bytes(user))}};
+    if (with_key) headers.emplace("X-Api-Key", key_);
+    auto r = client.Post("/csc/v1/auth/login", headers, body.dump(), "application/json");
+    Reply reply{r->status, json::parse(r->body, nullptr, false), r->body, {}};
+    return reply;
+  };
+  auto wrong = login(kNif + ":Wrong-Password-1", json::object());
+  EXPECT_EQ(wrong.status, 400) << wrong.raw;
+  EXPECT_EQ(wrong.body["error"], "authentication_error");
+  EXPECT_EQ(login(kNif + ":" + kPassword, json::object(), false).status, 401) << "the application must be named";
+  auto logged = login(kNif + ":" + kPassword, {{"rememberMe", true}});
+  ASSERT_EQ(logged.status, 200) << logged.raw;
+  const std::string token = logged.body["access_token"];
+  EXPECT_EQ(logged.body["expires_in"], 3600);
+  ASSERT_TRUE(logged.body.contains("refresh_token"));
+
+  auto own = csc("v1/credentials/list", json::object(), token);
+  ASSERT_EQ(own.status, 200) << own.raw;
+  EXPECT_EQ(own.body["credentialIDs"], json::array({id}));
+  auto named = csc("v1/credentials/list", {{"userID", kNif}}, token);
+  EXPECT_EQ(named.status, 400);
+  EXPECT_EQ(named.body["error_description"], "userID parameter MUST be null");
+  auto theirs = csc("v1/credentials/info", {{"credentialID", other_id}}, token);
+  EXPECT_EQ(theirs.status, 400) << "another citizen's credential";
+
+  // The citizen's token signs through explicit mode like the API key.
+  const Bytes a = digest_of("a");
+  const std::string otp = send_code("v1", id, token);
+  auto authorized = authorize_v1(id, {a}, 1, kPassword, otp, token);
+  ASSERT_EQ(authorized.status, 200) << authorized.raw;
+  auto signed_ = csc(
+      "v1/signatures/signHash",
+      {{"credentialID", id}, {"SAD", authorized.body["SAD"]}, {"hash", {b64(a)}}, {"signAlgo", kEcdsaSha256}}, token);
+  ASSERT_EQ(signed_.status, 200) << signed_.raw;
+  EXPECT_TRUE(verifies(public_key_pem(id), a, signed_.body["signatures"][0], ""));
+
+  // Refresh: a new token; then revoke it, and it stops working.
+  auto refreshed = csc("v1/auth/login", {{"refresh_token", logged.body["refresh_token"]}, {"clientData", key_}}, "");
+  ASSERT_EQ(refreshed.status, 200) << refreshed.raw;
+  const std::string renewed = refreshed.body["access_token"];
+  EXPECT_EQ(csc("v1/credentials/list", json::object(), renewed).status, 200);
+  auto revoked = csc("v1/auth/revoke", {{"token", renewed}}, key_);
+  EXPECT_EQ(revoked.status, 204) << revoked.raw;
+  auto after = csc("v1/credentials/list", json::object(), renewed);
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(after.body["error"], "invalid_token");
+}
+
 }  // namespace
 }  // namespace firma::testing

@@ -9,7 +9,9 @@
 
 #include "algorithms.h"
 #include "core/encoding.h"
+#include "identity/citizens.h"
 #include "policies/nif.h"
+#include "signer/access_tokens.h"
 #include "signer/applications.h"
 #include "signer/citizen_key_signer.h"
 #include "signer/signing_credentials.h"
@@ -245,7 +247,75 @@ class Front {
     return json_response(200, {{"signatures", out}});
   }
 
+  // auth/login (CSC v1 11.2): NIF and password by HTTP Basic, the normal level of Cl@ve (no OTP), for the
+  // application whose API key comes in the X-Api-Key header or as clientData; or a refresh_token to renew.
+  Answer login(const Request& r) const {
+    auto body = body_of(r);
+    if (!body) return std::move(body).error();
+    auto client_data = optional_field<std::string>(*body, "clientData");
+    if (!client_data) return std::move(client_data).error();
+    const auto api_key = r.header("x-api-key");
+    if (!api_key && !*client_data)
+      return make_error(ErrorCode::unauthorized, "the application's API key is required (X-Api-Key or clientData)");
+    auto app = s_.applications.authenticate(api_key ? *api_key : **client_data);
+    if (!app) return std::move(app).error();
+    const std::chrono::seconds lifetime(s_.settings.access_token_lifetime_seconds);
+    auto refresh = optional_field<std::string>(*body, "refresh_token");
+    if (!refresh) return std::move(refresh).error();
+    Result<signer::IssuedAccessToken> issued = make_error(ErrorCode::internal, "not issued");
+    if (*refresh) {
+      issued = s_.access_tokens.refresh(Secret(**refresh), app->id, lifetime);
+    } else {
+      auto remember = optional_field<bool>(*body, "rememberMe");
+      if (!remember) return std::move(remember).error();
+      auto user = basic_credentials(r);
+      if (!user) return std::move(user).error();
+      auto nif = policies::Nif::parse(user->first);
+      if (!nif) return make_error(ErrorCode::invalid_credentials, "Invalid userID or password");
+      if (auto refused = throttled(r, nif->str())) return std::move(*refused);
+      auto citizen = s_.citizens.authenticate_password(*nif, user->second, "csc.auth_login");
+      if (!citizen) return std::move(citizen).error();
+      if (citizen->password_expired)
+        return make_error(ErrorCode::invalid_credentials, "the password has expired; change it first");
+      issued = s_.access_tokens.issue(citizen->citizen.id, app->id, lifetime, remember->value_or(false),
+                                      "application:" + app->id.str());
+    }
+    if (!issued) return std::move(issued).error();
+    json out = {{"access_token", std::string(issued->value.reveal())},
+                {"expires_in", s_.settings.access_token_lifetime_seconds}};
+    if (issued->refresh_token) out["refresh_token"] = std::string(issued->refresh_token->reveal());
+    return json_response(200, out);
+  }
+
+  // auth/revoke (CSC v1 11.3): ends an access or refresh token the calling application holds; 204 either way
+  // (RFC 7009 2.2).
+  Answer revoke(const Request& r) const {
+    auto body = body_of(r);
+    if (!body) return std::move(body).error();
+    auto bearer = bearer_of(r);
+    if (!bearer) return std::move(bearer).error();
+    auto token = required_field<std::string>(*body, "token");
+    if (!token) return std::move(token).error();
+    if (Status s = s_.access_tokens.revoke(Secret(*token), bearer->app.id); !s) return std::move(s).error();
+    return Response{204, "", "", {}};
+  }
+
  private:
+  // NIF and password of an Authorization: Basic header (RFC 7617); unauthorized when malformed.
+  static Result<std::pair<std::string, Secret>> basic_credentials(const Request& r) {
+    auto header = r.header("authorization");
+    if (!header || header->size() < 6 || (header->substr(0, 6) != "Basic " && header->substr(0, 6) != "basic "))
+      return make_error(ErrorCode::unauthorized, "HTTP Basic credentials are required");
+    auto decoded = from_base64(std::string_view(*header).substr(6));
+    if (!decoded) return make_error(ErrorCode::unauthorized, "malformed HTTP Basic credentials");
+    std::string pair = to_string(*decoded);
+    const auto colon = pair.find(':');
+    if (colon == std::string::npos) return make_error(ErrorCode::unauthorized, "malformed HTTP Basic credentials");
+    std::pair<std::string, Secret> out{pair.substr(0, colon), Secret(std::string_view(pair).substr(colon + 1))};
+    std::fill(pair.begin(), pair.end(), '\0');
+    return out;
+  }
+
   Result<Bearer> bearer_of(const Request& r) const {
     auto header = r.header("authorization");
     std::string_view value = header ? std::string_view(*header) : std::string_view();
@@ -264,6 +334,13 @@ class Front {
     else if (app.error().code != ErrorCode::unauthorized)
       return std::move(app).error();
     Secret secret(token);
+    if (auto citizen = s_.access_tokens.resolve(secret)) {
+      auto app = s_.applications.find(citizen->application);
+      if (!app) return make_error(ErrorCode::unauthorized, "the access token is not valid");
+      return Bearer{Bearer::Kind::citizen, std::move(*app), citizen->citizen, {}, {}};
+    } else if (citizen.error().code != ErrorCode::unauthorized) {
+      return std::move(citizen).error();
+    }
     auto holder = s_.credentials.sad_holder(secret);
     if (!holder) {
       if (holder.error().code == ErrorCode::unauthorized)
@@ -451,6 +528,8 @@ std::vector<Route> csc_routes(CscServices services) {
     };
     add("GET", "info", [front, v](const Request& r) { return front->info(r, v); });
     add("POST", "info", [front, v](const Request& r) { return front->info(r, v); });
+    add("POST", "auth/login", [front, v](const Request& r) { return render(front->login(r), v, Step::login); });
+    add("POST", "auth/revoke", [front, v](const Request& r) { return render(front->revoke(r), v); });
     add("POST", "credentials/list", [front, v](const Request& r) { return render(front->list(r, v), v); });
     add("POST", "credentials/info", [front, v](const Request& r) { return render(front->credential_info(r, v), v); });
     add("POST", v == Version::v1 ? "credentials/sendOTP" : "credentials/getChallenge",

@@ -9,7 +9,11 @@
 #include "api/http/routes.h"
 #include "api/http/throttle.h"
 
+namespace firma::identity {
+class CitizenService;
+}
 namespace firma::signer {
+class AccessTokens;
 class ApplicationService;
 class CitizenKeySigner;
 class SigningCredentials;
@@ -21,6 +25,8 @@ struct CscServices {
   signer::ApplicationService& applications;
   signer::SigningCredentials& credentials;  // with the csc.* SAD lifetime and multisign
   signer::CitizenKeySigner& key_signer;
+  signer::AccessTokens& access_tokens;  // auth/login's tokens, and citizens' bearers from OAuth2
+  identity::CitizenService& citizens;   // auth/login: the normal level (NIF + password)
   // sendOTP, getChallenge and authorize count per client address and per NIF, as the citizens' own steps do.
   std::shared_ptr<const CitizenThrottle> throttle;
   std::string public_url;  // info.oauth2 and, when csc.logo is empty, info.logo
