@@ -188,6 +188,10 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   return routes;
 }
 
+std::vector<api::ErrorDialect> Services::error_dialects() const {
+  return {api::csc::csc_error_dialect()};
+}
+
 api::Authenticator Services::authenticator() {
   return [this](api::Access access, std::string_view bearer) -> Result<api::Caller> {
     if (access == api::Access::application) {

@@ -53,6 +53,8 @@ class Services {
   // The whole route table and the bearer-token check of the API.
   std::vector<api::Route> routes(std::string openapi_yaml);
   api::Authenticator authenticator();
+  // The fronts whose errors are not problem+json (the server's options carry them).
+  std::vector<api::ErrorDialect> error_dialects() const;
 
   // Periodic upkeep (firmad runs it every minute): abandoned confirmations, expired transactions, certificates
   // and CRLs, the OCSP signer.

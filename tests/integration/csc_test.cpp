@@ -294,6 +294,16 @@ TEST_F(CscTest, RefusalsComeInCscShape) {
   auto malformed = stack_->post("/csc/v1/credentials/info", json("not an object"), key_);
   EXPECT_EQ(malformed.status, 400);
   EXPECT_EQ(malformed.body["error"], "invalid_request");
+  // The server's own refusals on /csc/: an unknown method, a wrong HTTP method, a body over the limit.
+  auto no_method = csc("v1/credentials/nothing", json::object(), key_);
+  EXPECT_EQ(no_method.status, 404);
+  EXPECT_EQ(no_method.body["error"], "invalid_request") << no_method.raw;
+  auto get_list = stack_->get("/csc/v2/credentials/list", key_);
+  EXPECT_EQ(get_list.status, 405);
+  EXPECT_EQ(get_list.body["error"], "invalid_request") << get_list.raw;
+  auto huge = stack_->post("/csc/v1/credentials/info", {{"credentialID", std::string(13u << 20, 'A')}}, key_);
+  EXPECT_EQ(huge.status, 413);
+  EXPECT_EQ(huge.body["error"], "invalid_request") << huge.raw.substr(0, 200);
   // Unknown credential; unknown NIF lists nothing.
   auto unknown = csc("v1/credentials/info", {{"credentialID", "ABCDEF"}}, key_);
   EXPECT_EQ(unknown.status, 400);

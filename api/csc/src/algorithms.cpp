@@ -140,11 +140,9 @@ Result<SignatureChoice> choose_signature(hsm::KeyAlgorithm key, std::string_view
 }
 
 std::optional<Bytes> decode_hash(std::string_view text) {
-  std::string canonical;
-  for (char c : percent_decode(text)) {
-    if (c == '=') continue;
-    canonical.push_back(c == '-' ? '+' : c == '_' ? '/' : c);
-  }
+  std::string canonical = percent_decode(text);
+  while (!canonical.empty() && canonical.back() == '=') canonical.pop_back();  // padding, only at the end
+  for (char& c : canonical) c = c == '-' ? '+' : c == '_' ? '/' : c;
   if (canonical.size() % 4 == 1) return std::nullopt;
   while (canonical.size() % 4 != 0) canonical.push_back('=');
   return from_base64(canonical);

@@ -515,6 +515,15 @@ Response render(Answer answer, Version v, Step step = Step::other) {
 
 }  // namespace
 
+ErrorDialect csc_error_dialect() {
+  return {"/csc/", [](int status, const Error& e) {
+            if (status == 401) return error_response(401, "invalid_token", e.message);
+            if (status == 503) return error_response(503, "temporarily_unavailable", e.message);
+            if (status >= 500) return error_response(status, "server_error", "internal error");
+            return error_response(status, "invalid_request", e.message);
+          }};
+}
+
 std::vector<Route> csc_routes(CscServices services) {
   auto front = std::make_shared<const Front>(std::move(services));
   std::vector<Route> routes;

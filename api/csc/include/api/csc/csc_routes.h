@@ -37,4 +37,7 @@ struct CscServices {
 // each resolves its bearer itself (wire.h Bearer) so that a bad one is CSC's 401 invalid_token.
 std::vector<Route> csc_routes(CscServices services);
 
+// The server's own refusals on /csc/ (framing, 404, 405, 413, a throttle) in CSC's shape.
+ErrorDialect csc_error_dialect();
+
 }  // namespace firma::api::csc
