@@ -220,6 +220,8 @@ void Services::maintain() {
   if (auto expired = transactions_->expire_overdue(); !expired)
     log::warn("maintenance.transactions", {{"detail", expired.error().message}});
   if (auto purged = otp_->purge_expired(); !purged) log::warn("maintenance.otp", {{"detail", purged.error().message}});
+  if (auto purged = authorisations_->purge_ended(); !purged)
+    log::warn("maintenance.authorisations", {{"detail", purged.error().message}});
   if (auto purged = limiter_->purge_idle(); !purged)
     log::warn("maintenance.rate_limits", {{"detail", purged.error().message}});
   if (auto expired = credentials_->expire_due(); !expired)

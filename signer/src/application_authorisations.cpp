@@ -386,6 +386,18 @@ Result<AuthorisationAnswer> ApplicationAuthorisations::decline(const std::string
   });
 }
 
+Result<std::int64_t> ApplicationAuthorisations::purge_ended() {
+  // A day: past the refresh tokens' lifetime, so that a replayed code can still end what it gave until then.
+  const Instant before = clock_.now() - AccessTokens::kRefreshLifetime;
+  return db_.transact([&](store::Tx& tx) -> Result<std::int64_t> {
+    auto requests = store::ApplicationAuthorisationRecords::purge_ended(tx, before);
+    if (!requests) return std::move(requests).error();
+    auto tokens = store::AccessTokenRecords::purge_ended(tx, before);
+    if (!tokens) return std::move(tokens).error();
+    return *requests + *tokens;
+  });
+}
+
 Result<RedeemedAuthorisation> ApplicationAuthorisations::redeem(const Secret& code, const AppId& application,
                                                                 std::string_view redirect_uri, const Secret& verifier) {
   auto challenge = proof_challenge_of(verifier.reveal());

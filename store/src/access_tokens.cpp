@@ -48,6 +48,13 @@ Result<std::optional<AccessTokenRecord>> AccessTokenRecords::find_by_refresh(Tx&
   return find_one(tx, "refresh_sha256", refresh_sha256);
 }
 
+Result<std::int64_t> AccessTokenRecords::purge_ended(Tx& tx, Instant before) {
+  return tx.execute(
+      "DELETE FROM access_tokens WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR "
+      "(expires_at < $1 AND (refresh_expires_at IS NULL OR refresh_expires_at < $1))",
+      {to_unix(before)});
+}
+
 Result<bool> AccessTokenRecords::revoke(Tx& tx, const std::string& id, Instant at) {
   auto updated =
       tx.execute("UPDATE access_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", {id, to_unix(at)});

@@ -144,6 +144,17 @@ Result<bool> ApplicationAuthorisationRecords::refuse(Tx& tx, const std::string& 
                  {id}));
 }
 
+Result<std::int64_t> ApplicationAuthorisationRecords::purge_ended(Tx& tx, Instant before) {
+  constexpr std::string_view kEnded = "expires_at < $1 AND (code_expires_at IS NULL OR code_expires_at < $1)";
+  auto digests = tx.execute(
+      "DELETE FROM application_authorisation_digests WHERE authorisation_id IN "
+      "(SELECT id FROM application_authorisations WHERE " +
+          std::string(kEnded) + ")",
+      {to_unix(before)});
+  if (!digests) return std::move(digests).error();
+  return tx.execute("DELETE FROM application_authorisations WHERE " + std::string(kEnded), {to_unix(before)});
+}
+
 Status ApplicationAuthorisationRecords::end_sad(Tx& tx, const std::string& sad_id, Instant at) {
   auto done = tx.execute("UPDATE sads SET expires_at = $2 WHERE id = $1 AND expires_at > $2", {sad_id, to_unix(at)});
   if (!done) return std::move(done).error();

@@ -87,17 +87,16 @@ class Front {
   }
 
   Answer list(const Request& r, Version v) const {
-    auto body = body_of(r);
-    if (!body) return std::move(body).error();
-    auto bearer = bearer_of(r);
-    if (!bearer) return std::move(bearer).error();
-    if (body->contains("pageToken") && !(*body)["pageToken"].is_null())
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer] = *call;
+    if (body.contains("pageToken") && !body["pageToken"].is_null())
       return make_error(ErrorCode::invalid_request, "Invalid parameter pageToken");
-    auto user = optional_field<std::string>(*body, "userID");
+    auto user = optional_field<std::string>(body, "userID");
     if (!user) return std::move(user).error();
-    const std::string actor = "application:" + bearer->app.id.str();
+    const std::string actor = "application:" + bearer.app.id.str();
     Result<std::vector<signer::SigningCredential>> found = std::vector<signer::SigningCredential>{};
-    switch (bearer->kind) {
+    switch (bearer.kind) {
       case Bearer::Kind::application: {
         if (!*user) return make_error(ErrorCode::invalid_request, "Missing (or invalid type) string parameter userID");
         auto nif = policies::Nif::parse(**user);
@@ -107,7 +106,7 @@ class Front {
       }
       case Bearer::Kind::citizen:
         if (*user) return make_error(ErrorCode::invalid_request, "userID parameter MUST be null");
-        found = s_.credentials.list(*bearer->citizen, actor);
+        found = s_.credentials.list(*bearer.citizen, actor);
         break;
       case Bearer::Kind::sad: return make_error(ErrorCode::unauthorized, "a SAD does not list credentials");
     }
@@ -115,13 +114,13 @@ class Front {
     if (!found && found.error().code != ErrorCode::not_found) return std::move(found).error();
     json ids = json::array();
     json infos = json::array();
-    auto with_info = optional_field<bool>(*body, "credentialInfo");
+    auto with_info = optional_field<bool>(body, "credentialInfo");
     if (!with_info) return std::move(with_info).error();
     if (found)
       for (const auto& c : *found) {
         ids.push_back(c.serial.str());
         if (with_info->value_or(false)) {
-          json info = describe(c, *body, v);
+          json info = describe(c, body, v);
           info["credentialID"] = c.serial.str();
           infos.push_back(std::move(info));
         }
@@ -132,63 +131,60 @@ class Front {
   }
 
   Answer credential_info(const Request& r, Version v) const {
-    auto body = body_of(r);
-    if (!body) return std::move(body).error();
-    auto bearer = bearer_of(r);
-    if (!bearer) return std::move(bearer).error();
-    auto credential = credential_for(*bearer, *body, true);
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer] = *call;
+    auto credential = credential_for(bearer, body, true);
     if (!credential) return std::move(credential).error();
-    return json_response(200, describe(*credential, *body, v));
+    return json_response(200, describe(*credential, body, v));
   }
 
   // sendOTP (v1) and getChallenge (v2): the SMS code for this application and credential; 204.
   Answer send_code(const Request& r, Version v) const {
-    auto body = body_of(r);
-    if (!body) return std::move(body).error();
-    auto bearer = bearer_of(r);
-    if (!bearer) return std::move(bearer).error();
-    if (bearer->kind == Bearer::Kind::sad)
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer] = *call;
+    if (bearer.kind == Bearer::Kind::sad)
       return make_error(ErrorCode::unauthorized, "a SAD does not authorise another signature");
     if (v == Version::v2) {
-      auto object = required_field<std::string>(*body, "authObjectID");
+      auto object = required_field<std::string>(body, "authObjectID");
       if (!object) return std::move(object).error();
       if (*object != "OTP") return make_error(ErrorCode::invalid_request, "Invalid parameter authObjectID");
     }
-    auto credential = credential_for(*bearer, *body, false);
+    auto credential = credential_for(bearer, body, false);
     if (!credential) return std::move(credential).error();
     if (auto refused = throttled(r, credential->nif)) return std::move(*refused);
-    auto sent = s_.credentials.send_code(*credential, bearer->app);
+    auto sent = s_.credentials.send_code(*credential, bearer.app);
     if (!sent) return std::move(sent).error();
     return Response{204, "", "", {}};
   }
 
   Answer authorize(const Request& r) const {
-    auto body = body_of(r);
-    if (!body) return std::move(body).error();
-    auto bearer = bearer_of(r);
-    if (!bearer) return std::move(bearer).error();
-    if (bearer->kind == Bearer::Kind::sad)
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer] = *call;
+    if (bearer.kind == Bearer::Kind::sad)
       return make_error(ErrorCode::unauthorized, "a SAD does not authorise another signature");
-    auto credential = credential_for(*bearer, *body, false);
+    auto credential = credential_for(bearer, body, false);
     if (!credential) return std::move(credential).error();
-    auto count = required_field<std::int64_t>(*body, "numSignatures");
+    auto count = required_field<std::int64_t>(body, "numSignatures");
     if (!count) return std::move(count).error();
     if (*count < 1) return make_error(ErrorCode::invalid_request, "Invalid parameter numSignatures");
     if (static_cast<std::uint64_t>(*count) > s_.settings.multisign)
       return make_error(ErrorCode::invalid_request, "Numbers of signatures is too high");
-    auto entries = authorised_entries(*body, *credential);
+    auto entries = authorised_entries(body, *credential);
     if (!entries) return std::move(entries).error();
     if (static_cast<std::size_t>(*count) > entries->size())
       return make_error(ErrorCode::invalid_request, "numSignatures is more than the hashes given (SCAL 2)");
-    auto description = optional_field<std::string>(*body, "description");
+    auto description = optional_field<std::string>(body, "description");
     if (!description) return std::move(description).error();
     if (*description && (*description)->size() > 500)
       return make_error(ErrorCode::invalid_request, "Invalid parameter description");
-    auto factors = factors_of(*body);
+    auto factors = factors_of(body);
     if (!factors) return std::move(factors).error();
     // Per address only: the password's lockout and the code's tries bound the guesses per citizen.
     if (auto refused = throttled(r, std::nullopt)) return std::move(*refused);
-    auto sad = s_.credentials.authorise(*credential, bearer->app.id, factors->first, factors->second,
+    auto sad = s_.credentials.authorise(*credential, bearer.app.id, factors->first, factors->second,
                                         std::move(*entries), static_cast<std::size_t>(*count));
     if (!sad) return std::move(sad).error();
     return json_response(200,
@@ -196,26 +192,25 @@ class Front {
   }
 
   Answer sign_hash(const Request& r, Version) const {
-    auto body = body_of(r);
-    if (!body) return std::move(body).error();
-    auto bearer = bearer_of(r);
-    if (!bearer) return std::move(bearer).error();
-    auto credential = credential_for(*bearer, *body, true);
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer] = *call;
+    auto credential = credential_for(bearer, body, true);
     if (!credential) return std::move(credential).error();
-    auto sad = sad_of(*bearer, *body);
+    auto sad = sad_of(bearer, body);
     if (!sad) return std::move(sad).error();
-    auto mode = optional_field<std::string>(*body, "operationMode");
+    auto mode = optional_field<std::string>(body, "operationMode");
     if (!mode) return std::move(mode).error();
     if (*mode && **mode != "S")
       return make_error(ErrorCode::invalid_request, "Only the synchronous operationMode S is supported");
-    auto hashes = hashes_of(*body);
+    auto hashes = hashes_of(body);
     if (!hashes) return std::move(hashes).error();
     if (!*hashes || (*hashes)->empty()) return make_error(ErrorCode::invalid_request, "Missing parameter hashes");
-    auto sign_algo = required_field<std::string>(*body, "signAlgo");
+    auto sign_algo = required_field<std::string>(body, "signAlgo");
     if (!sign_algo) return std::move(sign_algo).error();
-    auto hash_oid = hash_algorithm_of(*body);
+    auto hash_oid = hash_algorithm_of(body);
     if (!hash_oid) return std::move(hash_oid).error();
-    auto params_text = optional_field<std::string>(*body, "signAlgoParams");
+    auto params_text = optional_field<std::string>(body, "signAlgoParams");
     if (!params_text) return std::move(params_text).error();
     std::optional<Bytes> params;
     if (*params_text) {
@@ -238,7 +233,7 @@ class Front {
         return make_error(ErrorCode::invalid_request, "Invalid digest value length");
       entries.push_back({choice->digest, std::move(h), choice->padding});
     }
-    auto signatures = s_.key_signer.sign_all(*sad, credential->binding(bearer->app.id), entries);
+    auto signatures = s_.key_signer.sign_all(*sad, credential->binding(bearer.app.id), entries);
     if (!signatures) return std::move(signatures).error();
     json out = json::array();
     // ECDSA: the DER ECDSA-Sig-Value that CMS and pyHanko embed as is (CSC.md section 4); RSA: the signature.
@@ -290,17 +285,29 @@ class Front {
   // auth/revoke (CSC v1 11.3): ends an access or refresh token the calling application holds; 204 either way
   // (RFC 7009 2.2).
   Answer revoke(const Request& r) const {
-    auto body = body_of(r);
-    if (!body) return std::move(body).error();
-    auto bearer = bearer_of(r);
-    if (!bearer) return std::move(bearer).error();
-    auto token = required_field<std::string>(*body, "token");
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer] = *call;
+    auto token = required_field<std::string>(body, "token");
     if (!token) return std::move(token).error();
-    if (Status s = s_.access_tokens.revoke(Secret(*token), bearer->app.id); !s) return std::move(s).error();
+    if (Status s = s_.access_tokens.revoke(Secret(*token), bearer.app.id); !s) return std::move(s).error();
     return Response{204, "", "", {}};
   }
 
  private:
+  // A call's body and bearer: the first two steps of every method but info and auth/login.
+  struct Call {
+    json body;
+    Bearer bearer;
+  };
+  Result<Call> call_of(const Request& r) const {
+    auto body = body_of(r);
+    if (!body) return std::move(body).error();
+    auto bearer = bearer_of(r);
+    if (!bearer) return std::move(bearer).error();
+    return Call{std::move(*body), std::move(*bearer)};
+  }
+
   // NIF and password of an Authorization: Basic header (RFC 7617); unauthorized when malformed.
   static Result<std::pair<std::string, Secret>> basic_credentials(const Request& r) {
     auto header = r.header("authorization");

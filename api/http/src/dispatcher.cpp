@@ -514,6 +514,7 @@ void Dispatcher::dispatch(PendingRequest pending, const std::shared_ptr<Connecti
     Request request;
     request.method = std::move(parsed.method);
     request.path = std::move(parsed.path);
+    request.raw_query = parsed.query;
     if (!parsed.query.empty()) {
       std::string_view query(parsed.query);
       while (!query.empty()) {

@@ -161,7 +161,10 @@ PageError sign_in_error(const Error& error) {
 
 // GET /oauth2/authorize with the request's parameters, or with client_id and the request_uri of a pushed one.
 Response authorize(const WebContext& ctx, Page& page, const Request& request) {
-  const oauth2::Parameters p(request.query.begin(), request.query.end());
+  // RFC 6749 4.1.1 and appendix B: the query is form-encoded ('+' is a space), and no parameter comes twice (3.1).
+  auto parsed = oauth2::parse_form(request.raw_query);
+  if (!parsed) return page.error_page(PageError{ErrorCode::invalid_request, "error.oauth.client", std::nullopt});
+  const oauth2::Parameters& p = *parsed;
   auto parameter = [&p](const char* name) {
     auto it = p.find(name);
     return it == p.end() ? std::string() : it->second;

@@ -145,6 +145,10 @@ class ApplicationAuthorisations {
   // The citizen declines: nothing is given.
   Result<AuthorisationAnswer> decline(const std::string& id);
 
+  // Upkeep: forgets the requests (and access tokens) that ended more than a day ago; a code presented after that
+  // is only unknown. How many rows went.
+  Result<std::int64_t> purge_ended();
+
   // The holder of `code`, which must be `application` with the same redirect URI and the verifier whose SHA-256
   // the request committed to (RFC 7636 4.6), before the code expires; once. Any mismatch is forbidden and tells
   // no more. A code presented again ends what it gave (RFC 6749 4.1.2).

@@ -28,6 +28,8 @@ class AccessTokenRecords {
   static Status insert(Tx& tx, const AccessTokenRecord& record);
   static Result<std::optional<AccessTokenRecord>> find_by_value(Tx& tx, const std::string& value_sha256);
   static Result<std::optional<AccessTokenRecord>> find_by_refresh(Tx& tx, const std::string& refresh_sha256);
+  // Deletes the tokens that can no longer be used, nor renewed, since before `before`; how many.
+  static Result<std::int64_t> purge_ended(Tx& tx, Instant before);
   // Ends the token (and its refresh token) at `at`. False when it had ended already: one statement decides, so of
   // two concurrent renewals through one refresh token only one succeeds, on any node.
   static Result<bool> revoke(Tx& tx, const std::string& id, Instant at);

@@ -76,6 +76,9 @@ class ApplicationAuthorisationRecords {
   static Status link_access_token(Tx& tx, const std::string& id, const std::string& access_token_id);
   // requested or signed_in -> refused. False otherwise.
   static Result<bool> refuse(Tx& tx, const std::string& id);
+  // Deletes the requests (with their digests) that ended before `before`, and whose code, if any, expired before
+  // it; how many.
+  static Result<std::int64_t> purge_ended(Tx& tx, Instant before);
   // Ends the SAD named `sad_id` at `at` (a code presented twice: RFC 6749 4.1.2).
   static Status end_sad(Tx& tx, const std::string& sad_id, Instant at);
 };

@@ -246,6 +246,28 @@ TEST_F(ApplicationAuthorisationsTest, DeclinedOrExpiredRequestsGiveNothing) {
   EXPECT_EQ(expired.error().code, ErrorCode::transaction_expired);
 }
 
+TEST_F(ApplicationAuthorisationsTest, TheUpkeepForgetsWhatEndedADayAgo) {
+  auto asked = service->request(signing(alice_credential, {"a"}));
+  ASSERT_TRUE(asked);
+  auto answer = give(asked->id);
+  ASSERT_TRUE(answer);
+  auto fresh = service->request(signing(alice_credential, {"b"}));
+  ASSERT_TRUE(fresh);
+  auto none = service->purge_ended();
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 0);
+  pki.clock.advance(AccessTokens::kRefreshLifetime + AuthorisationLimits{}.request_lifetime + std::chrono::seconds(1));
+  auto later = service->request(signing(alice_credential, {"c"}));
+  ASSERT_TRUE(later);
+  auto purged = service->purge_ended();
+  ASSERT_TRUE(purged) << purged.error().message;
+  EXPECT_EQ(*purged, 2);
+  EXPECT_FALSE(service->view(asked->id));
+  EXPECT_FALSE(service->view(fresh->id));
+  EXPECT_TRUE(service->view(later->id));
+  EXPECT_FALSE(redeem(*answer));
+}
+
 TEST_F(ApplicationAuthorisationsTest, AWrongSmsCodeMintsNothing) {
   auto asked = service->request(signing(alice_credential, {"a"}));
   ASSERT_TRUE(asked);

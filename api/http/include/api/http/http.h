@@ -22,6 +22,7 @@ struct Request {
   std::string path;                           // as sent, without the query
   std::map<std::string, std::string> params;  // path parameters by name (":nif" -> "nif"), percent-decoded
   std::map<std::string, std::string> query;   // percent-decoded; '+' is kept as '+' (RFC 3986, not forms)
+  std::string raw_query;                      // as sent after '?', undecoded (for form-encoded queries: OAuth)
   std::string body;
   std::string client_address;    // peer IP address
   std::uint64_t connection = 0;  // identifies the TCP connection, for logs and tests
