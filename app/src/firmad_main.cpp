@@ -120,7 +120,9 @@ int run(int argc, char** argv) {
                 static_cast<int>((*admin)->token.size()), (*admin)->token.reveal().data());
   }
 
-  api::Server server(api::server_options(config->server), firma.routes(openapi_document()), firma.authenticator());
+  api::ServerOptions options = api::server_options(config->server);
+  options.error_dialects = firma.error_dialects();
+  api::Server server(std::move(options), firma.routes(openapi_document()), firma.authenticator());
   if (Status s = server.start(); !s) return fail(s.error().message);
 
   // Upkeep every pki.maintenance_interval_seconds until shutdown.

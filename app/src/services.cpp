@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "api/csc/csc_routes.h"
 #include "api/csc/oauth2_routes.h"
 #include "api/rest/admin_citizen_routes.h"
 #include "api/rest/admin_pki_routes.h"
@@ -32,6 +33,7 @@
 #include "signer/application_authorisations.h"
 #include "signer/applications.h"
 #include "signer/citizen_key_signer.h"
+#include "signer/signing_credentials.h"
 #include "signer/transactions.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -118,10 +120,14 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
           std::chrono::seconds(c.signing.sad_lifetime_seconds), std::chrono::seconds(c.signing.claim_timeout_seconds),
           signer::XmlLimits{c.signing.xml_max_attributes, c.signing.xml_max_nodes, c.signing.xml_max_depth,
                             std::chrono::milliseconds(c.signing.xml_max_parse_ms)}});
+  // The remote-signing fronts' credentials (CSC): SADs with the csc.* lifetime and budget.
+  s->signing_credentials_ = std::make_unique<signer::SigningCredentials>(
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, clock, random,
+      signer::CredentialLimits{std::chrono::seconds(c.csc.sad_lifetime_seconds), c.csc.multisign});
   // Authorisations citizens give applications on Firma's page (OAuth2), and the tokens applications hold.
   s->access_tokens_ = std::make_unique<signer::AccessTokens>(*s->db_, clock, random);
   signer::AuthorisationLimits authorisation_limits;
-  authorisation_limits.sad_lifetime = std::chrono::seconds(c.signing.sad_lifetime_seconds);
+  authorisation_limits.sad_lifetime = std::chrono::seconds(c.csc.sad_lifetime_seconds);
   s->authorisations_ =
       std::make_unique<signer::ApplicationAuthorisations>(*s->db_, *s->applications_, *s->citizens_, *s->credentials_,
                                                           *s->access_tokens_, clock, random, authorisation_limits);
@@ -147,6 +153,9 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   // The citizens' web pages: the same services and the same throttle as their JSON twins.
   append(routes, api::web_routes(*transactions_, *citizens_, *authorisations_, throttle, random_,
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
+  // The CSC API (/csc/v1, /csc/v2): the same credentials, SADs and CitizenKeySigner; the same throttle.
+  append(routes, api::csc::csc_routes({*applications_, *signing_credentials_, *key_signer_, *access_tokens_, *citizens_,
+                                       throttle, public_url(), settings_.csc}));
   // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
   append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
@@ -177,6 +186,10 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                                             citizen->surname2,  citizen->status,     citizen->registration_level};
          }));
   return routes;
+}
+
+std::vector<api::ErrorDialect> Services::error_dialects() const {
+  return {api::csc::csc_error_dialect()};
 }
 
 api::Authenticator Services::authenticator() {

@@ -35,6 +35,7 @@ class AccessTokens;
 class ApplicationAuthorisations;
 class ApplicationService;
 class CitizenKeySigner;
+class SigningCredentials;
 class TransactionService;
 }  // namespace firma::signer
 
@@ -52,6 +53,8 @@ class Services {
   // The whole route table and the bearer-token check of the API.
   std::vector<api::Route> routes(std::string openapi_yaml);
   api::Authenticator authenticator();
+  // The fronts whose errors are not problem+json (the server's options carry them).
+  std::vector<api::ErrorDialect> error_dialects() const;
 
   // Periodic upkeep (firmad runs it every minute): abandoned confirmations, expired transactions, certificates
   // and CRLs, the OCSP signer.
@@ -72,6 +75,7 @@ class Services {
   // What signs with citizen keys: the signing services get this, never the token.
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }
   signer::TransactionService& transactions() { return *transactions_; }
+  signer::SigningCredentials& signing_credentials() { return *signing_credentials_; }
   signer::AccessTokens& access_tokens() { return *access_tokens_; }
   signer::ApplicationAuthorisations& authorisations() { return *authorisations_; }
 
@@ -99,6 +103,7 @@ class Services {
   std::unique_ptr<signer::ApplicationService> applications_;
   std::unique_ptr<signer::CitizenKeySigner> key_signer_;
   std::unique_ptr<signer::TransactionService> transactions_;
+  std::unique_ptr<signer::SigningCredentials> signing_credentials_;
   std::unique_ptr<signer::AccessTokens> access_tokens_;
   std::unique_ptr<signer::ApplicationAuthorisations> authorisations_;
 };

@@ -29,6 +29,7 @@ config::Registry settings_registry(Settings& settings) {
   registry.add(certs::setting_keys(), settings.pki);
   registry.add(identity::password_setting_keys(), settings.password);
   registry.add(signer::setting_keys(), settings.signing);
+  registry.add(api::csc::setting_keys(), settings.csc);
   registry.add(identity::otp_setting_keys(), settings.otp);
   registry.add(identity::sms_setting_keys(), settings.sms);
   registry.add(identity::rate_limit_setting_keys(), settings.rate_limit);

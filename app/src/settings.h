@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "api/csc/settings.h"
 #include "api/http/settings.h"
 #include "certs/settings.h"
 #include "core/config.h"
@@ -26,6 +27,7 @@ struct Settings {
   identity::SmsSettings sms;
   identity::RateLimitSettings rate_limit;
   signer::Settings signing;
+  api::csc::Settings csc;
 };
 
 // Every key, bound to `settings` (which must outlive the registry).

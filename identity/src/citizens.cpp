@@ -602,6 +602,32 @@ Result<ReinforcedChallenge> CitizenService::send_reinforced_otp(const VerifiedCi
   return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, c};
 }
 
+Result<ReinforcedChallenge> CitizenService::send_otp_before_password(const Citizen& citizen, std::string_view purpose,
+                                                                     std::string_view context,
+                                                                     std::string_view sms_text) {
+  if (Status s = check_reinforced_request(purpose, sms_text); !s) return std::move(s).error();
+  if (citizen.status == CitizenStatus::locked) return make_error(ErrorCode::account_locked, std::string(kLocked));
+  if (citizen.status != CitizenStatus::active)
+    return make_error(ErrorCode::account_not_active, "the account is not active");
+  auto open = otp_.newest_open(citizen.id, purpose, context);
+  if (!open) return std::move(open).error();
+  auto sent = *open ? otp_.resend(**open)
+                    : otp_.issue(OtpRequest{citizen.id,
+                                            citizen.nif.str(),
+                                            citizen.mobile,
+                                            std::string(purpose),
+                                            std::string(context),
+                                            std::string(sms_text),
+                                            {}});
+  if (!sent) return std::move(sent).error();
+  return ReinforcedChallenge{sent->id, sent->masked_mobile, sent->expires_at, citizen};
+}
+
+Result<std::optional<ChallengeId>> CitizenService::open_challenge(const CitizenId& citizen, std::string_view purpose,
+                                                                  std::string_view context) {
+  return otp_.newest_open(citizen, purpose, context);
+}
+
 Result<ReinforcedChallenge> CitizenService::start_reinforced(const policies::Nif& nif, const Secret& password,
                                                              std::string_view purpose, std::string_view context,
                                                              std::string_view sms_text) {

@@ -230,6 +230,16 @@ Result<ChallengeInfo> OtpService::confirm(const ChallengeId& id, const Secret& o
   }));
 }
 
+Result<std::optional<ChallengeId>> OtpService::newest_open(const CitizenId& citizen, std::string_view purpose,
+                                                           std::string_view context) {
+  return db_.transact([&](store::Tx& tx) -> Result<std::optional<ChallengeId>> {
+    auto row = store::OtpChallengeRows::newest_open(tx, citizen, purpose, context_hash(context), clock_.now());
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<ChallengeId>{};
+    return std::optional<ChallengeId>((*row)->id);
+  });
+}
+
 Result<OtpChallenge> OtpService::resend(const ChallengeId& id) {
   auto draft = detail::settle(db_.transact([&](store::Tx& tx) -> Result<Result<OtpDraft>> {
     auto locked = store::OtpChallengeRows::lock(tx, id);

@@ -135,9 +135,12 @@ std::vector<LabelledDigest> labelled(const std::vector<store::AuthorisationDiges
 SadRequest sad_request(const Loaded& l, const CitizenId& citizen, const KeyId& key) {
   SadRequest request{SadBinding{citizen, key, l.record.app_id}, {}, static_cast<std::size_t>(l.record.budget), {}};
   const auto algorithm = hsm::parse_digest_algorithm(l.record.digest_algorithm).value_or(hsm::DigestAlgorithm::sha256);
-  // PKCS#1 v1.5: the padding of EC keys' entries is never used, and of RSA keys' the one a client signs with
-  // unless it names PSS at signing time (see docs/csc.md, "OAuth2").
-  for (const auto& d : l.digests) request.entries.push_back(SadEntry{algorithm, d.digest, hsm::RsaPadding::pkcs1v15});
+  // The padding is signHash's to choose (its signAlgo): the SAD binds the digests (SadEntry::any_padding).
+  for (const auto& d : l.digests) {
+    SadEntry entry{algorithm, d.digest, hsm::RsaPadding::pkcs1v15};
+    entry.any_padding = true;
+    request.entries.push_back(std::move(entry));
+  }
   return request;
 }
 

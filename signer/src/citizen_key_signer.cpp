@@ -35,7 +35,9 @@ std::string entry_key(std::string_view digest_algorithm, std::string_view paddin
 }
 
 // The positions of the SAD's entries that the request spends, one unspent entry per entry asked; or why not.
-// Linear in the SAD's entries plus the request: the unspent positions are grouped by entry in a hash map.
+// Linear in the SAD's entries plus the request: the unspent positions are grouped by entry in a hash map. An entry
+// authorised with any padding (SadEntry::any_padding) serves an asked entry of either padding, after the entries
+// authorised with exactly its padding.
 Result<std::vector<int>> match(const std::vector<store::SadEntryState>& authorised, std::span<const SadEntry> asked) {
   std::unordered_map<std::string, std::vector<int>> unspent;  // entry -> unspent positions, lowest last (taken first)
   unspent.reserve(authorised.size());
@@ -46,7 +48,12 @@ Result<std::vector<int>> match(const std::vector<store::SadEntryState>& authoris
   std::vector<int> spent;
   spent.reserve(asked.size());
   for (const SadEntry& e : asked) {
-    const auto found = unspent.find(entry_key(hsm::to_string(e.digest_algorithm), padding_name(e.padding), e.digest));
+    const std::string_view algorithm = hsm::to_string(e.digest_algorithm);
+    auto found = unspent.find(entry_key(algorithm, padding_name(e.padding), e.digest));
+    if (found == unspent.end() || found->second.empty()) {
+      const auto any = unspent.find(entry_key(algorithm, kAnyPadding, e.digest));
+      if (any != unspent.end() && (found == unspent.end() || !any->second.empty())) found = any;
+    }
     if (found == unspent.end()) return make_error(ErrorCode::forbidden, "entry not authorised by the SAD");
     if (found->second.empty()) return make_error(ErrorCode::forbidden, "SAD already used for this entry");
     spent.push_back(found->second.back());
@@ -95,17 +102,22 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
     const std::string over_budget = "SAD budget of " + std::to_string(r.budget) + " signatures exceeded";
     if (static_cast<std::size_t>(r.spent) + entries.size() > static_cast<std::size_t>(r.budget))
       return refuse(over_budget);
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      auto first_use = store::SadRecords::use(tx, r.id, (*positions)[i], now);
-      if (!first_use) return std::move(first_use).error();
-      if (!*first_use) return lose("SAD already used for this entry");
-      if (Status s = store::AuditLog::append(tx,
-                                             {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "success",
-                                              "sad " + r.id + " digest " + to_hex(entries[i].digest)},
-                                             now);
-          !s)
-        return std::move(s).error();
-    }
+    // A constant number of statements per call, however many entries: the uses in one batch, one audit event
+    // naming every digest released.
+    auto first_use = store::SadRecords::use_all(tx, r.id, *positions, now);
+    if (!first_use) return std::move(first_use).error();
+    if (!*first_use) return lose("SAD already used for this entry");
+    std::string digests;
+    digests.reserve(entries.size() * (2 * entries.front().digest.size() + 1));
+    for (const SadEntry& e : entries) digests += (digests.empty() ? "" : ",") + to_hex(e.digest);
+    if (Status s = store::AuditLog::append(
+            tx,
+            {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "success",
+             "sad " + r.id + ", " + std::to_string(entries.size()) +
+                 (entries.size() == 1 ? " signature, digest " : " signatures, digests ") + digests},
+            now);
+        !s)
+      return std::move(s).error();
     // Last, so that the SAD's row is held only until the commit (the upkeep of a node revokes SADs on it).
     auto counted = store::SadRecords::spend(tx, r.id, static_cast<int>(entries.size()), now);
     if (!counted) return std::move(counted).error();

@@ -30,8 +30,17 @@ std::string signing_context(const SadRequest& request) {
   for (const SadEntry& e : request.entries) {
     append_text(encoded, hsm::to_string(e.digest_algorithm));
     append_length_prefixed(encoded, e.digest);
-    append_text(encoded, padding_name(e.padding));
+    append_text(encoded, e.any_padding ? kAnyPadding : padding_name(e.padding));
   }
+  return to_hex(sha256(encoded));
+}
+
+std::string credential_context(const SadBinding& binding) {
+  Bytes encoded;
+  append_text(encoded, "firma-credential-context-v1");
+  append_text(encoded, binding.citizen.str());
+  append_text(encoded, binding.key.str());
+  append_text(encoded, binding.application.str());
   return to_hex(sha256(encoded));
 }
 

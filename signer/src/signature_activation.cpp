@@ -14,11 +14,22 @@ SignatureActivation::SignatureActivation(store::Database& db, identity::CitizenS
     : db_(db), citizens_(citizens), clock_(clock), random_(random), sad_lifetime_(sad_lifetime) {}
 
 Result<Sad> SignatureActivation::authorise(const ChallengeId& challenge, const Secret& otp, const SadRequest& request) {
+  return authorise_bound(challenge, otp, request, kSignaturePurpose, signing_context(request));
+}
+
+Result<Sad> SignatureActivation::authorise_credential(const ChallengeId& challenge, const Secret& otp,
+                                                      const SadRequest& request) {
+  return authorise_bound(challenge, otp, request, kCredentialPurpose, credential_context(request.binding));
+}
+
+Result<Sad> SignatureActivation::authorise_bound(const ChallengeId& challenge, const Secret& otp,
+                                                 const SadRequest& request, std::string_view purpose,
+                                                 const std::string& context) {
   if (request.entries.empty()) return make_error(ErrorCode::invalid_request, "a SAD authorises at least one entry");
   if (request.budget == 0 || request.budget > request.entries.size())
     return make_error(ErrorCode::invalid_request, "a SAD's budget is between one signature and one per entry");
   const SadBinding& binding = request.binding;
-  auto confirmed = citizens_.complete_reinforced(challenge, otp, kSignaturePurpose, signing_context(request));
+  auto confirmed = citizens_.complete_reinforced(challenge, otp, purpose, context);
   if (!confirmed) return std::move(confirmed).error();
   if (confirmed->id != binding.citizen)
     return make_error(ErrorCode::forbidden, "the OTP was confirmed by another citizen than the SAD's");
@@ -38,8 +49,8 @@ Result<Sad> SignatureActivation::authorise(const ChallengeId& challenge, const S
   std::vector<store::SadEntryRecord> entries;
   entries.reserve(request.entries.size());
   for (const SadEntry& e : request.entries)
-    entries.push_back(
-        {std::string(hsm::to_string(e.digest_algorithm)), e.digest, std::string(padding_name(e.padding))});
+    entries.push_back({std::string(hsm::to_string(e.digest_algorithm)), e.digest,
+                       std::string(e.any_padding ? kAnyPadding : padding_name(e.padding))});
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
     if (Status s = store::SadRecords::insert(tx, record, entries); !s) return s;
     return store::AuditLog::append(

@@ -22,6 +22,8 @@ Result<store::TransactionRecord> load_current(store::Tx& tx, const TransactionId
 // How an RSA key pads, as the documents table stores it: "pkcs1v15" or "pss".
 std::string_view padding_name(hsm::RsaPadding padding);
 std::optional<hsm::RsaPadding> parse_padding(std::string_view name);
+// How a SAD entry that lets the signing call choose its padding (SadEntry::any_padding) is stored.
+inline constexpr std::string_view kAnyPadding = "any";
 
 // Where the citizen's browser goes when the transaction ends: the application's return URL with
 // `transaction=<id>&status=<status>` added to its query (API.md), before any fragment.

@@ -56,6 +56,15 @@ Result<std::optional<OtpChallengeRow>> OtpChallengeRows::find(Tx& tx, const Chal
   return first(tx.query("SELECT " + std::string(columns) + " FROM otp_challenges WHERE id = $1", {id.str()}));
 }
 
+Result<std::optional<OtpChallengeRow>> OtpChallengeRows::newest_open(Tx& tx, const CitizenId& citizen,
+                                                                     std::string_view purpose,
+                                                                     std::string_view context_hash, Instant now) {
+  return first(tx.query("SELECT " + std::string(columns) +
+                            " FROM otp_challenges WHERE citizen_id = $1 AND purpose = $2 AND context_hash = $3 "
+                            "AND state IN ('sending', 'sent') AND expires_at > $4 ORDER BY issued_at DESC, id LIMIT 1",
+                        {citizen.str(), std::string(purpose), std::string(context_hash), to_unix(now)}));
+}
+
 Result<std::optional<OtpChallengeRow>> OtpChallengeRows::lock(Tx& tx, const ChallengeId& id) {
   return first(tx.query("UPDATE otp_challenges SET attempts = attempts WHERE id = $1 RETURNING " + std::string(columns),
                         {id.str()}));

@@ -1,6 +1,8 @@
 // SAD records over the sads, sad_entries and sad_uses tables (migration 0006).
 #include "store/sads.h"
 
+#include <algorithm>
+
 namespace firma::store {
 namespace {
 
@@ -68,6 +70,25 @@ Result<bool> SadRecords::use(Tx& tx, const std::string& id, int position, Instan
       {id, static_cast<std::int64_t>(position), to_unix(at)});
   if (!inserted) return std::move(inserted).error();
   return *inserted == 1;
+}
+
+Result<bool> SadRecords::use_all(Tx& tx, const std::string& id, const std::vector<int>& positions, Instant at) {
+  constexpr std::size_t kPerStatement = 500;  // well under SQLite's and PostgreSQL's bound on parameters
+  for (std::size_t from = 0; from < positions.size(); from += kPerStatement) {
+    const std::size_t to = std::min(positions.size(), from + kPerStatement);
+    std::string sql = "INSERT INTO sad_uses (sad_id, position, used_at) VALUES ";
+    std::vector<Value> values{id, to_unix(at)};
+    values.reserve(2 + to - from);
+    for (std::size_t i = from; i < to; ++i) {
+      sql += (i == from ? "($1, $" : ", ($1, $") + std::to_string(values.size() + 1) + ", $2)";
+      values.emplace_back(static_cast<std::int64_t>(positions[i]));
+    }
+    sql += " ON CONFLICT (sad_id, position) DO NOTHING";
+    auto inserted = tx.execute(sql, values);
+    if (!inserted) return std::move(inserted).error();
+    if (*inserted != static_cast<std::int64_t>(to - from)) return false;
+  }
+  return true;
 }
 
 Result<bool> SadRecords::spend(Tx& tx, const std::string& id, int count, Instant at) {

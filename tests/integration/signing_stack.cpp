@@ -40,7 +40,9 @@ void SigningStack::start_services() {
   auto services = app::Services::start(config_, clock_, random_);
   if (!services) throw std::runtime_error(services.error().message);
   services_ = std::move(*services);
-  server_ = std::make_unique<api::Server>(api::server_options(config_.server), services_->routes("openapi: 3.0.3\n"),
+  api::ServerOptions options = api::server_options(config_.server);
+  options.error_dialects = services_->error_dialects();
+  server_ = std::make_unique<api::Server>(std::move(options), services_->routes("openapi: 3.0.3\n"),
                                           services_->authenticator());
   if (Status s = server_->start(); !s) throw std::runtime_error(s.error().message);
 }

@@ -49,6 +49,8 @@ class SigningStack {
   std::string last_otp(const std::string& mobile);
 
   ManualClock& clock() { return clock_; }
+  // The server's port, for a client that sends its own headers.
+  std::uint16_t port() const { return server_->port(); }
   app::Services& services() { return *services_; }
   const std::string& admin_token() const { return admin_; }
   // An operator with the sms_outbox_reader role only (the administrator does not read the outbox).

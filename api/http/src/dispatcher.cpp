@@ -200,6 +200,29 @@ std::optional<Response> refuse_control_characters(const Request& request) {
   return std::nullopt;
 }
 
+std::optional<ErrorCode> parse_error_code(std::string_view text) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::internal); ++i)
+    if (to_string(static_cast<ErrorCode>(i)) == text) return static_cast<ErrorCode>(i);
+  return std::nullopt;
+}
+
+// A problem+json answer on a path whose front has its own error shape, in that shape.
+Response in_dialect(const ServerState& state, const std::string& path, Response problem_response) {
+  for (const ErrorDialect& d : state.error_dialects) {
+    if (path.rfind(d.path_prefix, 0) != 0) continue;
+    const auto body = nlohmann::json::parse(problem_response.body, nullptr, false);
+    const std::string code = body.is_object() ? body.value("code", std::string()) : std::string();
+    const std::string detail = body.is_object() ? body.value("detail", std::string()) : std::string();
+    Response r = d.render(problem_response.status,
+                          make_error(parse_error_code(code).value_or(ErrorCode::invalid_request), detail));
+    for (auto& header : problem_response.headers)
+      if (ascii_lower(header.first) == "allow" || ascii_lower(header.first) == "retry-after")
+        r.headers.push_back(std::move(header));
+    return r;
+  }
+  return problem_response;
+}
+
 struct Exchange {
   std::string method;
   std::string path;
@@ -236,6 +259,7 @@ void answer(const std::shared_ptr<ServerState>& state, const std::shared_ptr<Con
     log::error("http_bad_status", {{"route", stats.name()}, {"status", response.status}});
     response = problem(ErrorCode::internal, "internal error");
   }
+  if (response.content_type == kProblemJson) response = in_dialect(*state, exchange.path, std::move(response));
   std::vector<std::pair<std::string, std::string>> headers;
   // The first header of a name wins, and the server's come first, so a handler cannot weaken them.
   auto add = [&headers](std::string name, std::string value) {
@@ -431,6 +455,7 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
       conn->closing = true;
       Exchange exchange;
       exchange.method = refusal.method;
+      exchange.path = refusal.path;
       exchange.client = peer->address().host();
       exchange.connection = peer->getID();
       exchange.started = Clock::now();

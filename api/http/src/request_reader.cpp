@@ -16,6 +16,7 @@ std::optional<std::string> ParsedRequest::header(std::string_view lower_name) co
 RequestReader::State RequestReader::refuse(ErrorCode code, std::string detail, int status) {
   refusal_.error = make_error(code, std::move(detail));
   refusal_.status = status;
+  if (refusal_.path.empty()) refusal_.path = request_.path;
   if (refusal_.method.empty()) {
     auto candidate = std::string_view(buffer_).substr(0, std::min<std::size_t>(buffer_.find(' '), 16));
     if (is_token(candidate)) refusal_.method = std::string(candidate);

@@ -127,6 +127,7 @@ Status Server::start() {
   state->authenticate = std::move(impl_->authenticator);
   state->max_body_bytes = o.max_body_bytes;
   state->request_timeout = o.request_timeout;
+  state->error_dialects = o.error_dialects;
   state->handlers = std::make_unique<detail::HandlerPool>(o.threads);
   // The I/O threads only frame requests and write answers: one per core is plenty.
   const std::size_t io_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, o.threads);

@@ -192,6 +192,16 @@ class CitizenService {
   // to sign). `sms_text` names what is confirmed and has "{otp}" where the code goes.
   Result<ReinforcedChallenge> send_reinforced_otp(const VerifiedCitizen& verified, std::string_view purpose,
                                                   std::string_view context, std::string_view sms_text);
+  // An OTP by SMS before the password, for a client that collects both factors and sends them together (CSC's
+  // explicit mode: sendOTP carries no password). The citizen must be active; nothing is proven yet, so the
+  // caller must check the password (verify_reinforced_password) in the request that answers the code, before
+  // complete_reinforced. A second call for the same purpose and context while its code is open sends a new code
+  // for the same challenge, under the resend cooldown and bound (rate_limited): no client can flood a phone.
+  Result<ReinforcedChallenge> send_otp_before_password(const Citizen& citizen, std::string_view purpose,
+                                                       std::string_view context, std::string_view sms_text);
+  // The open challenge send_otp_before_password made for this citizen, purpose and context; nullopt when none.
+  Result<std::optional<ChallengeId>> open_challenge(const CitizenId& citizen, std::string_view purpose,
+                                                    std::string_view context);
   // Both halves at once, for a context known before the password is checked.
   Result<ReinforcedChallenge> start_reinforced(const policies::Nif& nif, const Secret& password,
                                                std::string_view purpose, std::string_view context,

@@ -96,6 +96,11 @@ class OtpService {
   // otp_expired for one already used.
   Result<OtpChallenge> resend(const ChallengeId& id);
 
+  // The newest challenge of the citizen for this purpose and context that is still open (being sent or sent,
+  // unexpired); nullopt when there is none.
+  Result<std::optional<ChallengeId>> newest_open(const CitizenId& citizen, std::string_view purpose,
+                                                 std::string_view context);
+
   // Deletes challenges that expired more than `keep` ago (the audit trail keeps their story); how many. For the
   // periodic upkeep.
   Result<std::int64_t> purge_expired(std::chrono::seconds keep = std::chrono::hours(24));

@@ -19,6 +19,9 @@ struct SadEntry {
   hsm::DigestAlgorithm digest_algorithm = hsm::DigestAlgorithm::sha256;
   Bytes digest;
   hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
+  // On an authorised entry only: the signing call chooses the padding (CSC's signHash names it in signAlgo,
+  // after the authorisation), so this entry matches an asked entry of either padding. `padding` is then unused.
+  bool any_padding = false;
 };
 
 // Whose signatures a SAD allows: one citizen, one credential (its key), through one client application.
@@ -48,6 +51,10 @@ struct Sad {
 // The OTP context of a SAD: binding, budget, transaction and every entry (algorithm, digest, padding) in order,
 // so that the code confirms exactly these signatures.
 std::string signing_context(const SadRequest& request);
+
+// The OTP context of a code sent before its SAD's entries are known (CSC explicit mode: sendOTP names only the
+// credential): the binding alone. The SAD minted with it still binds the exact entries given with the password.
+std::string credential_context(const SadBinding& binding);
 
 // The SHA-256 (hex) of a SAD's value: what the database keeps and looks it up by.
 std::string sad_value_hash(const Secret& value);

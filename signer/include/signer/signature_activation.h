@@ -21,6 +21,8 @@ namespace firma::signer {
 
 // The OTP purpose that signing challenges carry; no account flow accepts it.
 inline constexpr std::string_view kSignaturePurpose = "signature";
+// The OTP purpose of codes sent before the entries are known (credential_context); no account flow accepts it.
+inline constexpr std::string_view kCredentialPurpose = "signature.credential";
 
 class SignatureActivation {
  public:
@@ -34,7 +36,15 @@ class SignatureActivation {
   // more signatures than entries, is invalid_request and spends no OTP try.
   Result<Sad> authorise(const ChallengeId& challenge, const Secret& otp, const SadRequest& request);
 
+  // As authorise, for a code sent before the entries were known (CSC explicit mode): the OTP is bound to purpose
+  // "signature.credential" and credential_context(request.binding); the SAD binds the exact entries. The caller
+  // must have verified the citizen's password in the same request, before this call.
+  Result<Sad> authorise_credential(const ChallengeId& challenge, const Secret& otp, const SadRequest& request);
+
  private:
+  Result<Sad> authorise_bound(const ChallengeId& challenge, const Secret& otp, const SadRequest& request,
+                              std::string_view purpose, const std::string& context);
+
   store::Database& db_;
   identity::CitizenService& citizens_;
   const Clock& clock_;

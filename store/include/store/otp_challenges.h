@@ -35,6 +35,10 @@ class OtpChallengeRows {
  public:
   static Status insert(Tx& tx, const OtpChallengeRow& row);
   static Result<std::optional<OtpChallengeRow>> find(Tx& tx, const ChallengeId& id);
+  // The newest challenge of a citizen for `purpose` and `context_hash` that is still open at `now` (sending or
+  // sent, unexpired): for a step that sends its code without telling the client a challenge id (CSC sendOTP).
+  static Result<std::optional<OtpChallengeRow>> newest_open(Tx& tx, const CitizenId& citizen, std::string_view purpose,
+                                                            std::string_view context_hash, Instant now);
   // The row, locked for the rest of the transaction (a no-op UPDATE: a row lock on PostgreSQL, and SQLite's
   // transactions hold the write lock anyway), so that judging an answer and recording it cannot interleave.
   static Result<std::optional<OtpChallengeRow>> lock(Tx& tx, const ChallengeId& id);

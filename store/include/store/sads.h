@@ -49,6 +49,9 @@ class SadRecords {
   static Result<std::vector<SadEntryState>> entries(Tx& tx, const std::string& id);
   // Spends entry `position`. False when it was spent already (the primary key decides, on any node).
   static Result<bool> use(Tx& tx, const std::string& id, int position, Instant at);
+  // Spends every entry of `positions` (distinct) in a constant number of statements (one per 500 positions):
+  // false when one of them was spent already (the caller rolls back).
+  static Result<bool> use_all(Tx& tx, const std::string& id, const std::vector<int>& positions, Instant at);
   // Counts `count` more signatures against the budget, atomically on any node: false when the budget would be
   // exceeded or the SAD has ended by `at` (expired or revoked, meanwhile included).
   static Result<bool> spend(Tx& tx, const std::string& id, int count, Instant at);

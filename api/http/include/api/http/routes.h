@@ -49,6 +49,13 @@ struct Route {
   Throttle throttle{};  // none by default
 };
 
+// How a front words the errors the server itself gives on its paths (before or without a handler): the status and
+// the error (code and message) it would have sent as problem+json.
+struct ErrorDialect {
+  std::string path_prefix;  // "/csc/"
+  std::function<Response(int status, const Error& error)> render;
+};
+
 // Verifies a bearer token for a route's access level (operator tokens and API keys are checked by
 // services, not by api). Answers the caller, or an error: unauthorized (or invalid_credentials) for a
 // token it does not accept, unavailable when it cannot check. The server then applies the route's

@@ -27,6 +27,9 @@ struct ServerOptions {
   // A request must arrive in full (head and body) within this time of its first byte, or it is answered
   // 408 and its connection closed.
   std::chrono::milliseconds request_timeout{60'000};
+  // Fronts whose errors are not problem+json (CSC's {error, error_description}): the server's own refusals on
+  // their paths (framing, 404, 405, 413, 503 while draining) are rendered by them.
+  std::vector<ErrorDialect> error_dialects{};
 };
 
 ServerOptions server_options(const Settings& config);
