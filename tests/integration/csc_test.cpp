@@ -325,6 +325,9 @@ TEST_F(CscTest, RefusalsComeInCscShape) {
   // A second SMS within the cooldown is refused: no client floods the phone.
   auto again = csc("v1/credentials/sendOTP", {{"credentialID", id}}, key_);
   EXPECT_EQ(again.status, 429) << again.raw;
+  // v1's sendOTP at /csc/v2 (a v1 client pointed at v2) is the same step, under the same cooldown.
+  auto again_v2 = csc("v2/credentials/sendOTP", {{"credentialID", id}}, key_);
+  EXPECT_EQ(again_v2.status, 429) << again_v2.raw;
 
   // Wrong code: v1 invalid_otp, v2 invalid_authentication_data; wrong PIN: invalid_pin.
   auto wrong_otp = authorize_v1(id, {a}, 1, kPassword, otp == "000000" ? "111111" : "000000");

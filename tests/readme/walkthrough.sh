@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's walk-throughs, run as written against a fresh firmad: "A whole signature with curl" and
-# "Certificates". Only the port changes (127.0.0.1:8080 becomes the port firmad took); build/bin is the build's.
+# The README's walk-throughs, run as written against a fresh firmad: "A whole signature with curl", "Signing
+# through the CSC API" and "Certificates". Only the port changes (127.0.0.1:8080 becomes the port firmad took);
+# build/bin is the build's.
 # usage: walkthrough.sh FIRMAD FIRMACTL README
 set -euo pipefail
 firmad=$1 firmactl=$2 readme=$3
@@ -34,10 +35,17 @@ expect() {  # expect FILE TEXT...: each TEXT appears in FILE
 
 section 'A whole signature with curl' > signature.sh
 [ -s signature.sh ] || { echo "no walk-through found in $readme"; exit 1; }
-bash -e -o pipefail signature.sh > signature.out 2>&1 || { cat signature.out; exit 1; }
+# The CSC walk-through continues the signature's (same shell variables, same citizen and application).
+section 'Signing through the CSC API' > csc.sh
+[ -s csc.sh ] || { echo "no CSC walk-through found in $readme"; exit 1; }
+cat signature.sh csc.sh > signature-and-csc.sh
+bash -e -o pipefail signature-and-csc.sh > signature.out 2>&1 || { cat signature.out; exit 1; }
 expect signature.out '"status":"active"' 'CAdES Verification successful' 'OK'
 grep -q '^OK$' signature.out || { echo "xmlsec1 did not say OK:"; cat signature.out; exit 1; }
 echo "signature walk-through: ok"
+expect signature.out '"specs":"1.0.4.0"' '"SCAL":"2"' '204' 'Signature Verified Successfully' \
+  '"error":"invalid_request"'
+echo "CSC walk-through: ok"
 
 section 'Certificates' > certificates.sh
 # Not -e: the README shows `openssl verify` refusing the revoked certificate, which exits 2.

@@ -550,6 +550,10 @@ std::vector<Route> csc_routes(CscServices services) {
     add("POST", "credentials/info", [front, v](const Request& r) { return render(front->credential_info(r, v), v); });
     add("POST", v == Version::v1 ? "credentials/sendOTP" : "credentials/getChallenge",
         [front, v](const Request& r) { return render(front->send_code(r, v), v); });
+    // A client written for v1 and pointed at /csc/v2 (pyHanko changes only the URL) still asks with sendOTP.
+    if (v == Version::v2)
+      add("POST", "credentials/sendOTP",
+          [front, v](const Request& r) { return render(front->send_code(r, Version::v1), v); });
     add("POST", "credentials/authorize",
         [front, v](const Request& r) { return render(front->authorize(r), v, Step::authorize); });
     add("POST", "signatures/signHash", [front, v](const Request& r) { return render(front->sign_hash(r, v), v); });
