@@ -1,7 +1,9 @@
-// Client applications: e-government services that ask for signatures with an API key.
+// Client applications: e-government services that ask for signatures with an API key or a TLS client certificate.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,20 +35,36 @@ struct Application {
   std::optional<std::string> accepted_return_url(std::string_view url) const;
 };
 
+// A TLS client certificate registered for an application, as an operator sees it.
+struct ClientCertificate {
+  std::string sha256_hex;  // of the DER: what a presented certificate is matched on
+  std::string subject;
+  std::string serial_hex;
+  Instant not_after;
+};
+
 struct RegisteredApplication {
   AppId id;
   Secret api_key;  // shown once; only its SHA-256 is stored
+  std::vector<ClientCertificate> client_certificates;
 };
 
 class ApplicationService {
  public:
   ApplicationService(store::Database& db, const Clock& clock, Random& random);
 
-  // Prefixes must be absolute http(s) URLs; formats a non-empty subset of raw, cades, pades, xades.
+  // Prefixes must be absolute http(s) URLs; formats a non-empty subset of raw, cades, pades, xades; client
+  // certificates (PEM, at most 10) those the application may present instead of its API key (FIRe's clients
+  // authenticate that way).
   Result<RegisteredApplication> register_application(std::string_view name, const std::vector<std::string>& prefixes,
-                                                     const std::vector<std::string>& formats, std::string_view actor);
+                                                     const std::vector<std::string>& formats,
+                                                     const std::vector<std::string>& client_certificates,
+                                                     std::string_view actor);
   // The application an API key belongs to; unauthorized otherwise.
   Result<Application> authenticate(std::string_view api_key) const;
+  // The application `id` when `certificate` (DER) is one registered for it. An unknown or disabled application and
+  // a certificate it did not register all answer the same unauthorized error.
+  Result<Application> authenticate_by_certificate(const AppId& id, std::span<const std::uint8_t> certificate) const;
   Result<Application> find(const AppId& id) const;
 
  private:
