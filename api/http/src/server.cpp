@@ -24,7 +24,8 @@ ServerOptions server_options(const Settings& config) {
   options.tls_cert = config.tls_cert;
   options.tls_key = config.tls_key;
   // Checked when the setting was read.
-  if (auto proxies = detail::parse_trusted_proxies(config.trusted_proxies)) options.trusted_proxies = std::move(*proxies);
+  if (auto proxies = detail::parse_trusted_proxies(config.trusted_proxies))
+    options.trusted_proxies = std::move(*proxies);
   options.client_certificate_header = config.client_certificate_header;
   return options;
 }
