@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "api/fire/fire_routes.h"
 #include "api/rest/admin_citizen_routes.h"
 #include "api/rest/admin_pki_routes.h"
 #include "api/rest/audit_routes.h"
@@ -134,6 +135,8 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   append(routes, api::application_admin_routes(*applications_));
   auto throttle = std::make_shared<const api::CitizenThrottle>(*limiter_, limits);
   append(routes, api::transaction_routes(*transactions_, *applications_, public_url(), throttle));
+  // FIRe's protocol over the same transactions: applications authenticate with their TLS client certificate.
+  append(routes, api::fire_routes(*transactions_, *applications_, public_url()));
   // The citizens' web pages: the same services and the same throttle as their JSON twins.
   append(routes, api::web_routes(*transactions_, *citizens_, throttle, random_,
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));

@@ -25,5 +25,11 @@ ALTER TABLE transactions ADD COLUMN all_or_nothing INTEGER NOT NULL DEFAULT 1;
 -- The application's words for the procedure (shown beside its registered name, never instead of it).
 ALTER TABLE transactions ADD COLUMN description TEXT NOT NULL DEFAULT '';
 ALTER TABLE transaction_documents ADD COLUMN description TEXT NOT NULL DEFAULT '';
+-- A draft's defaults for the documents added to it later, where a document does not say: format, digest algorithm,
+-- attached (cades), and the kind of key the application's signature algorithm names (rsa, ec; '' for any).
+ALTER TABLE transactions ADD COLUMN default_format TEXT NOT NULL DEFAULT '';
+ALTER TABLE transactions ADD COLUMN default_digest_algorithm TEXT NOT NULL DEFAULT '';
+ALTER TABLE transactions ADD COLUMN default_attached INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE transactions ADD COLUMN default_key_kind TEXT NOT NULL DEFAULT '';
 -- Why this document was not signed, when the transaction signs documents on their own.
 ALTER TABLE transaction_documents ADD COLUMN failure TEXT;

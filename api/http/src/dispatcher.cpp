@@ -440,6 +440,9 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
       exchange.started = Clock::now();
       Response response = refusal.status == 411 ? framing_problem(411, "Length required", refusal.error.message)
                                                 : problem(refusal.error);
+      if (!refusal.path.empty())
+        if (auto match = state_->routes->find(refusal.method, refusal.path); match.route && match.route->route.refusal)
+          response = match.route->route.refusal(refusal.error);
       answer_in_turn(state_, conn, std::move(response), exchange, std::move(conn->in_flight));
       return;
     }

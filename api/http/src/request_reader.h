@@ -34,6 +34,7 @@ struct Refusal {
   Error error;
   int status = 400;
   std::string method;  // as far as it was read, for metrics
+  std::string path;    // once the request line was read: whose route answers the refusal
 };
 
 class RequestReader {

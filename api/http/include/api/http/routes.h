@@ -47,6 +47,9 @@ struct Route {
   std::function<Response(const Request&)> handler;
   std::string name;     // label in metrics and logs; empty = the pattern
   Throttle throttle{};  // none by default
+  // How a request to this route that the server refuses before any handler runs (larger than the body limit,
+  // malformed framing) is answered, for a front with an error format of its own; null: problem+json.
+  std::function<Response(const Error&)> refusal{};
 };
 
 // Verifies a bearer token for a route's access level (operator tokens and API keys are checked by

@@ -1,0 +1,20 @@
+// The FIRe-compatible front: POST (or GET) /fire-signature/fireService, FIRe's operations over the signing core.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/http/routes.h"
+
+namespace firma::signer {
+class ApplicationService;
+class TransactionService;
+}  // namespace firma::signer
+
+namespace firma::api {
+
+// `public_url` is the base of the confirmation page FIRe's redirecturl names (/sign/{id}).
+std::vector<Route> fire_routes(signer::TransactionService& transactions, signer::ApplicationService& applications,
+                               std::string public_url);
+
+}  // namespace firma::api
