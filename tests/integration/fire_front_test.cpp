@@ -204,6 +204,10 @@ TEST_F(FireFront, SignsOneDocumentAndHandsItOverOnce) {
   auto summary = stack_->get("/v1/transactions/" + id + "/summary");
   ASSERT_EQ(summary.status, 200) << summary.raw;
   EXPECT_EQ(summary.body["app_name"], "Sede Electrónica de Ejemplo");
+  auto page = stack_->get("/sign/" + id);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.raw.find("<dd id=\"app-name\">Sede Electrónica de Ejemplo</dd>"), std::string::npos) << page.raw;
+  EXPECT_NE(page.raw.find("<dd id=\"app-description\">Ayuda 2026</dd>"), std::string::npos) << page.raw;
 
   // Before the citizen confirms, there is nothing to recover.
   expect_error(fire({{"op", "2"}, {"transactionid", id}}), 403, 503);
