@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/encoding.h"
+#include "sample_documents.h"
 #include "signing_stack.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -25,24 +26,6 @@ const std::string kMobile = "+34600111222";
 const std::string kPassword = "Firma-Segura-2026";
 const std::string kOk = "https://sede.example.gob.es/fire/ok?expediente=42";
 const std::string kError = "https://sede.example.gob.es/fire/error?expediente=42";
-
-std::string minimal_pdf() {
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<std::size_t> offsets;
-  for (const std::string object : {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                   "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}) {
-    offsets.push_back(pdf.size());
-    pdf += std::to_string(offsets.size()) + " 0 obj\n" + object + "\nendobj\n";
-  }
-  const std::size_t xref = pdf.size();
-  pdf += "xref\n0 4\n0000000000 65535 f \n";
-  for (std::size_t o : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
-    pdf += line;
-  }
-  return pdf + "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-}
 
 const std::string kXml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<solicitud id=\"s1\">Concedida</solicitud>\n";
 const std::string kText = "Resolución 2026/42\n";

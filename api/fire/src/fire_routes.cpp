@@ -61,9 +61,8 @@ std::string join_description(const fire::TransactionConfig& config) {
   return out;
 }
 
-// A name for the single document of op 1: the application's docName, else one that says what the format holds.
-std::string single_document_name(const fire::TransactionConfig& config, const std::string& format) {
-  if (!config.doc_name.empty()) return config.doc_name;
+// A name for the single document of op 1 when the application gives no docName: one that says what it holds.
+std::string single_document_name(const std::string& format) {
   if (format == "pades") return "documento.pdf";
   if (format == "xades") return "documento.xml";
   return "documento";
@@ -166,29 +165,43 @@ class FireService {
     return std::nullopt;
   }
 
-  // Op 1: one document, one transaction; the citizen confirms at redirecturl.
-  Response sign(const Call& call) const {
+  // What ops 1 and 5 share: the citizen, how to sign, where the browser goes afterwards and the application's
+  // words, as a transaction not yet holding documents.
+  struct NewRequest {
+    signer::NewTransaction transaction;
+    fire::SignatureSettings settings;
+    std::string doc_name;  // config's docName: op 1's document is named so
+  };
+  Parsed<NewRequest> new_transaction(const Call& call) const {
     auto subject = call["subjectid"];
-    if (!subject) return fire::render(fire_error(FireCode::subject_id_needed, "subjectid is required"));
+    if (!subject) return fire_error(FireCode::subject_id_needed, "subjectid is required");
     auto settings = fire::parse_signature_settings(call["cop"], call["algorithm"], call["format"], call["properties"]);
-    if (!settings) return fire::render(settings.error());
-    auto document = fire::parse_document(call["dat"]);
-    if (!document) return fire::render(document.error());
+    if (!settings) return settings.error();
     auto config = fire::parse_config(call["config"], true, true);
-    if (!config) return fire::render(config.error());
-    if (auto refused = check_redirects(call.app, *config)) return fire::render(*refused);
-    signer::NewDocument d;
-    d.name = single_document_name(*config, settings->format);
-    d.format = settings->format;
-    d.content = std::move(*document);
-    d.digest_algorithm = settings->digest_algorithm;
-    d.attached = settings->attached;
-    d.key_kind = settings->key_kind;
+    if (!config) return config.error();
+    if (auto refused = check_redirects(call.app, *config)) return *refused;
     signer::NewTransaction t;
     t.nif = *subject;
-    t.documents.push_back(std::move(d));
     t.exact_return_urls = signer::ExactReturnUrls{config->redirect_ok, config->redirect_error};
     t.description = join_description(*config);
+    return NewRequest{std::move(t), std::move(*settings), config->doc_name};
+  }
+
+  // Op 1: one document, one transaction; the citizen confirms at redirecturl.
+  Response sign(const Call& call) const {
+    auto request = new_transaction(call);
+    if (!request) return fire::render(request.error());
+    auto& [t, settings, doc_name] = *request;
+    auto document = fire::parse_document(call["dat"]);
+    if (!document) return fire::render(document.error());
+    signer::NewDocument d;
+    d.name = doc_name.empty() ? single_document_name(settings.format) : doc_name;
+    d.format = settings.format;
+    d.content = std::move(*document);
+    d.digest_algorithm = settings.digest_algorithm;
+    d.attached = settings.attached;
+    d.key_kind = settings.key_kind;
+    t.documents.push_back(std::move(d));
     auto created = transactions_.create(call.app, t);
     if (!created) return fire::render(fire::from_core(created.error(), FireCode::signature_params_invalid));
     return started(created->id, true);
@@ -221,19 +234,11 @@ class FireService {
 
   // Op 5: a draft transaction whose documents op 6 adds; its settings are the documents' defaults.
   Response create_batch(const Call& call) const {
-    auto subject = call["subjectid"];
-    if (!subject) return fire::render(fire_error(FireCode::subject_id_needed, "subjectid is required"));
-    auto settings = fire::parse_signature_settings(call["cop"], call["algorithm"], call["format"], call["properties"]);
-    if (!settings) return fire::render(settings.error());
-    auto config = fire::parse_config(call["config"], true, true);
-    if (!config) return fire::render(config.error());
-    if (auto refused = check_redirects(call.app, *config)) return fire::render(*refused);
+    auto request = new_transaction(call);
+    if (!request) return fire::render(request.error());
     if (auto refused = fire::refuse_upgrade(call["upgrade"])) return fire::render(*refused);
-    signer::NewTransaction t;
-    t.nif = *subject;
-    t.exact_return_urls = signer::ExactReturnUrls{config->redirect_ok, config->redirect_error};
-    t.description = join_description(*config);
-    t.document_defaults = {settings->format, settings->digest_algorithm, settings->attached, settings->key_kind};
+    auto& [t, settings, doc_name] = *request;
+    t.document_defaults = {settings.format, settings.digest_algorithm, settings.attached, settings.key_kind};
     auto created = transactions_.create_draft(call.app, t);
     if (!created) return fire::render(fire::from_core(created.error(), FireCode::signature_params_invalid));
     return started(created->id, false);
