@@ -13,6 +13,7 @@
 #include "core/encoding.h"
 #include "sample_documents.h"
 #include "signing_stack.h"
+#include "store/database.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -290,6 +291,54 @@ TEST_F(FireFront, SignsABatchDocumentByDocument) {
 
   expect_error(fire({{"op", "10"}, {"transactionid", id}, {"docid", "anexo_2"}}), 500, 54);
   expect_error(fire({{"op", "10"}, {"transactionid", id}, {"docid", "otro"}}), 500, 53);
+}
+
+// stoponerror=false: a document that cannot be signed fails alone; true: it fails the batch. The PDF is spoilt in
+// the database after it was added (as if the document store had lost it), so that it fails at preparation.
+TEST_F(FireFront, StopOnErrorDecidesWhetherOneDocumentFailsTheRest) {
+  for (const bool stop_on_error : {false, true}) {
+    auto created = fire(
+        {{"op", "5"}, {"cop", "sign"}, {"algorithm", "SHA256withECDSA"}, {"format", "XAdES"}, {"config", config()}});
+    ASSERT_EQ(created.status, 200) << created.body;
+    const std::string id = created.parsed()["transactionid"];
+    ASSERT_EQ(fire({{"op", "6"}, {"transactionid", id}, {"docid", "bueno"}, {"dat", fire_base64(kXml)}}).body, "true");
+    ASSERT_EQ(fire({{"op", "6"},
+                    {"transactionid", id},
+                    {"docid", "roto"},
+                    {"format", "PAdES"},
+                    {"dat", fire_base64(minimal_pdf())}})
+                  .body,
+              "true");
+    auto spoilt = stack_->services().database().transact([&](store::Tx& tx) -> Status {
+      auto done =
+          tx.execute("UPDATE transaction_documents SET content = $2 WHERE transaction_id = $1 AND name = 'roto'",
+                     {id, Bytes{'%', 'P', 'D', 'F'}});
+      if (!done) return std::move(done).error();
+      return {};
+    });
+    ASSERT_TRUE(spoilt.ok());
+    ASSERT_EQ(fire({{"op", "7"}, {"transactionid", id}, {"stoponerror", stop_on_error ? "true" : "false"}}).status,
+              200);
+    auto started = stack_->post("/v1/transactions/" + id + "/authenticate", {{"nif", kNif}, {"password", kPassword}});
+    if (stop_on_error) {
+      EXPECT_EQ(started.status, 400) << started.raw;
+      expect_error(fire({{"op", "8"}, {"transactionid", id}}), 500, 49);
+      continue;
+    }
+    ASSERT_EQ(started.status, 202) << started.raw;
+    auto done = stack_->post("/v1/transactions/" + id + "/confirm", {{"otp", stack_->last_otp(kMobile)}});
+    ASSERT_EQ(done.status, 200) << done.raw;
+    auto batch = fire({{"op", "8"}, {"transactionid", id}});
+    ASSERT_EQ(batch.status, 200) << batch.body;
+    std::map<std::string, json> entries;
+    const json outcome = batch.parsed();
+    for (const auto& entry : outcome["batch"]) entries[entry["id"]] = entry;
+    EXPECT_EQ(entries["bueno"]["ok"], true);
+    EXPECT_EQ(entries["roto"]["ok"], false);
+    EXPECT_FALSE(entries["roto"]["dt"].get<std::string>().empty()) << "the Java client needs dt for ok:false";
+    EXPECT_EQ(fire({{"op", "10"}, {"transactionid", id}, {"docid", "bueno"}}).status, 200);
+    expect_error(fire({{"op", "10"}, {"transactionid", id}, {"docid", "roto"}}), 500, 53);
+  }
 }
 
 TEST_F(FireFront, RejectionAndExpiryEndAtTheErrorUrl) {
