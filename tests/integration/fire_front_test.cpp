@@ -213,6 +213,7 @@ TEST_F(FireFront, SignsOneDocumentAndHandsItOverOnce) {
 
   // Handed over once; another application's certificate or another citizen sees no transaction.
   expect_error(fire({{"op", "11"}, {"transactionid", id}}), 403, 503);
+  EXPECT_EQ(fire({{"op", "99"}, {"transactionid", id}}).body, R"({"result":{"prov":"clavefirma","state":0}})");
   auto other_citizen =
       call({{"op", "2"}, {"appid", app_id_}, {"subjectid", "00000000T"}, {"transactionid", id}}, &app_certificate_);
   expect_error(other_citizen, 403, 503);

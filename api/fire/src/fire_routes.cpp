@@ -355,9 +355,10 @@ class FireService {
   Response recover_error(const Call& call) const {
     auto state = owned(call);
     FireError why = fire_error(FireCode::invalid_transaction, "invalid or unknown transaction");
+    if (state && state->status == TransactionStatus::signed_)  // nothing went wrong: op 2's state, without cert
+      return json_answer({{"result", {{"state", 0}, {"prov", kProvider}}}});
     if (state) {
-      why = state->status == TransactionStatus::signed_ ? fire_error(FireCode::invalid_transaction, "no error")
-                                                        : not_signed(*state, FireCode::invalid_transaction);
+      why = not_signed(*state, FireCode::invalid_transaction);
     } else if (state.error().code != FireCode::invalid_transaction) {
       return fire::render(state.error());  // a missing transactionid or subjectid
     }
