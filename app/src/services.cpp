@@ -6,6 +6,7 @@
 
 #include "api/csc/csc_routes.h"
 #include "api/csc/oauth2_routes.h"
+#include "api/fire/fire_routes.h"
 #include "api/rest/admin_citizen_routes.h"
 #include "api/rest/admin_pki_routes.h"
 #include "api/rest/audit_routes.h"
@@ -150,6 +151,8 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   append(routes, api::application_admin_routes(*applications_));
   auto throttle = std::make_shared<const api::CitizenThrottle>(*limiter_, limits);
   append(routes, api::transaction_routes(*transactions_, *applications_, public_url(), throttle));
+  // FIRe's protocol over the same transactions: applications authenticate with their TLS client certificate.
+  append(routes, api::fire_routes(*transactions_, *applications_, public_url()));
   // The citizens' web pages: the same services and the same throttle as their JSON twins.
   append(routes, api::web_routes(*transactions_, *citizens_, *authorisations_, throttle, random_,
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
@@ -189,7 +192,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
 }
 
 std::vector<api::ErrorDialect> Services::error_dialects() const {
-  return {api::csc::csc_error_dialect()};
+  return {api::csc::csc_error_dialect(), api::fire_error_dialect()};
 }
 
 api::Authenticator Services::authenticator() {

@@ -10,7 +10,8 @@ namespace {
 template <class E, std::size_t N>
 using Spellings = std::array<std::pair<E, std::string_view>, N>;
 
-constexpr Spellings<TransactionStatus, 7> kTransactionStatuses{{
+constexpr Spellings<TransactionStatus, 8> kTransactionStatuses{{
+    {TransactionStatus::draft, "draft"},
     {TransactionStatus::pending, "pending"},
     {TransactionStatus::authenticated, "authenticated"},
     {TransactionStatus::signing, "signing"},

@@ -50,6 +50,13 @@ SadRequest sad_request(const store::TransactionRecord& record, const CitizenId& 
   return SadRequest{SadBinding{citizen, key, record.app_id}, {}, 0, record.id};
 }
 
+// The documents still to be signed: those a transaction that is not all-or-nothing gave up on are left out.
+Result<std::vector<store::DocumentRecord>> still_signable(Result<std::vector<store::DocumentRecord>> documents) {
+  if (!documents) return documents;
+  std::erase_if(*documents, [](const store::DocumentRecord& d) { return d.failure.has_value(); });
+  return documents;
+}
+
 Status refuse_unless_open(const store::TransactionRecord& record, TransactionStatus wanted) {
   if (record.status == TransactionStatus::expired)
     return make_error(ErrorCode::transaction_expired, "the transaction has expired");
@@ -73,7 +80,7 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
     if (!record) return std::move(record).error();
     auto app = find_application(tx, record->app_id);
     if (!app) return std::move(app).error();
-    auto documents = store::TransactionRecords::documents(tx, id, true);
+    auto documents = still_signable(store::TransactionRecords::documents(tx, id, true));
     if (!documents) return std::move(documents).error();
     return Loaded{std::move(*record), std::move(*app), std::move(*documents)};
   });
@@ -106,15 +113,24 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
   const CredentialView view{credential->certificate, credential->chain, credential->algorithm};
   std::vector<store::PreparedDocument> prepared;
   SadRequest authorised = sad_request(record, c.id, credential->key_id);
+  // A transaction that is not all-or-nothing goes on without the documents that cannot be prepared; they are
+  // recorded as failed, and neither the SAD nor the SMS covers them.
+  std::vector<std::pair<int, std::string>> unprepared;
   for (const auto& d : documents) {
     auto p = prepare(request_of(d, limits_.xml), view, now);
-    if (!p) return make_error(p.error().code, d.name + ": " + p.error().message);
+    if (!p) {
+      if (record.all_or_nothing) return make_error(p.error().code, d.name + ": " + p.error().message);
+      unprepared.emplace_back(d.position, d.name + ": " + p.error().message);
+      continue;
+    }
     authorised.entries.push_back(SadEntry{p->digest_algorithm, p->dtbs_digest, p->padding});
     prepared.push_back({d.position, p->dtbs_digest, std::string(padding_name(p->padding)), std::move(p->state)});
   }
+  if (prepared.empty())
+    return make_error(ErrorCode::invalid_request, "no document can be signed: " + unprepared.front().second);
   authorised.budget = authorised.entries.size();
   auto challenge = citizens_.send_reinforced_otp(*verified, kSignaturePurpose, signing_context(authorised),
-                                                 signing_sms(app.name, documents.size(), id));
+                                                 signing_sms(app.name, prepared.size(), id));
   if (!challenge) return std::move(challenge).error();
   const CitizenId& citizen_id = c.id;
 
@@ -127,6 +143,8 @@ Result<AuthenticationStarted> TransactionService::authenticate(const Transaction
             tx, id, citizen_id, credential->key_id, credential->certificate, now, challenge->challenge_id, prepared);
         !s)
       return s;
+    for (const auto& [position, failure] : unprepared)
+      if (Status s = store::TransactionRecords::set_document_failure(tx, id, position, failure); !s) return s;
     return store::AuditLog::append(tx,
                                    {citizen_id.str(), "transaction.prepare", id.str(), "success",
                                     std::to_string(prepared.size()) + " digests for key " + credential->key_id.str()},
@@ -153,7 +171,7 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
         auto record = load_current(tx, id, now);
         if (!record) return std::move(record).error();
         if (Status s = refuse_unless_open(*record, TransactionStatus::authenticated); !s) return std::move(s).error();
-        auto documents = store::TransactionRecords::documents(tx, id, true);
+        auto documents = still_signable(store::TransactionRecords::documents(tx, id, true));
         if (!documents) return std::move(documents).error();
         return std::make_pair(std::move(*record), std::move(*documents));
       });
@@ -198,17 +216,26 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
         Prepared{e.digest, e.digest_algorithm, e.padding, documents[i].prepared_state.value_or(Bytes{})});
   }
 
-  // Phase three: each result assembled around its signature.
+  // Phase three: each result assembled around its signature. All or nothing, one failure fails the transaction;
+  // otherwise a document that cannot be assembled fails alone, and the transaction fails only when none is left.
   std::vector<store::DocumentResult> results;
+  std::vector<std::pair<int, std::string>> unassembled;
   Status outcome = signatures ? Status{} : Status(std::move(signatures).error());
   for (std::size_t i = 0; i < documents.size() && outcome.ok(); ++i) {
     auto assembled = assemble(request_of(documents[i], limits_.xml), prepared[i], (*signatures)[i], view);
     if (!assembled) {
-      outcome = make_error(assembled.error().code, documents[i].name + ": " + assembled.error().message);
-      break;
+      Error failure = make_error(assembled.error().code, documents[i].name + ": " + assembled.error().message);
+      if (record.all_or_nothing) {
+        outcome = std::move(failure);
+        break;
+      }
+      unassembled.emplace_back(documents[i].position, std::move(failure.message));
+      continue;
     }
     results.push_back({documents[i].position, std::move(assembled->output), std::move(assembled->algorithm)});
   }
+  if (outcome.ok() && results.empty() && !unassembled.empty())
+    outcome = make_error(ErrorCode::internal, "no document could be signed: " + unassembled.front().second);
 
   const Instant done = clock_.now();
   Status saved = db_.transact([&](store::Tx& tx) -> Status {
@@ -223,6 +250,8 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
                         "signature was released");
     if (signed_all) {
       if (Status s = store::TransactionRecords::set_results(tx, id, results); !s) return s;
+      for (const auto& [position, failure] : unassembled)
+        if (Status s = store::TransactionRecords::set_document_failure(tx, id, position, failure); !s) return s;
     } else {
       if (Status s = store::TransactionRecords::set_failure(tx, id, outcome.error().message); !s) return s;
       if (Status s = store::TransactionRecords::purge(tx, id, done); !s) return s;

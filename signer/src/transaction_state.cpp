@@ -11,7 +11,8 @@ Result<store::TransactionRecord> load_current(store::Tx& tx, const TransactionId
   if (!found) return std::move(found).error();
   if (!found->has_value()) return make_error(ErrorCode::not_found, "no transaction " + id.str());
   store::TransactionRecord record = std::move(**found);
-  if ((record.status == TransactionStatus::pending || record.status == TransactionStatus::authenticated) &&
+  if ((record.status == TransactionStatus::draft || record.status == TransactionStatus::pending ||
+       record.status == TransactionStatus::authenticated) &&
       now >= record.expires_at) {
     auto moved = store::TransactionRecords::transition(tx, id, {record.status}, TransactionStatus::expired, now);
     if (!moved) return std::move(moved).error();
@@ -36,6 +37,10 @@ std::optional<hsm::RsaPadding> parse_padding(std::string_view name) {
 }
 
 Outcome outcome_for(const store::TransactionRecord& record, TransactionStatus status) {
+  if (record.return_url_as_given) {
+    const bool other = status != TransactionStatus::signed_ && record.other_return_url;
+    return Outcome{status, other ? *record.other_return_url : record.return_url};
+  }
   const std::string& url = record.return_url;
   const auto fragment = url.find('#');
   std::string target = url.substr(0, fragment);

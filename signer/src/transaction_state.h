@@ -26,7 +26,8 @@ std::optional<hsm::RsaPadding> parse_padding(std::string_view name);
 inline constexpr std::string_view kAnyPadding = "any";
 
 // Where the citizen's browser goes when the transaction ends: the application's return URL with
-// `transaction=<id>&status=<status>` added to its query (API.md), before any fragment.
+// `transaction=<id>&status=<status>` added to its query (API.md), before any fragment; or, for a transaction whose
+// return URLs are used as given, the one for a signed transaction or the one for every other end, unchanged.
 Outcome outcome_for(const store::TransactionRecord& record, TransactionStatus status);
 
 Result<Application> find_application(store::Tx& tx, const AppId& id);

@@ -1,4 +1,4 @@
-// Client applications over the applications table (migrations 0004, 0007).
+// Client applications over the applications table (migrations 0004, 0007) and their certificates (migration 0009).
 #include "store/applications.h"
 
 namespace firma::store {
@@ -74,6 +74,34 @@ Result<std::vector<ApplicationRecord>> ApplicationRecords::list(Tx& tx) {
   std::vector<ApplicationRecord> out;
   for (const Row& row : *rows) out.push_back(from_row(row));
   return out;
+}
+
+Status ApplicationRecords::add_certificate(Tx& tx, const AppId& app, const ApplicationCertificateRecord& c) {
+  auto done = tx.execute(
+      "INSERT INTO application_certificates (app_id, sha256, subject, serial, not_after, added_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {app.str(), c.sha256, c.subject, c.serial, to_unix(c.not_after), to_unix(c.added_at)});
+  if (!done) return std::move(done).error();
+  return {};
+}
+
+Result<std::vector<ApplicationCertificateRecord>> ApplicationRecords::certificates(Tx& tx, const AppId& app) {
+  auto rows = tx.query(
+      "SELECT sha256, subject, serial, not_after, added_at FROM application_certificates WHERE app_id = $1 "
+      "ORDER BY added_at, sha256",
+      {app.str()});
+  if (!rows) return std::move(rows).error();
+  std::vector<ApplicationCertificateRecord> out;
+  for (const Row& row : *rows)
+    out.push_back({row.text(0), row.text(1), row.text(2), from_unix(row.integer(3)), from_unix(row.integer(4))});
+  return out;
+}
+
+Result<bool> ApplicationRecords::has_certificate(Tx& tx, const AppId& app, std::string_view sha256) {
+  auto rows = tx.query("SELECT sha256 FROM application_certificates WHERE app_id = $1 AND sha256 = $2",
+                       {app.str(), std::string(sha256)});
+  if (!rows) return std::move(rows).error();
+  return !rows->empty();
 }
 
 }  // namespace firma::store

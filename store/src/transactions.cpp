@@ -1,4 +1,4 @@
-// Signing transactions over the transactions and transaction_documents tables (migration 0004).
+// Signing transactions over the transactions and transaction_documents tables (migrations 0004, 0009).
 #include "store/transactions.h"
 
 #include "typed_columns.h"
@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, app_id, nif, return_url, status, created_at, expires_at, citizen_id, key_id, certificate, challenge_id, "
-    "signing_time, finished_at, retrieved_at, failure, claim_id, claimed_at";
+    "signing_time, finished_at, retrieved_at, failure, claim_id, claimed_at, return_url_as_given, other_return_url, "
+    "all_or_nothing, description, default_format, default_digest_algorithm, default_attached, default_key_kind";
 
 std::optional<Instant> optional_instant(const Row& row, std::size_t column) {
   if (auto v = row.optional_integer(column)) return from_unix(*v);
@@ -47,6 +48,14 @@ Result<TransactionRecord> transaction_from(const Row& row) {
   t.failure = row.optional_text(14).value_or("");
   t.claim_id = row.optional_text(15);
   t.claimed_at = optional_instant(row, 16);
+  t.return_url_as_given = row.integer(17) != 0;
+  t.other_return_url = row.optional_text(18);
+  t.all_or_nothing = row.integer(19) != 0;
+  t.description = row.text(20);
+  t.default_format = row.text(21);
+  t.default_digest_algorithm = row.text(22);
+  t.default_attached = row.integer(23) != 0;
+  t.default_key_kind = row.text(24);
   return t;
 }
 
@@ -58,23 +67,59 @@ Status done(Result<std::int64_t> r) {
 }  // namespace
 
 Status TransactionRecords::insert(Tx& tx, const TransactionRecord& t, const std::vector<DocumentRecord>& documents) {
-  if (Status s =
-          done(tx.execute("INSERT INTO transactions (id, app_id, nif, return_url, status, created_at, expires_at) "
-                          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                          {t.id.str(), t.app_id.str(), t.nif, t.return_url, std::string(to_string(t.status)),
-                           to_unix(t.created_at), to_unix(t.expires_at)}));
+  const Value other_return_url = t.other_return_url ? Value(*t.other_return_url) : Value(nullptr);
+  if (Status s = done(tx.execute(
+          "INSERT INTO transactions (id, app_id, nif, return_url, status, created_at, expires_at, return_url_as_given, "
+          "other_return_url, all_or_nothing, description, default_format, default_digest_algorithm, default_attached, "
+          "default_key_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+          {t.id.str(), t.app_id.str(), t.nif, t.return_url, std::string(to_string(t.status)), to_unix(t.created_at),
+           to_unix(t.expires_at), static_cast<std::int64_t>(t.return_url_as_given ? 1 : 0), other_return_url,
+           static_cast<std::int64_t>(t.all_or_nothing ? 1 : 0), t.description, t.default_format,
+           t.default_digest_algorithm, static_cast<std::int64_t>(t.default_attached ? 1 : 0), t.default_key_kind}));
       !s)
     return s;
-  for (const DocumentRecord& d : documents) {
-    if (Status s = done(tx.execute(
-            "INSERT INTO transaction_documents (transaction_id, position, name, format, digest_algorithm, attached, "
-            "content_sha256, content, padding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            {t.id.str(), static_cast<std::int64_t>(d.position), d.name, d.format, d.digest_algorithm,
-             static_cast<std::int64_t>(d.attached ? 1 : 0), d.content_sha256, d.content.value_or(Bytes{}), d.padding}));
-        !s)
-      return s;
-  }
+  for (const DocumentRecord& d : documents)
+    if (Status s = add_document(tx, t.id, d); !s) return s;
   return {};
+}
+
+Status TransactionRecords::add_document(Tx& tx, const TransactionId& id, const DocumentRecord& d) {
+  return done(tx.execute(
+      "INSERT INTO transaction_documents (transaction_id, position, name, format, digest_algorithm, attached, "
+      "content_sha256, content, padding, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {id.str(), static_cast<std::int64_t>(d.position), d.name, d.format, d.digest_algorithm,
+       static_cast<std::int64_t>(d.attached ? 1 : 0), d.content_sha256, d.content.value_or(Bytes{}), d.padding,
+       d.description}));
+}
+
+Result<bool> TransactionRecords::submit(Tx& tx, const TransactionId& id, bool all_or_nothing) {
+  auto changed =
+      tx.execute("UPDATE transactions SET status = 'pending', all_or_nothing = $2 WHERE id = $1 AND status = 'draft'",
+                 {id.str(), static_cast<std::int64_t>(all_or_nothing ? 1 : 0)});
+  if (!changed) return std::move(changed).error();
+  return *changed == 1;
+}
+
+Status TransactionRecords::set_document_failure(Tx& tx, const TransactionId& id, int position,
+                                                std::string_view failure) {
+  return done(
+      tx.execute("UPDATE transaction_documents SET failure = $3, content = NULL, prepared_state = NULL, result = NULL "
+                 "WHERE transaction_id = $1 AND position = $2",
+                 {id.str(), static_cast<std::int64_t>(position), std::string(failure)}));
+}
+
+Status TransactionRecords::purge_document(Tx& tx, const TransactionId& id, int position, Instant at) {
+  if (Status s =
+          done(tx.execute("UPDATE transaction_documents SET content = NULL, prepared_state = NULL, result = NULL "
+                          "WHERE transaction_id = $1 AND position = $2",
+                          {id.str(), static_cast<std::int64_t>(position)}));
+      !s)
+    return s;
+  auto left = tx.query("SELECT position FROM transaction_documents WHERE transaction_id = $1 AND result IS NOT NULL",
+                       {id.str()});
+  if (!left) return std::move(left).error();
+  if (!left->empty()) return {};
+  return purge(tx, id, at);
 }
 
 Result<std::optional<TransactionRecord>> TransactionRecords::find(Tx& tx, const TransactionId& id) {
@@ -87,14 +132,17 @@ Result<std::optional<TransactionRecord>> TransactionRecords::find(Tx& tx, const 
 }
 
 Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const TransactionId& id, bool with_payloads) {
-  auto rows = tx.query(
-      with_payloads
-          ? "SELECT position, name, format, digest_algorithm, attached, content_sha256, dtbs_digest, padding, "
-            "result_algorithm, content, prepared_state, result FROM transaction_documents WHERE transaction_id = $1 "
-            "ORDER BY position"
-          : "SELECT position, name, format, digest_algorithm, attached, content_sha256, dtbs_digest, padding, "
-            "result_algorithm FROM transaction_documents WHERE transaction_id = $1 ORDER BY position",
-      {id.str()});
+  auto rows =
+      tx.query(with_payloads
+                   ? "SELECT position, name, format, digest_algorithm, attached, content_sha256, dtbs_digest, padding, "
+                     "result_algorithm, description, failure, CASE WHEN result IS NULL THEN 0 ELSE 1 END, content, "
+                     "prepared_state, result FROM transaction_documents "
+                     "WHERE transaction_id = $1 ORDER BY position"
+                   : "SELECT position, name, format, digest_algorithm, attached, content_sha256, dtbs_digest, padding, "
+                     "result_algorithm, description, failure, CASE WHEN result IS NULL THEN 0 ELSE 1 END FROM "
+                     "transaction_documents WHERE transaction_id = $1 "
+                     "ORDER BY position",
+               {id.str()});
   if (!rows) return std::move(rows).error();
   std::vector<DocumentRecord> out;
   for (const Row& row : *rows) {
@@ -108,10 +156,13 @@ Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const 
     d.dtbs_digest = optional_blob(row, 6);
     d.padding = row.optional_text(7).value_or("");
     d.result_algorithm = row.optional_text(8).value_or("");
+    d.description = row.text(9);
+    d.failure = row.optional_text(10);
+    d.has_result = row.integer(11) != 0;
     if (with_payloads) {
-      d.content = optional_blob(row, 9);
-      d.prepared_state = optional_blob(row, 10);
-      d.result = optional_blob(row, 11);
+      d.content = optional_blob(row, 12);
+      d.prepared_state = optional_blob(row, 13);
+      d.result = optional_blob(row, 14);
     }
     out.push_back(std::move(d));
   }
@@ -215,7 +266,7 @@ Status TransactionRecords::purge(Tx& tx, const TransactionId& id, Instant at) {
 Result<std::vector<TransactionId>> TransactionRecords::expire_due(Tx& tx, Instant now) {
   auto rows = tx.query(
       "UPDATE transactions SET status = 'expired', finished_at = $1 "
-      "WHERE status IN ('pending', 'authenticated') AND expires_at <= $1 RETURNING id",
+      "WHERE status IN ('draft', 'pending', 'authenticated') AND expires_at <= $1 RETURNING id",
       {to_unix(now)});
   if (!rows) return std::move(rows).error();
   std::vector<TransactionId> ids;

@@ -56,7 +56,16 @@ void SigningStack::restart() {
 
 Reply SigningStack::send(const std::string& method, const std::string& path, const std::string& body,
                          const std::string& bearer) {
-  httplib::Client client("127.0.0.1", server_->port());
+  // With server.tls_cert set the stack serves HTTPS only (its certificate is the test's own).
+  std::unique_ptr<httplib::ClientImpl> tls_or_plain;
+  if (config_.server.tls_cert.empty()) {
+    tls_or_plain = std::make_unique<httplib::ClientImpl>("127.0.0.1", server_->port());
+  } else {
+    auto tls = std::make_unique<httplib::SSLClient>("127.0.0.1", server_->port());
+    tls->enable_server_certificate_verification(false);
+    tls_or_plain = std::move(tls);
+  }
+  httplib::ClientImpl& client = *tls_or_plain;
   client.set_tcp_nodelay(true);
   client.set_read_timeout(60);
   httplib::Headers headers;

@@ -19,6 +19,7 @@
 
 #include "api/http/text.h"
 #include "api/http/throttle.h"
+#include "client_certificate.h"
 #include "core/log.h"
 #include "request_reader.h"
 
@@ -32,6 +33,7 @@ struct PendingRequest {
   ParsedRequest request;
   std::string client;
   std::uint64_t connection = 0;
+  std::optional<Bytes> client_certificate;  // from the TLS handshake
   std::shared_ptr<InFlight> ticket;
 };
 
@@ -44,6 +46,7 @@ struct ConnectionState {
   RequestReader reader;
   Pistache::Tcp::Transport* transport;  // the I/O thread that owns the connection
   std::weak_ptr<Pistache::Tcp::Peer> peer;
+  std::optional<Bytes> client_certificate;  // what the client presented in the TLS handshake, read once
 
   // Complete requests not yet taken by a handler thread; `serving` while one takes them, one after the
   // other, so that a connection's handlers run in the order of its requests.
@@ -77,6 +80,7 @@ std::shared_ptr<ConnectionState> connection_state(const std::shared_ptr<Pistache
   auto data = peer->tryGetData(kConnectionKey);
   if (data) return std::static_pointer_cast<ConnectionState>(data);
   auto state = std::make_shared<ConnectionState>(max_body, transport, peer);
+  state->client_certificate = peer_certificate(peer->ssl());
   peer->putData(kConnectionKey, state);
   return state;
 }
@@ -470,7 +474,8 @@ void Dispatcher::onInput(const char* buffer, size_t len, const std::shared_ptr<P
     bool start = false;
     {
       std::lock_guard lock(conn->mutex);
-      conn->requests.push_back({std::move(request), peer->address().host(), peer->getID(), std::move(conn->in_flight)});
+      conn->requests.push_back({std::move(request), peer->address().host(), peer->getID(), conn->client_certificate,
+                                std::move(conn->in_flight)});
       start = !std::exchange(conn->serving, true);
     }
     // The handler runs on a thread of the pool; this I/O thread goes on serving its other connections.
@@ -532,6 +537,14 @@ void Dispatcher::dispatch(PendingRequest pending, const std::shared_ptr<Connecti
     request.body = std::move(parsed.body);
     request.client_address = std::move(pending.client);
     request.connection = pending.connection;
+    request.client_certificate = std::move(pending.client_certificate);
+    // A proxy that terminates TLS passes the client's certificate in a header; from anyone else the header is a
+    // claim anybody can make, so it is dropped unread.
+    if (auto forwarded = request.header(state_->client_certificate_header)) {
+      request.remove_header(state_->client_certificate_header);
+      if (is_trusted_proxy(request.client_address, state_->trusted_proxies))
+        request.client_certificate = certificate_from_header(*forwarded);
+    }
 
     exchange.method = request.method;
     exchange.path = request.path;

@@ -52,6 +52,8 @@ struct ServerState {
   std::size_t max_body_bytes = 0;
   std::chrono::milliseconds request_timeout{60'000};
   std::vector<ErrorDialect> error_dialects;
+  std::vector<std::string> trusted_proxies;  // whose client_certificate_header is believed
+  std::string client_certificate_header;     // lower case
   std::atomic<bool> draining{false};
   // Handlers run here, never on the I/O threads (handler_pool.h); stopped by shutdown() before the endpoint.
   std::unique_ptr<HandlerPool> handlers;

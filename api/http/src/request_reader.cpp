@@ -99,6 +99,7 @@ RequestReader::State RequestReader::parse_head(std::string_view head) {
   const auto question = target.find('?');
   request_.method = std::string(method);
   request_.path = std::string(target.substr(0, question));
+  refusal_.path = request_.path;
   request_.query = question == std::string_view::npos ? std::string() : std::string(target.substr(question + 1));
 
   std::optional<std::string> content_length;

@@ -34,7 +34,7 @@ struct Refusal {
   Error error;
   int status = 400;
   std::string method;  // as far as it was read, for metrics
-  std::string path;    // when the request line was read: whose error dialect answers
+  std::string path;    // once the request line was read: whose error dialect answers
 };
 
 class RequestReader {

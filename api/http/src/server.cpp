@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "api/http/text.h"
+#include "client_certificate.h"
 #include "core/log.h"
 #include "dispatcher.h"
 
@@ -21,6 +23,10 @@ ServerOptions server_options(const Settings& config) {
   options.max_body_bytes = config.max_body_bytes;
   options.tls_cert = config.tls_cert;
   options.tls_key = config.tls_key;
+  // Checked when the setting was read.
+  if (auto proxies = detail::parse_trusted_proxies(config.trusted_proxies))
+    options.trusted_proxies = std::move(*proxies);
+  options.client_certificate_header = config.client_certificate_header;
   return options;
 }
 
@@ -128,6 +134,8 @@ Status Server::start() {
   state->max_body_bytes = o.max_body_bytes;
   state->request_timeout = o.request_timeout;
   state->error_dialects = o.error_dialects;
+  state->trusted_proxies = o.trusted_proxies;
+  state->client_certificate_header = detail::ascii_lower(o.client_certificate_header);
   state->handlers = std::make_unique<detail::HandlerPool>(o.threads);
   // The I/O threads only frame requests and write answers: one per core is plenty.
   const std::size_t io_threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, o.threads);
@@ -150,7 +158,8 @@ Status Server::start() {
     endpoint->setHandler(std::make_shared<detail::Dispatcher>(state));
     if (!o.tls_cert.empty()) {
       try {
-        endpoint->useSSL(o.tls_cert, o.tls_key);
+        if (Status s = detail::request_client_certificates([&] { endpoint->useSSL(o.tls_cert, o.tls_key); }); !s)
+          return s;
       } catch (const std::exception& e) {
         return make_error(ErrorCode::invalid_request,
                           "cannot use TLS certificate " + o.tls_cert + " and key " + o.tls_key + ": " + e.what());

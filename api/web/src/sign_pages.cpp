@@ -40,8 +40,14 @@ struct SignView {
 Html document_list(const Page& page, const signer::TransactionSummary& s) {
   Html items;
   for (const auto& d : s.documents) {
+    // The application's own words for the document, labelled as such.
+    const Html description =
+        d.description.empty() ? Html()
+                              : fill(R"( <span class="doc-description">{label} {words}</span>)",
+                                     {{"label", page.t("sign.document_description")}, {"words", text(d.description)}});
     items += fill(page_template("sign_document"), {{"name", text(d.name)},
                                                    {"format", page.t("format." + d.format)},
+                                                   {"description", description},
                                                    {"digest_label", page.t("sign.fingerprint")},
                                                    {"digest", text(fingerprint(d.digest_sha256_hex))}});
   }
@@ -70,6 +76,13 @@ Response show(const WebContext& ctx, Page& page, const std::string& id, const Si
   body += fill(page_template("sign_facts"),
                {{"app_label", page.t("sign.application")},
                 {"app", text(s.app_name)},
+                // Who is asking is the registered name above; what the application says of the procedure is
+                // shown apart, as its words.
+                {"description", s.description.empty()
+                                    ? Html()
+                                    : fill(R"(<dt>{label}</dt><dd id="app-description">{words}</dd>
+)",
+                                           {{"label", page.t("sign.description")}, {"words", text(s.description)}})},
                 {"ref_label", page.t("sign.reference")},
                 {"ref", text(reference(id))},
                 {"expires_label", page.t("sign.expires")},

@@ -9,8 +9,11 @@
 namespace firma {
 
 // A signing transaction through its phases (API.md "Transactions"): pending -> authenticated -> signing ->
-// signed | failed; rejected by the citizen, expired when not finished in time.
+// signed | failed; rejected by the citizen, expired when not finished in time. A transaction whose application adds
+// its documents one call at a time is a draft until the application submits it (then pending); the citizen cannot
+// confirm a draft.
 enum class TransactionStatus {
+  draft,
   pending,
   authenticated,
   signing,

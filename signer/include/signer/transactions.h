@@ -54,12 +54,40 @@ struct NewDocument {
   std::string digest_algorithm;  // raw: sha256, sha384 or sha512; others: empty (sha256)
   bool attached = false;         // cades
   std::string padding;           // raw, for an RSA key: "pkcs1v15" (empty: the default) or "pss"
+  std::string description{};     // the application's words for the document, shown beside its name
+  // The kind of key the application's signature algorithm names: "rsa", "ec", or empty for whichever the citizen
+  // has. A citizen whose key is of the other kind cannot sign it: invalid_request when the transaction is made.
+  std::string key_kind{};
+};
+
+// A draft's defaults for the documents added to it later (add_document), used where a document leaves its format,
+// digest algorithm or key kind empty.
+struct DocumentDefaults {
+  std::string format;
+  std::string digest_algorithm;
+  bool attached = false;
+  std::string key_kind;
+};
+
+// Where the browser goes when the transaction ends, when the application wants its URLs unchanged (FIRe's
+// applications do): one for a signed transaction, one for every other end (rejected, failed, expired). Both must lie
+// under the application's registered prefixes.
+struct ExactReturnUrls {
+  std::string when_signed;
+  std::string otherwise;
 };
 
 struct NewTransaction {
   std::string nif;
-  std::string return_url;
+  std::string return_url;  // with ?transaction=<id>&status=<status> added at the end; unused with exact_return_urls
   std::vector<NewDocument> documents;
+  std::optional<ExactReturnUrls> exact_return_urls{};
+  // The application's words for the procedure: shown to the citizen beside the application's registered name,
+  // never instead of it.
+  std::string description{};
+  // false: each document is signed or fails on its own (the others are still signed).
+  bool all_or_nothing = true;
+  DocumentDefaults document_defaults{};  // drafts
 };
 
 struct CreatedTransaction {
@@ -71,10 +99,12 @@ struct DocumentSummary {
   std::string name;
   std::string format;
   std::string digest_sha256_hex;
+  std::string description;  // the application's words for it; may be empty
 };
 
 struct TransactionSummary {
-  std::string app_name;
+  std::string app_name;     // the registered name: who is asking
+  std::string description;  // the application's words for the procedure; may be empty
   std::vector<DocumentSummary> documents;
   Instant expires_at;
   TransactionStatus status = TransactionStatus::pending;
@@ -98,6 +128,24 @@ struct TransactionView {
   std::string failure;                    // why, when the status is failed
 };
 
+// How each document of a transaction ended, without its result (status()).
+struct DocumentOutcome {
+  std::string name;
+  bool signed_ = false;
+  bool retrieved = false;  // signed, and its result already handed over
+  std::string failure;     // why not, when it was not signed
+};
+
+struct TransactionState {
+  TransactionId id;
+  std::string nif;
+  TransactionStatus status = TransactionStatus::pending;
+  std::optional<Bytes> certificate;  // DER, once authenticated
+  std::vector<DocumentOutcome> documents;
+  bool retrieved = false;  // every result was handed over
+  std::string failure;     // why, when the status is failed
+};
+
 struct AuthenticationStarted {
   std::string otp_sent_to;  // masked mobile
 };
@@ -115,6 +163,21 @@ class TransactionService {
 
   // Validates everything (formats allowed, sizes, return URL prefix, each document) before storing anything.
   Result<CreatedTransaction> create(const Application& app, const NewTransaction& request);
+  // A draft: validated as create() does, but its documents (none yet, or some) are added one at a time with
+  // add_document, and the citizen can confirm it only once submitted. It expires like any transaction.
+  Result<CreatedTransaction> create_draft(const Application& app, const NewTransaction& request);
+  // The application's own draft only (not_found otherwise; conflict once submitted; invalid_request past the
+  // documents limit). False, and nothing added, when the draft holds a document of that name already. An empty
+  // format, digest algorithm or key kind is the draft's default; `attached` is the default's unless the document
+  // names its own format.
+  Result<bool> add_document(const Application& app, const TransactionId& id, NewDocument document);
+  // draft -> pending: the citizen may now confirm it. invalid_request when it has no documents.
+  Status submit(const Application& app, const TransactionId& id, bool all_or_nothing);
+  // Where the transaction stands, and how each document ended, without handing over or purging anything.
+  Result<TransactionState> state(const Application& app, const TransactionId& id);
+  // One signed document's result, handed over once (then purged; once none is left, the transaction counts as
+  // retrieved). not_found for a name not in the transaction; conflict when it is not signed or already handed over.
+  Result<SignedDocument> fetch_document(const Application& app, const TransactionId& id, std::string_view name);
   // The application's own transaction only (not_found otherwise). Signed results are handed over once and
   // then purged.
   Result<TransactionView> fetch(const Application& app, const TransactionId& id);
@@ -142,6 +205,9 @@ class TransactionService {
 
  private:
   Status check_padding_fits_key(const policies::Nif& nif, const std::vector<store::DocumentRecord>& documents);
+  Status check_key_kind(const policies::Nif& nif, const std::vector<NewDocument>& documents);
+  Result<CreatedTransaction> create_with_status(const Application& app, const NewTransaction& request,
+                                                TransactionStatus status);
 
   store::Database& db_;
   identity::CitizenService& citizens_;

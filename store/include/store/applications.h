@@ -24,12 +24,26 @@ struct ApplicationRecord {
   std::vector<std::string> redirect_uris;  // exact URIs, for authorisations given on Firma's page
 };
 
+// A TLS client certificate an application authenticates with (migration 0009).
+struct ApplicationCertificateRecord {
+  std::string sha256;  // hex SHA-256 of the DER: what is matched
+  std::string subject;
+  std::string serial;  // hex
+  Instant not_after;
+  Instant added_at;
+};
+
 class ApplicationRecords {
  public:
   static Status insert(Tx& tx, const ApplicationRecord& record);
   static Result<std::optional<ApplicationRecord>> find(Tx& tx, const AppId& id);
   static Result<std::optional<ApplicationRecord>> find_by_key_hash(Tx& tx, std::string_view api_key_hash);
   static Result<std::vector<ApplicationRecord>> list(Tx& tx);
+
+  static Status add_certificate(Tx& tx, const AppId& app, const ApplicationCertificateRecord& certificate);
+  static Result<std::vector<ApplicationCertificateRecord>> certificates(Tx& tx, const AppId& app);
+  // Whether `sha256` (hex of a certificate's DER) is registered for `app`.
+  static Result<bool> has_certificate(Tx& tx, const AppId& app, std::string_view sha256);
 };
 
 }  // namespace firma::store

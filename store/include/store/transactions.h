@@ -28,6 +28,9 @@ struct DocumentRecord {
   std::optional<Bytes> prepared_state;
   std::optional<Bytes> result;
   std::string result_algorithm;
+  std::string description;             // the application's words for it (migration 0009)
+  std::optional<std::string> failure;  // why it was not signed, when its transaction is not all-or-nothing
+  bool has_result = false;             // a result is stored (read even without the payloads)
 };
 
 struct TransactionRecord {
@@ -48,6 +51,17 @@ struct TransactionRecord {
   std::string failure;
   std::optional<std::string> claim_id;  // the confirmation holding it in `signing`
   std::optional<Instant> claimed_at;
+  // Migration 0009. return_url_as_given: the browser goes to return_url when signed and to other_return_url
+  // otherwise, exactly; else to return_url with the outcome added.
+  bool return_url_as_given = false;
+  std::optional<std::string> other_return_url;
+  bool all_or_nothing = true;  // false: each document is signed or fails on its own
+  std::string description;     // the application's words for the procedure
+  // A draft's defaults for the documents added later (migration 0009).
+  std::string default_format;
+  std::string default_digest_algorithm;
+  bool default_attached = false;
+  std::string default_key_kind;  // rsa, ec or empty (any)
 };
 
 // What phase one leaves for one document.
@@ -88,6 +102,15 @@ class TransactionRecords {
   // count from the signing time. Returns their ids; the caller purges, revokes and audits.
   static Result<std::vector<TransactionId>> fail_abandoned(Tx& tx, Instant claimed_by, Instant now,
                                                            std::string_view failure);
+
+  // A draft's documents, one at a time; `document.position` is the next free one.
+  static Status add_document(Tx& tx, const TransactionId& id, const DocumentRecord& document);
+  // draft -> pending, saying whether its documents stand or fall together. False when it was not a draft.
+  static Result<bool> submit(Tx& tx, const TransactionId& id, bool all_or_nothing);
+  // One document could not be signed (a transaction that is not all-or-nothing): why, and its payloads dropped.
+  static Status set_document_failure(Tx& tx, const TransactionId& id, int position, std::string_view failure);
+  // One document's result handed over: dropped. When no result is left, the transaction counts as retrieved.
+  static Status purge_document(Tx& tx, const TransactionId& id, int position, Instant at);
 
   // Phase one's output: the credential, signing time, OTP challenge and each document's DTBS/R.
   static Status set_prepared(Tx& tx, const TransactionId& id, const CitizenId& citizen, const KeyId& key,

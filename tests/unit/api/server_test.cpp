@@ -5,18 +5,24 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "api/rest/system_routes.h"
+#include "client_certificate.h"
+#include "core/encoding.h"
 #include "core/log.h"
 #include "support/temp_dir.h"
 
@@ -123,6 +129,16 @@ class ApiServer : public ::testing::Test {
                        return json_response(200, {{"caller", r.caller->id}});
                      },
                      "app_ping"});
+    table.push_back({"GET",
+                     "/test/certificate",
+                     Access::anyone,
+                     {},
+                     [](const Request& r) {
+                       return json_response(
+                           200, {{"sha256", r.client_certificate ? to_hex(sha256(*r.client_certificate)) : "none"},
+                                 {"saw_header", r.header("x-clientcert").has_value()}});
+                     },
+                     "certificate"});
     return table;
   }
 
@@ -875,6 +891,120 @@ TEST_F(ApiServer, ServesOverTls) {
   auto res = c.Get("/healthz");
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 200);
+}
+
+// A self-signed EC certificate and its key, made with the openssl tool; sha256 is the hex SHA-256 of its DER.
+struct TestCertificate {
+  std::string cert, key, pem, sha256;
+};
+
+TestCertificate make_certificate(const testing::TempDir& dir, const std::string& name) {
+  TestCertificate c{(dir.path() / (name + ".pem")).string(), (dir.path() / (name + ".key")).string(), "", ""};
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=" + name + " -keyout " +
+      c.key + " -out " + c.cert + " >/dev/null 2>&1";
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("openssl req failed");
+  std::ifstream in(c.cert);
+  c.pem.assign(std::istreambuf_iterator<char>(in), {});
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(c.pem.data(), static_cast<int>(c.pem.size())),
+                                                BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> x509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(x509.get(), &der);
+  c.sha256 = to_hex(sha256(std::span<const std::uint8_t>(der, static_cast<std::size_t>(length))));
+  OPENSSL_free(der);
+  return c;
+}
+
+// nginx's $ssl_client_escaped_cert: the PEM with everything but unreserved characters percent-encoded.
+std::string escaped_pem(const std::string& pem) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : pem) {
+    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 0xF];
+    }
+  }
+  return out;
+}
+
+TEST_F(ApiServer, AsksForAClientCertificateOverTlsWithoutRequiringOne) {
+  testing::TempDir dir;
+  const auto server_certificate = make_certificate(dir, "127.0.0.1");
+  const auto client_certificate = make_certificate(dir, "sede");
+  start({.tls_cert = server_certificate.cert, .tls_key = server_certificate.key});
+
+  httplib::SSLClient anonymous("127.0.0.1", server->port());
+  anonymous.enable_server_certificate_verification(false);
+  auto none = anonymous.Get("/test/certificate");
+  ASSERT_TRUE(none) << httplib::to_string(none.error());
+  EXPECT_EQ(nlohmann::json::parse(none->body)["sha256"], "none");
+
+  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    httplib::SSLClient c("127.0.0.1", server->port(), client_certificate.cert, client_certificate.key);
+    c.enable_server_certificate_verification(false);
+    // FIRe's Java client offers TLS 1.2 only.
+    SSL_CTX_set_min_proto_version(c.ssl_context(), version);
+    SSL_CTX_set_max_proto_version(c.ssl_context(), version);
+    auto res = c.Get("/test/certificate");
+    ASSERT_TRUE(res) << version << ": " << httplib::to_string(res.error());
+    EXPECT_EQ(nlohmann::json::parse(res->body)["sha256"], client_certificate.sha256) << version;
+  }
+
+  // TLS 1.1 and older are refused.
+  httplib::SSLClient old("127.0.0.1", server->port());
+  old.enable_server_certificate_verification(false);
+  SSL_CTX_set_security_level(old.ssl_context(), 0);
+  SSL_CTX_set_min_proto_version(old.ssl_context(), TLS1_1_VERSION);
+  SSL_CTX_set_max_proto_version(old.ssl_context(), TLS1_1_VERSION);
+  EXPECT_FALSE(old.Get("/test/certificate"));
+}
+
+TEST_F(ApiServer, BelievesTheCertificateHeaderOnlyFromTrustedProxies) {
+  testing::TempDir dir;
+  const auto certificate = make_certificate(dir, "sede");
+  const httplib::Headers forwarded = {{"X-ClientCert", escaped_pem(certificate.pem)}};
+
+  start({.trusted_proxies = {"::ffff:127.0.0.1"}});
+  auto trusted = client().Get("/test/certificate", forwarded);
+  ASSERT_TRUE(trusted);
+  auto body = nlohmann::json::parse(trusted->body);
+  EXPECT_EQ(body["sha256"], certificate.sha256);
+  EXPECT_EQ(body["saw_header"], false);  // the handler never reads the header itself
+  auto empty = client().Get("/test/certificate", {{"X-ClientCert", ""}});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(nlohmann::json::parse(empty->body)["sha256"], "none");
+  server->shutdown();
+
+  start({.trusted_proxies = {"10.0.0.1"}});
+  auto untrusted = client().Get("/test/certificate", forwarded);
+  ASSERT_TRUE(untrusted);
+  body = nlohmann::json::parse(untrusted->body);
+  EXPECT_EQ(body["sha256"], "none");
+  EXPECT_EQ(body["saw_header"], false);
+  server->shutdown();
+
+  start();  // no proxies listed: never believed
+  auto unlisted = client().Get("/test/certificate", forwarded);
+  ASSERT_TRUE(unlisted);
+  EXPECT_EQ(nlohmann::json::parse(unlisted->body)["sha256"], "none");
+}
+
+TEST(TrustedProxies, ParsesAddressesAndRefusesNames) {
+  auto proxies = detail::parse_trusted_proxies(" 10.0.0.1, ::1 ,");
+  ASSERT_TRUE(proxies);
+  EXPECT_EQ(*proxies, (std::vector<std::string>{"10.0.0.1", "::1"}));
+  EXPECT_TRUE(detail::parse_trusted_proxies("")->empty());
+  EXPECT_FALSE(detail::parse_trusted_proxies("10.0.0.1,proxy.example"));
+  EXPECT_TRUE(detail::is_trusted_proxy("0:0::1", {"::1"}));
+  EXPECT_TRUE(detail::is_trusted_proxy("::ffff:10.0.0.1", {"10.0.0.1"}));
+  EXPECT_FALSE(detail::is_trusted_proxy("10.0.0.2", {"10.0.0.1"}));
+  EXPECT_FALSE(detail::is_trusted_proxy("", {"10.0.0.1"}));
+  EXPECT_FALSE(detail::certificate_from_header("-----BEGIN CERTIFICATE-----%0Anot base64%0A"));
 }
 
 }  // namespace

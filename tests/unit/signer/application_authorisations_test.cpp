@@ -32,12 +32,12 @@ class ApplicationAuthorisationsTest : public ::testing::Test {
     alice_credential = *alices;
     bob_credential = *bobs;
     applications = std::make_unique<ApplicationService>(*pki.db, pki.clock, pki.random);
-    auto registered = applications->register_application("Sede de Ejemplo", {"https://sede.example.gob.es/"}, {"raw"},
-                                                         "operator:test", {kRedirect});
+    auto registered = applications->register_application(
+        {"Sede de Ejemplo", {"https://sede.example.gob.es/"}, {"raw"}, {kRedirect}, {}}, "operator:test");
     ASSERT_TRUE(registered) << registered.error().message;
     app = registered->id;
-    auto other = applications->register_application("Otra Sede", {"https://otra.example.gob.es/"}, {"raw"},
-                                                    "operator:test", {kRedirect});
+    auto other = applications->register_application(
+        {"Otra Sede", {"https://otra.example.gob.es/"}, {"raw"}, {kRedirect}, {}}, "operator:test");
     ASSERT_TRUE(other);
     other_app = other->id;
     tokens = std::make_unique<AccessTokens>(*pki.db, pki.clock, pki.random);

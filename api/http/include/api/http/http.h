@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/http/caller.h"
+#include "core/encoding.h"
 #include "core/result.h"
 
 namespace firma::api {
@@ -27,6 +28,10 @@ struct Request {
   std::string client_address;    // peer IP address
   std::uint64_t connection = 0;  // identifies the TCP connection, for logs and tests
   std::optional<Caller> caller;  // set for routes that require authentication
+  // The DER of the TLS client certificate the client presented: on this connection when firmad serves TLS, or in
+  // the header a trusted proxy sets (server.trusted_proxies). Fronts that authenticate applications by their
+  // certificate (FIRe's) read it; the others ignore it.
+  std::optional<Bytes> client_certificate;
 
   // Header lookup, case-insensitive (RFC 9110 5.1). The Authorization header is removed by the server
   // once the caller is authenticated, so a handler cannot leak the token.

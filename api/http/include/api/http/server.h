@@ -21,8 +21,13 @@ struct ServerOptions {
   // PEM files; both set: HTTPS only. Pistache 0.0.5 does the TLS handshake on its one accept thread,
   // so a client that connects and stalls delays every new connection: in front of many clients,
   // terminate TLS at the proxy (deploy/ uses nginx) and serve plain HTTP on a private address.
+  // With TLS, every client is asked for a certificate, none is required (Request::client_certificate), and TLS 1.2
+  // and 1.3 are accepted.
   std::string tls_cert{};
   std::string tls_key{};
+  // Whose `client_certificate_header` is believed (IP addresses); empty: nobody's.
+  std::vector<std::string> trusted_proxies{};
+  std::string client_certificate_header = "x-clientcert";
   std::chrono::milliseconds drain_timeout{30'000};  // how long shutdown() waits for in-flight requests
   // A request must arrive in full (head and body) within this time of its first byte, or it is answered
   // 408 and its connection closed.
