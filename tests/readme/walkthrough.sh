@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The README's walk-throughs, run as written against a fresh firmad: "A whole signature with curl", "Signing
-# through the CSC API" and "Certificates". Only the port changes (127.0.0.1:8080 becomes the port firmad took);
+# through the CSC API", "Certificates" and "Signing through the FIRe front" (firmad again, with TLS). Only the port changes (127.0.0.1:8080 becomes the port firmad took);
 # build/bin is the build's.
 # usage: walkthrough.sh FIRMAD FIRMACTL README
 set -euo pipefail
 firmad=$1 firmactl=$2 readme=$3
 
 work=$(mktemp -d /tmp/firma-readme.XXXXXX)
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
+  [ -n "${tls_port:-}" ] && pkill -f -- "--listen 127.0.0.1:$tls_port" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 cd "$work"
 mkdir -p build/bin
@@ -52,3 +57,15 @@ section 'Certificates' > certificates.sh
 bash certificates.sh > certificates.out 2>&1 || true
 expect certificates.out 'cert.pem: OK' 'cert.pem: good' 'cert.pem: revoked' 'certificate revoked'
 echo "certificates walk-through: ok"
+
+# The FIRe walk-through starts firmad again with TLS on the same data directory (the README stops `make run`
+# first); its port 8443 becomes a free one.
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+tls_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+section 'Signing through the FIRe front' | sed "s/127\.0\.0\.1:8443/127.0.0.1:$tls_port/g" > fire.sh
+[ -s fire.sh ] || { echo "no FIRe walk-through found in $readme"; exit 1; }
+bash -e -o pipefail fire.sh > fire.out 2>&1 || { cat fire.out; cat firmad-tls.log 2>/dev/null | tail -20; exit 1; }
+expect fire.out '"otp_sent_to"' '"status":"signed"' '{"result":{"cert":' 'CAdES Verification successful' '{"c":6,'
+echo "FIRe walk-through: ok"
