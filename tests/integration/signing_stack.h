@@ -56,7 +56,6 @@ class SigningStack {
   // An operator with the sms_outbox_reader role only (the administrator does not read the outbox).
   const std::string& outbox_token() const { return outbox_reader_; }
   const TempDir& dir() const { return dir_; }
-  std::uint16_t port() const { return server_->port(); }
   std::string ca_pem_path();
 
  private:
