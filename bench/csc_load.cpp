@@ -42,7 +42,7 @@ struct Options {
   std::string operator_token;
   std::string outbox_token;  // an operator with the sms_outbox_reader role, made by main
   std::string api_key;       // the application the CSC calls come from, registered by main
-  int threads = 2;
+  int threads = 4;
   int rounds = 3;
   int flows = 2;
   int hashes = 1000;

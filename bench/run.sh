@@ -11,7 +11,7 @@
 #              BENCH_SEED_BUDGET=1200          seconds allowed for seeding the largest count (issue 7: 20 minutes);
 #              BENCH_ONLY=csc   only these parts (comma-separated: service, flow, csc, scale), besides the HSM's limits
 #                               and the first citizens that every part needs (BENCH_ONLY=csc BENCH_QUICK=1: a minute);
-#              BENCH_CSC_THREADS=2   client threads of the csc part (each with its own citizens and SADs);
+#              BENCH_CSC_THREADS=4   client threads of the csc part (each with its own citizens and SADs);
 #              BENCH_MICRO=1   also run the Google Benchmark micro-benchmarks (hsm_bench) into parts/hsm_bench.json;
 #              FIRMA_BENCH_TMP=DIR   where the token and database go (default /dev/shm: SoftHSM2 syncs every object
 #                               file it writes, which on a disk makes seeding 10 to 15 times slower).
@@ -40,7 +40,7 @@ fi
 seed_budget=${BENCH_SEED_BUDGET:-1200}
 only=${BENCH_ONLY:-}
 part_on() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
-csc_threads=${BENCH_CSC_THREADS:-2}
+csc_threads=${BENCH_CSC_THREADS:-4}
 IFS=, read -r -a scale_sizes <<<"$scale"
 
 base=${FIRMA_BENCH_TMP:-}
