@@ -74,14 +74,6 @@ struct Signed {
   std::vector<std::string> signatures;  // base64, as signHash returned them
 };
 
-std::string read_token(const std::string& path) {
-  std::ifstream in(path);
-  std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  return token;
-}
-
 double firmad_cpu_seconds(long pid) {
   if (pid <= 0) return 0;
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -281,108 +273,30 @@ json summarise(const char* name, const Options& o, Part& part, double seconds, d
   return out;
 }
 
-// Part 1: SADs prepared first, then only the signHash calls timed.
-json sign_hash_part(const Options& o) {
-  std::vector<Part> parts(static_cast<std::size_t>(o.threads));
-  std::barrier ready(o.threads + 1);
-  std::barrier done(o.threads + 1);
-  std::vector<std::thread> clients;
-  for (int w = 0; w < o.threads; ++w) {
-    clients.emplace_back([&, w] {
-      CscClient client(o);
-      std::mt19937_64 rng(static_cast<std::uint64_t>(w) * 7919 + 1);
-      Part& mine = parts[static_cast<std::size_t>(w)];
-      struct Prepared {
-        Credential credential;
-        std::string sad;
-        Hashes hashes;
-      };
-      std::vector<Prepared> prepared;
-      for (int r = 0; r < o.rounds; ++r) {
-        const std::uint32_t citizen = o.citizens_from + static_cast<std::uint32_t>(w + o.threads * r);
-        try {
-          client.use(client.credential(citizen));
-          Hashes hashes = make_hashes(o.hashes, rng);
-          const std::string code = client.otp(citizen);
-          prepared.push_back({client.current(), client.authorize(hashes.base64, code), std::move(hashes)});
-        } catch (const std::exception& e) {
-          ++mine.failed;
-          if (mine.first_error.empty()) mine.first_error = std::string("preparing: ") + e.what();
-        }
-      }
-      ready.arrive_and_wait();
-      for (auto& p : prepared) {
-        client.use(p.credential);
-        try {
-          mine.signed_.push_back(sign_all(client, o, p.sad, p.hashes, mine));
-        } catch (const std::exception& e) {
-          ++mine.failed;
-          if (mine.first_error.empty()) mine.first_error = e.what();
-        }
-      }
-      done.arrive_and_wait();
-    });
+// Runs `attempt` and counts its failure in `mine` (the first error kept, after `context`).
+template <typename Attempt>
+void counted(Part& mine, const char* context, Attempt&& attempt) {
+  try {
+    attempt();
+  } catch (const std::exception& e) {
+    ++mine.failed;
+    if (mine.first_error.empty()) mine.first_error = std::string(context) + e.what();
   }
-  ready.arrive_and_wait();
-  const double cpu0 = firmad_cpu_seconds(o.firmad_pid);
-  const double client_cpu0 = bench::process_cpu_seconds();
-  const auto start = SteadyClock::now();
-  done.arrive_and_wait();
-  const double seconds = bench::seconds_since(start);
-  const double cpu = firmad_cpu_seconds(o.firmad_pid) - cpu0;
-  const double client_cpu = bench::process_cpu_seconds() - client_cpu0;
-  for (auto& c : clients) c.join();
-  Part all;
-  for (auto& p : parts) merge(all, p);
-  return summarise("signHash", o, all, seconds, cpu, client_cpu, o.threads * o.rounds);
 }
 
-// Part 2: whole flows timed, for citizens after part 1's.
-json authorize_and_sign_part(const Options& o) {
+// One part from o.threads clients: each prepares what is not timed, then calls start(); all are released together
+// and the part is timed from then to the last client's end. worker(w, client, rng, mine, start).
+template <typename Worker>
+json run_part(const char* name, const Options& o, int sads_asked, std::uint64_t seed, Worker worker) {
   std::vector<Part> parts(static_cast<std::size_t>(o.threads));
-  const std::uint32_t first = o.citizens_from + static_cast<std::uint32_t>(o.threads * o.rounds);
-  // The credentials and their keys are looked up before (a client knows its credential before it signs).
-  std::vector<std::vector<Credential>> credentials(static_cast<std::size_t>(o.threads));
   std::barrier ready(o.threads + 1);
   std::barrier done(o.threads + 1);
   std::vector<std::thread> clients;
   for (int w = 0; w < o.threads; ++w) {
     clients.emplace_back([&, w] {
       CscClient client(o);
-      std::mt19937_64 rng(static_cast<std::uint64_t>(w) * 7919 + 2);
-      Part& mine = parts[static_cast<std::size_t>(w)];
-      std::vector<std::pair<std::uint32_t, Credential>> mine_credentials;
-      std::vector<Hashes> hashes;
-      for (int f = 0; f < o.flows; ++f) {
-        const std::uint32_t citizen = first + static_cast<std::uint32_t>(w + o.threads * f);
-        try {
-          mine_credentials.emplace_back(citizen, client.credential(citizen));
-          hashes.push_back(make_hashes(o.hashes, rng));
-        } catch (const std::exception& e) {
-          ++mine.failed;
-          if (mine.first_error.empty()) mine.first_error = std::string("preparing: ") + e.what();
-        }
-      }
-      ready.arrive_and_wait();
-      for (std::size_t f = 0; f < mine_credentials.size(); ++f) {
-        const auto& [citizen, credential] = mine_credentials[f];
-        client.use(credential);
-        try {
-          const auto whole = SteadyClock::now();
-          const std::string code = client.otp(citizen);
-          mine.step_ms[0].push_back(bench::seconds_since(whole) * 1000);
-          const auto authorising = SteadyClock::now();
-          const std::string sad = client.authorize(hashes[f].base64, code);
-          mine.step_ms[1].push_back(bench::seconds_since(authorising) * 1000);
-          const auto signing = SteadyClock::now();
-          mine.signed_.push_back(sign_all(client, o, sad, hashes[f], mine));
-          mine.step_ms[2].push_back(bench::seconds_since(signing) * 1000);
-          mine.flow_ms.push_back(bench::seconds_since(whole) * 1000);
-        } catch (const std::exception& e) {
-          ++mine.failed;
-          if (mine.first_error.empty()) mine.first_error = e.what();
-        }
-      }
+      std::mt19937_64 rng(static_cast<std::uint64_t>(w) * 7919 + seed);
+      worker(w, client, rng, parts[static_cast<std::size_t>(w)], [&] { ready.arrive_and_wait(); });
       done.arrive_and_wait();
     });
   }
@@ -397,7 +311,72 @@ json authorize_and_sign_part(const Options& o) {
   for (auto& c : clients) c.join();
   Part all;
   for (auto& p : parts) merge(all, p);
-  return summarise("authorize + signHash", o, all, seconds, cpu, client_cpu, o.threads * o.flows);
+  return summarise(name, o, all, seconds, cpu, client_cpu, sads_asked);
+}
+
+// Part 1: SADs prepared first (citizens FROM ..), then only the signHash calls timed.
+json sign_hash_part(const Options& o) {
+  return run_part(
+      "signHash", o, o.threads * o.rounds, 1,
+      [&](int w, CscClient& client, std::mt19937_64& rng, Part& mine, auto start) {
+        struct Prepared {
+          Credential credential;
+          std::string sad;
+          Hashes hashes;
+        };
+        std::vector<Prepared> prepared;
+        for (int r = 0; r < o.rounds; ++r) {
+          const std::uint32_t citizen = o.citizens_from + static_cast<std::uint32_t>(w + o.threads * r);
+          counted(mine, "preparing: ", [&] {
+            client.use(client.credential(citizen));
+            Hashes hashes = make_hashes(o.hashes, rng);
+            const std::string code = client.otp(citizen);
+            prepared.push_back({client.current(), client.authorize(hashes.base64, code), std::move(hashes)});
+          });
+        }
+        start();
+        for (auto& p : prepared) {
+          client.use(p.credential);
+          counted(mine, "", [&] { mine.signed_.push_back(sign_all(client, o, p.sad, p.hashes, mine)); });
+        }
+      });
+}
+
+// Part 2: whole flows timed, for the citizens after part 1's. A client knows its credential before it signs: the
+// credential and its certificate are looked up before the start.
+json authorize_and_sign_part(const Options& o) {
+  const std::uint32_t first = o.citizens_from + static_cast<std::uint32_t>(o.threads * o.rounds);
+  return run_part("authorize + signHash", o, o.threads * o.flows, 2,
+                  [&](int w, CscClient& client, std::mt19937_64& rng, Part& mine, auto start) {
+                    struct Prepared {
+                      std::uint32_t citizen;
+                      Credential credential;
+                      Hashes hashes;
+                    };
+                    std::vector<Prepared> prepared;
+                    for (int f = 0; f < o.flows; ++f) {
+                      const std::uint32_t citizen = first + static_cast<std::uint32_t>(w + o.threads * f);
+                      counted(mine, "preparing: ", [&] {
+                        prepared.push_back({citizen, client.credential(citizen), make_hashes(o.hashes, rng)});
+                      });
+                    }
+                    start();
+                    for (const auto& p : prepared) {
+                      client.use(p.credential);
+                      counted(mine, "", [&] {
+                        const auto whole = SteadyClock::now();
+                        const std::string code = client.otp(p.citizen);
+                        mine.step_ms[0].push_back(bench::seconds_since(whole) * 1000);
+                        const auto authorising = SteadyClock::now();
+                        const std::string sad = client.authorize(p.hashes.base64, code);
+                        mine.step_ms[1].push_back(bench::seconds_since(authorising) * 1000);
+                        const auto signing = SteadyClock::now();
+                        mine.signed_.push_back(sign_all(client, o, sad, p.hashes, mine));
+                        mine.step_ms[2].push_back(bench::seconds_since(signing) * 1000);
+                        mine.flow_ms.push_back(bench::seconds_since(whole) * 1000);
+                      });
+                    }
+                  });
 }
 
 Options parse(int argc, char** argv) {
@@ -424,10 +403,9 @@ Options parse(int argc, char** argv) {
     else if (flag == "--firmad-pid")
       o.firmad_pid = std::stol(v);
     else if (flag == "--citizens") {
-      const auto colon = v.find(':');
-      if (colon == std::string::npos) throw std::runtime_error("--citizens expects FROM:COUNT");
-      o.citizens_from = static_cast<std::uint32_t>(std::stoul(v.substr(0, colon)));
-      o.citizens_count = static_cast<std::uint32_t>(std::stoul(v.substr(colon + 1)));
+      const auto range = bench::citizen_range(v);
+      o.citizens_from = range.from;
+      o.citizens_count = range.count;
     } else
       throw std::runtime_error("unknown flag " + flag);
   }
@@ -437,7 +415,7 @@ Options parse(int argc, char** argv) {
   if (o.citizens_count < static_cast<std::uint32_t>(o.threads * (o.rounds + o.flows)))
     throw std::runtime_error(
         "--citizens FROM:COUNT: COUNT must be at least threads x (rounds + flows), one citizen per SAD");
-  o.operator_token = read_token(token_file);
+  o.operator_token = bench::read_token(token_file);
   return o;
 }
 
