@@ -1,4 +1,4 @@
-// firma_csc_load: the CSC front under load (docs/benchmarks.md "CSC"), over HTTP against a running firmad, in
+// firma_csc_load: the CSC front under load (docs/benchmarks.md, run.sh step 4b), over HTTP against a running firmad, in
 // explicit mode as a CSC client would (README "Signing through the CSC API"): credentials/list and info, sendOTP,
 // the code read from the SMS outbox (as an operator), credentials/authorize with PIN + OTP + the hashes, then
 // signatures/signHash calls. Two parts, each from T client threads with their own keep-alive connection and
@@ -18,7 +18,6 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <barrier>
 #include <memory>
 #include <random>
@@ -119,6 +118,7 @@ class CscClient {
     if (cert == nullptr) throw Failure("credentials/info: the certificate does not parse");
     c.key = PublicKey(X509_get_pubkey(cert), PkeyFree{});
     X509_free(cert);
+    if (!c.key) throw Failure("credentials/info: the certificate's public key does not parse");
     return c;
   }
 
