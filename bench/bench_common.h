@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,27 @@ inline std::string citizen_mobile(std::uint32_t i) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "+346%08u", i);
   return buf;
+}
+
+// --citizens FROM:COUNT of the load generators: the seeded citizens a run may use.
+struct CitizenRange {
+  std::uint32_t from = 0;
+  std::uint32_t count = 0;
+};
+inline CitizenRange citizen_range(const std::string& v) {
+  const auto colon = v.find(':');
+  if (colon == std::string::npos) throw std::runtime_error("--citizens expects FROM:COUNT");
+  return {static_cast<std::uint32_t>(std::stoul(v.substr(0, colon))),
+          static_cast<std::uint32_t>(std::stoul(v.substr(colon + 1)))};
+}
+
+// The first line of a token file (the operator token firmad writes), without its line end.
+inline std::string read_token(const std::string& path) {
+  std::ifstream in(path);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  return token;
 }
 
 inline std::string citizen_email(std::uint32_t i) {

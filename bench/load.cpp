@@ -63,14 +63,6 @@ std::unique_ptr<httplib::Client> client(const Options& o) {
   return c;
 }
 
-std::string read_token(const std::string& path) {
-  std::ifstream in(path);
-  std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  return token;
-}
-
 std::string url_encode(const std::string& s) {
   std::string out;
   for (unsigned char ch : s) {
@@ -193,17 +185,16 @@ Options parse(int argc, char** argv) {
     else if (flag == "--seconds")
       o.seconds = std::stod(v);
     else if (flag == "--citizens") {
-      const auto colon = v.find(':');
-      if (colon == std::string::npos) throw std::runtime_error("--citizens expects FROM:COUNT");
-      o.citizens_from = static_cast<std::uint32_t>(std::stoul(v.substr(0, colon)));
-      o.citizens_count = static_cast<std::uint32_t>(std::stoul(v.substr(colon + 1)));
+      const auto range = bench::citizen_range(v);
+      o.citizens_from = range.from;
+      o.citizens_count = range.count;
     } else
       throw std::runtime_error("unknown flag " + flag);
   }
   if (o.url.empty() || token_file.empty() || o.citizens_count < static_cast<std::uint32_t>(o.concurrency))
     throw std::runtime_error(
         "--url, --operator-token-file and --citizens FROM:COUNT (COUNT >= concurrency) are needed");
-  o.operator_token = read_token(token_file);
+  o.operator_token = bench::read_token(token_file);
   if (o.seconds > 0) o.transactions = std::numeric_limits<int>::max();
   return o;
 }

@@ -146,6 +146,25 @@ def main():
         "ratio_to_raw_keygen": ratio(first_seed.get("certificates_per_second"), keygen["threads_1"]),
     }
 
+    # The CSC front (explicit mode), over the same 2-thread C_Sign rate as the service batch. A figure counts only
+    # if every signature it returned verified (firma_csc_load checks them all with OpenSSL after the timed parts).
+    csc = {}
+    try:
+        csc = load(f"{p}/csc.json")
+    except (OSError, ValueError):
+        pass
+    for name in ("sign_hash", "authorize_and_sign"):
+        r = csc.get(name)
+        if r:
+            sound = r["signatures_bad"] == 0 and r["failed"] == 0 and r["signatures"] > 0
+            r["hsm_limit_ec_p256_threads_2"] = ec2
+            r["ratio_to_hsm_limit"] = ratio(r["signatures_per_second"], ec2) if sound else None
+            if r.get("firmad_cpu_us_per_signature"):
+                r["cpu_ratio_c_sign_to_signature"] = ratio(c_sign["ec_p256"].get("cpu_us_threads_1"),
+                                                           r["firmad_cpu_us_per_signature"])
+    if os.path.exists(f"{p}/cpu-csc.json"):
+        csc["firmad_argon2id_cpu_seconds"] = load(f"{p}/cpu-csc.json")["firmad_argon2id_cpu_seconds"]
+
     def goal(value, target, higher=True):
         met = None if value is None else (value >= target if higher else value <= target)
         return {"value": value, "goal": (">= " if higher else "<= ") + str(target), "met": met}
@@ -166,6 +185,10 @@ def main():
         "issuance.ratio_to_raw_keygen": goal(issuance["ratio_to_raw_keygen"], 0.80),
         "flow.summary.cpu_ratio_argon2id_to_transaction": goal(flow_summary["cpu_ratio_argon2id_to_transaction"], 0.87),
     }
+    if csc:
+        goals["csc.sign_hash.ratio_to_hsm_limit"] = goal(csc.get("sign_hash", {}).get("ratio_to_hsm_limit"), 0.90)
+        goals["csc.authorize_and_sign_1000.ratio_to_hsm_limit"] = goal(
+            csc.get("authorize_and_sign", {}).get("ratio_to_hsm_limit"), 0.60)
     for step, r in flow_summary["p95_ratio_concurrency_32_to_1"].items():
         goals[f"flow.p95_ratio_concurrency_32_to_1.{step}"] = goal(r, 10, higher=False)
     disk = open(f"{p}/disk.txt").read().split("\n") if os.path.exists(f"{p}/disk.txt") else []
@@ -182,6 +205,7 @@ def main():
         "argon2id": argon,
         "scale": scale,
         "issuance": issuance,
+        "csc": csc,
         "firmad_ready_seconds": startup,
         "data_on_disk": [d for d in disk if d],
         "goals": goals,
@@ -221,6 +245,25 @@ def print_table(o):
     L.append(f"  ratio to 2-thread C_Sign (EC P-256): {fmt(sv['ratio_to_hsm_limit'])}; CPU: C_Sign "
              f"{fmt(s['ec_p256'].get('cpu_us_threads_1'))} us vs firmad {fmt(sv['batch_raw'].get('firmad_cpu_ms_per_signature'))} ms "
              f"per raw signature (ratio {fmt(sv['cpu_ratio_c_sign_to_service_signature'])})")
+    c = o.get("csc", {})
+    for name, title in (("sign_hash", "signHash, 100 hashes a call under SADs of 1,000"),
+                        ("authorize_and_sign", "sendOTP + authorize 1,000 hashes + 10 signHash, timed whole")):
+        r = c.get(name)
+        if not r:
+            continue
+        L.append(f"\nCSC {title}, {r['threads']} client threads: {fmt(r['signatures_per_second'])} signatures/s "
+                 f"({r['signatures']:,} in {r['seconds']} s, {r['signatures_verified']:,} verified) vs 2-thread C_Sign "
+                 f"{fmt(r['hsm_limit_ec_p256_threads_2'])}/s: ratio {fmt(r['ratio_to_hsm_limit'])}"
+                 + (f"  [{r['failed']} failed: {r.get('first_error')}]" if r.get("failed") else "")
+                 + (f"  [{r['signatures_bad']} BAD signatures]" if r.get("signatures_bad") else ""))
+        L.append(f"  signHash call p50/p95 {r['sign_hash_call']['p50_ms']}/{r['sign_hash_call']['p95_ms']} ms; firmad CPU "
+                 f"{fmt(r.get('firmad_cpu_us_per_signature'))} us per signature vs C_Sign "
+                 f"{fmt(s['ec_p256'].get('cpu_us_threads_1'))} us; the client's CPU {r.get('client_cpu_seconds')} s "
+                 f"of the {r['seconds']} s")
+        if r.get("flow"):
+            st = r["steps"]
+            L.append(f"  flow p50 {r['flow']['p50_ms']} ms: sendOTP + outbox {st['send_otp_and_outbox']['p50_ms']}, "
+                     f"authorize {st['authorize']['p50_ms']}, 10 signHash {st['sign_hash_all']['p50_ms']}")
     L.append("\nFull flow (1 CAdES document)   tx/s   | p50 / p95 / p99 ms: create      summary     authenticate   confirm      fetch")
     for c in (1, 8, 32):
         r = o["flow"][f"concurrency_{c}"]

@@ -9,6 +9,9 @@
 #                               transactions, scale 1,000 and 3,000 citizens);
 #              BENCH_SCALE=1000,10000,100000   the citizen counts of the scale runs;
 #              BENCH_SEED_BUDGET=1200          seconds allowed for seeding the largest count (issue 7: 20 minutes);
+#              BENCH_ONLY=csc   only these parts (comma-separated: service, flow, csc, scale), besides the HSM's limits
+#                               and the first citizens that every part needs (BENCH_ONLY=csc BENCH_QUICK=1: a minute);
+#              BENCH_CSC_THREADS=4   client threads of the csc part (each with its own citizens and SADs);
 #              BENCH_MICRO=1   also run the Google Benchmark micro-benchmarks (hsm_bench) into parts/hsm_bench.json;
 #              FIRMA_BENCH_TMP=DIR   where the token and database go (default /dev/shm: SoftHSM2 syncs every object
 #                               file it writes, which on a disk makes seeding 10 to 15 times slower).
@@ -17,7 +20,7 @@ set -euo pipefail
 build_dir=${1:-build}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin="$build_dir/bin"
-for tool in firmad firma_hsm_limit firma_seed firma_load; do
+for tool in firmad firma_hsm_limit firma_seed firma_load firma_csc_load; do
   if [[ ! -x "$bin/$tool" ]]; then
     echo "bench/run.sh: $bin/$tool not found: build with -DFIRMA_BENCH=ON (make bench does)" >&2
     exit 1
@@ -27,14 +30,17 @@ done
 quick=${BENCH_QUICK:-0}
 if [[ "$quick" == 1 ]]; then
   hsm_seconds=1; keygen=200; argon2_runs=10
-  flow_tx_1=15; flow_tx_8=40; flow_tx_32=64; batch_tx=16; scale_tx=40
+  flow_tx_1=15; flow_tx_8=40; flow_tx_32=64; batch_tx=16; scale_tx=40; csc_rounds=5; csc_flows=5
   scale=${BENCH_SCALE:-1000,3000}
 else
   hsm_seconds=3; keygen=1000; argon2_runs=30
-  flow_tx_1=60; flow_tx_8=240; flow_tx_32=320; batch_tx=48; scale_tx=200
+  flow_tx_1=60; flow_tx_8=240; flow_tx_32=320; batch_tx=48; scale_tx=200; csc_rounds=20; csc_flows=20
   scale=${BENCH_SCALE:-1000,10000,100000}
 fi
 seed_budget=${BENCH_SEED_BUDGET:-1200}
+only=${BENCH_ONLY:-}
+part_on() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
+csc_threads=${BENCH_CSC_THREADS:-4}
 IFS=, read -r -a scale_sizes <<<"$scale"
 
 base=${FIRMA_BENCH_TMP:-}
@@ -100,11 +106,13 @@ seed 0 "$first" 1 "$parts/seed-$first.json"
 start_and_time "citizens_$first"
 
 # 3. Service batch signing (EC P-256, the citizens' default): 100 raw digests, 10 CAdES documents.
-say "batches"
-load batch_raw --format raw --documents 100 --concurrency 4 --transactions "$batch_tx" --warmup 4 --citizens "0:$first"
-load batch_cades --format cades --documents 10 --concurrency 4 --transactions "$batch_tx" --warmup 4 --citizens "0:$first"
+if part_on service; then
+  say "batches"
+  load batch_raw --format raw --documents 100 --concurrency 4 --transactions "$batch_tx" --warmup 4 --citizens "0:$first"
+  load batch_cades --format cades --documents 10 --concurrency 4 --transactions "$batch_tx" --warmup 4 --citizens "0:$first"
+fi
 # 4. The full flow, one CAdES document per transaction, at concurrency 1, 8 and 32.
-for c in 1 8 32; do
+part_on flow && for c in 1 8 32; do
   say "full flow, concurrency $c"
   argon2_now "flow_c$c"
   tx_var="flow_tx_$c"
@@ -112,15 +120,31 @@ for c in 1 8 32; do
     --citizens "0:$first"
 done
 
+# 4b. The CSC front (explicit mode): signHash calls of 100 hashes under SADs of 1,000, then whole flows (sendOTP,
+#     outbox, authorize with 1,000 hashes, 10 signHash calls). A citizen per SAD (sendOTP: one code per 30 s), taken
+#     from the top of the seeded range, which the flows above do not reach.
+if part_on csc; then
+  say "CSC: signHash and authorize + sign of 1,000 hashes ($csc_threads client threads)"
+  csc_citizens=$((csc_threads * (csc_rounds + csc_flows)))
+  cpu0=$(firmad_cpu)
+  argon0=$(argon2id_cpu)
+  "$bin/firma_csc_load" --url "$url" --operator-token-file "$data/secrets/operator-token" --threads "$csc_threads" \
+    --rounds "$csc_rounds" --flows "$csc_flows" --hashes 1000 --per-call 100 --firmad-pid "$firmad_pid" \
+    --citizens "$((first - csc_citizens)):$csc_citizens" >"$parts/csc.json" ||
+    say "firma_csc_load failed or a signature did not verify: the csc goals are reported unmet"
+  echo "{\"firmad_cpu_seconds\": $(python3 -c "print(round($(firmad_cpu)-$cpu0,2))"),
+ \"firmad_argon2id_cpu_seconds\": $(python3 -c "print(round($(argon2id_cpu)-$argon0,3))")}" >"$parts/cpu-csc.json"
+fi
+
 # 5. Scale: the confirm step with N citizens on the token, transactions for citizens picked at random among them.
 scale_run() {
   say "scale: $1 citizens"
   load "scale_$1" --format cades --documents 1 --concurrency 1 --transactions "$scale_tx" --warmup 5 --random \
     --citizens "0:$1"
 }
-scale_run "$first"
+part_on scale && scale_run "$first"
 seeded=$first
-for n in "${scale_sizes[@]:1}"; do
+part_on scale && for n in "${scale_sizes[@]:1}"; do
   stop_firmad
   budget=""
   [[ "$n" == "${scale_sizes[-1]}" ]] && budget=$seed_budget
