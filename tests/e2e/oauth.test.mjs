@@ -161,24 +161,25 @@ describe('OAuth2 consent page /oauth2/authorize', () => {
     assert.ok(token.json.expires_in > 0);
     assert.deepEqual(token.json.authorization_details[0].documentDigests.map((d) => d.hash),
       hashes.map((h) => h.toString('base64')));
+    // The SAD is the Bearer of signHash; the signature verifies against the certificate.
+    const signHash = (hash) => fetch(`${firmad.url}/csc/v2/signatures/signHash`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token.json.access_token}` },
+      body: JSON.stringify({ credentialID: ana.serial, hashes: [hash.toString('base64')],
+        hashAlgorithmOID: SHA256_OID, signAlgo: '1.2.840.10045.4.3.2' }),
+    });
+    const signed = await signHash(hashes[0]);
+    const body = await signed.json();
+    assert.equal(signed.status, 200, JSON.stringify(body));
+    const caPem = (await firmad.call('GET', '/pki/ca.pem')).text;
+    verifyRaw({ digest: hashes[0], signature: Buffer.from(body.signatures[0], 'base64'),
+      certificatePem: ana.certificatePem, caPem });
+
+    // The code again (RFC 6749 4.1.2): refused, and what it gave ends: the SAD signs no other authorised hash.
     const again = await exchange(code, verifier);
     assert.equal(again.status, 400);
     assert.equal(again.json.error, 'invalid_grant');
-
-    // With the CSC front merged, the SAD is the Bearer of signHash; the signature verifies against the certificate.
-    const signed = await fetch(`${firmad.url}/csc/v2/signatures/signHash`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token.json.access_token}` },
-      body: JSON.stringify({ credentialID: ana.serial, hashes: [hashes[0].toString('base64')],
-        hashAlgorithmOID: SHA256_OID, signAlgo: '1.2.840.10045.4.3.2' }),
-    });
-    if (signed.status !== 404) {
-      const body = await signed.json();
-      assert.equal(signed.status, 200, JSON.stringify(body));
-      const caPem = (await firmad.call('GET', '/pki/ca.pem')).text;
-      verifyRaw({ digest: hashes[0], signature: Buffer.from(body.signatures[0], 'base64'),
-        certificatePem: ana.certificatePem, caPem });
-    }
+    assert.equal((await signHash(hashes[1])).status, 401);
     assert.deepEqual(findings.filter((f) => f.startsWith('oauth-')), []);
   });
 
