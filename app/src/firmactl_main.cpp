@@ -13,7 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "core/percent_encoding.h"
+
 namespace {
+
+using firma::percent_encode;
 
 constexpr const char* kUsage =
     "usage: firmactl [--url URL] [--token TOKEN | --token-file FILE] [--json] COMMAND [ARGS]\n"
@@ -130,22 +134,6 @@ int status_command(Client& client, const Options& o) {
   return ready->status == 200 ? 0 : 3;
 }
 
-// RFC 3986 percent-encoding of one path segment or query value.
-std::string encode_component(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // "--name value" pairs after the sub-command; an unknown or valueless flag is an error.
 std::optional<std::map<std::string, std::string>> flags_of(const Options& o, std::size_t from,
                                                            const std::vector<std::string>& known, std::string& error) {
@@ -207,14 +195,14 @@ int citizens_command(Client& client, const Options& o) {
     });
   }
   if (sub == "show" && o.args.size() == 3) {
-    return answer(client.get("/v1/admin/citizens/" + encode_component(o.args[2])), o, 200, [](const nlohmann::json& j) {
+    return answer(client.get("/v1/admin/citizens/" + percent_encode(o.args[2])), o, 200, [](const nlohmann::json& j) {
       for (const char* key : {"nif", "id", "given_name", "surname1", "surname2", "email", "mobile",
                               "registration_level", "status", "failed_attempts", "password_expires_at"})
         std::printf("%-20s %s\n", key, json_text(j, key).c_str());
     });
   }
   if (sub == "activation-code" && o.args.size() == 3) {
-    return answer(client.post("/v1/admin/citizens/" + encode_component(o.args[2]) + "/activation-code", "{}"), o, 200,
+    return answer(client.post("/v1/admin/citizens/" + percent_encode(o.args[2]) + "/activation-code", "{}"), o, 200,
                   [](const nlohmann::json& j) {
                     std::printf("activation code (shown once): %s\n", json_text(j, "activation_code").c_str());
                   });
@@ -224,8 +212,8 @@ int citizens_command(Client& client, const Options& o) {
     if (!flags) return fail("citizens certificate: " + error);
     nlohmann::json body = nlohmann::json::object();
     if (flags->count("--algorithm")) body["algorithm"] = (*flags)["--algorithm"];
-    return answer(client.post("/v1/admin/citizens/" + encode_component(o.args[2]) + "/certificate", body.dump()), o,
-                  201, [](const nlohmann::json& j) {
+    return answer(client.post("/v1/admin/citizens/" + percent_encode(o.args[2]) + "/certificate", body.dump()), o, 201,
+                  [](const nlohmann::json& j) {
                     std::printf("serial     %s\nkey        %s (%s)\nvalid      %s .. %s\n%s",
                                 json_text(j, "serial").c_str(), json_text(j, "key_id").c_str(),
                                 json_text(j, "algorithm").c_str(), json_text(j, "not_before").c_str(),
@@ -241,7 +229,7 @@ int sms_command(Client& client, const Options& o) {
   auto flags = flags_of(o, 2, {"--to"}, error);
   if (!flags) return fail("sms outbox: " + error);
   std::string path = "/v1/admin/sms/outbox";
-  if (flags->count("--to")) path += "?to=" + encode_component((*flags)["--to"]);
+  if (flags->count("--to")) path += "?to=" + percent_encode((*flags)["--to"]);
   return answer(client.get(path), o, 200, [](const nlohmann::json& j) {
     for (const auto& m : j.value("messages", nlohmann::json::array()))
       std::printf("%s  %s  %s\n", json_text(m, "at").c_str(), json_text(m, "to").c_str(), json_text(m, "text").c_str());
@@ -257,9 +245,9 @@ int certificates_command(Client& client, const Options& o) {
     auto flags = flags_of(o, 2, {"--nif", "--limit"}, error);
     if (!flags) return fail("certificates list: " + error);
     std::string query;
-    if (flags->count("--nif")) query += "nif=" + encode_component((*flags)["--nif"]);
+    if (flags->count("--nif")) query += "nif=" + percent_encode((*flags)["--nif"]);
     if (flags->count("--limit"))
-      query += std::string(query.empty() ? "" : "&") + "limit=" + encode_component((*flags)["--limit"]);
+      query += std::string(query.empty() ? "" : "&") + "limit=" + percent_encode((*flags)["--limit"]);
     return answer(client.get("/v1/admin/certificates" + (query.empty() ? "" : "?" + query)), o, 200,
                   [](const nlohmann::json& j) {
                     std::printf("%-34s %-8s %-21s %-10s %s\n", "SERIAL", "STATUS", "NOT AFTER", "NIF", "SUBJECT");
@@ -274,7 +262,7 @@ int certificates_command(Client& client, const Options& o) {
     if (!flags) return fail("certificates revoke: " + error);
     if (!flags->count("--reason")) return fail("certificates revoke: --reason is required");
     const nlohmann::json body = {{"reason", (*flags)["--reason"]}};
-    return answer(client.post("/v1/admin/certificates/" + encode_component(o.args[2]) + "/revoke", body.dump()), o, 200,
+    return answer(client.post("/v1/admin/certificates/" + percent_encode(o.args[2]) + "/revoke", body.dump()), o, 200,
                   [](const nlohmann::json& j) {
                     std::printf("revoked %s at %s (%s)\n", json_text(j, "serial").c_str(),
                                 json_text(j, "revoked_at").c_str(), json_text(j, "reason").c_str());
@@ -304,8 +292,8 @@ int audit_command(Client& client, const Options& o) {
   if (sub == "show") {
     auto flags = flags_of(o, 2, {"--after", "--limit"}, error);
     if (!flags) return fail("audit show: " + error);
-    std::string path = "/v1/admin/audit?after=" + encode_component(flags->count("--after") ? (*flags)["--after"] : "0");
-    if (flags->count("--limit")) path += "&limit=" + encode_component((*flags)["--limit"]);
+    std::string path = "/v1/admin/audit?after=" + percent_encode(flags->count("--after") ? (*flags)["--after"] : "0");
+    if (flags->count("--limit")) path += "&limit=" + percent_encode((*flags)["--limit"]);
     return answer(client.get(path), o, 200, [](const nlohmann::json& j) {
       for (const auto& e : j.value("events", nlohmann::json::array()))
         std::printf("%6s  %s  %-24s %-26s %-40s %s\n", json_text(e, "seq").c_str(), json_text(e, "at").c_str(),

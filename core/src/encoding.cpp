@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "core/percent_encoding.h"
+
 namespace firma {
 
 std::span<const std::uint8_t> as_bytes(std::string_view text) noexcept {
@@ -85,6 +87,23 @@ Bytes digest(const char* name, std::span<const std::uint8_t> data) {
   return Bytes(out.begin(), out.end());
 }
 }  // namespace
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
 
 Bytes sha256(std::span<const std::uint8_t> data) {
   return digest("SHA-256", data);

@@ -6,31 +6,13 @@
 #include <fstream>
 
 #include "core/log.h"
+#include "core/percent_encoding.h"
 #include "identity/sms_gateway.h"
 #include "store/database.h"
 #include "store/sms_outbox.h"
 
 namespace firma::identity {
 namespace {
-
-// RFC 3986 2.3: unreserved characters stay, every other byte is percent-encoded (also right for
-// application/x-www-form-urlencoded values, where a space may be either %20 or '+').
-std::string percent_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // http(s)://HOST[:PORT] and the rest (path and query), as cpp-httplib wants them.
 struct Url {

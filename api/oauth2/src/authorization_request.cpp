@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "core/encoding.h"
+#include "core/percent_encoding.h"
 
 namespace firma::api::oauth2 {
 namespace {
@@ -52,21 +53,6 @@ std::optional<std::string> form_decode(std::string_view text) {
       i += 2;
     } else {
       out += text[i];
-    }
-  }
-  return out;
-}
-
-std::string form_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
     }
   }
   return out;
@@ -201,7 +187,7 @@ std::string with_query(std::string_view uri, const std::vector<std::pair<std::st
   for (const auto& [name, value] : parameters) {
     if (value.empty()) continue;
     out += separator;
-    out += form_encode(name) + "=" + form_encode(value);
+    out += percent_encode(name) + "=" + percent_encode(value);
     separator = '&';
   }
   return out;

@@ -80,22 +80,6 @@ std::string form_decode(std::string_view component) {
   return out;
 }
 
-std::string url_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0x0F];
-    }
-  }
-  return out;
-}
-
 Result<Form> Form::parse(std::string_view body) {
   Form form;
   std::size_t count = 0;

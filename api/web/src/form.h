@@ -50,8 +50,6 @@ class Form {
 
 // Decodes one form-urlencoded component ('+' -> space, %XX).
 std::string form_decode(std::string_view component);
-// Encodes a value for a URL query (unreserved characters kept, everything else %XX).
-std::string url_encode(std::string_view value);
 
 // The cookies a request carries (RFC 6265 5.4 "Cookie" header: "a=1; b=2"). For a name sent more than once
 // (several paths), the first, which RFC 6265 5.4 step 2 orders as the most specific path.

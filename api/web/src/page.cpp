@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/http/text.h"
+#include "core/percent_encoding.h"
 #include "core/secret.h"
 #include "policies/password_policy.h"
 #include "resources.h"
@@ -36,7 +37,7 @@ std::string query_without_lang(const Request& request) {
   std::string out;
   for (const auto& [name, value] : request.query) {
     if (name == "lang") continue;
-    out += (out.empty() ? "?" : "&") + url_encode(name) + "=" + url_encode(value);
+    out += (out.empty() ? "?" : "&") + percent_encode(name) + "=" + percent_encode(value);
   }
   return out;
 }

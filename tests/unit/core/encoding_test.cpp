@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/percent_encoding.h"
+
 namespace firma {
 namespace {
 
@@ -32,6 +34,13 @@ TEST(Encoding, Base64Url) {
   EXPECT_EQ(to_base64url(b), "-_8");
   EXPECT_EQ(from_base64url("-_8"), b);
   EXPECT_FALSE(from_base64url("+/8="));
+}
+
+TEST(Encoding, PercentEncodeKeepsOnlyTheUnreservedCharacters) {
+  EXPECT_EQ(percent_encode("abcXYZ019-._~"), "abcXYZ019-._~");
+  EXPECT_EQ(percent_encode("+34 600/a&b=c?%"), "%2B34%20600%2Fa%26b%3Dc%3F%25");
+  EXPECT_EQ(percent_encode("\xC3\xB1"), "%C3%B1");  // UTF-8 bytes, upper-case hex
+  EXPECT_EQ(percent_encode(""), "");
 }
 
 TEST(Encoding, Sha256Vector) {
