@@ -66,8 +66,9 @@ class Front {
                 {"description", s_.settings.description},
                 {"authType", json::array({"external", "basic", "oauth2code"})},
                 {"oauth2", s_.public_url}};
-    std::vector<std::string> methods = {"auth/login",       "auth/revoke",           "credentials/list",
-                                        "credentials/info", "credentials/authorize", "signatures/signHash"};
+    std::vector<std::string> methods = {"auth/login",         "auth/revoke",           "credentials/list",
+                                        "credentials/info",   "credentials/authorize", "credentials/extendTransaction",
+                                        "signatures/signHash"};
     if (v == Version::v1) {
       out["specs"] = "1.0.4.0";
       methods.push_back("credentials/sendOTP");
@@ -189,6 +190,26 @@ class Front {
     if (!sad) return std::move(sad).error();
     return json_response(200,
                          {{"SAD", std::string(sad->value.reveal())}, {"expiresIn", s_.settings.sad_lifetime_seconds}});
+  }
+
+  // credentials/extendTransaction (v1 11.8, v2 11.8): a new SAD for hashes the SAD given still authorises and has
+  // not signed; the old one ends. No citizen step: nothing new is authorised (docs/csc.md).
+  Answer extend_transaction(const Request& r) const {
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer] = *call;
+    auto credential = credential_for(bearer, body, true);
+    if (!credential) return std::move(credential).error();
+    auto sad = sad_of(bearer, body);
+    if (!sad) return std::move(sad).error();
+    auto client_data = optional_field<std::string>(body, "clientData");
+    if (!client_data) return std::move(client_data).error();
+    auto entries = authorised_entries(body, *credential);
+    if (!entries) return std::move(entries).error();
+    auto fresh = s_.credentials.reissue(*sad, *credential, bearer.app.id, *entries);
+    if (!fresh) return std::move(fresh).error();
+    return json_response(
+        200, {{"SAD", std::string(fresh->value.reveal())}, {"expiresIn", s_.settings.sad_lifetime_seconds}});
   }
 
   Answer sign_hash(const Request& r, Version) const {
@@ -556,6 +577,8 @@ std::vector<Route> csc_routes(CscServices services) {
           [front, v](const Request& r) { return render(front->send_code(r, Version::v1), v); });
     add("POST", "credentials/authorize",
         [front, v](const Request& r) { return render(front->authorize(r), v, Step::authorize); });
+    add("POST", "credentials/extendTransaction",
+        [front, v](const Request& r) { return render(front->extend_transaction(r), v); });
     add("POST", "signatures/signHash", [front, v](const Request& r) { return render(front->sign_hash(r, v), v); });
   }
   return routes;
