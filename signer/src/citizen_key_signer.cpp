@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "sad_refusal.h"
 #include "store/audit_log.h"
 #include "store/database.h"
 #include "store/refusal.h"
@@ -11,9 +12,7 @@
 #include "transaction_state.h"
 
 namespace firma::signer {
-namespace {
 
-// Why the SAD as a whole does not let this binding sign now; empty when it does.
 std::string sad_refusal(const std::optional<store::SadRecord>& record, const SadBinding& binding, Instant now) {
   if (!record) return "SAD is not on record";
   if (record->citizen_id != binding.citizen) return "SAD belongs to another citizen";
@@ -22,6 +21,8 @@ std::string sad_refusal(const std::optional<store::SadRecord>& record, const Sad
   if (now >= record->expires_at) return "SAD expired";
   return {};
 }
+
+namespace {
 
 // An entry as one string (algorithm, padding, digest), so that matching is one hash look-up per entry asked.
 std::string entry_key(std::string_view digest_algorithm, std::string_view padding,

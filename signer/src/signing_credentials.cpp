@@ -137,6 +137,12 @@ Result<Sad> SigningCredentials::authorise(const SigningCredential& credential, c
   return activation.authorise_credential(**challenge, otp, SadRequest{binding, std::move(entries), budget, {}});
 }
 
+Result<Sad> SigningCredentials::reissue(const Secret& sad, const SigningCredential& credential, const AppId& app,
+                                        const std::vector<SadEntry>& entries) {
+  SignatureActivation activation(db_, citizens_, clock_, random_, limits_.sad_lifetime);
+  return activation.reissue(sad, credential.binding(app), entries);
+}
+
 Result<SadHolder> SigningCredentials::sad_holder(const Secret& sad) {
   auto record = db_.transact([&](store::Tx& tx) { return store::SadRecords::find_by_value(tx, sad_value_hash(sad)); });
   if (!record) return std::move(record).error();

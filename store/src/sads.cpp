@@ -100,6 +100,12 @@ Result<bool> SadRecords::spend(Tx& tx, const std::string& id, int count, Instant
   return *updated == 1;
 }
 
+Result<bool> SadRecords::end(Tx& tx, const std::string& id, Instant at) {
+  auto done = tx.execute("UPDATE sads SET expires_at = $2 WHERE id = $1 AND expires_at > $2", {id, to_unix(at)});
+  if (!done) return std::move(done).error();
+  return *done == 1;
+}
+
 Status SadRecords::revoke_for_transaction(Tx& tx, const TransactionId& transaction, Instant at) {
   auto done = tx.execute("UPDATE sads SET expires_at = $2 WHERE transaction_id = $1 AND expires_at > $2",
                          {transaction.str(), to_unix(at)});

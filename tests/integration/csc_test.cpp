@@ -114,6 +114,8 @@ TEST_F(CscTest, InfoAnswersBothVersionsOnGetAndPost) {
          {"specs", "name", "logo", "region", "lang", "description", "authType", "methods", "oauth2"})
       EXPECT_TRUE(got.body.contains(field)) << v << " " << field;
     EXPECT_EQ(got.body["oauth2"].get<std::string>().rfind("http", 0), 0u);
+    const auto& methods = got.body["methods"];
+    EXPECT_NE(std::find(methods.begin(), methods.end(), "credentials/extendTransaction"), methods.end()) << v;
   }
   auto v2 = stack_->get("/csc/v2/info");
   for (const char* field : {"signAlgorithms", "signature_formats", "conformance_levels", "supportedHashTypes"})
@@ -427,6 +429,77 @@ TEST_F(CscTest, LoginGivesACitizenTokenForItsOwnCredentialsUntilRevoked) {
   auto after = csc("v1/credentials/list", json::object(), renewed);
   EXPECT_EQ(after.status, 401);
   EXPECT_EQ(after.body["error"], "invalid_token");
+}
+
+// extendTransaction (CSC v1 and v2 11.8): a new SAD for hashes the old one authorised and has not signed, within its
+// remaining budget; the old SAD ends with it. v1 sends `hash` as one string (Laverca), v2 `hashes`.
+TEST_F(CscTest, ExtendTransactionNarrowsTheSadAndEndsTheOldOne) {
+  start();
+  const std::string id = credential("v1");
+  const Bytes a = digest_of("a"), b = digest_of("b"), c = digest_of("c"), never = digest_of("never");
+  auto authorized = authorize_v1(id, {a, b, c}, 3, kPassword, send_code("v1", id));
+  ASSERT_EQ(authorized.status, 200) << authorized.raw;
+  const std::string sad = authorized.body["SAD"];
+  auto sign = [&](const std::string& version, const std::string& with, const Bytes& hash) {
+    return csc(version + "/signatures/signHash",
+               {{"credentialID", id}, {"SAD", with}, {"hashes", {b64(hash)}}, {"signAlgo", kEcdsaSha256}}, key_);
+  };
+  ASSERT_EQ(sign("v1", sad, a).status, 200);
+  auto extend = [&](const std::string& version, const std::string& with, const json& hashes,
+                    const std::string& bearer = "") {
+    json body = {{"credentialID", id}, {"SAD", with}, {"hashAlgorithmOID", kSha256}, {"clientData", "nested"}};
+    body[version == "v1" ? "hash" : "hashes"] = hashes;
+    return csc(version + "/credentials/extendTransaction", body, bearer.empty() ? key_ : bearer);
+  };
+  auto refused = [&](const Reply& reply, const std::string& why) {
+    EXPECT_EQ(reply.status, 400) << reply.raw;
+    EXPECT_EQ(reply.body["error"], "invalid_request") << reply.raw;
+    EXPECT_EQ(reply.body["error_description"], why) << reply.raw;
+  };
+
+  // Refused, and the old SAD is untouched by each refusal: a spent hash, one never authorised, another application.
+  refused(extend("v2", sad, {b64(a)}), "Hash already signed with this SAD");
+  refused(extend("v2", sad, {b64(b), b64(never)}), "Hash is not authorized by the SAD");
+  refused(extend("v2", sad, {b64(b), b64(b)}), "Hash already signed with this SAD");  // b authorised once
+  const std::string other = stack_->register_application("Otra sede");
+  auto stolen = extend("v2", sad, {b64(b)}, other);
+  EXPECT_EQ(stolen.status, 400) << stolen.raw;
+  EXPECT_EQ(stolen.body["error_description"], "SAD is for another credential or application");
+  auto no_hash = csc("v2/credentials/extendTransaction", {{"credentialID", id}, {"SAD", sad}}, key_);
+  EXPECT_EQ(no_hash.status, 400) << no_hash.raw;
+
+  // v1, `hash` as one string: the new SAD releases `b` only; the old one no longer signs `c`, nor extends again.
+  auto extended = extend("v1", sad, b64(b));
+  ASSERT_EQ(extended.status, 200) << extended.raw;
+  EXPECT_EQ(extended.body["expiresIn"], 300);
+  const std::string narrowed = extended.body["SAD"];
+  EXPECT_NE(narrowed, sad);
+  refused(sign("v1", sad, c), "SAD expired");
+  refused(extend("v1", sad, b64(c)), "SAD expired");
+  refused(sign("v1", narrowed, c), "Hash is not authorized by the SAD");
+  auto signed_b = sign("v1", narrowed, b);
+  ASSERT_EQ(signed_b.status, 200) << signed_b.raw;
+  EXPECT_TRUE(verifies(public_key_pem(id), b, signed_b.body["signatures"][0], ""));
+  refused(sign("v1", narrowed, b), "Hash already signed with this SAD");
+
+  // v2, with the SAD as the bearer: the budget left (2 of 3 entries) carries over, the lifetime restarts, and an
+  // expired SAD is not extended.
+  auto again = authorize_v1(id, {a, b, c}, 2, kPassword, send_code("v1", id));
+  ASSERT_EQ(again.status, 200) << again.raw;
+  const std::string second = again.body["SAD"];
+  stack_->clock().advance(200s);
+  auto by_bearer =
+      csc("v2/credentials/extendTransaction",
+          {{"credentialID", id}, {"hashes", {b64(a), b64(b), b64(c)}}, {"hashAlgorithmOID", kSha256}}, second);
+  ASSERT_EQ(by_bearer.status, 200) << by_bearer.raw;
+  const std::string third = by_bearer.body["SAD"];
+  stack_->clock().advance(200s);  // 400 s after the authorisation, 200 s after the extension
+  ASSERT_EQ(sign("v2", third, a).status, 200);
+  ASSERT_EQ(sign("v2", third, c).status, 200);
+  refused(sign("v2", third, b), "Numbers of signatures is too high for this SAD");
+  refused(extend("v2", third, {b64(b)}), "Numbers of signatures is too high for this SAD");
+  stack_->clock().advance(101s);
+  refused(extend("v2", third, {b64(b)}), "SAD expired");
 }
 
 }  // namespace

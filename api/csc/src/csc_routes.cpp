@@ -66,8 +66,9 @@ class Front {
                 {"description", s_.settings.description},
                 {"authType", json::array({"external", "basic", "oauth2code"})},
                 {"oauth2", s_.public_url}};
-    std::vector<std::string> methods = {"auth/login",       "auth/revoke",           "credentials/list",
-                                        "credentials/info", "credentials/authorize", "signatures/signHash"};
+    std::vector<std::string> methods = {"auth/login",         "auth/revoke",           "credentials/list",
+                                        "credentials/info",   "credentials/authorize", "credentials/extendTransaction",
+                                        "signatures/signHash"};
     if (v == Version::v1) {
       out["specs"] = "1.0.4.0";
       methods.push_back("credentials/sendOTP");
@@ -187,18 +188,28 @@ class Front {
     auto sad = s_.credentials.authorise(*credential, bearer.app.id, factors->first, factors->second,
                                         std::move(*entries), static_cast<std::size_t>(*count));
     if (!sad) return std::move(sad).error();
-    return json_response(200,
-                         {{"SAD", std::string(sad->value.reveal())}, {"expiresIn", s_.settings.sad_lifetime_seconds}});
+    return sad_answer(*sad);
+  }
+
+  // credentials/extendTransaction (v1 11.8, v2 11.8): a new SAD for hashes the SAD given still authorises and has
+  // not signed; the old one ends. No citizen step: nothing new is authorised (docs/csc.md).
+  Answer extend_transaction(const Request& r) const {
+    auto call = signing_call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer, credential, sad] = *call;
+    auto client_data = optional_field<std::string>(body, "clientData");
+    if (!client_data) return std::move(client_data).error();
+    auto entries = authorised_entries(body, credential);
+    if (!entries) return std::move(entries).error();
+    auto fresh = s_.credentials.reissue(sad, credential, bearer.app.id, *entries);
+    if (!fresh) return std::move(fresh).error();
+    return sad_answer(*fresh);
   }
 
   Answer sign_hash(const Request& r, Version) const {
-    auto call = call_of(r);
+    auto call = signing_call_of(r);
     if (!call) return std::move(call).error();
-    auto& [body, bearer] = *call;
-    auto credential = credential_for(bearer, body, true);
-    if (!credential) return std::move(credential).error();
-    auto sad = sad_of(bearer, body);
-    if (!sad) return std::move(sad).error();
+    auto& [body, bearer, credential, sad] = *call;
     auto mode = optional_field<std::string>(body, "operationMode");
     if (!mode) return std::move(mode).error();
     if (*mode && **mode != "S")
@@ -221,11 +232,11 @@ class Front {
         params ? std::optional<std::string_view>(
                      std::string_view(reinterpret_cast<const char*>(params->data()), params->size()))
                : std::nullopt;
-    auto choice = choose_signature(credential->algorithm, *sign_algo, *hash_oid, params_der);
+    auto choice = choose_signature(credential.algorithm, *sign_algo, *hash_oid, params_der);
     if (!choice) return std::move(choice).error();
-    if (credential->status != CertificateStatus::valid)
+    if (credential.status != CertificateStatus::valid)
       return make_error(ErrorCode::invalid_request,
-                        "Signing certificate is " + std::string(to_string(credential->status)));
+                        "Signing certificate is " + std::string(to_string(credential.status)));
     std::vector<signer::SadEntry> entries;
     entries.reserve((*hashes)->size());
     for (Bytes& h : **hashes) {
@@ -233,11 +244,11 @@ class Front {
         return make_error(ErrorCode::invalid_request, "Invalid digest value length");
       entries.push_back({choice->digest, std::move(h), choice->padding});
     }
-    auto signatures = s_.key_signer.sign_all(*sad, credential->binding(bearer.app.id), entries);
+    auto signatures = s_.key_signer.sign_all(sad, credential.binding(bearer.app.id), entries);
     if (!signatures) return std::move(signatures).error();
     json out = json::array();
     // ECDSA: the DER ECDSA-Sig-Value that CMS and pyHanko embed as is (CSC.md section 4); RSA: the signature.
-    const bool ec = hsm::is_ec(credential->algorithm);
+    const bool ec = hsm::is_ec(credential.algorithm);
     for (const auto& s : *signatures) out.push_back(to_base64(ec ? s.der : s.raw));
     return json_response(200, {{"signatures", out}});
   }
@@ -306,6 +317,30 @@ class Front {
     auto bearer = bearer_of(r);
     if (!bearer) return std::move(bearer).error();
     return Call{std::move(*body), std::move(*bearer)};
+  }
+
+  // The first steps of a call that uses a SAD: body, bearer, the credential it names and the SAD (parameter or
+  // bearer).
+  struct SigningCall {
+    json body;
+    Bearer bearer;
+    signer::SigningCredential credential;
+    Secret sad;
+  };
+  Result<SigningCall> signing_call_of(const Request& r) const {
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    auto credential = credential_for(call->bearer, call->body, true);
+    if (!credential) return std::move(credential).error();
+    auto sad = sad_of(call->bearer, call->body);
+    if (!sad) return std::move(sad).error();
+    return SigningCall{std::move(call->body), std::move(call->bearer), std::move(*credential), std::move(*sad)};
+  }
+
+  // A SAD as authorize and extendTransaction answer it.
+  Response sad_answer(const signer::Sad& sad) const {
+    return json_response(200,
+                         {{"SAD", std::string(sad.value.reveal())}, {"expiresIn", s_.settings.sad_lifetime_seconds}});
   }
 
   // NIF and password of an Authorization: Basic header (RFC 7617); unauthorized when malformed.
@@ -556,6 +591,8 @@ std::vector<Route> csc_routes(CscServices services) {
           [front, v](const Request& r) { return render(front->send_code(r, Version::v1), v); });
     add("POST", "credentials/authorize",
         [front, v](const Request& r) { return render(front->authorize(r), v, Step::authorize); });
+    add("POST", "credentials/extendTransaction",
+        [front, v](const Request& r) { return render(front->extend_transaction(r), v); });
     add("POST", "signatures/signHash", [front, v](const Request& r) { return render(front->sign_hash(r, v), v); });
   }
   return routes;

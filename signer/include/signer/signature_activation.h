@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <span>
 
 #include "core/clock.h"
 #include "core/ids.h"
@@ -40,6 +41,16 @@ class SignatureActivation {
   // "signature.credential" and credential_context(request.binding); the SAD binds the exact entries. The caller
   // must have verified the citizen's password in the same request, before this call.
   Result<Sad> authorise_credential(const ChallengeId& challenge, const Secret& otp, const SadRequest& request);
+
+  // Reissues the SAD whose value is `sad` for a part of what it still allows, without asking the citizen again:
+  // each of `entries` (digest algorithm and digest; the padding of the entry it matches is kept) must match an
+  // unspent entry of the old SAD, as a multiset, and the new SAD may release at most what is left of the old one's
+  // budget (and no more than one signature per entry). In one database transaction the old SAD ends and the new
+  // one is recorded, with an audit event naming both: the pair can never release more than the citizen
+  // authorised. The new SAD's lifetime starts now. A refusal is forbidden, in CitizenKeySigner's words (not on
+  // record, another citizen, key or application, expired or ended, entry not authorised, already used, budget),
+  // changes nothing and leaves an audit event; no entries is invalid_request.
+  Result<Sad> reissue(const Secret& sad, const SadBinding& binding, std::span<const SadEntry> entries);
 
  private:
   Result<Sad> authorise_bound(const ChallengeId& challenge, const Secret& otp, const SadRequest& request,

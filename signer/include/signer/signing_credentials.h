@@ -95,6 +95,11 @@ class SigningCredentials {
   Result<Sad> authorise(const SigningCredential& credential, const AppId& app, const Secret& password,
                         const Secret& otp, std::vector<SadEntry> entries, std::size_t budget);
 
+  // SignatureActivation::reissue for this credential and application: a SAD for some of the unspent entries of
+  // `sad`, which ends; no citizen step.
+  Result<Sad> reissue(const Secret& sad, const SigningCredential& credential, const AppId& app,
+                      const std::vector<SadEntry>& entries);
+
   // The holder of a SAD value: unauthorized when it is unknown or has expired.
   Result<SadHolder> sad_holder(const Secret& sad);
 

@@ -55,6 +55,9 @@ class SadRecords {
   // Counts `count` more signatures against the budget, atomically on any node: false when the budget would be
   // exceeded or the SAD has ended by `at` (expired or revoked, meanwhile included).
   static Result<bool> spend(Tx& tx, const std::string& id, int count, Instant at);
+  // Ends the SAD at `at`, atomically on any node: false when it had ended already (expired, revoked or ended by a
+  // concurrent call). A signer of the same SAD that has not committed yet then loses (spend checks the expiry).
+  static Result<bool> end(Tx& tx, const std::string& id, Instant at);
   // Ends, at `at`, every SAD minted for the transaction that has not expired yet: none of them signs again.
   static Status revoke_for_transaction(Tx& tx, const TransactionId& transaction, Instant at);
 };

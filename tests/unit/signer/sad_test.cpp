@@ -182,6 +182,42 @@ TEST_F(SadTest, TheBudgetBoundsTheSignaturesWhateverTheEntries) {
   EXPECT_EQ(refusals(), 2);
 }
 
+// A reissued SAD: some of the old one's unspent entries, each with its own padding, within the budget left; the old
+// SAD ends at once, and both the reissue and its refusals are in the audit trail.
+TEST_F(SadTest, AReissuedSadKeepsOnlyUnspentEntriesAndEndsTheOldOne) {
+  auto sad = authorise_alice({entry("a"), entry("b", hsm::RsaPadding::pss), entry("c")}, 2);
+  ASSERT_TRUE(sad) << sad.error().message;
+  CitizenKeySigner signer(hsm.token(), *db_, clock);
+  ASSERT_TRUE(signer.sign(sad->value, alices(), entry("a")));
+  SignatureActivation activation(*db_, world->citizens(), clock, random, 120s);
+  auto spent = activation.reissue(sad->value, alices(), entries({"a"}));
+  ASSERT_FALSE(spent);
+  EXPECT_NE(spent.error().message.find("already used"), std::string::npos);
+  EXPECT_FALSE(activation.reissue(sad->value, bobs(), entries({"b"})));
+  EXPECT_EQ(activation.reissue(sad->value, alices(), {}).error().code, ErrorCode::invalid_request);
+
+  clock.advance(100s);
+  auto fresh = activation.reissue(sad->value, alices(), entries({"b", "c"}));
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_EQ(fresh->expires_at, clock.now() + 120s);
+  EXPECT_FALSE(signer.sign(sad->value, alices(), entry("c")));
+  EXPECT_FALSE(activation.reissue(sad->value, alices(), entries({"c"})));
+  // b kept its padding; one signature is left of the budget of two.
+  EXPECT_FALSE(signer.sign(fresh->value, alices(), entry("b")));
+  ASSERT_TRUE(signer.sign(fresh->value, alices(), entry("b", hsm::RsaPadding::pss)));
+  auto over = signer.sign(fresh->value, alices(), entry("c"));
+  ASSERT_FALSE(over);
+  EXPECT_NE(over.error().message.find("budget"), std::string::npos);
+
+  auto events = db_->transact([](store::Tx& tx) { return store::AuditLog::list(tx, 0, 10000); });
+  ASSERT_TRUE(events);
+  int reissued = 0, refused = 0;
+  for (const auto& e : *events)
+    if (e.event.action == "sad.reissue") ++(e.event.outcome == "success" ? reissued : refused);
+  EXPECT_EQ(reissued, 1);
+  EXPECT_EQ(refused, 3);  // spent, Bob's binding, ended
+}
+
 TEST_F(SadTest, ARequestOutsideItsBoundsMintsNothing) {
   auto none = authorise_alice({});
   ASSERT_FALSE(none);
