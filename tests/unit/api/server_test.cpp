@@ -24,6 +24,7 @@
 #include "client_certificate.h"
 #include "core/encoding.h"
 #include "core/log.h"
+#include "core/percent_encoding.h"
 #include "support/temp_dir.h"
 
 namespace firma::api {
@@ -916,22 +917,6 @@ TestCertificate make_certificate(const testing::TempDir& dir, const std::string&
   return c;
 }
 
-// nginx's $ssl_client_escaped_cert: the PEM with everything but unreserved characters percent-encoded.
-std::string escaped_pem(const std::string& pem) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : pem) {
-    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 0xF];
-    }
-  }
-  return out;
-}
-
 TEST_F(ApiServer, AsksForAClientCertificateOverTlsWithoutRequiringOne) {
   testing::TempDir dir;
   const auto server_certificate = make_certificate(dir, "127.0.0.1");
@@ -967,7 +952,8 @@ TEST_F(ApiServer, AsksForAClientCertificateOverTlsWithoutRequiringOne) {
 TEST_F(ApiServer, BelievesTheCertificateHeaderOnlyFromTrustedProxies) {
   testing::TempDir dir;
   const auto certificate = make_certificate(dir, "sede");
-  const httplib::Headers forwarded = {{"X-ClientCert", escaped_pem(certificate.pem)}};
+  // As nginx's $ssl_client_escaped_cert: the PEM with everything but unreserved characters percent-encoded.
+  const httplib::Headers forwarded = {{"X-ClientCert", percent_encode(certificate.pem)}};
 
   start({.trusted_proxies = {"::ffff:127.0.0.1"}});
   auto trusted = client().Get("/test/certificate", forwarded);
