@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "formats/crypto.h"
 #include "sad_refusal.h"
 #include "store/audit_log.h"
 #include "store/database.h"
@@ -68,10 +69,8 @@ Result<std::vector<int>> match(const std::vector<store::SadEntryState>& authoris
 CitizenKeySigner::CitizenKeySigner(hsm::Token& token, store::Database& db, const Clock& clock)
     : token_(token), db_(db), clock_(clock) {}
 
-Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad, const SadBinding& binding,
-                                                               std::span<const SadEntry> entries) {
-  const Instant now = clock_.now();
-  if (entries.empty()) return std::vector<hsm::Signature>{};
+Status CitizenKeySigner::spend(const Secret& sad, const SadBinding& binding, std::span<const SadEntry> entries,
+                               Instant now) {
   const std::string value_hash = sad_value_hash(sad);
   const auto audit_refusal = [&](store::Tx& tx, const std::string& why) {
     return store::AuditLog::append(tx, {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "refused", why},
@@ -129,7 +128,13 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
     return store::commit_refusal(db_, std::move(decided).error(),
                                  [&](store::Tx& tx) { return audit_refusal(tx, lost); });
   if (!decided) return std::move(decided).error();
+  return {};
+}
 
+Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad, const SadBinding& binding,
+                                                               std::span<const SadEntry> entries) {
+  if (entries.empty()) return std::vector<hsm::Signature>{};
+  if (Status spent = spend(sad, binding, entries, clock_.now()); !spent) return std::move(spent).error();
   std::vector<hsm::Signature> signatures;
   signatures.reserve(entries.size());
   for (const SadEntry& e : entries) {
@@ -144,6 +149,39 @@ Result<hsm::Signature> CitizenKeySigner::sign(const Secret& sad, const SadBindin
   auto signed_all = sign_all(sad, binding, std::span<const SadEntry>(&entry, 1));
   if (!signed_all) return std::move(signed_all).error();
   return std::move(signed_all->front());
+}
+
+Result<std::vector<Assembled>> CitizenKeySigner::sign_documents(const Secret& sad, const SadBinding& binding,
+                                                                std::span<const DocumentRequest> documents,
+                                                                const CredentialView& credential) {
+  if (documents.empty()) return std::vector<Assembled>{};
+  const Instant now = clock_.now();
+  // Built before anything is spent: a document the format refuses spends nothing.
+  std::vector<Prepared> prepared;
+  std::vector<SadEntry> authorised;
+  prepared.reserve(documents.size());
+  authorised.reserve(documents.size());
+  for (const DocumentRequest& d : documents) {
+    if (Status valid = validate(d); !valid) return std::move(valid).error();
+    auto p = prepare(d, credential, now);
+    if (!p) return std::move(p).error();
+    authorised.push_back({d.digest_algorithm,
+                          d.content_is_digest ? d.content : formats::digest(d.digest_algorithm, d.content),
+                          p->padding});
+    prepared.push_back(std::move(*p));
+  }
+  if (Status spent = spend(sad, binding, authorised, now); !spent) return std::move(spent).error();
+  std::vector<Assembled> out;
+  out.reserve(documents.size());
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    const Prepared& p = prepared[i];
+    auto signature = token_.sign_digest(binding.key, p.digest_algorithm, p.dtbs_digest, p.padding);
+    if (!signature) return std::move(signature).error();
+    auto assembled = assemble(documents[i], p, *signature, credential);
+    if (!assembled) return std::move(assembled).error();
+    out.push_back(std::move(*assembled));
+  }
+  return out;
 }
 
 Result<hsm::KeyAlgorithm> CitizenKeySigner::algorithm(const KeyId& key) const {

@@ -17,6 +17,13 @@ auto guarded(F&& f) -> decltype(f()) {
   }
 }
 
+// A digest in place of the document, or a CMS for a PDF's /Contents, is a CAdES structure only.
+Status cades_only_options(const DocumentRequest& r) {
+  if ((r.content_is_digest || r.for_pdf) && r.format != Format::cades)
+    return make_error(ErrorCode::invalid_request, "only a CAdES signature is made over a document digest");
+  return {};
+}
+
 }  // namespace
 
 std::string_view to_string(Format format) noexcept {
@@ -37,6 +44,7 @@ std::optional<Format> parse_format(std::string_view text) noexcept {
 
 Status validate(const DocumentRequest& r) {
   return guarded([&]() -> Status {
+    if (Status s = cades_only_options(r); !s) return s;
     switch (r.format) {
       case Format::raw: return formats::validate_raw(r);
       case Format::cades: return formats::validate_cades(r);
@@ -49,6 +57,7 @@ Status validate(const DocumentRequest& r) {
 
 Result<Prepared> prepare(const DocumentRequest& r, const CredentialView& c, Instant at) {
   return guarded([&]() -> Result<Prepared> {
+    if (Status s = cades_only_options(r); !s) return std::move(s).error();
     switch (r.format) {
       case Format::raw: return formats::prepare_raw(r, c, at);
       case Format::cades: return formats::prepare_cades(r, c, at);

@@ -1,9 +1,12 @@
 // A CSC client of our own against the whole service in-process: every endpoint of /csc/v1 and /csc/v2 in explicit
-// mode (API key, sendOTP or getChallenge, authorize with PIN + OTP, signHash), each refusal, and every signature
-// checked with OpenSSL against the certificate's public key.
+// mode (API key, sendOTP or getChallenge, authorize with PIN + OTP, signHash, signDoc), each refusal, and every
+// signature checked with OpenSSL against the certificate's public key, signDoc's with openssl cms, pdfsig and xmlsec1.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "core/encoding.h"
+#include "sample_documents.h"
 #include "signing_stack.h"
 #include "support/process.h"
 
@@ -500,6 +503,151 @@ TEST_F(CscTest, ExtendTransactionNarrowsTheSadAndEndsTheOldOne) {
   refused(extend("v2", third, {b64(b)}), "Numbers of signatures is too high for this SAD");
   stack_->clock().advance(101s);
   refused(extend("v2", third, {b64(b)}), "SAD expired");
+}
+
+// signDoc (v2): the SAD authorises the documents' digests; Firma builds CAdES (attached and detached), PAdES and
+// XAdES from the documents, and CAdES CMSs from bare digests (one for a PDF's /Contents, with no signing-time).
+TEST_F(CscTest, SignDocBuildsEachFormatFromTheAuthorisedDocumentsOnly) {
+  start();
+  const std::string id = credential("v2");
+  const std::string attached_text = "Resolución 1/2026", detached_text = "Anexo II", xml = "<expediente n=\"7\"/>";
+  const std::string pdf = minimal_pdf();
+  const std::string cms_content = "los rangos de bytes de un PDF", pdf_ranges = "otro PDF preparado por el cliente";
+  const std::vector<std::string> documents = {attached_text, detached_text, pdf, xml};
+  std::vector<Bytes> hashes;
+  for (const auto& d : documents) hashes.push_back(digest_of(d));
+  hashes.push_back(digest_of(cms_content));
+  hashes.push_back(digest_of(pdf_ranges));
+  json authorised = json::array();
+  for (const auto& h : hashes) authorised.push_back(b64(h));
+  const std::string otp = send_code("v2", id);
+  auto authorized = csc("v2/credentials/authorize",
+                        {{"credentialID", id},
+                         {"numSignatures", 6},
+                         {"hashes", authorised},
+                         {"hashAlgorithmOID", kSha256},
+                         {"authData", {{{"id", "PIN"}, {"value", kPassword}}, {{"id", "OTP"}, {"value", otp}}}}},
+                        key_);
+  ASSERT_EQ(authorized.status, 200) << authorized.raw;
+  const std::string sad = authorized.body["SAD"];
+  const auto item = [](const std::string& document, const std::string& format, const std::string& envelope) {
+    json i = {{"document", b64(Bytes(document.begin(), document.end()))},
+              {"signature_format", format},
+              {"conformance_level", "Ades-B-B"},
+              {"signAlgo", kEcdsaSha256}};
+    if (!envelope.empty()) i["signed_envelope_property"] = envelope;
+    return i;
+  };
+  const auto sign_doc = [&](const json& more) {
+    json body = {{"credentialID", id}, {"SAD", sad}};
+    body.update(more);
+    return csc("v2/signatures/signDoc", body, key_);
+  };
+  const auto refused = [&](const json& more, int status, const std::string& error, const std::string& why) {
+    auto r = sign_doc(more);
+    EXPECT_EQ(r.status, status) << why << ": " << r.raw;
+    EXPECT_EQ(r.body["error"], error) << why << ": " << r.raw;
+  };
+
+  // Refused before anything is spent: a document not authorised (403 invalid_hash), shapes Firma does not make.
+  refused({{"documents", {item("otro documento", "C", "")}}}, 403, "invalid_hash", "not authorised");
+  refused({{"documents", {item(attached_text, "C", "Parallel")}}}, 400, "invalid_request", "Parallel");
+  refused({{"documents", {item(pdf, "P", "Certification")}}}, 400, "invalid_request", "certification");
+  refused({{"documents", {item(xml, "X", "Enveloping")}}}, 400, "invalid_request", "enveloping");
+  refused({{"documents", {item(xml, "J", "")}}}, 400, "invalid_request", "JAdES");
+  json level = item(attached_text, "C", "");
+  level["conformance_level"] = "Ades-B-LTA";
+  refused({{"documents", {level}}}, 400, "invalid_request", "a level Firma does not make yet");
+  refused({{"documents", {item(attached_text, "C", "")}}, {"documentDigests", json::array()}}, 400, "invalid_request",
+          "both forms");
+  refused(json::object(), 400, "invalid_request", "neither form");
+  refused({{"documentDigests",
+            {{{"hashes", {b64(digest_of(xml))}},
+              {"hashAlgorithmOID", kSha256},
+              {"signature_format", "X"},
+              {"signAlgo", kEcdsaSha256}}}}},
+          400, "invalid_request", "XAdES from a digest");
+
+  auto by_document = sign_doc({{"documents",
+                                {item(attached_text, "C", "Attached"), item(detached_text, "C", "Detached"),
+                                 item(pdf, "P", "Revision"), item(xml, "X", "")}}});
+  ASSERT_EQ(by_document.status, 200) << by_document.raw;
+  ASSERT_EQ(by_document.body["DocumentWithSignature"].size(), 3u) << by_document.raw;
+  ASSERT_EQ(by_document.body["SignatureObject"].size(), 1u) << by_document.raw;
+  refused({{"documents", {item(attached_text, "C", "")}}}, 400, "invalid_request", "each authorised once");
+
+  const auto dir = stack_->dir().path();
+  const auto save = [&](const std::string& name, const json& base64) {
+    write_file(dir / name, to_string(*from_base64(base64.get<std::string>())));
+    return (dir / name).string();
+  };
+  const auto verify_cms = [&](const std::string& file, const std::string& content) {
+    std::string command = "openssl cms -verify -binary -inform DER -in " + file;
+    if (!content.empty()) command += " -content " + content;
+    return run_command(command + " -CAfile " + stack_->ca_pem_path() + " -purpose any -cades -out " +
+                       (dir / "out.bin").string() + " 2>&1")
+        .output;
+  };
+  const auto attached = save("attached.p7s", by_document.body["DocumentWithSignature"][0]);
+  EXPECT_NE(verify_cms(attached, "").find("CAdES Verification successful"), std::string::npos);
+  EXPECT_EQ(read_file(dir / "out.bin"), attached_text) << "the document travels inside";
+  write_file(dir / "detached.txt", detached_text);
+  const auto detached = save("detached.p7s", by_document.body["SignatureObject"][0]);
+  EXPECT_NE(verify_cms(detached, (dir / "detached.txt").string()).find("CAdES Verification successful"),
+            std::string::npos);
+  write_file(dir / "detached.txt", detached_text + ".");
+  EXPECT_EQ(verify_cms(detached, (dir / "detached.txt").string()).find("CAdES Verification successful"),
+            std::string::npos)
+      << "another document does not verify";
+
+  const std::string ca = stack_->ca_pem_path();
+  const auto nss = dir / "nss";
+  std::filesystem::create_directories(nss);
+  ASSERT_EQ(run_command("certutil -N -d sql:" + nss.string() + " --empty-password").status, 0);
+  ASSERT_EQ(run_command("certutil -A -d sql:" + nss.string() + " -n ca -t CT,C,C -i " + ca).status, 0);
+  auto pdfsig = run_command("pdfsig -nssdir sql:" + nss.string() + " " +
+                            save("signed.pdf", by_document.body["DocumentWithSignature"][1]));
+  EXPECT_NE(pdfsig.output.find("Signature is Valid."), std::string::npos) << pdfsig.output;
+  const std::string chain = read_file(ca);
+  const auto split = chain.find("-----BEGIN CERTIFICATE-----", 1);
+  write_file(dir / "issuing.pem", chain.substr(0, split));
+  write_file(dir / "root.pem", chain.substr(split));
+  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + (dir / "root.pem").string() + " --untrusted-pem " +
+                            (dir / "issuing.pem").string() + " " +
+                            save("signed.xml", by_document.body["DocumentWithSignature"][2]) + " 2>&1");
+  EXPECT_EQ(xmlsec.status, 0) << xmlsec.output;
+
+  // From digests: a CAdES detached CMS (with signing-time) and the CMS for a PDF's /Contents (without: PAdES
+  // states the time in /M), both over content whose digest was authorised.
+  auto by_digest = sign_doc({{"documentDigests",
+                              {{{"hashes", {b64(digest_of(cms_content))}},
+                                {"hashAlgorithmOID", kSha256},
+                                {"signature_format", "C"},
+                                {"signAlgo", kEcdsaSha256}},
+                               {{"hashes", {b64(digest_of(pdf_ranges))}},
+                                {"hashAlgorithmOID", kSha256},
+                                {"signature_format", "P"},
+                                {"signAlgo", kEcdsaSha256}}}}});
+  ASSERT_EQ(by_digest.status, 200) << by_digest.raw;
+  ASSERT_EQ(by_digest.body["SignatureObject"].size(), 2u) << by_digest.raw;
+  EXPECT_FALSE(by_digest.body.contains("DocumentWithSignature"));
+  const std::vector<std::pair<std::string, bool>> expected = {{cms_content, true}, {pdf_ranges, false}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& [content, with_signing_time] = expected[i];
+    write_file(dir / "content.bin", content);
+    const auto cms = save("digest.p7s", by_digest.body["SignatureObject"][i]);
+    EXPECT_NE(verify_cms(cms, (dir / "content.bin").string()).find("CAdES Verification successful"), std::string::npos)
+        << i;
+    const auto printed = run_command("openssl cms -cmsout -print -inform DER -in " + cms).output;
+    EXPECT_EQ(printed.find("signingTime") != std::string::npos, with_signing_time) << i;
+  }
+  // Six signatures authorised, six made: the budget is spent.
+  refused({{"documentDigests",
+            {{{"hashes", {b64(digest_of(cms_content))}},
+              {"hashAlgorithmOID", kSha256},
+              {"signature_format", "C"},
+              {"signAlgo", kEcdsaSha256}}}}},
+          400, "invalid_request", "spent");
 }
 
 }  // namespace

@@ -75,11 +75,15 @@ class Front {
     } else {
       out["specs"] = "2.0.0.2";
       methods.push_back("credentials/getChallenge");
+      methods.push_back("signatures/signDoc");
       json algos = json::array();
       for (auto k : {hsm::KeyAlgorithm::rsa2048, hsm::KeyAlgorithm::ec_p256})
         for (const auto& a : key_algorithms(k)) algos.push_back(a);
       out["signAlgorithms"] = {{"algos", algos}};
-      out["signature_formats"] = {{"formats", json::array()}, {"envelope_properties", json::array()}};
+      out["signature_formats"] = {
+          {"formats", json::array({"C", "P", "X"})},
+          {"envelope_properties", json::array({json::array({"Attached", "Detached"}), json::array({"Revision"}),
+                                               json::array({"Enveloped"})})}};
       out["conformance_levels"] = json::array({"Ades-B-B"});
       out["supportedHashTypes"] = json::array({"SHA-256", "SHA-384", "SHA-512"});
     }
@@ -217,26 +221,8 @@ class Front {
     auto hashes = hashes_of(body);
     if (!hashes) return std::move(hashes).error();
     if (!*hashes || (*hashes)->empty()) return make_error(ErrorCode::invalid_request, "Missing parameter hashes");
-    auto sign_algo = required_field<std::string>(body, "signAlgo");
-    if (!sign_algo) return std::move(sign_algo).error();
-    auto hash_oid = hash_algorithm_of(body);
-    if (!hash_oid) return std::move(hash_oid).error();
-    auto params_text = optional_field<std::string>(body, "signAlgoParams");
-    if (!params_text) return std::move(params_text).error();
-    std::optional<Bytes> params;
-    if (*params_text) {
-      params = decode_hash(**params_text);
-      if (!params) return make_error(ErrorCode::invalid_request, "signAlgoParams is not Base64");
-    }
-    const std::optional<std::string_view> params_der =
-        params ? std::optional<std::string_view>(
-                     std::string_view(reinterpret_cast<const char*>(params->data()), params->size()))
-               : std::nullopt;
-    auto choice = choose_signature(credential.algorithm, *sign_algo, *hash_oid, params_der);
+    auto choice = signature_of(body, credential);
     if (!choice) return std::move(choice).error();
-    if (credential.status != CertificateStatus::valid)
-      return make_error(ErrorCode::invalid_request,
-                        "Signing certificate is " + std::string(to_string(credential.status)));
     std::vector<signer::SadEntry> entries;
     entries.reserve((*hashes)->size());
     for (Bytes& h : **hashes) {
@@ -251,6 +237,91 @@ class Front {
     const bool ec = hsm::is_ec(credential.algorithm);
     for (const auto& s : *signatures) out.push_back(to_base64(ec ? s.der : s.raw));
     return json_response(200, {{"signatures", out}});
+  }
+
+  // signatures/signDoc (CSC v2 11.11): documents, or their digests, signed as CAdES, PAdES or XAdES baseline B
+  // under a SAD that authorised each document's digest (SCAL 2). Firma builds the structure the key signs
+  // (CitizenKeySigner::sign_documents), so the SAD's hashes are the documents', not the structures'.
+  Answer sign_doc(const Request& r) const {
+    auto call = signing_call_of(r);
+    if (!call) return std::move(call).error();
+    auto& [body, bearer, credential, sad] = *call;
+    auto mode = optional_field<std::string>(body, "operationMode");
+    if (!mode) return std::move(mode).error();
+    if (*mode && **mode != "S")
+      return make_error(ErrorCode::invalid_request, "Only the synchronous operationMode S is supported");
+    auto validation_info = optional_field<bool>(body, "returnValidationInfo");
+    if (!validation_info) return std::move(validation_info).error();
+    if (validation_info->value_or(false))
+      return make_error(ErrorCode::invalid_request,
+                        "returnValidationInfo is not supported: the signatures are level B");
+    const auto digests = body.find("documentDigests");
+    const auto documents = body.find("documents");
+    const bool by_digest = digests != body.end() && !digests->is_null();
+    const bool by_document = documents != body.end() && !documents->is_null();
+    if (by_digest == by_document)
+      return make_error(ErrorCode::invalid_request, "Give either documentDigests or documents");
+    const json& items = by_digest ? *digests : *documents;
+    const char* items_name = by_digest ? "documentDigests" : "documents";
+    if (!items.is_array() || items.empty())
+      return make_error(ErrorCode::invalid_request, std::string("Invalid parameter ") + items_name);
+
+    std::vector<signer::DocumentRequest> requests;
+    std::vector<bool> detached;  // per request: answered in SignatureObject rather than DocumentWithSignature
+    for (const json& item : items) {
+      if (!item.is_object())
+        return make_error(ErrorCode::invalid_request, std::string("Invalid parameter ") + items_name);
+      auto shape = signed_shape(item, by_digest);
+      if (!shape) return std::move(shape).error();
+      auto choice = signature_of(item, credential);
+      if (!choice) return std::move(choice).error();
+      if (choice->padding != hsm::RsaPadding::pkcs1v15)
+        return make_error(ErrorCode::invalid_request, "signDoc signs with RSASSA-PKCS1-v1_5; use signHash for PSS");
+      signer::DocumentRequest request;
+      request.format = shape->format;
+      request.digest_algorithm = choice->digest;
+      request.attached = shape->attached;
+      request.for_pdf = by_digest && shape->format == signer::Format::pades;
+      if (request.for_pdf) request.format = signer::Format::cades;
+      if (by_digest) {
+        auto hashes = hashes_of(item);
+        if (!hashes) return std::move(hashes).error();
+        if (!*hashes || (*hashes)->empty()) return make_error(ErrorCode::invalid_request, "Missing parameter hashes");
+        for (Bytes& h : **hashes) {
+          if (h.size() != hsm::digest_size(choice->digest))
+            return make_error(ErrorCode::invalid_request, "Invalid digest value length");
+          signer::DocumentRequest one = request;
+          one.content = std::move(h);
+          one.content_is_digest = true;
+          requests.push_back(std::move(one));
+          detached.push_back(true);
+        }
+      } else {
+        auto document = required_field<std::string>(item, "document");
+        if (!document) return std::move(document).error();
+        auto content = from_base64(*document);
+        if (!content) return make_error(ErrorCode::invalid_request, "Invalid parameter document: not Base64");
+        request.content = std::move(*content);
+        requests.push_back(std::move(request));
+        detached.push_back(shape->format == signer::Format::cades && !shape->attached);
+      }
+    }
+    const signer::CredentialView view{credential.certificate, credential.chain, credential.algorithm};
+    auto signed_documents = s_.key_signer.sign_documents(sad, credential.binding(bearer.app.id), requests, view);
+    if (!signed_documents) {
+      // CSC v2 11.11: a document that does not match the authorised hashes is 403 invalid_hash.
+      if (signed_documents.error().code == ErrorCode::forbidden &&
+          signed_documents.error().message.find("not authorised") != std::string::npos)
+        return error_response(403, "invalid_hash", "A document does not match the hashes the SAD authorised");
+      return std::move(signed_documents).error();
+    }
+    json with_signature = json::array(), signature_objects = json::array();
+    for (std::size_t i = 0; i < signed_documents->size(); ++i)
+      (detached[i] ? signature_objects : with_signature).push_back(to_base64((*signed_documents)[i].output));
+    json out = json::object();
+    if (!with_signature.empty()) out["DocumentWithSignature"] = with_signature;
+    if (!signature_objects.empty()) out["SignatureObject"] = signature_objects;
+    return json_response(200, out);
   }
 
   // auth/login (CSC v1 11.2): NIF and password by HTTP Basic, the normal level of Cl@ve (no OTP), for the
@@ -450,6 +521,80 @@ class Front {
     return entries;
   }
 
+  // How a signing call signs: signAlgo, with hashAlgorithmOID and signAlgoParams when given, for the credential's
+  // key; and only with a certificate that is valid.
+  static Result<SignatureChoice> signature_of(const json& body, const signer::SigningCredential& credential) {
+    auto sign_algo = required_field<std::string>(body, "signAlgo");
+    if (!sign_algo) return std::move(sign_algo).error();
+    auto hash_oid = hash_algorithm_of(body);
+    if (!hash_oid) return std::move(hash_oid).error();
+    auto params_text = optional_field<std::string>(body, "signAlgoParams");
+    if (!params_text) return std::move(params_text).error();
+    std::optional<Bytes> params;
+    if (*params_text) {
+      params = decode_hash(**params_text);
+      if (!params) return make_error(ErrorCode::invalid_request, "signAlgoParams is not Base64");
+    }
+    const std::optional<std::string_view> params_der =
+        params ? std::optional<std::string_view>(
+                     std::string_view(reinterpret_cast<const char*>(params->data()), params->size()))
+               : std::nullopt;
+    auto choice = choose_signature(credential.algorithm, *sign_algo, *hash_oid, params_der);
+    if (!choice) return std::move(choice).error();
+    if (credential.status != CertificateStatus::valid)
+      return make_error(ErrorCode::invalid_request,
+                        "Signing certificate is " + std::string(to_string(credential.status)));
+    return choice;
+  }
+
+  // What one signDoc item asks to be built (CSC v2 11.11 signature_format, signed_envelope_property,
+  // conformance_level): the formats and envelopes Firma makes, each refused by name otherwise.
+  struct SignedShape {
+    signer::Format format = signer::Format::cades;
+    bool attached = false;
+  };
+  static Result<SignedShape> signed_shape(const json& item, bool by_digest) {
+    auto format = required_field<std::string>(item, "signature_format");
+    if (!format) return std::move(format).error();
+    auto envelope = optional_field<std::string>(item, "signed_envelope_property");
+    if (!envelope) return std::move(envelope).error();
+    auto level = optional_field<std::string>(item, "conformance_level");
+    if (!level) return std::move(level).error();
+    if (*level && **level != "Ades-B-B" && **level != "Ades-B")
+      return make_error(ErrorCode::invalid_request,
+                        "conformance_level " + **level + " is not supported: Firma signs at Ades-B-B");
+    if (auto props = item.find("signed_props");
+        props != item.end() && !props->is_null() && !(props->is_array() && props->empty()))
+      return make_error(ErrorCode::invalid_request, "signed_props are not supported");
+    const std::string e = envelope->value_or("");
+    const auto refuse_envelope = [&] {
+      return make_error(ErrorCode::invalid_request,
+                        "signed_envelope_property " + e + " is not supported for signature_format " + *format);
+    };
+    if (*format == "C") {
+      // Attached is CSC's default for CAdES; a digest can only be signed detached.
+      if (e.empty()) return SignedShape{signer::Format::cades, !by_digest};
+      if (e == "Attached" && !by_digest) return SignedShape{signer::Format::cades, true};
+      if (e == "Detached") return SignedShape{signer::Format::cades, false};
+      return refuse_envelope();
+    }
+    if (*format == "P") {
+      // From a digest Firma returns the CMS for the client's /Contents, whatever signature it makes of it; from
+      // the PDF, an approval signature in an incremental update (Revision), never a certification.
+      if (by_digest && (e.empty() || e == "Revision" || e == "Certification"))
+        return SignedShape{signer::Format::pades, false};
+      if (!by_digest && (e.empty() || e == "Revision")) return SignedShape{signer::Format::pades, false};
+      return refuse_envelope();
+    }
+    if (*format == "X") {
+      if (by_digest)
+        return make_error(ErrorCode::invalid_request, "XAdES is signed from the document: send it in documents");
+      if (e.empty() || e == "Enveloped") return SignedShape{signer::Format::xades, false};
+      return refuse_envelope();
+    }
+    return make_error(ErrorCode::invalid_request, "signature_format " + *format + " is not supported (C, P, X)");
+  }
+
   // The password (PIN) and the SMS code (OTP): v2 authData [{id, value}], or v1's top-level PIN and OTP.
   static Result<std::pair<Secret, Secret>> factors_of(const json& body) {
     std::optional<std::string> pin, otp;
@@ -594,6 +739,8 @@ std::vector<Route> csc_routes(CscServices services) {
     add("POST", "credentials/extendTransaction",
         [front, v](const Request& r) { return render(front->extend_transaction(r), v); });
     add("POST", "signatures/signHash", [front, v](const Request& r) { return render(front->sign_hash(r, v), v); });
+    if (v == Version::v2)
+      add("POST", "signatures/signDoc", [front, v](const Request& r) { return render(front->sign_doc(r), v); });
   }
   return routes;
 }

@@ -8,6 +8,7 @@
 #include "core/result.h"
 #include "core/secret.h"
 #include "hsm/token.h"
+#include "signer/formats.h"
 #include "signer/sad.h"
 
 namespace firma::store {
@@ -33,11 +34,22 @@ class CitizenKeySigner {
 
   // sign_all for one entry.
   Result<hsm::Signature> sign(const Secret& sad, const SadBinding& binding, const SadEntry& entry);
+  // Signs documents under a SAD that authorised their digests (CSC's signDoc): each document's digest, under its
+  // digest_algorithm (or the digest itself, DocumentRequest::content_is_digest), must be an unspent entry of the
+  // SAD, and what the key signs is the format's structure built here from that document (formats.h), so a SAD
+  // that authorised a document releases a signature of that document and of nothing else. Checks, spending,
+  // audit and refusals as sign_all; the signed documents (or detached signatures) come in the order asked.
+  Result<std::vector<Assembled>> sign_documents(const Secret& sad, const SadBinding& binding,
+                                                std::span<const DocumentRequest> documents,
+                                                const CredentialView& credential);
 
   // The algorithm of a citizen's key, for the formats to describe the signature; it signs nothing.
   Result<hsm::KeyAlgorithm> algorithm(const KeyId& key) const;
 
  private:
+  // The SAD check and the spending of `entries` in one database transaction (see sign_all).
+  Status spend(const Secret& sad, const SadBinding& binding, std::span<const SadEntry> entries, Instant now);
+
   hsm::Token& token_;
   store::Database& db_;
   const Clock& clock_;

@@ -47,6 +47,12 @@ struct DocumentRequest {
   // salt as long as the digest). PSS with an EC key is refused (invalid_request) at preparation.
   hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
   XmlLimits xml_limits{};  // xades
+  // cades only: `content` is the document's digest (of digest_algorithm), not the document, as CSC's signDoc
+  // sends it in documentDigests; the CMS is then detached.
+  bool content_is_digest = false;
+  // cades only: no signing-time attribute, for the CMS that a PDF's /Contents carries (PAdES states the claimed
+  // time in the signature dictionary's /M instead: ETSI EN 319 142-1 5.4).
+  bool for_pdf = false;
 };
 
 // Phase one's output, kept in the database until the citizen confirms (any node may assemble).

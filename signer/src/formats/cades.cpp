@@ -15,17 +15,27 @@ constexpr const char* kStateKind = "cades/1";
 // State fields: the signed attributes (DER SET) and the document's digest they carry.
 enum Field : std::size_t { signed_attributes_field, content_digest_field, field_count };
 
+// The digest the message-digest attribute carries (RFC 5652 11.2).
+Bytes content_digest_of(const DocumentRequest& request) {
+  return request.content_is_digest ? request.content : digest(request.digest_algorithm, request.content);
+}
+
 }  // namespace
 
 Status validate_cades(const DocumentRequest& request) {
   if (request.content.empty()) return make_error(ErrorCode::invalid_request, "the document to sign is empty");
+  if (request.content_is_digest && request.content.size() != hsm::digest_size(request.digest_algorithm))
+    return make_error(ErrorCode::invalid_request, "the document digest's length does not match its algorithm");
+  if (request.content_is_digest && request.attached)
+    return make_error(ErrorCode::invalid_request, "a signature over a document digest cannot hold the document");
   return {};
 }
 
 Result<Prepared> prepare_cades(const DocumentRequest& request, const CredentialView& credential, Instant signing_time) {
   if (auto valid = validate_cades(request); !valid) return std::move(valid).error();
-  Bytes content_digest = digest(request.digest_algorithm, request.content);
-  auto attributes = cms::signed_attributes(credential, request.digest_algorithm, content_digest, signing_time);
+  Bytes content_digest = content_digest_of(request);
+  auto attributes = cms::signed_attributes(credential, request.digest_algorithm, content_digest,
+                                           request.for_pdf ? std::nullopt : std::optional<Instant>(signing_time));
   if (!attributes) return std::move(attributes).error();
 
   Prepared prepared;
@@ -44,7 +54,7 @@ Result<Assembled> assemble_cades(const DocumentRequest& request, const Prepared&
   if (prepared.digest_algorithm != request.digest_algorithm ||
       digest(request.digest_algorithm, attributes) != prepared.dtbs_digest)
     return make_error(ErrorCode::invalid_request, "the prepared digest does not match the prepared state");
-  if (digest(request.digest_algorithm, request.content) != (*fields)[content_digest_field])
+  if (content_digest_of(request) != (*fields)[content_digest_field])
     return make_error(ErrorCode::invalid_request, "the document changed after it was prepared");
 
   auto value = checked_signature_value(credential, request.digest_algorithm, prepared.dtbs_digest, signature);
