@@ -1,6 +1,7 @@
 // SAD checks before every citizen-key signature, in one place; refusals and uses go to the audit trail.
 #include "signer/citizen_key_signer.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -72,6 +73,12 @@ CitizenKeySigner::CitizenKeySigner(hsm::Token& token, store::Database& db, const
 Status CitizenKeySigner::spend(const Secret& sad, const SadBinding& binding, std::span<const SadEntry> entries,
                                Instant now) {
   const std::string value_hash = sad_value_hash(sad);
+  // Only the entries the call asks for are read: a call's work does not grow with the SAD's size.
+  std::vector<Bytes> asked_digests;
+  asked_digests.reserve(entries.size());
+  for (const SadEntry& e : entries) asked_digests.push_back(e.digest);
+  std::sort(asked_digests.begin(), asked_digests.end());
+  asked_digests.erase(std::unique(asked_digests.begin(), asked_digests.end()), asked_digests.end());
   const auto audit_refusal = [&](store::Tx& tx, const std::string& why) {
     return store::AuditLog::append(tx, {binding.citizen.str(), "signature.hsm_sign", binding.key.str(), "refused", why},
                                    now);
@@ -95,7 +102,7 @@ Status CitizenKeySigner::spend(const Secret& sad, const SadBinding& binding, std
     if (!record) return std::move(record).error();
     if (std::string why = sad_refusal(*record, binding, now); !why.empty()) return refuse(why);
     const store::SadRecord& r = **record;
-    auto authorised = store::SadRecords::entries(tx, r.id);
+    auto authorised = store::SadRecords::entries_with_digests(tx, r.id, asked_digests);
     if (!authorised) return std::move(authorised).error();
     auto positions = match(*authorised, entries);
     if (!positions) return refuse(positions.error().message);

@@ -63,6 +63,33 @@ Result<std::vector<SadEntryState>> SadRecords::entries(Tx& tx, const std::string
   return out;
 }
 
+Result<std::vector<SadEntryState>> SadRecords::entries_with_digests(Tx& tx, const std::string& id,
+                                                                    const std::vector<Bytes>& digests) {
+  constexpr std::size_t kPerStatement = 500;  // well under SQLite's and PostgreSQL's bound on parameters
+  std::vector<SadEntryState> out;
+  for (std::size_t from = 0; from < digests.size(); from += kPerStatement) {
+    const std::size_t to = std::min(digests.size(), from + kPerStatement);
+    std::string sql =
+        "SELECT e.position, e.digest_algorithm, e.digest, e.padding, u.position IS NOT NULL "
+        "FROM sad_entries e LEFT JOIN sad_uses u ON u.sad_id = e.sad_id AND u.position = e.position "
+        "WHERE e.sad_id = $1 AND e.digest IN (";
+    std::vector<Value> values{id};
+    values.reserve(1 + to - from);
+    for (std::size_t i = from; i < to; ++i) {
+      sql += (i == from ? "$" : ", $") + std::to_string(values.size() + 1);
+      values.emplace_back(digests[i]);
+    }
+    sql += ") ORDER BY e.position";
+    auto rows = tx.query(sql, values);
+    if (!rows) return std::move(rows).error();
+    for (const Row& row : *rows)
+      out.push_back({static_cast<int>(row.integer(0)), {row.text(1), row.blob(2), row.text(3)}, row.integer(4) != 0});
+  }
+  // Chunks may interleave positions; matching takes the lowest unspent position first.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.position < b.position; });
+  return out;
+}
+
 Result<bool> SadRecords::use(Tx& tx, const std::string& id, int position, Instant at) {
   // ON CONFLICT DO NOTHING: a second use inserts nothing instead of failing the surrounding transaction.
   auto inserted = tx.execute(

@@ -47,6 +47,10 @@ class SadRecords {
   static Result<std::optional<SadRecord>> find_by_value(Tx& tx, const std::string& value_sha256);
   // Every entry of the SAD, by position, with whether it is spent.
   static Result<std::vector<SadEntryState>> entries(Tx& tx, const std::string& id);
+  // The entries whose digest is one of `digests`, by position, with whether each is spent: what a signing call needs
+  // to match its request, read through an index whatever the SAD's size (one statement per 500 digests).
+  static Result<std::vector<SadEntryState>> entries_with_digests(Tx& tx, const std::string& id,
+                                                                 const std::vector<Bytes>& digests);
   // Spends entry `position`. False when it was spent already (the primary key decides, on any node).
   static Result<bool> use(Tx& tx, const std::string& id, int position, Instant at);
   // Spends every entry of `positions` (distinct) in a constant number of statements (one per 500 positions):

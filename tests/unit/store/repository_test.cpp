@@ -798,6 +798,20 @@ TEST_P(StoreRepository, SadRecordsKeepEntriesInOrderAndSpendEachOnce) {
     EXPECT_EQ((*listed)[i].entry.padding, entries[i].padding);
     EXPECT_EQ((*listed)[i].spent, i == 1);
   }
+  // By digest: only the entries asked for (both copies of {1, 2}, in order, the spent one marked), none of another
+  // SAD, nothing for a digest not authorised.
+  auto asked = db_->transact([](Tx& tx) {
+    return SadRecords::entries_with_digests(tx, "sad-1", {Bytes{1, 2}, Bytes{9, 9}});
+  });
+  ASSERT_TRUE(asked.ok()) << asked.error().message;
+  ASSERT_EQ(asked->size(), 2u);
+  EXPECT_EQ((*asked)[0].position, 0);
+  EXPECT_EQ((*asked)[1].position, 1);
+  EXPECT_FALSE((*asked)[0].spent);
+  EXPECT_TRUE((*asked)[1].spent);
+  auto stranger = db_->transact([](Tx& tx) { return SadRecords::entries_with_digests(tx, "sad-1", {Bytes{9, 9}}); });
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_TRUE(stranger->empty());
 
   ASSERT_TRUE(
       db_->transact([](Tx& tx) { return SadRecords::revoke_for_transaction(tx, TransactionId("tx-1"), t0 + 5s); })
