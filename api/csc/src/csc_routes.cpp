@@ -214,10 +214,7 @@ class Front {
     auto call = signing_call_of(r);
     if (!call) return std::move(call).error();
     auto& [body, bearer, credential, sad] = *call;
-    auto mode = optional_field<std::string>(body, "operationMode");
-    if (!mode) return std::move(mode).error();
-    if (*mode && **mode != "S")
-      return make_error(ErrorCode::invalid_request, "Only the synchronous operationMode S is supported");
+    if (Status s = synchronous(body); !s) return std::move(s).error();
     auto hashes = hashes_of(body);
     if (!hashes) return std::move(hashes).error();
     if (!*hashes || (*hashes)->empty()) return make_error(ErrorCode::invalid_request, "Missing parameter hashes");
@@ -246,10 +243,7 @@ class Front {
     auto call = signing_call_of(r);
     if (!call) return std::move(call).error();
     auto& [body, bearer, credential, sad] = *call;
-    auto mode = optional_field<std::string>(body, "operationMode");
-    if (!mode) return std::move(mode).error();
-    if (*mode && **mode != "S")
-      return make_error(ErrorCode::invalid_request, "Only the synchronous operationMode S is supported");
+    if (Status s = synchronous(body); !s) return std::move(s).error();
     auto validation_info = optional_field<bool>(body, "returnValidationInfo");
     if (!validation_info) return std::move(validation_info).error();
     if (validation_info->value_or(false))
@@ -519,6 +513,15 @@ class Front {
       entries.push_back(std::move(e));
     }
     return entries;
+  }
+
+  // operationMode (CSC v2 11.9): only "S"; Firma has no signPolling.
+  static Status synchronous(const json& body) {
+    auto mode = optional_field<std::string>(body, "operationMode");
+    if (!mode) return std::move(mode).error();
+    if (*mode && **mode != "S")
+      return make_error(ErrorCode::invalid_request, "Only the synchronous operationMode S is supported");
+    return {};
   }
 
   // How a signing call signs: signAlgo, with hashAlgorithmOID and signAlgoParams when given, for the credential's
