@@ -50,6 +50,7 @@ grep -q '^OK$' signature.out || { echo "xmlsec1 did not say OK:"; cat signature.
 echo "signature walk-through: ok"
 expect signature.out '"specs":"1.0.4.0"' '"SCAL":"2"' '204' 'Signature Verified Successfully' \
   '"error":"invalid_request"'
+[ "$(grep -c '^OK$' signature.out)" -ge 2 ] || { echo "xmlsec1 did not say OK of signDoc's XAdES:"; cat signature.out; exit 1; }
 echo "CSC walk-through: ok"
 
 section 'Certificates' > certificates.sh
