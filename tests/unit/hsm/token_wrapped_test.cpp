@@ -26,21 +26,21 @@ Bytes digest_of(std::string_view text) {
   return sha256(as_bytes(text));
 }
 
-class WrappedCustody : public ::testing::Test {
+class HsmWrappedKeys : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(hsm.token().create_wrapping_key(kek).ok()); }
   SoftHsmToken hsm;
   const KeyId kek{"kek-1"};
 };
 
-TEST_F(WrappedCustody, SoftHsm2OffersRfc5649UnderItsPkcs11_240Number) {
+TEST_F(HsmWrappedKeys, SoftHsm2OffersRfc5649UnderItsPkcs11_240Number) {
   const WrappingSupport support = hsm.token().wrapping_support();
   EXPECT_EQ(support.mechanism, 0x210AUL);  // CKM_AES_KEY_WRAP_PAD as 2.40 names RFC 5649
   EXPECT_NE(support.mechanism_name.find("2.40"), std::string::npos) << support.mechanism_name;
   EXPECT_TRUE(support.lacks.empty()) << support.lacks;
 }
 
-TEST_F(WrappedCustody, TheKekIsSensitiveNeverExtractableAndOnlyWrapsAndUnwraps) {
+TEST_F(HsmWrappedKeys, TheKekIsSensitiveNeverExtractableAndOnlyWrapsAndUnwraps) {
   testing::RawModule raw(hsm.module_path());
   CK_SESSION_HANDLE s = raw.open_session(hsm.label());
   auto found = raw.find(s, kek.str(), CKO_SECRET_KEY);
@@ -70,7 +70,7 @@ TEST_F(WrappedCustody, TheKekIsSensitiveNeverExtractableAndOnlyWrapsAndUnwraps) 
   EXPECT_FALSE(*hsm.token().has_wrapping_key(KeyId("kek-2")));
 }
 
-TEST_F(WrappedCustody, WrappedKeysSignAndOpenSslVerifiesAfterARestart) {
+TEST_F(HsmWrappedKeys, WrappedKeysSignAndOpenSslVerifiesAfterARestart) {
   for (KeyAlgorithm algorithm : {KeyAlgorithm::ec_p256, KeyAlgorithm::rsa2048, KeyAlgorithm::ec_p384}) {
     const KeyId id("cit-" + std::string(to_string(algorithm)));
     auto key = hsm.token().generate_wrapped_key_pair(id, kek, algorithm);
@@ -97,7 +97,7 @@ TEST_F(WrappedCustody, WrappedKeysSignAndOpenSslVerifiesAfterARestart) {
   }
 }
 
-TEST_F(WrappedCustody, NewCitizensLeaveTheTokensObjectCountUnchanged) {
+TEST_F(HsmWrappedKeys, NewCitizensLeaveTheTokensObjectCountUnchanged) {
   testing::RawModule raw(hsm.module_path());
   CK_SESSION_HANDLE s = raw.open_session(hsm.label());
   const std::size_t before = object_count(raw, s);
@@ -110,7 +110,7 @@ TEST_F(WrappedCustody, NewCitizensLeaveTheTokensObjectCountUnchanged) {
   raw.f().C_CloseSession(s);
 }
 
-TEST_F(WrappedCustody, ABlobFromAnotherKekIsRefused) {
+TEST_F(HsmWrappedKeys, ABlobFromAnotherKekIsRefused) {
   const KeyId other("kek-2");
   ASSERT_TRUE(hsm.token().create_wrapping_key(other).ok());
   auto key = hsm.token().generate_wrapped_key_pair(KeyId("cit-a"), kek, KeyAlgorithm::ec_p256);
@@ -124,7 +124,7 @@ TEST_F(WrappedCustody, ABlobFromAnotherKekIsRefused) {
   EXPECT_TRUE(hsm.token().sign_wrapped_digest(*key, DigestAlgorithm::sha256, digest_of("x")).ok());
 }
 
-TEST_F(WrappedCustody, TamperedBlobsAreRefused) {
+TEST_F(HsmWrappedKeys, TamperedBlobsAreRefused) {
   auto key = hsm.token().generate_wrapped_key_pair(KeyId("cit-a"), kek, KeyAlgorithm::ec_p256);
   ASSERT_TRUE(key.ok());
   for (std::size_t at : {std::size_t{0}, key->wrapped.size() / 2, key->wrapped.size() - 1}) {
@@ -141,7 +141,7 @@ TEST_F(WrappedCustody, TamperedBlobsAreRefused) {
   EXPECT_EQ(refused.error().code, ErrorCode::forbidden);
 }
 
-TEST_F(WrappedCustody, RewrapMovesAKeyToANewKekAndTheOldKekCanGo) {
+TEST_F(HsmWrappedKeys, RewrapMovesAKeyToANewKekAndTheOldKekCanGo) {
   const KeyId next("kek-2");
   ASSERT_TRUE(hsm.token().create_wrapping_key(next).ok());
   auto key = hsm.token().generate_wrapped_key_pair(KeyId("cit-a"), kek, KeyAlgorithm::ec_p256);
@@ -160,7 +160,7 @@ TEST_F(WrappedCustody, RewrapMovesAKeyToANewKekAndTheOldKekCanGo) {
   EXPECT_EQ(orphan.error().code, ErrorCode::not_found);
 }
 
-TEST_F(WrappedCustody, TheCacheKeepsAtMostItsSizeAndItsCopiesCannotBeWrapped) {
+TEST_F(HsmWrappedKeys, TheCacheKeepsAtMostItsSizeAndItsCopiesCannotBeWrapped) {
   testing::RawModule raw(hsm.module_path());
   CK_SESSION_HANDLE s = raw.open_session(hsm.label());
   const std::size_t before = object_count(raw, s);
