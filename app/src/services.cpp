@@ -188,6 +188,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                               if (!v) return std::move(v).error();
                               return api::AuditCheck{v->ok, v->events, v->head, v->first_bad_seq};
                             }}));
+  append(routes, api::admin_custody_routes(*custody_));
   // Operators issue certificates for citizens found by NIF; certs sees only what issuance needs.
   append(routes,
          api::admin_pki_routes(*credentials_, [this](std::string_view nif) -> Result<certs::CitizenForIssuance> {
