@@ -135,6 +135,41 @@ TEST_P(WrappedCustodyFlow, IssueSignRestartRotateAndSignAgain) {
   verifies(sign("Y1234567X", "+34600555666", "tras rotar y reiniciar"));
 }
 
+// scripts/backup.sh while the service runs, scripts/restore.sh into a fresh directory: the service started there
+// signs with a key made before the backup.
+class WrappedCustodyBackup : public WrappedCustodyFlow {};
+
+TEST_P(WrappedCustodyBackup, ABackupTakenWhileRunningRestoresIntoAFreshDirectory) {
+  stack_->restart(wrapped);
+  stack_->make_citizen("X1234567L", "+34600333444", kPassword);
+  const Signed before = sign("X1234567L", "+34600333444", "antes de la copia");
+  verifies(before);
+
+  const auto& dir = stack_->dir().path();
+  const std::string scripts = std::string(FIRMA_SOURCE_DIR) + "/scripts/";
+  auto backup = run_command(scripts + "backup.sh " + (dir / "var").string() + " " + (dir / "backup").string());
+  ASSERT_EQ(backup.status, 0) << backup.output;
+  stack_->make_citizen("Y1234567X", "+34600555666", kPassword);
+  verifies(sign("Y1234567X", "+34600555666", "despues de la copia"));
+
+  // A restore refuses a directory that is not empty.
+  auto refused = run_command(scripts + "restore.sh " + (dir / "backup").string() + " " + (dir / "var").string());
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("is not empty"), std::string::npos) << refused.output;
+  auto restored = run_command(scripts + "restore.sh " + (dir / "backup").string() + " " + (dir / "fresh").string());
+  ASSERT_EQ(restored.status, 0) << restored.output;
+  stack_->restart([&](app::Settings& s) {
+    wrapped(s);
+    s.data_dir = (dir / "fresh").string();
+  });
+  const Signed after = sign("X1234567L", "+34600333444", "tras restaurar");
+  verifies(after);
+  EXPECT_EQ(after.certificate_pem, before.certificate_pem) << "the key made before the backup signs";
+}
+
+INSTANTIATE_TEST_SUITE_P(Embedded, WrappedCustodyBackup, ::testing::Values("sqlite"),
+                         [](const auto& info) { return info.param; });
+
 INSTANTIATE_TEST_SUITE_P(Databases, WrappedCustodyFlow, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
