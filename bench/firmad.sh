@@ -16,6 +16,7 @@ firmad_settings=(
   --set signing.max_documents=100
 )
 firmad_pid=""
+seed_settings=()  # more --set KEY=VALUE for firma_seed (hsm.key_custody=wrapped for the wrapped scale runs)
 
 # Starts firmad and waits for /readyz; sets ready_seconds.
 start_firmad() {
@@ -41,7 +42,10 @@ stop_firmad() {
 seed() {  # $1 from, $2 to, $3 threads, $4 output file, [$5 deadline seconds]
   say "seeding citizens $1..$2 ($3 thread(s))"
   "$bin/firma_seed" --data-dir "$data" --from "$1" --to "$2" --threads "$3" --set "server.listen=127.0.0.1:$port" \
-    ${5:+--deadline-seconds "$5"} >"$4"
+    ${seed_settings[@]+"${seed_settings[@]}"} ${5:+--deadline-seconds "$5"} >"$4"
+}
+firmad_rss_kib() {  # firmad's resident set size now
+  awk '$1 == "VmRSS:" {print $2}' "/proc/$firmad_pid/status"
 }
 firmad_cpu() {  # CPU seconds firmad has used (utime + stime, clock ticks)
   awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$firmad_pid/stat"

@@ -1,6 +1,7 @@
 // firma_hsm_limit: the physical limits the service is compared with, measured on a fresh SoftHSM2 token:
 // raw C_Sign per second (EC P-256, RSA-2048, RSA-3072; 1 and 2 threads), raw C_GenerateKeyPair per second
-// (EC P-256, the citizens' default), the same two through the hsm layer, and the Argon2id password check alone.
+// (EC P-256, the citizens' default), the same two through the hsm layer, wrapped custody's keygen + wrap and
+// unwrap + sign (with and without the cache of unwrapped keys), and the Argon2id password check alone.
 //
 // Usage: firma_hsm_limit --dir EMPTY_DIR [--seconds S] [--keygen N] [--argon2 N] [--only argon2]   (JSON on stdout)
 
@@ -208,6 +209,41 @@ int main(int argc, char** argv) {
                                                  {"keys", keygen}};
         std::fprintf(stderr, "hsm_limit: C_GenerateKeyPair EC P-256: %.0f/s (2 threads %.0f/s, layer %.0f/s)\n",
                      raw_rate, raw2_rate, layer_rate);
+      }
+
+      // Wrapped custody (hsm.key_custody = wrapped): EC P-256 session keygen + RFC 5649 wrap, and a signature that
+      // unwraps the key first (no cache, and a cache of 64 keys signing among 32), beside the token key's signature
+      // above. 1 and 2 threads.
+      {
+        const KeyId kek("limit-kek");
+        if (Status made = token->create_wrapping_key(kek); !made)
+          throw std::runtime_error("create KEK: " + made.error().message);
+        auto start = Clock::now();
+        std::vector<hsm::WrappedKey> wrapped;
+        for (int i = 0; i < keygen; ++i)
+          wrapped.push_back(must(
+              token->generate_wrapped_key_pair(KeyId("wrapped-" + std::to_string(i)), kek, hsm::KeyAlgorithm::ec_p256),
+              "wrapped keygen"));
+        out["wrapped"]["generate_and_wrap_per_second"] = bench::round_to(keygen / bench::seconds_since(start), 1);
+        for (std::size_t cache : {std::size_t{0}, std::size_t{64}}) {
+          token->keep_unwrapped(cache);
+          for (int threads : {1, 2}) {
+            std::atomic<std::size_t> next{0};
+            const Rate r = rate(threads, seconds, [&](int) {
+              return [&token, &wrapped, &digest, &next] {
+                const hsm::WrappedKey& key = wrapped[next++ % 32];
+                auto s = token->sign_wrapped_digest(key, hsm::DigestAlgorithm::sha256, digest);
+                if (!s) throw std::runtime_error(s.error().message);
+              };
+            });
+            const std::string name = cache == 0 ? "unwrap_sign" : "cached_sign";
+            out["wrapped"][name]["threads_" + std::to_string(threads)] = bench::round_to(r.per_second, 1);
+            out["wrapped"][name]["cpu_us_threads_" + std::to_string(threads)] = bench::round_to(r.cpu_us_per_op, 2);
+            std::fprintf(stderr, "hsm_limit: wrapped EC P-256 %s, %d thread(s): %.0f/s\n", name.c_str(), threads,
+                         r.per_second);
+          }
+        }
+        token->keep_unwrapped(0);
       }
 
     }  // !argon2_only

@@ -131,9 +131,47 @@ def main():
         if base and largest else None,
         "p99_ratio_largest_to_1k": ratio(runs[largest]["confirm"]["p99_ms"], base["confirm"]["p99_ms"])
         if base and largest else None,
-        "seeding": [dict(v, name=k) for k, v in sorted(seeds.items(), key=lambda kv: kv[1]["from"])],
+        "seeding": [dict(v, name=k) for k, v in sorted(seeds.items(), key=lambda kv: kv[1]["from"])
+                    if not k.startswith("wrapped-")],
         "target_citizens": sizes[-1],
     }
+    rss = {os.path.basename(f)[4:-5]: load(f)["rss_kib"] for f in glob.glob(f"{p}/rss-*.json")}
+    for n, r in runs.items():
+        r["firmad_rss_mib"] = round(rss[f"scale_{n}"] / 1024, 1) if f"scale_{n}" in rss else None
+
+    # Wrapped custody (issue 16): the same runs with keys wrapped in the database, beside the token's.
+    wrapped_runs = {}
+    for name, r in loads.items():
+        m = re.fullmatch(r"scale_wrapped_(\d+)", name)
+        if m:
+            n = int(m.group(1))
+            wrapped_runs[n] = {"citizens": n, "confirm": r["steps"]["confirm"], "transaction": r["steps"]["transaction"],
+                               "transactions_per_second": r["transactions_per_second"], "failed": r["failed"],
+                               "firmad_ready_seconds": startup.get(f"wrapped_citizens_{n}"),
+                               "firmad_rss_mib": round(rss[name] / 1024, 1) if name in rss else None,
+                               "firmad_cpu_ms_per_transaction": r.get("firmad_cpu_ms_per_transaction")}
+    wrapped = {}
+    if wrapped_runs:
+        w_largest, w_base = max(wrapped_runs), wrapped_runs[min(wrapped_runs)]
+        w_top = wrapped_runs[w_largest]
+        w_limit = limit.get("wrapped", {})
+        token_sign = limit.get("hsm_layer_sign", {}).get("ec_p256", {})
+        wrapped = {
+            "runs": [wrapped_runs[n] for n in sorted(wrapped_runs)],
+            "largest_citizens": w_largest,
+            "p50_ratio_largest_to_1k": ratio(w_top["confirm"]["p50_ms"], w_base["confirm"]["p50_ms"]),
+            "p99_ratio_largest_to_1k": ratio(w_top["confirm"]["p99_ms"], w_base["confirm"]["p99_ms"]),
+            "startup_ratio_largest_to_1k": ratio(w_top["firmad_ready_seconds"], w_base["firmad_ready_seconds"]),
+            "seeding": [dict(v, name=k) for k, v in sorted(seeds.items(), key=lambda kv: kv[1]["from"])
+                        if k.startswith("wrapped-")],
+            "generate_and_wrap_per_second": w_limit.get("generate_and_wrap_per_second"),
+            "unwrap_sign_per_second": w_limit.get("unwrap_sign"),
+            "cached_sign_per_second": w_limit.get("cached_sign"),
+            "token_key_sign_per_second": {k: v for k, v in token_sign.items() if k.startswith("threads_")},
+            "ratio_unwrap_sign_to_token_sign": ratio(w_limit.get("unwrap_sign", {}).get("threads_1"),
+                                                     token_sign.get("threads_1")),
+        }
+    scale["wrapped"] = wrapped
     first_seed = seeds.get(str(sizes[0]), {})
     keygen = limit["c_generate_key_pair"]["ec_p256"]
     issuance = {
@@ -181,6 +219,9 @@ def main():
         "service.ratio_to_hsm_limit": goal(service["ratio_to_hsm_limit"], 0.90),
         "scale.p50_ratio_largest_to_1k": goal(scale["p50_ratio_largest_to_1k"], 1.2, higher=False),
         "scale.largest_citizens": goal(largest, sizes[-1]),
+        "scale.wrapped.largest_citizens": goal(wrapped.get("largest_citizens"), 1000000),
+        "scale.wrapped.p50_ratio_largest_to_1k": goal(wrapped.get("p50_ratio_largest_to_1k"), 1.2, higher=False),
+        "scale.wrapped.startup_ratio_largest_to_1k": goal(wrapped.get("startup_ratio_largest_to_1k"), 1.5, higher=False),
         "flow.ratio_concurrency_8_to_argon2id_limit": goal(flow_summary["ratio_concurrency_8_to_argon2id_limit"], 0.90),
         "issuance.ratio_to_raw_keygen": goal(issuance["ratio_to_raw_keygen"], 0.80),
         "flow.summary.cpu_ratio_argon2id_to_transaction": goal(flow_summary["cpu_ratio_argon2id_to_transaction"], 0.87),
@@ -288,10 +329,24 @@ def print_table(o):
     sc = o["scale"]
     L.append("\nScale (citizens with keys+certs)   confirm p50 / p99 ms   firmad ready s")
     for r in sc["runs"]:
-        L.append(f"  {r['citizens']:>10,}  {r['confirm']['p50_ms']:>20.1f} / {r['confirm']['p99_ms']:<8.1f} {fmt(r['firmad_ready_seconds']):>10}")
+        L.append(f"  {r['citizens']:>10,}  {r['confirm']['p50_ms']:>20.1f} / {r['confirm']['p99_ms']:<8.1f} {fmt(r['firmad_ready_seconds']):>10}"
+                 f"   RSS {fmt(r.get('firmad_rss_mib'))} MiB")
     for sd in sc["seeding"]:
         L.append(f"  seeded {sd['from']:,}..{sd['reached']:,} in {sd['seconds']} s: {sd['certificates_per_second']} certificates/s "
                  f"({sd['threads']} thread(s)){'' if sd['complete'] else ' (stopped at the deadline)'}")
+    w = sc.get("wrapped") or {}
+    if w:
+        L.append("\nScale, wrapped custody            confirm p50 / p99 ms   firmad ready s")
+        for r in w["runs"]:
+            L.append(f"  {r['citizens']:>10,}  {r['confirm']['p50_ms']:>20.1f} / {r['confirm']['p99_ms']:<8.1f} "
+                     f"{fmt(r['firmad_ready_seconds']):>10}   RSS {fmt(r['firmad_rss_mib'])} MiB")
+        for sd in w["seeding"]:
+            L.append(f"  seeded {sd['from']:,}..{sd['reached']:,} in {sd['seconds']} s: {sd['certificates_per_second']} "
+                     f"certificates/s ({sd['threads']} thread(s)){'' if sd['complete'] else ' (stopped at the deadline)'}")
+        L.append(f"  EC P-256 signatures/s, 1 thread: token key {fmt(w['token_key_sign_per_second'].get('threads_1'))}, "
+                 f"unwrap + sign {fmt((w['unwrap_sign_per_second'] or {}).get('threads_1'))}, from the cache "
+                 f"{fmt((w['cached_sign_per_second'] or {}).get('threads_1'))}; keygen + wrap "
+                 f"{fmt(w['generate_and_wrap_per_second'])}/s")
     i = o["issuance"]
     L.append(f"\nIssuance: {fmt(i['certificates_per_second'])} certificates/s vs raw C_GenerateKeyPair "
              f"{fmt(i['raw_c_generate_key_pair_per_second'])}/s (ratio {fmt(i['ratio_to_raw_keygen'])}); CPU "

@@ -9,7 +9,9 @@
 #                               transactions, scale 1,000 and 3,000 citizens);
 #              BENCH_SCALE=1000,10000,100000   the citizen counts of the scale runs;
 #              BENCH_SEED_BUDGET=1200          seconds allowed for seeding the largest count (issue 7: 20 minutes);
-#              BENCH_ONLY=csc   only these parts (comma-separated: service, flow, csc, scale), besides the HSM's limits
+#              BENCH_WRAPPED_SCALE=1000,100000,1000000   the citizen counts of the wrapped-custody scale runs (default:
+#                               BENCH_SCALE's);
+#              BENCH_ONLY=csc   only these parts (comma-separated: service, flow, csc, scale, wrapped), besides the HSM's limits
 #                               and the first citizens that every part needs (BENCH_ONLY=csc BENCH_QUICK=1: a minute);
 #              BENCH_CSC_THREADS=4   client threads of the csc part (each with its own citizens and SADs);
 #              BENCH_MICRO=1   also run the Google Benchmark micro-benchmarks (hsm_bench) into parts/hsm_bench.json;
@@ -137,10 +139,11 @@ if part_on csc; then
 fi
 
 # 5. Scale: the confirm step with N citizens on the token, transactions for citizens picked at random among them.
-scale_run() {
-  say "scale: $1 citizens"
-  load "scale_$1" --format cades --documents 1 --concurrency 1 --transactions "$scale_tx" --warmup 5 --random \
+scale_run() {  # $1 citizens, [$2 prefix of the figures' names: wrapped_]
+  say "scale: $1 citizens ${2:+(${2%_})}"
+  load "scale_${2:-}$1" --format cades --documents 1 --concurrency 1 --transactions "$scale_tx" --warmup 5 --random \
     --citizens "0:$1"
+  echo "{\"rss_kib\": $(firmad_rss_kib)}" >"$parts/rss-scale_${2:-}$1.json"
 }
 part_on scale && scale_run "$first"
 seeded=$first
@@ -156,8 +159,36 @@ part_on scale && for n in "${scale_sizes[@]:1}"; do
 done
 stop_firmad
 
+# 5b. Wrapped custody (issue 16): the same scale runs with citizens' keys wrapped in the database under a KEK on the
+#     token (hsm.key_custody = wrapped), on a data directory of their own; firma_seed issues through the same
+#     CredentialService, so each key is generated in the HSM and wrapped there.
+if part_on wrapped; then
+  token_data=$data
+  data="$work/wrapped"
+  mkdir -p "$data"
+  firmad_settings+=(--set hsm.key_custody=wrapped)
+  seed_settings=(--set hsm.key_custody=wrapped)
+  IFS=, read -r -a wrapped_sizes <<<"${BENCH_WRAPPED_SCALE:-$scale}"
+  start_and_time wrapped_first_start
+  stop_firmad
+  seeded=0
+  for n in "${wrapped_sizes[@]}"; do
+    budget=""
+    [[ "$n" == "${wrapped_sizes[-1]}" ]] && budget=$seed_budget
+    seed "$seeded" "$n" 2 "$parts/seed-wrapped-$n.json" $budget
+    reached=$(python3 -c "import json; print(json.load(open('$parts/seed-wrapped-$n.json'))['reached'])")
+    start_and_time "wrapped_citizens_$reached"
+    scale_run "$reached" wrapped_
+    stop_firmad
+    seeded=$reached
+  done
+  du -sh "$data/hsm" "$data"/firma.db* | sed 's/^/wrapped: /' >"$parts/disk-wrapped.txt" 2>/dev/null || true
+  data=$token_data
+  seed_settings=()
+fi
+
 # 6. One JSON, one table.
-du -sh "$data/hsm" "$data"/firma.db* >"$parts/disk.txt" 2>/dev/null || true
+{ du -sh "$data/hsm" "$data"/firma.db* 2>/dev/null; cat "$parts/disk-wrapped.txt" 2>/dev/null; } >"$parts/disk.txt" || true
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 "$here/report.py" --parts "$parts" --out "$here/results/latest.json" \
   --build-dir "$build_dir" --started "$started_at" --load-start "$load_start" --load-end "$load_end" \

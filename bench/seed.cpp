@@ -1,10 +1,10 @@
 // firma_seed: the fast, documented way to give a firmad data directory many citizens who hold keys and
-// certificates on the token. Citizen rows go straight into the database (active, advanced, one Argon2id hash of
-// the bench password computed once and shared: hashing 100,000 passwords would take over two hours); each
-// certificate is issued by the service's own CredentialService (key pair generated on the token, certificate
-// signed by the CA on the token, stored on the token and in the database, audited), exactly as a first signature
-// or an operator would issue it. Run it while firmad is stopped: firmad's key index is built when it opens the
-// token, so a running firmad would not see the new keys.
+// certificates (on the token, or wrapped in the database with --set hsm.key_custody=wrapped). Citizen rows go straight
+// into the database (active, advanced, one Argon2id hash of the bench password computed once and shared: hashing
+// 100,000 passwords would take over two hours); each certificate is issued by the service's own CredentialService (key
+// pair generated on the token, certificate signed by the CA on the token, stored on the token and in the database,
+// audited), exactly as a first signature or an operator would issue it. Run it while firmad is stopped: firmad's key
+// index is built when it opens the token, so a running firmad would not see the new keys.
 //
 // Usage: firma_seed --data-dir DIR --from A --to B [--threads T] [--deadline-seconds S] [--set KEY=VALUE]...
 // Seeds citizens A .. B-1 (see bench_common.h), in chunks of 1,000; stops after the chunk that passes the deadline.
@@ -18,6 +18,7 @@
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "certs/crl.h"
+#include "certs/key_custody.h"
 #include "certs/settings.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -84,7 +85,12 @@ int main(int argc, char** argv) {
   auto authority = certs::CertificateAuthority::open(*hsm->token, **db, clock, random, *settings);
   if (!authority) return fail("CA: " + authority.error().message);
   certs::CrlService crl(**authority, **db, clock);
-  certs::CredentialService credentials(*hsm->token, **db, **authority, crl, clock, random);
+  // Keys follow hsm.key_custody (--set hsm.key_custody=wrapped: wrapped keys in the database, none on the token).
+  auto custody_mode = certs::parse_custody_mode(config.hsm.key_custody);
+  if (!custody_mode) return fail("hsm.key_custody: token or wrapped");
+  certs::KeyCustody custody(*hsm->token, **db, clock, random, *custody_mode);
+  if (Status s = custody.prepare(); !s) return fail("HSM: " + s.error().message);
+  certs::CredentialService credentials(*hsm->token, custody, **db, **authority, crl, clock, random);
 
   auto argon2 = identity::Argon2Parameters::from_config(config.password);
   if (!argon2) return fail(argon2.error().message);

@@ -47,6 +47,8 @@ constexpr const char* kUsage =
     "                     revoke (RFC 5280 reason: unspecified, key_compromise, affiliation_changed,\n"
     "                     superseded, cessation_of_operation, privilege_withdrawn)\n"
     "  keys list          the private keys on the HSM token, with owner and flags\n"
+    "  kek list           the key-encryption keys of wrapped custody, their state and how many keys each wraps\n"
+    "  kek rotate         a new key-encryption key; firmad rewraps every key under it, then destroys the old one\n"
     "  audit show [--after SEQ] [--limit N]\n"
     "                     audit events after a sequence number\n"
     "  audit verify       walk the audit hash chain (exit status 3 when it is broken)\n"
@@ -286,6 +288,24 @@ int keys_command(Client& client, const Options& o) {
   });
 }
 
+int kek_command(Client& client, const Options& o) {
+  const std::string sub = o.args.size() == 2 ? o.args[1] : "";
+  if (sub == "list")
+    return answer(client.get("/v1/admin/keks"), o, 200, [](const nlohmann::json& j) {
+      std::printf("key custody: %s\n%-22s %-10s %-21s %s\n", json_text(j, "key_custody").c_str(), "KEK ID", "STATE",
+                  "CREATED", "KEYS");
+      for (const auto& k : j.value("keks", nlohmann::json::array()))
+        std::printf("%-22s %-10s %-21s %s\n", json_text(k, "kek_id").c_str(), json_text(k, "state").c_str(),
+                    json_text(k, "created_at").c_str(), json_text(k, "keys").c_str());
+    });
+  if (sub == "rotate")
+    return answer(client.post("/v1/admin/keks/rotate", "{}"), o, 201, [](const nlohmann::json& j) {
+      std::printf("new key-encryption key %s: the upkeep rewraps the keys of the one before, then destroys it\n",
+                  json_text(j, "kek_id").c_str());
+    });
+  return fail("usage: firmactl kek list | rotate");
+}
+
 int audit_command(Client& client, const Options& o) {
   const std::string sub = o.args.size() > 1 ? o.args[1] : "";
   std::string error;
@@ -420,13 +440,10 @@ int main(int argc, char** argv) {
   if (print_command_help(*options)) return 0;
   Client client(*options);
   const std::map<std::string, std::function<int(Client&, const Options&)>> commands = {
-      {"status", status_command},
-      {"citizens", citizens_command},
-      {"sms", sms_command},
-      {"certificates", certificates_command},
-      {"keys", keys_command},
-      {"audit", audit_command},
-      {"operators", operators_command},
+      {"status", status_command}, {"citizens", citizens_command},
+      {"sms", sms_command},       {"certificates", certificates_command},
+      {"keys", keys_command},     {"kek", kek_command},
+      {"audit", audit_command},   {"operators", operators_command},
   };
   auto it = commands.find(options->args[0]);
   if (it == commands.end()) return fail("unknown command '" + options->args[0] + "' (see --help)");

@@ -19,6 +19,7 @@
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "certs/crl.h"
+#include "certs/key_custody.h"
 #include "certs/ocsp.h"
 #include "certs/settings.h"
 #include "core/log.h"
@@ -41,6 +42,9 @@
 
 namespace firma::app {
 namespace {
+
+// Keys rewrapped per upkeep after a KEK rotation (about 1,000 unwrap + wrap per second on SoftHSM2).
+constexpr std::size_t kRewrapBatch = 1000;
 
 Error prefixed(std::string_view part, const Error& e) {
   return make_error(e.code, std::string(part) + ": " + e.message);
@@ -98,8 +102,14 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   s->crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock);
   s->root_crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock, certs::CrlIssuer::root);
   s->ocsp_ = std::make_unique<certs::OcspResponder>(*s->authority_, *s->hsm_.token, *s->db_, clock);
-  s->credentials_ =
-      std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->db_, *s->authority_, *s->crl_, clock, random);
+  auto custody_mode = certs::parse_custody_mode(c.hsm.key_custody);
+  if (!custody_mode)
+    return prefixed("hsm", make_error(ErrorCode::invalid_request, "hsm.key_custody: token or wrapped"));
+  s->custody_ = std::make_unique<certs::KeyCustody>(*s->hsm_.token, *s->db_, clock, random, *custody_mode);
+  if (Status prepared = s->custody_->prepare(); !prepared) return prefixed("HSM", prepared.error());
+  s->hsm_.token->keep_unwrapped(c.hsm.unwrapped_cache);
+  s->credentials_ = std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->custody_, *s->db_, *s->authority_,
+                                                               *s->crl_, clock, random);
 
   // Deregistration revokes the citizen's certificates and destroys their keys (once it has committed).
   s->citizens_->on_deregistered([credentials = s->credentials_.get()](const identity::Citizen& citizen) {
@@ -178,6 +188,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                               if (!v) return std::move(v).error();
                               return api::AuditCheck{v->ok, v->events, v->head, v->first_bad_seq};
                             }}));
+  append(routes, api::admin_custody_routes(*custody_));
   // Operators issue certificates for citizens found by NIF; certs sees only what issuance needs.
   append(routes,
          api::admin_pki_routes(*credentials_, [this](std::string_view nif) -> Result<certs::CitizenForIssuance> {
@@ -227,6 +238,9 @@ void Services::maintain() {
     log::warn("maintenance.authorisations", {{"detail", purged.error().message}});
   if (auto purged = limiter_->purge_idle(); !purged)
     log::warn("maintenance.rate_limits", {{"detail", purged.error().message}});
+  // A KEK rotation's rewrap goes on in batches, one per upkeep, until the old KEK can be destroyed.
+  if (auto rewrapped = custody_->rewrap(kRewrapBatch, "system"); !rewrapped)
+    log::warn("maintenance.kek_rewrap", {{"detail", rewrapped.error().message}});
   if (auto expired = credentials_->expire_due(); !expired)
     log::warn("maintenance.certificates", {{"detail", expired.error().message}});
   if (auto crl = crl_->refresh_if_due(); !crl) log::warn("maintenance.crl", {{"detail", crl.error().message}});

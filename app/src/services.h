@@ -29,6 +29,7 @@ class CertificateAuthority;
 class CrlService;
 class OcspResponder;
 class CredentialService;
+class KeyCustody;
 }  // namespace firma::certs
 namespace firma::signer {
 class AccessTokens;
@@ -71,6 +72,7 @@ class Services {
   identity::OutboxSmsGateway* outbox() { return outbox_; }
   certs::CertificateAuthority& authority() { return *authority_; }
   certs::CredentialService& credentials() { return *credentials_; }
+  certs::KeyCustody& custody() { return *custody_; }
   signer::ApplicationService& applications() { return *applications_; }
   // What signs with citizen keys: the signing services get this, never the token.
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }
@@ -99,6 +101,7 @@ class Services {
   std::unique_ptr<certs::CrlService> crl_;
   std::unique_ptr<certs::CrlService> root_crl_;
   std::unique_ptr<certs::OcspResponder> ocsp_;
+  std::unique_ptr<certs::KeyCustody> custody_;
   std::unique_ptr<certs::CredentialService> credentials_;
   std::unique_ptr<signer::ApplicationService> applications_;
   std::unique_ptr<signer::CitizenKeySigner> key_signer_;

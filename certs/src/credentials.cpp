@@ -5,12 +5,14 @@
 #include <utility>
 
 #include "certs/crl.h"
+#include "certs/key_custody.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "hsm/token.h"
 #include "store/audit_log.h"
 #include "store/certificates.h"
 #include "store/database.h"
+#include "store/wrapped_keys.h"
 
 namespace firma::certs {
 namespace {
@@ -39,10 +41,11 @@ CertificateInfo info_of(const store::CertificateRecord& r, Instant now) {
   return info;
 }
 
-// Destroys a freshly generated key unless the issuance that needed it was recorded.
+// Destroys a freshly generated token key unless the issuance that needed it was recorded (a wrapped key exists
+// only in memory until then: nothing to destroy).
 class NewKey {
  public:
-  NewKey(hsm::Token& token, KeyId id) : token_(token), id_(std::move(id)) {}
+  NewKey(hsm::Token& token, KeyId id, bool on_token) : token_(token), id_(std::move(id)), kept_(!on_token) {}
   ~NewKey() {
     if (!kept_) (void)token_.destroy_key(id_);
   }
@@ -58,9 +61,10 @@ class NewKey {
 
 }  // namespace
 
-CredentialService::CredentialService(hsm::Token& token, store::Database& db, CertificateAuthority& authority,
-                                     CrlService& crl, const Clock& clock, Random& random)
-    : token_(token), db_(db), authority_(authority), crl_(crl), clock_(clock), random_(random) {}
+CredentialService::CredentialService(hsm::Token& token, KeyCustody& custody, store::Database& db,
+                                     CertificateAuthority& authority, CrlService& crl, const Clock& clock,
+                                     Random& random)
+    : token_(token), custody_(custody), db_(db), authority_(authority), crl_(crl), clock_(clock), random_(random) {}
 
 namespace {
 
@@ -92,16 +96,20 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
                                                       std::string_view key_lost) {
   const Instant now = clock_.now();
   const std::string algorithm_name(hsm::to_string(algorithm));
-  // CEN EN 419241-1: the signing key is generated in the cryptographic module (sensitive, never extractable).
-  const KeyId key_id("cit-" + random_.hex_token(16));
-  auto spki = token_.generate_key_pair(key_id, algorithm, hsm::KeyPurpose::citizen_signing, "Firma citizen key");
-  if (!spki) return std::move(spki).error();
-  NewKey pending(token_, key_id);
+  // CEN EN 419241-1: the signing key is generated in the cryptographic module (sensitive, never extractable, or
+  // leaving it only wrapped).
+  auto key = custody_.generate(algorithm);
+  if (!key) return std::move(key).error();
+  const KeyId key_id = key->id;
+  NewKey pending(token_, key_id, !key->wrapped);
 
-  auto signed_cert = authority_.sign_citizen_certificate(citizen, *spki, now);
+  auto signed_cert = authority_.sign_citizen_certificate(citizen, key->public_key, now);
   if (!signed_cert) return std::move(signed_cert).error();
-  if (Status s = token_.store_certificate(key_id, signed_cert->der, "Firma citizen certificate"); !s)
-    return std::move(s).error();
+  // A wrapped key's certificate lives in the database only: the token keeps nothing per citizen.
+  if (!key->wrapped) {
+    if (Status s = token_.store_certificate(key_id, signed_cert->der, "Firma citizen certificate"); !s)
+      return std::move(s).error();
+  }
 
   const store::CertificateRecord record{signed_cert->serial,
                                         citizen.nif,
@@ -156,6 +164,7 @@ Result<Credential> CredentialService::issue_replacing(const CitizenForIssuance& 
             store::HsmKeyRecords::insert(tx, {key_id, citizen.nif, "citizen", algorithm_name, now, std::nullopt});
         !s)
       return std::move(s).error();
+    if (Status s = custody_.record(tx, *key, now); !s) return std::move(s).error();
     if (Status s = store::AuditLog::append(
             tx,
             {std::string(actor), "certificate.issue", "certificate:" + record.serial.str(), "success",
@@ -197,7 +206,7 @@ Result<Credential> CredentialService::ensure_certificate(const CitizenForIssuanc
     const store::CertificateRecord& r = **current;
     // Only a token that answers "no such key" means the key is gone; an HSM that fails is no reason to
     // replace anything.
-    auto key = token_.algorithm(r.key_id);
+    auto key = custody_.algorithm(r.key_id);
     if (!key && key.error().code != ErrorCode::not_found) return std::move(key).error();
     if (!key) key_lost = kKeyMissing;
     if (key && r.not_after - now > authority_.settings().renew_before) return credential_of(r, authority_, fallback);
@@ -337,13 +346,18 @@ Result<std::size_t> CredentialService::expire_due() {
 }
 
 Status CredentialService::destroy_key(const KeyId& key_id, std::string_view actor) {
-  Status destroyed = token_.destroy_key(key_id);
+  // A wrapped key is destroyed with its blob, below; the token, which never held it, is not searched for it.
+  auto wrapped = db_.transact([&](store::Tx& tx) { return store::WrappedKeyRecords::find(tx, key_id); });
+  if (!wrapped) return std::move(wrapped).error();
+  Status destroyed = *wrapped ? Status{} : token_.destroy_key(key_id);
   if (!destroyed && destroyed.error().code != ErrorCode::not_found) {
     log::warn("pki.key_destroy_failed", {{"key_id", key_id.str()}, {"error", destroyed.error().message}});
     return destroyed;
   }
   const Instant now = clock_.now();
   Status recorded = db_.transact([&](store::Tx& tx) -> Status {
+    auto blob = store::WrappedKeyRecords::remove(tx, key_id);
+    if (!blob) return std::move(blob).error();
     Status s = store::HsmKeyRecords::mark_destroyed(tx, key_id, now);
     if (!s && s.error().code == ErrorCode::not_found) return {};
     if (!s) return s;

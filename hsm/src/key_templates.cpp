@@ -43,11 +43,11 @@ std::span<const std::uint8_t> ec_params(KeyAlgorithm algorithm) noexcept {
   return kP256;
 }
 
-objects::Template public_template(KeyAlgorithm algorithm, const KeyId& id, std::string_view label) {
+objects::Template public_template(KeyAlgorithm algorithm, const KeyId& id, std::string_view label, bool token_object) {
   objects::Template t;
   t.add(CKA_CLASS, CK_ULONG{CKO_PUBLIC_KEY})
       .add(CKA_KEY_TYPE, CK_ULONG{is_rsa(algorithm) ? CKK_RSA : CKK_EC})
-      .add(CKA_TOKEN, true)
+      .add(CKA_TOKEN, token_object)
       .add(CKA_PRIVATE, false)
       .add(CKA_VERIFY, true)
       .add(CKA_ENCRYPT, false)

@@ -26,8 +26,10 @@ struct LabelParts {
 };
 LabelParts parse_label(std::string_view text);
 
-// Public half: a token object that can only verify. `label` is the purpose_label.
-objects::Template public_template(KeyAlgorithm algorithm, const KeyId& id, std::string_view label);
+// Public half: a token object (or, for a key to be wrapped, a session object) that can only verify. `label` is
+// the purpose_label.
+objects::Template public_template(KeyAlgorithm algorithm, const KeyId& id, std::string_view label,
+                                  bool token_object = true);
 
 // Private half: a private, sensitive, never-extractable token object that can only sign (no decrypt,
 // unwrap, derive or sign-recover), so it never exists in the clear outside the token

@@ -10,6 +10,8 @@ const config::Keys<Settings>& setting_keys() {
       config::text("hsm.pin_file", &Settings::pin_file),
       config::text("hsm.pin_env", &Settings::pin_env),
       config::count("hsm.sessions", &Settings::sessions, 1, 256),
+      config::one_of("hsm.key_custody", &Settings::key_custody, {"token", "wrapped"}),
+      config::count("hsm.unwrapped_cache", &Settings::unwrapped_cache, 0, 100000),
   };
   return keys;
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -18,6 +19,7 @@
 #include "key_index.h"
 #include "module_impl.h"
 #include "session_pool.h"
+#include "unwrapped_cache.h"
 
 namespace firma::hsm {
 
@@ -47,6 +49,18 @@ struct Token::Impl {
   // tried again; every later call fails with this error until the token is opened anew (a restart).
   mutable std::mutex pin_mutex;
   std::optional<Error> pin_refused;
+  // Wrapped custody (token_wrapped.cpp): KEK handles found by search once per login, what the token offers,
+  // and the unwrapped citizen keys kept for the next signature.
+  struct Kek {
+    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+    bool trusted = false;
+    std::uint64_t epoch = 0;
+  };
+  std::mutex kek_mutex;
+  std::unordered_map<KeyId, Kek> keks;
+  std::once_flag wrapping_once;
+  WrappingSupport wrapping;
+  UnwrappedCache unwrapped;
   SessionPool pool;  // last: its sessions close before anything above goes
 
   // Runs `attempt(Call&)` on a pooled session, after bringing the index up to the current login. A
@@ -91,6 +105,11 @@ struct Token::Impl {
   // The signature itself, once the purpose is checked.
   Result<Signature> sign(const KeyId& id, KeyPurpose wanted, bool claim_unrecorded, DigestAlgorithm digest_algorithm,
                          std::span<const std::uint8_t> digest, RsaPadding padding);
+
+  // The KEK's handle under the current login: remembered, or searched by CKA_ID (a few objects) and remembered.
+  Result<Kek> locate_kek(Call& call, const KeyId& kek);
+  void forget_kek(const KeyId& kek);
+  const WrappingSupport& wrapping_support();
 
   Error key_not_found(const KeyId& id) const {
     return make_error(ErrorCode::not_found, "no key '" + id.str() + "' on token '" + label + "'");

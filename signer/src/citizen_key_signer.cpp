@@ -11,6 +11,7 @@
 #include "store/database.h"
 #include "store/refusal.h"
 #include "store/sads.h"
+#include "store/wrapped_keys.h"
 #include "transaction_state.h"
 
 namespace firma::signer {
@@ -63,6 +64,12 @@ Result<std::vector<int>> match(const std::vector<store::SadEntryState>& authoris
     found->second.pop_back();
   }
   return spent;
+}
+
+// A key kept wrapped (hsm.key_custody = wrapped), as the token takes it to sign.
+hsm::WrappedKey wrapped_key(const store::WrappedKeyRecord& r) {
+  return hsm::WrappedKey{r.key_id, r.kek_id, hsm::parse_key_algorithm(r.algorithm).value_or(hsm::KeyAlgorithm::ec_p256),
+                         r.public_key, r.wrapped};
 }
 
 }  // namespace
@@ -144,8 +151,13 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
   if (Status spent = spend(sad, binding, entries, clock_.now()); !spent) return std::move(spent).error();
   std::vector<hsm::Signature> signatures;
   signatures.reserve(entries.size());
+  // The key's blob when it is kept wrapped (hsm.key_custody = wrapped when it was made); none for a token key.
+  auto wrapped = db_.transact([&](store::Tx& tx) { return store::WrappedKeyRecords::find(tx, binding.key); });
+  if (!wrapped) return std::move(wrapped).error();
+  const std::optional<hsm::WrappedKey> key = *wrapped ? std::optional(wrapped_key(**wrapped)) : std::nullopt;
   for (const SadEntry& e : entries) {
-    auto signature = token_.sign_digest(binding.key, e.digest_algorithm, e.digest, e.padding);
+    auto signature = key ? token_.sign_wrapped_digest(*key, e.digest_algorithm, e.digest, e.padding)
+                         : token_.sign_digest(binding.key, e.digest_algorithm, e.digest, e.padding);
     if (!signature) return std::move(signature).error();
     signatures.push_back(std::move(*signature));
   }
@@ -192,6 +204,9 @@ Result<std::vector<Assembled>> CitizenKeySigner::sign_documents(const Secret& sa
 }
 
 Result<hsm::KeyAlgorithm> CitizenKeySigner::algorithm(const KeyId& key) const {
+  auto wrapped = db_.transact([&](store::Tx& tx) { return store::WrappedKeyRecords::find(tx, key); });
+  if (!wrapped) return std::move(wrapped).error();
+  if (*wrapped) return wrapped_key(**wrapped).algorithm;
   return token_.algorithm(key);
 }
 

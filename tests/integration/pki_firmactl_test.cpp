@@ -1,5 +1,7 @@
 // firmactl end to end against a running firmad: operators, a citizen's certificate, listing, revocation, keys and
 // the audit trail, in text and --json; --help at every level; one-line errors with their exit statuses.
+#include <set>
+
 #include "pki_support.h"
 
 namespace firma::testing {
@@ -82,6 +84,49 @@ TEST_F(PkiFirmactl, AnOperatorIssuesListsRevokesAndAudits) {
   const json page = json::parse(paged.output, nullptr, false);
   ASSERT_EQ(page["events"].size(), 2u) << paged.output;
   EXPECT_EQ(page["events"][0]["seq"], 2);
+}
+
+// Wrapped custody: firmad states what the token offers in one line, makes its first KEK, and an operator rotates it;
+// the upkeep is what rewraps, so right after the rotation the old KEK is still retiring.
+TEST(PkiFirmactlWrapped, AnOperatorListsAndRotatesTheKek) {
+  TempDir dir;
+  Firmad firmad(dir.path() / "var", {"--set", "hsm.key_custody=wrapped"});
+  ASSERT_TRUE(firmad.started()) << firmad.process().output();
+  EXPECT_NE(firmad.process().output().find("\"event\":\"hsm_custody\""), std::string::npos);
+  EXPECT_NE(firmad.process().output().find("\"key_wrap\":\"CKM_AES_KEY_WRAP_PAD (PKCS#11 2.40)\""), std::string::npos)
+      << firmad.process().output();
+  const auto firmactl = [&](const std::string& args) {
+    return run_command(std::string(FIRMACTL_PATH) + " --url " + firmad.url() + " --token " + firmad.admin_token() +
+                       " " + args);
+  };
+  auto listed = firmactl("kek list");
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  EXPECT_NE(listed.output.find("key custody: wrapped"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find(" current "), std::string::npos) << listed.output;
+  auto rotated = firmactl("kek rotate");
+  ASSERT_EQ(rotated.status, 0) << rotated.output;
+  EXPECT_NE(rotated.output.find("new key-encryption key kek-"), std::string::npos) << rotated.output;
+  auto after = firmactl("--json kek list");
+  ASSERT_EQ(after.status, 0) << after.output;
+  const json keks = json::parse(after.output, nullptr, false);
+  ASSERT_TRUE(keks.is_object()) << after.output;
+  ASSERT_EQ(keks["keks"].size(), 2u);
+  std::set<std::string> states;
+  for (const auto& k : keks["keks"]) states.insert(k["state"].get<std::string>());
+  EXPECT_EQ(states, (std::set<std::string>{"current", "retiring"}));
+  auto audit = firmactl("audit show");
+  EXPECT_NE(audit.output.find("kek.create"), std::string::npos) << audit.output;
+  EXPECT_NE(audit.output.find("kek.rotate"), std::string::npos) << audit.output;
+}
+
+TEST(PkiFirmactlWrapped, RotationIsRefusedInTokenCustody) {
+  TempDir dir;
+  Firmad firmad(dir.path() / "var");
+  ASSERT_TRUE(firmad.started()) << firmad.process().output();
+  auto refused = run_command(std::string(FIRMACTL_PATH) + " --url " + firmad.url() + " --token " +
+                             firmad.admin_token() + " kek rotate");
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("hsm.key_custody = wrapped"), std::string::npos) << refused.output;
 }
 
 TEST_F(PkiFirmactl, ErrorsAreOneLineWithTheirExitStatus) {

@@ -47,10 +47,11 @@ void SigningStack::start_services() {
   if (Status s = server_->start(); !s) throw std::runtime_error(s.error().message);
 }
 
-void SigningStack::restart() {
+void SigningStack::restart(const std::function<void(app::Settings&)>& reconfigure) {
   server_->shutdown();
   server_.reset();
   services_.reset();
+  if (reconfigure) reconfigure(config_);
   start_services();
 }
 

@@ -33,8 +33,8 @@ class SigningStack {
   ~SigningStack();
 
   // Stops the server and the services and starts them again on the same data directory, database and clock,
-  // as a restart of firmad would (the port changes).
-  void restart();
+  // as a restart of firmad would (the port changes); `reconfigure`, if given, changes the settings first.
+  void restart(const std::function<void(app::Settings&)>& reconfigure = {});
 
   Reply get(const std::string& path, const std::string& bearer = "");
   Reply post(const std::string& path, const nlohmann::json& body, const std::string& bearer = "");

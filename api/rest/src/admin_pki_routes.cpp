@@ -151,4 +151,32 @@ std::vector<Route> admin_pki_routes(certs::CredentialService& credentials, certs
   };
 }
 
+std::vector<Route> admin_custody_routes(certs::KeyCustody& custody) {
+  const std::vector<Role> pki_roles = {Role::admin, Role::pki_officer};
+  return {
+      {"GET", "/v1/admin/keks", Access::operator_role, pki_roles,
+       [&custody](const Request&) -> Response {
+         auto keks = custody.keks();
+         if (!keks) return problem(keks.error());
+         nlohmann::json out = nlohmann::json::array();
+         for (const auto& k : *keks)
+           out.push_back({{"kek_id", k.kek_id.str()},
+                          {"state", k.state},
+                          {"created_at", to_rfc3339(k.created_at)},
+                          {"keys", k.keys}});
+         return json_response(
+             200,
+             {{"key_custody", custody.mode() == certs::CustodyMode::wrapped ? "wrapped" : "token"}, {"keks", out}});
+       },
+       "admin.keks.list"},
+      {"POST", "/v1/admin/keks/rotate", Access::operator_role, pki_roles,
+       [&custody](const Request& request) -> Response {
+         auto kek = custody.rotate(actor_of(request));
+         if (!kek) return problem(kek.error());
+         return json_response(201, {{"kek_id", kek->str()}});
+       },
+       "admin.keks.rotate"},
+  };
+}
+
 }  // namespace firma::api

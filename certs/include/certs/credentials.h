@@ -28,6 +28,7 @@ class Database;
 namespace firma::certs {
 
 class CrlService;
+class KeyCustody;
 
 // How callers (api, app) find a citizen for issuance without certs depending on identity.
 using CitizenLookup = std::function<Result<CitizenForIssuance>(std::string_view nif)>;
@@ -75,14 +76,15 @@ struct KeyEntry {
 // ("operator:<id>", "citizen:<nif>", "system").
 class CredentialService {
  public:
-  CredentialService(hsm::Token& token, store::Database& db, CertificateAuthority& authority, CrlService& crl,
-                    const Clock& clock, Random& random);
+  // New keys follow `custody`'s mode (on the token, or wrapped in the database); keys of either kind stay usable.
+  CredentialService(hsm::Token& token, KeyCustody& custody, store::Database& db, CertificateAuthority& authority,
+                    CrlService& crl, const Clock& clock, Random& random);
 
-  // A new key pair (sensitive, never extractable) and certificate for an eligible citizen; the certificate is
-  // stored on the token under the key's CKA_ID and in the database. A valid certificate the citizen already had is
-  // superseded: revoked with reason superseded and its key destroyed. `algorithm` defaults to the configured one.
-  // Errors: account_not_active, registration_level (check_eligible), unavailable (token), conflict (another
-  // issuance for the same citizen won a race; its credential stands).
+  // A new key pair (sensitive, never extractable; or wrapped, see KeyCustody) and certificate for an eligible
+  // citizen; the certificate is stored in the database, and on the token under the key's CKA_ID for a token key. A
+  // valid certificate the citizen already had is superseded: revoked with reason superseded and its key destroyed.
+  // `algorithm` defaults to the configured one. Errors: account_not_active, registration_level (check_eligible),
+  // unavailable (token), conflict (another issuance for the same citizen won a race; its credential stands).
   Result<Credential> issue(const CitizenForIssuance& citizen, std::optional<hsm::KeyAlgorithm> algorithm,
                            std::string_view actor);
 
@@ -118,12 +120,14 @@ class CredentialService {
   Result<Credential> issue_replacing(const CitizenForIssuance& citizen, hsm::KeyAlgorithm algorithm,
                                      std::string_view actor, const std::optional<CertSerial>& replaced,
                                      std::string_view key_lost = {});
-  // Destroys a key on the token and records it (audit: key.destroy by `actor`); a key already gone counts.
+  // Destroys a key (on the token, or its wrapped blob) and records it (audit: key.destroy by `actor`); a key
+  // already gone counts.
   Status destroy_key(const KeyId& key_id, std::string_view actor);
   // Publishes a CRL after a revocation; a failure is logged (the next publication lists the revocation anyway).
   void publish_crl();
 
   hsm::Token& token_;
+  KeyCustody& custody_;
   store::Database& db_;
   CertificateAuthority& authority_;
   CrlService& crl_;

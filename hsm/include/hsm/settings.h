@@ -14,9 +14,14 @@ struct Settings {
   std::string pin_file;      // file holding the user PIN
   std::string pin_env;       // or: name of an environment variable holding it
   std::size_t sessions = 8;  // size of the session pool
+  // Where citizens' keys live: "token" (a key pair object per citizen on the token) or "wrapped" (in the database,
+  // wrapped under a key-encryption key that never leaves the token; see ARCHITECTURE.md "Embedded default and
+  // scale"). A citizen's next key follows it; keys made under the other mode stay usable.
+  std::string key_custody = "token";
+  std::size_t unwrapped_cache = 0;  // wrapped mode: unwrapped keys kept on the token between signatures
 };
 
-// hsm.module, hsm.token_label, hsm.pin_file, hsm.pin_env, hsm.sessions.
+// hsm.module, hsm.token_label, hsm.pin_file, hsm.pin_env, hsm.sessions, hsm.key_custody, hsm.unwrapped_cache.
 const config::Keys<Settings>& setting_keys();
 
 }  // namespace firma::hsm

@@ -37,6 +37,28 @@ struct Signature {
   Bytes der;
 };
 
+// A citizen's key pair kept outside the token (hsm.key_custody = wrapped): the private half wrapped with
+// RFC 5649 (AES key wrap with padding) under a key-encryption key (KEK) that never leaves the token. The clear
+// private key exists only inside the HSM (ARCHITECTURE.md security invariant 4, CEN EN 419241-1).
+struct WrappedKey {
+  KeyId id;   // the citizen key's id (what the SAD and the certificate records name)
+  KeyId kek;  // the KEK it is wrapped under
+  KeyAlgorithm algorithm = KeyAlgorithm::ec_p256;
+  Bytes public_key;  // SubjectPublicKeyInfo DER
+  Bytes wrapped;     // RFC 5649 over the PKCS#8 PrivateKeyInfo
+};
+
+// What the token offers for wrapped custody, read once from its mechanism list and Cryptoki version.
+struct WrappingSupport {
+  // RFC 5649 is CKM_AES_KEY_WRAP_KWP (0x210B) on PKCS#11 3.0 tokens, and 0x210A (CKM_AES_KEY_WRAP_PAD) on
+  // 2.40 ones such as SoftHSM2 2.6, where 3.0 gives 0x210A another meaning: chosen per token, 0 when neither.
+  unsigned long mechanism = 0;
+  std::string mechanism_name;  // "CKM_AES_KEY_WRAP_KWP", "CKM_AES_KEY_WRAP_PAD (PKCS#11 2.40)" or ""
+  bool aes_key_generation = false;
+  // One line naming what the token lacks for wrapped custody; empty when it has all of it.
+  std::string lacks;
+};
+
 // One token, one login, a bounded pool of sessions (one per calling thread at a time; callers wait for a
 // free one) and an index from key id to object handles, built by one scan at open, so that signing never
 // searches the token. Thread-safe.
@@ -110,6 +132,34 @@ class Token {
   // Every private key on the token with its flags read back through PKCS#11. Scans the token: for
   // operators, not for request paths.
   Result<std::vector<KeyInfo>> inventory() const;
+
+  // Wrapped custody (hsm/src/token_wrapped.cpp). A KEK is an AES-256 token object, private, sensitive, never
+  // extractable, allowed only to wrap and unwrap; CKA_ID is its id. Where the token marks it trusted
+  // (CKA_TRUSTED, set only by the security officer), new citizen keys are CKA_WRAP_WITH_TRUSTED: no key but a
+  // trusted one can wrap them.
+  WrappingSupport wrapping_support() const;
+  // Makes a KEK; conflict when one with this id exists, invalid_request when the token lacks key wrapping.
+  Status create_wrapping_key(const KeyId& kek);
+  // Whether a KEK with this id is on the token (searched, then remembered for the login).
+  Result<bool> has_wrapping_key(const KeyId& kek) const;
+  // Destroys a KEK: every key still wrapped under it is lost. not_found when there is none.
+  Status destroy_wrapping_key(const KeyId& kek);
+  // Generates a citizen key pair as session objects, wraps the private half under `kek` and destroys both
+  // halves: the token keeps nothing. The private half is sensitive and extractable only for that wrap.
+  Result<WrappedKey> generate_wrapped_key_pair(const KeyId& id, const KeyId& kek, KeyAlgorithm algorithm);
+  // The citizen path for a wrapped key (what CitizenKeySigner calls, as sign_digest): unwraps it into a session
+  // object (sensitive, not extractable, sign only), signs, and destroys it, or keeps it in the bounded cache of
+  // unwrapped keys (keep_unwrapped). A blob that does not unwrap under its KEK (tampered with, or wrapped under
+  // another KEK) is forbidden, and logged.
+  Result<Signature> sign_wrapped_digest(const WrappedKey& key, DigestAlgorithm digest_algorithm,
+                                        std::span<const std::uint8_t> digest,
+                                        RsaPadding padding = RsaPadding::pkcs1v15);
+  // KEK rotation: the same private key wrapped under `kek` instead (unwrapped as an extractable session object
+  // only for that, then destroyed).
+  Result<WrappedKey> rewrap(const WrappedKey& key, const KeyId& kek);
+  // How many unwrapped citizen keys stay on the token as session objects for the next signature (0: unwrap for
+  // every signature). The least recently used goes first.
+  void keep_unwrapped(std::size_t keys);
 
   // Readiness: a cheap call on a pooled session (recovering it if needed).
   Status ping();

@@ -26,6 +26,7 @@ PkiFixture::~PkiFixture() {
   // Services first, then the CA, then the database and the token they use.
   ocsp.reset();
   credentials.reset();
+  custody.reset();
   crl.reset();
   ca.reset();
 }
@@ -39,13 +40,17 @@ certs::CaSettings PkiFixture::default_settings() {
 void PkiFixture::open(certs::CaSettings settings) {
   ocsp.reset();
   credentials.reset();
+  custody.reset();
   crl.reset();
   ca.reset();
   auto opened = certs::CertificateAuthority::open(hsm.token(), *db, clock, random, std::move(settings));
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   ca = std::move(*opened);
   crl = std::make_unique<certs::CrlService>(*ca, *db, clock);
-  credentials = std::make_unique<certs::CredentialService>(hsm.token(), *db, *ca, *crl, clock, random);
+  custody = std::make_unique<certs::KeyCustody>(hsm.token(), *db, clock, random, custody_mode);
+  Status prepared = custody->prepare();
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  credentials = std::make_unique<certs::CredentialService>(hsm.token(), *custody, *db, *ca, *crl, clock, random);
   ocsp = std::make_unique<certs::OcspResponder>(*ca, hsm.token(), *db, clock);
 }
 

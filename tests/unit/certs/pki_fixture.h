@@ -8,6 +8,7 @@
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "certs/crl.h"
+#include "certs/key_custody.h"
 #include "certs/ocsp.h"
 #include "certs/settings.h"
 #include "core/clock.h"
@@ -28,7 +29,8 @@ class PkiFixture {
   PkiFixture();
   ~PkiFixture();
 
-  // Opens the CA (creating it the first time) and the services over it. Fails the test on error.
+  // Opens the CA (creating it the first time) and the services over it, citizens' keys kept as `custody_mode`
+  // says. Fails the test on error.
   void open(certs::CaSettings settings = default_settings());
   static certs::CaSettings default_settings();
 
@@ -51,6 +53,8 @@ class PkiFixture {
   SystemRandom random;
   std::unique_ptr<certs::CertificateAuthority> ca;
   std::unique_ptr<certs::CrlService> crl;
+  certs::CustodyMode custody_mode = certs::CustodyMode::token;
+  std::unique_ptr<certs::KeyCustody> custody;
   std::unique_ptr<certs::CredentialService> credentials;
   std::unique_ptr<certs::OcspResponder> ocsp;
 };

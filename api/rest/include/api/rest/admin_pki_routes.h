@@ -5,6 +5,7 @@
 
 #include "api/http/routes.h"
 #include "certs/credentials.h"
+#include "certs/key_custody.h"
 
 namespace firma::api {
 
@@ -18,5 +19,11 @@ namespace firma::api {
 // GET  /v1/admin/keys -> 200 {keys: [{key_id, owner, purpose, algorithm, created_at, extractable, sensitive,
 //      has_certificate}]}
 std::vector<Route> admin_pki_routes(certs::CredentialService& credentials, certs::CitizenLookup citizens);
+
+// Wrapped key custody's key-encryption keys (hsm.key_custody = wrapped). Roles: admin or pki_officer.
+// GET  /v1/admin/keks -> 200 {key_custody: "token"|"wrapped", keks: [{kek_id, state, created_at, keys}]}
+// POST /v1/admin/keks/rotate -> 201 {kek_id, retiring}: a new current KEK; the upkeep rewraps the keys of the one
+//      before and destroys it once none is left. 400 invalid_request in token custody.
+std::vector<Route> admin_custody_routes(certs::KeyCustody& custody);
 
 }  // namespace firma::api
