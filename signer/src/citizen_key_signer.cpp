@@ -149,15 +149,20 @@ Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_all(const Secret& sad
                                                                std::span<const SadEntry> entries) {
   if (entries.empty()) return std::vector<hsm::Signature>{};
   if (Status spent = spend(sad, binding, entries, clock_.now()); !spent) return std::move(spent).error();
+  return sign_with(binding.key, entries);
+}
+
+Result<std::vector<hsm::Signature>> CitizenKeySigner::sign_with(const KeyId& key_id,
+                                                                std::span<const SadEntry> digests) {
   std::vector<hsm::Signature> signatures;
-  signatures.reserve(entries.size());
+  signatures.reserve(digests.size());
   // The key's blob when it is kept wrapped (hsm.key_custody = wrapped when it was made); none for a token key.
-  auto wrapped = db_.transact([&](store::Tx& tx) { return store::WrappedKeyRecords::find(tx, binding.key); });
+  auto wrapped = db_.transact([&](store::Tx& tx) { return store::WrappedKeyRecords::find(tx, key_id); });
   if (!wrapped) return std::move(wrapped).error();
   const std::optional<hsm::WrappedKey> key = *wrapped ? std::optional(wrapped_key(**wrapped)) : std::nullopt;
-  for (const SadEntry& e : entries) {
+  for (const SadEntry& e : digests) {
     auto signature = key ? token_.sign_wrapped_digest(*key, e.digest_algorithm, e.digest, e.padding)
-                         : token_.sign_digest(binding.key, e.digest_algorithm, e.digest, e.padding);
+                         : token_.sign_digest(key_id, e.digest_algorithm, e.digest, e.padding);
     if (!signature) return std::move(signature).error();
     signatures.push_back(std::move(*signature));
   }
@@ -190,13 +195,15 @@ Result<std::vector<Assembled>> CitizenKeySigner::sign_documents(const Secret& sa
     prepared.push_back(std::move(*p));
   }
   if (Status spent = spend(sad, binding, authorised, now); !spent) return std::move(spent).error();
+  std::vector<SadEntry> structures;  // what the key signs: each document's DTBS/R
+  structures.reserve(prepared.size());
+  for (const Prepared& p : prepared) structures.push_back({p.digest_algorithm, p.dtbs_digest, p.padding});
+  auto signatures = sign_with(binding.key, structures);
+  if (!signatures) return std::move(signatures).error();
   std::vector<Assembled> out;
   out.reserve(documents.size());
   for (std::size_t i = 0; i < documents.size(); ++i) {
-    const Prepared& p = prepared[i];
-    auto signature = token_.sign_digest(binding.key, p.digest_algorithm, p.dtbs_digest, p.padding);
-    if (!signature) return std::move(signature).error();
-    auto assembled = assemble(documents[i], p, *signature, credential);
+    auto assembled = assemble(documents[i], prepared[i], (*signatures)[i], credential);
     if (!assembled) return std::move(assembled).error();
     out.push_back(std::move(*assembled));
   }

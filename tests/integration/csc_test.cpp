@@ -42,9 +42,10 @@ Bytes digest_of(std::string_view text) {
 
 class CscTest : public ::testing::Test {
  protected:
-  void start(const std::string& algorithm = "") {
-    stack_ = std::make_unique<SigningStack>("", [algorithm](app::Settings& config) {
+  void start(const std::string& algorithm = "", const std::string& custody = "") {
+    stack_ = std::make_unique<SigningStack>("", [algorithm, custody](app::Settings& config) {
       if (!algorithm.empty()) config.pki.certificate_algorithm = algorithm;
+      if (!custody.empty()) config.hsm.key_custody = custody;
     });
     key_ = stack_->register_application("Sede de ejemplo");
     stack_->make_citizen(kNif, kMobile, kPassword);
@@ -507,8 +508,11 @@ TEST_F(CscTest, ExtendTransactionNarrowsTheSadAndEndsTheOldOne) {
 
 // signDoc (v2): the SAD authorises the documents' digests; Firma builds CAdES (attached and detached), PAdES and
 // XAdES from the documents, and CAdES CMSs from bare digests (one for a PDF's /Contents, with no signing-time).
-TEST_F(CscTest, SignDocBuildsEachFormatFromTheAuthorisedDocumentsOnly) {
-  start();
+// The citizen's key is on the token, or kept wrapped (hsm.key_custody).
+class CscSignDoc : public CscTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(CscSignDoc, BuildsEachFormatFromTheAuthorisedDocumentsOnly) {
+  start("", GetParam());
   const std::string id = credential("v2");
   const std::string attached_text = "Resolución 1/2026", detached_text = "Anexo II", xml = "<expediente n=\"7\"/>";
   const std::string pdf = minimal_pdf();
@@ -649,6 +653,8 @@ TEST_F(CscTest, SignDocBuildsEachFormatFromTheAuthorisedDocumentsOnly) {
               {"signAlgo", kEcdsaSha256}}}}},
           400, "invalid_request", "spent");
 }
+
+INSTANTIATE_TEST_SUITE_P(Custody, CscSignDoc, ::testing::Values("token", "wrapped"));
 
 }  // namespace
 }  // namespace firma::testing

@@ -49,6 +49,9 @@ class CitizenKeySigner {
  private:
   // The SAD check and the spending of `entries` in one database transaction (see sign_all).
   Status spend(const Secret& sad, const SadBinding& binding, std::span<const SadEntry> entries, Instant now);
+  // The HSM's signatures of `digests` with the key, token-held or wrapped (hsm.key_custody); called only once the SAD
+  // has been spent for them.
+  Result<std::vector<hsm::Signature>> sign_with(const KeyId& key, std::span<const SadEntry> digests);
 
   hsm::Token& token_;
   store::Database& db_;
