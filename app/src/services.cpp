@@ -21,6 +21,7 @@
 #include "certs/crl.h"
 #include "certs/ocsp.h"
 #include "certs/settings.h"
+#include "certs/timestamp.h"
 #include "core/log.h"
 #include "hsm/token.h"
 #include "identity/citizens.h"
@@ -98,6 +99,10 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   s->crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock);
   s->root_crl_ = std::make_unique<certs::CrlService>(*s->authority_, *s->db_, clock, certs::CrlIssuer::root);
   s->ocsp_ = std::make_unique<certs::OcspResponder>(*s->authority_, *s->hsm_.token, *s->db_, clock);
+  s->tsa_ = std::make_unique<certs::TimeStampAuthority>(*s->authority_, *s->hsm_.token, clock, random);
+  auto remote_tsa = certs::remote_time_stamper(c.timestamp, random);
+  if (!remote_tsa) return prefixed("timestamp", remote_tsa.error());
+  s->remote_tsa_ = std::move(*remote_tsa);
   s->credentials_ =
       std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->db_, *s->authority_, *s->crl_, clock, random);
 
@@ -137,6 +142,11 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   return s;
 }
 
+certs::TimeStamper& Services::time_stamper() {
+  if (remote_tsa_) return *remote_tsa_;
+  return *tsa_;
+}
+
 std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   std::vector<api::ReadinessProbe> probes = {
       {"database", [this] { return db_->ping(); }},
@@ -161,7 +171,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                                        throttle, public_url(), settings_.csc}));
   // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
   append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
-  append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
+  append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_, *tsa_));
   append(routes,
          api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
                               auto records =

@@ -28,6 +28,9 @@ namespace firma::certs {
 class CertificateAuthority;
 class CrlService;
 class OcspResponder;
+class RemoteTimeStamper;
+class TimeStamper;
+class TimeStampAuthority;
 class CredentialService;
 }  // namespace firma::certs
 namespace firma::signer {
@@ -71,6 +74,8 @@ class Services {
   identity::OutboxSmsGateway* outbox() { return outbox_; }
   certs::CertificateAuthority& authority() { return *authority_; }
   certs::CredentialService& credentials() { return *credentials_; }
+  // What stamps signatures (levels T, LT, LTA): the outside TSA of timestamp.url, or Firma's own.
+  certs::TimeStamper& time_stamper();
   signer::ApplicationService& applications() { return *applications_; }
   // What signs with citizen keys: the signing services get this, never the token.
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }
@@ -99,6 +104,8 @@ class Services {
   std::unique_ptr<certs::CrlService> crl_;
   std::unique_ptr<certs::CrlService> root_crl_;
   std::unique_ptr<certs::OcspResponder> ocsp_;
+  std::unique_ptr<certs::TimeStampAuthority> tsa_;
+  std::unique_ptr<certs::RemoteTimeStamper> remote_tsa_;  // null: tsa_ stamps
   std::unique_ptr<certs::CredentialService> credentials_;
   std::unique_ptr<signer::ApplicationService> applications_;
   std::unique_ptr<signer::CitizenKeySigner> key_signer_;

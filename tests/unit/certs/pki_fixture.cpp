@@ -24,6 +24,7 @@ PkiFixture::PkiFixture() : clock(SystemClock().now()) {
 
 PkiFixture::~PkiFixture() {
   // Services first, then the CA, then the database and the token they use.
+  tsa.reset();
   ocsp.reset();
   credentials.reset();
   crl.reset();
@@ -37,6 +38,7 @@ certs::CaSettings PkiFixture::default_settings() {
 }
 
 void PkiFixture::open(certs::CaSettings settings) {
+  tsa.reset();
   ocsp.reset();
   credentials.reset();
   crl.reset();
@@ -47,6 +49,7 @@ void PkiFixture::open(certs::CaSettings settings) {
   crl = std::make_unique<certs::CrlService>(*ca, *db, clock);
   credentials = std::make_unique<certs::CredentialService>(hsm.token(), *db, *ca, *crl, clock, random);
   ocsp = std::make_unique<certs::OcspResponder>(*ca, hsm.token(), *db, clock);
+  tsa = std::make_unique<certs::TimeStampAuthority>(*ca, hsm.token(), clock, random);
 }
 
 std::filesystem::path PkiFixture::write(const std::string& name, const std::string& content) const {

@@ -10,6 +10,7 @@
 #include "certs/crl.h"
 #include "certs/ocsp.h"
 #include "certs/settings.h"
+#include "certs/timestamp.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "store/database.h"
@@ -53,6 +54,7 @@ class PkiFixture {
   std::unique_ptr<certs::CrlService> crl;
   std::unique_ptr<certs::CredentialService> credentials;
   std::unique_ptr<certs::OcspResponder> ocsp;
+  std::unique_ptr<certs::TimeStampAuthority> tsa;
 };
 
 }  // namespace firma::testing
