@@ -119,7 +119,7 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   // CitizenKeySigner, which checks a SAD before every signature.
   s->key_signer_ = std::make_unique<signer::CitizenKeySigner>(*s->hsm_.token, *s->db_, clock);
   s->transactions_ = std::make_unique<signer::TransactionService>(
-      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, clock, random,
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, s->time_stamper(), clock, random,
       signer::SigningLimits{
           c.signing.max_documents, c.signing.max_document_bytes,
           std::chrono::seconds(c.signing.transaction_lifetime_seconds),

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,15 @@ namespace firma::signer {
 enum class Format { raw, cades, pades, xades };
 std::string_view to_string(Format format) noexcept;
 std::optional<Format> parse_format(std::string_view text) noexcept;
+
+// Baseline levels (ETSI EN 319 122-1 / 142-1 / 132-1): B; T adds a time stamp over the signature value; LT the
+// validation data; LTA an archive (document) time stamp over all of it. raw signatures are B only.
+enum class Level { b, t, lt, lta };
+std::string_view to_string(Level level) noexcept;  // "B", "T", "LT", "LTA"
+std::optional<Level> parse_level(std::string_view text) noexcept;
+
+// What the levels past B call for a time stamp: a TimeStampToken (RFC 3161 2.4.2, DER ContentInfo) over `digest`.
+using TimeStampFunction = std::function<Result<Bytes>(hsm::DigestAlgorithm, std::span<const std::uint8_t>)>;
 
 // The signer's credential as the formats see it: what goes into the structures, never a key handle.
 struct CredentialView {
@@ -47,6 +58,7 @@ struct DocumentRequest {
   // salt as long as the digest). PSS with an EC key is refused (invalid_request) at preparation.
   hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
   XmlLimits xml_limits{};  // xades
+  Level level = Level::b;
 };
 
 // Phase one's output, kept in the database until the citizen confirms (any node may assemble).
@@ -64,15 +76,17 @@ struct Assembled {
 
 // Checked when a transaction is created, before anything is stored: a digest of the wrong length, a
 // document that is not a PDF for pades, XML that is not well-formed (no external entity is ever loaded)...
-// Errors are invalid_request with a message naming the problem; an XML document past its xml_limits is
-// payload_too_large.
+// Errors are invalid_request with a message naming the problem (a level the format does not offer too); an XML
+// document past its xml_limits is payload_too_large.
 Status validate(const DocumentRequest& request);
 
 // Phase one: the structure to sign for this credential and signing time, and its digest.
 Result<Prepared> prepare(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
 
-// Phase three: the final signature or signed document from the HSM's signature over prepared.dtbs_digest.
+// Phase three: the final signature or signed document from the HSM's signature over prepared.dtbs_digest; for
+// request.level T, with the signature time stamp `timestamp` makes (its errors are the document's: a TSA that is
+// down is unavailable).
 Result<Assembled> assemble(const DocumentRequest& request, const Prepared& prepared, const hsm::Signature& signature,
-                           const CredentialView& credential);
+                           const CredentialView& credential, const TimeStampFunction& timestamp = {});
 
 }  // namespace firma::signer

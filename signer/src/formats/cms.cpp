@@ -20,6 +20,7 @@ constexpr const char* kIdContentType = "1.2.840.113549.1.9.3";
 constexpr const char* kIdMessageDigest = "1.2.840.113549.1.9.4";
 constexpr const char* kIdSigningTime = "1.2.840.113549.1.9.5";
 constexpr const char* kIdSigningCertificateV2 = "1.2.840.113549.1.9.16.2.47";
+constexpr const char* kIdSignatureTimeStampToken = "1.2.840.113549.1.9.16.2.14";
 
 // AlgorithmIdentifier; SHA-2 digests go without parameters (RFC 5754 2), sha*WithRSAEncryption with NULL
 // (RFC 4055 5), ECDSA without (RFC 5758 3.2).
@@ -94,7 +95,8 @@ Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlg
 Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm digest,
                           std::span<const std::uint8_t> signed_attributes,
                           std::span<const std::uint8_t> signature_value,
-                          std::optional<std::span<const std::uint8_t>> content) {
+                          std::optional<std::span<const std::uint8_t>> content,
+                          const std::optional<Bytes>& signature_time_stamp) {
   auto facts = certificate_facts(credential.certificate);
   if (!facts) return std::move(facts).error();
   for (const Bytes& ca : credential.chain) {
@@ -136,6 +138,13 @@ Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm
   der.raw_bytes(implicit);
   algorithm_identifier(der, signature_algorithm_oid(credential.algorithm, digest), hsm::is_rsa(credential.algorithm));
   octet_string(der, signature_value);
+  if (signature_time_stamp) {
+    // unsignedAttrs [1] IMPLICIT SET OF Attribute: { id-aa-signatureTimeStampToken, SET { TimeStampToken } }.
+    der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC);
+    der.start_cons(Botan::SEQUENCE).encode(Botan::OID(kIdSignatureTimeStampToken));
+    der.start_cons(Botan::SET).raw_bytes(*signature_time_stamp).end_cons();
+    der.end_cons().end_cons();
+  }
   der.end_cons().end_cons();  // SignerInfo, signerInfos
 
   der.end_cons();  // SignedData
