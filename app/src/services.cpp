@@ -119,7 +119,7 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   // CitizenKeySigner, which checks a SAD before every signature.
   s->key_signer_ = std::make_unique<signer::CitizenKeySigner>(*s->hsm_.token, *s->db_, clock);
   s->transactions_ = std::make_unique<signer::TransactionService>(
-      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, s->time_stamper(), clock, random,
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, s->long_term_services(), clock, random,
       signer::SigningLimits{
           c.signing.max_documents, c.signing.max_document_bytes,
           std::chrono::seconds(c.signing.transaction_lifetime_seconds),
@@ -145,6 +145,28 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
 certs::TimeStamper& Services::time_stamper() {
   if (remote_tsa_) return *remote_tsa_;
   return *tsa_;
+}
+
+signer::LongTermServices Services::long_term_services() {
+  return {[this](hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) {
+            return time_stamper().timestamp(algorithm, digest);
+          },
+          // Level LT's validation data is Firma's own, gathered in-process (ETSI EN 319 122-1 5.5): the OCSP answer
+          // about the citizen's certificate, the issuing CA's CRL (which also answers for the TSA's certificate),
+          // the root's CRL (the issuing CA's status) and the TSA's certificate.
+          [this](std::span<const std::uint8_t> certificate) -> Result<signer::ValidationData> {
+            signer::ValidationData data;
+            auto ocsp = ocsp_->status_of(certificate);
+            if (!ocsp) return std::move(ocsp).error();
+            data.ocsp_responses.push_back(std::move(*ocsp));
+            auto crl = crl_->current();
+            if (!crl) return std::move(crl).error();
+            data.crls.push_back(std::move(crl->der));
+            // An offline root publishes its CRL elsewhere: then the validator fetches it.
+            if (auto root = root_crl_->current()) data.crls.push_back(std::move(root->der));
+            if (!remote_tsa_) data.certificates.push_back(authority_->tsa_signer().certificate);
+            return data;
+          }};
 }
 
 std::vector<api::Route> Services::routes(std::string openapi_yaml) {

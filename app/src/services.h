@@ -39,6 +39,7 @@ class ApplicationAuthorisations;
 class ApplicationService;
 class CitizenKeySigner;
 class SigningCredentials;
+struct LongTermServices;
 class TransactionService;
 }  // namespace firma::signer
 
@@ -76,6 +77,8 @@ class Services {
   certs::CredentialService& credentials() { return *credentials_; }
   // What stamps signatures (levels T, LT, LTA): the outside TSA of timestamp.url, or Firma's own.
   certs::TimeStamper& time_stamper();
+  // What the signature levels past B need: the time stamper above and Firma's own validation data.
+  signer::LongTermServices long_term_services();
   signer::ApplicationService& applications() { return *applications_; }
   // What signs with citizen keys: the signing services get this, never the token.
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }

@@ -187,4 +187,28 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
   }
 }
 
+Result<Bytes> OcspResponder::status_of(std::span<const std::uint8_t> certificate) const {
+  const CaCertificate& issuing = authority_.issuing();
+  const unsigned char* issuer_cursor = issuing.der.data();
+  X509Ptr issuer(d2i_X509(nullptr, &issuer_cursor, static_cast<long>(issuing.der.size())));
+  const unsigned char* cursor = certificate.data();
+  X509Ptr subject(d2i_X509(nullptr, &cursor, static_cast<long>(certificate.size())));
+  if (!issuer || !subject) return make_error(ErrorCode::invalid_request, "not a DER X.509 certificate");
+  detail::OcspRequestPtr request(OCSP_REQUEST_new());
+  OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), subject.get(), issuer.get());
+  if (!request || !id || !OCSP_request_add0_id(request.get(), id)) {
+    OCSP_CERTID_free(id);
+    return make_error(ErrorCode::internal, "cannot build the OCSP request");
+  }
+  const Bytes der = der_of<OCSP_REQUEST, i2d_OCSP_REQUEST>(request.get());
+  Bytes answer = respond(der);
+  // Anything but `successful` is an unsigned error status (RFC 6960 4.2.1): nothing a validator can use.
+  const unsigned char* read = answer.data();
+  std::unique_ptr<OCSP_RESPONSE, OpenSslFree<OCSP_RESPONSE_free>> parsed(
+      d2i_OCSP_RESPONSE(nullptr, &read, static_cast<long>(answer.size())));
+  if (!parsed || OCSP_response_status(parsed.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    return make_error(ErrorCode::unavailable, "the OCSP responder cannot answer about the certificate now");
+  return answer;
+}
+
 }  // namespace firma::certs

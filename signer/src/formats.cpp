@@ -55,10 +55,12 @@ Status validate(const DocumentRequest& r) {
   return guarded([&]() -> Status {
     if (r.level != Level::b && r.format == Format::raw)
       return make_error(ErrorCode::invalid_request, "a raw signature has no levels: level must be B");
-    // LT and LTA (validation data, archive time stamps) are not offered yet.
-    if (r.level == Level::lt || r.level == Level::lta)
+    // LT for CAdES only; LTA (archive time stamps) not yet.
+    if (r.level == Level::lta || (r.level == Level::lt && r.format != Format::cades))
       return make_error(ErrorCode::invalid_request,
-                        "level " + std::string(to_string(r.level)) + " is not offered yet: use B or T");
+                        "level " + std::string(to_string(r.level)) + " is not offered yet for " +
+                            std::string(to_string(r.format)) +
+                            (r.format == Format::cades ? ": use B, T or LT" : ": use B or T"));
     switch (r.format) {
       case Format::raw: return formats::validate_raw(r);
       case Format::cades: return formats::validate_cades(r);
@@ -82,7 +84,7 @@ Result<Prepared> prepare(const DocumentRequest& r, const CredentialView& c, Inst
 }
 
 Result<Assembled> assemble(const DocumentRequest& r, const Prepared& p, const hsm::Signature& s,
-                           const CredentialView& c, const TimeStampFunction& t) {
+                           const CredentialView& c, const LongTermServices& t) {
   return guarded([&]() -> Result<Assembled> {
     switch (r.format) {
       case Format::raw: return formats::assemble_raw(r, p, s, c);

@@ -4,7 +4,6 @@
 
 #include "certs/authority.h"
 #include "certs/credentials.h"
-#include "certs/timestamp.h"
 #include "identity/citizens.h"
 #include "identity/otp_service.h"
 #include "policies/nif.h"
@@ -223,14 +222,11 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   std::vector<store::DocumentResult> results;
   std::vector<std::pair<int, std::string>> unassembled;
   Status outcome = signatures ? Status{} : Status(std::move(signatures).error());
-  // Levels past B: the signature time stamp comes from Firma's TSA or timestamp.url's, after the HSM signed and
-  // before anything is saved; a TSA that is down fails the document like any assembly error (the SAD's entries
-  // are spent already, so nothing can be signed twice).
-  const TimeStampFunction timestamp = [this](hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) {
-    return time_stamper_.timestamp(algorithm, digest);
-  };
+  // Levels past B: the signature time stamp (Firma's TSA or timestamp.url's) and the validation data come after
+  // the HSM signed and before anything is saved; a TSA that is down fails the document like any assembly error
+  // (the SAD's entries are spent already, so nothing can be signed twice).
   for (std::size_t i = 0; i < documents.size() && outcome.ok(); ++i) {
-    auto assembled = assemble(request_of(documents[i], limits_.xml), prepared[i], (*signatures)[i], view, timestamp);
+    auto assembled = assemble(request_of(documents[i], limits_.xml), prepared[i], (*signatures)[i], view, long_term_);
     if (!assembled) {
       Error failure = make_error(assembled.error().code, documents[i].name + ": " + assembled.error().message);
       if (record.all_or_nothing) {

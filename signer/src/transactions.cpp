@@ -82,14 +82,14 @@ std::string origin_of(const std::string& url) {
 
 TransactionService::TransactionService(store::Database& db, identity::CitizenService& citizens,
                                        certs::CredentialService& credentials, certs::CertificateAuthority& authority,
-                                       CitizenKeySigner& key_signer, certs::TimeStamper& time_stamper,
-                                       const Clock& clock, Random& random, SigningLimits limits)
+                                       CitizenKeySigner& key_signer, LongTermServices long_term, const Clock& clock,
+                                       Random& random, SigningLimits limits)
     : db_(db),
       citizens_(citizens),
       credentials_(credentials),
       authority_(authority),
       key_signer_(key_signer),
-      time_stamper_(time_stamper),
+      long_term_(std::move(long_term)),
       clock_(clock),
       random_(random),
       limits_(limits) {}

@@ -203,6 +203,45 @@ TEST_F(SignatureLevels, LevelTStampsEveryFormatAndTheOutsideVerifiersStillAccept
   EXPECT_NE(xml_token.output.find("Verification: OK"), std::string::npos) << xml_token.output;
 }
 
+TEST_F(SignatureLevels, CadesLtCarriesFirmasOwnValidationDataForAnOfflineValidator) {
+  std::string id;
+  auto confirmed =
+      sign(json::array({
+               {{"name", "lt.txt"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "LT"}}}},
+               {{"name", "b.txt"}, {"format", "cades"}, {"content", b64(kText)}},
+           }),
+           &id);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.raw;
+  auto fetched = stack_->get("/v1/transactions/" + id, app_key_);
+  ASSERT_EQ(fetched.status, 200) << fetched.raw;
+  const auto& dir = stack_->dir().path();
+  const std::string ca = stack_->ca_pem_path();
+  const auto content = write(dir / "lt.txt", kText);
+  const std::string lt = decoded(fetched.body["documents"][0]["signature"]);
+  const auto lt_file = write(dir / "lt.p7s", lt);
+  const auto b_file = write(dir / "b.p7s", decoded(fetched.body["documents"][1]["signature"]));
+  // With every CRL of the chain required (-crl_check_all) and nothing fetched: only what the CMS carries counts.
+  const auto verify = [&](const std::filesystem::path& cms) {
+    return run_command("openssl cms -verify -binary -inform DER -in " + cms.string() + " -content " + content.string() +
+                       " -CAfile " + ca + " -purpose any -cades -crl_check_all -out /dev/null");
+  };
+  auto with_data = verify(lt_file);
+  EXPECT_NE(with_data.output.find("CAdES Verification successful"), std::string::npos) << with_data.output;
+  auto without = verify(b_file);
+  EXPECT_EQ(without.output.find("Verification successful"), std::string::npos) << without.output;
+  // The signature time stamp is there (LT includes T), the OCSP answer about the citizen's certificate as an
+  // `other` revocation info (RFC 5940), and the TSA's certificate.
+  auto stamp = stamp_in(lt);
+  ASSERT_TRUE(stamp);
+  EXPECT_NE(verify_token(stamp->token, sha256(stamp->signature_value), "lt").output.find("Verification: OK"),
+            std::string::npos);
+  const std::string asn1 = run_command("openssl asn1parse -inform DER -in " + lt_file.string()).output;
+  EXPECT_NE(asn1.find("1.3.6.1.5.5.7.16.2"), std::string::npos) << asn1;
+  EXPECT_NE(asn1.find("Basic OCSP Response"), std::string::npos) << asn1;
+  const std::string print = run_command("openssl cms -cmsout -print -inform DER -in " + lt_file.string()).output;
+  EXPECT_NE(print.find("Firma Citizens CA TSA"), std::string::npos) << print;
+}
+
 TEST_F(SignatureLevels, BadLevelsAreTheClientsFourHundred) {
   struct Case {
     json document;
@@ -220,6 +259,10 @@ TEST_F(SignatureLevels, BadLevelsAreTheClientsFourHundred) {
         {"digest", {{"algorithm", "sha256"}, {"value", to_base64(sha256(kText))}}},
         {"options", {{"level", "T"}}}},
        "a raw signature has no levels"},
+      {{{"name", "a"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "LTA"}}}},
+       "level LTA is not offered yet"},
+      {{{"name", "a"}, {"format", "pades"}, {"content", b64(minimal_pdf())}, {"options", {{"level", "LT"}}}},
+       "level LT is not offered yet for pades"},
   };
   for (const Case& c : cases) {
     auto r = create(json::array({c.document}));

@@ -31,6 +31,22 @@ std::optional<Level> parse_level(std::string_view text) noexcept;
 // What the levels past B call for a time stamp: a TimeStampToken (RFC 3161 2.4.2, DER ContentInfo) over `digest`.
 using TimeStampFunction = std::function<Result<Bytes>(hsm::DigestAlgorithm, std::span<const std::uint8_t>)>;
 
+// What level LT adds so that the signature can be validated later without the network (ETSI EN 319 122-1 5.5):
+// the certificates and revocation data of the signer's chain and of the TSA.
+struct ValidationData {
+  std::vector<Bytes> certificates;    // DER, besides the signer's and its chain (the TSA's)
+  std::vector<Bytes> crls;            // DER CertificateList
+  std::vector<Bytes> ocsp_responses;  // DER OCSPResponse
+};
+// The validation data for a signer's certificate (DER), gathered by the caller.
+using ValidationDataFunction = std::function<Result<ValidationData>(std::span<const std::uint8_t> certificate)>;
+
+// What the levels past B need from outside the formats.
+struct LongTermServices {
+  TimeStampFunction timestamp;
+  ValidationDataFunction validation_data;
+};
+
 // The signer's credential as the formats see it: what goes into the structures, never a key handle.
 struct CredentialView {
   Bytes certificate;         // DER of the signer's certificate
@@ -84,9 +100,9 @@ Status validate(const DocumentRequest& request);
 Result<Prepared> prepare(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
 
 // Phase three: the final signature or signed document from the HSM's signature over prepared.dtbs_digest; for
-// request.level T, with the signature time stamp `timestamp` makes (its errors are the document's: a TSA that is
-// down is unavailable).
+// request.level T and up, with the signature time stamp long_term.timestamp makes, and for LT the validation data
+// (their errors are the document's: a TSA that is down is unavailable).
 Result<Assembled> assemble(const DocumentRequest& request, const Prepared& prepared, const hsm::Signature& signature,
-                           const CredentialView& credential, const TimeStampFunction& timestamp = {});
+                           const CredentialView& credential, const LongTermServices& long_term = {});
 
 }  // namespace firma::signer

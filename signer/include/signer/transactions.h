@@ -30,7 +30,6 @@ class CitizenService;
 namespace firma::certs {
 class CertificateAuthority;
 class CredentialService;
-class TimeStamper;
 }  // namespace firma::certs
 
 namespace firma::signer {
@@ -160,8 +159,8 @@ struct Outcome {
 class TransactionService {
  public:
   TransactionService(store::Database& db, identity::CitizenService& citizens, certs::CredentialService& credentials,
-                     certs::CertificateAuthority& authority, CitizenKeySigner& key_signer,
-                     certs::TimeStamper& time_stamper, const Clock& clock, Random& random, SigningLimits limits);
+                     certs::CertificateAuthority& authority, CitizenKeySigner& key_signer, LongTermServices long_term,
+                     const Clock& clock, Random& random, SigningLimits limits);
 
   // Validates everything (formats allowed, sizes, return URL prefix, each document) before storing anything.
   Result<CreatedTransaction> create(const Application& app, const NewTransaction& request);
@@ -216,7 +215,7 @@ class TransactionService {
   certs::CredentialService& credentials_;
   certs::CertificateAuthority& authority_;
   CitizenKeySigner& key_signer_;
-  certs::TimeStamper& time_stamper_;  // levels T and up
+  LongTermServices long_term_;  // levels T and up: the TSA, the validation data
   const Clock& clock_;
   Random& random_;
   SigningLimits limits_;

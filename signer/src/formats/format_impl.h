@@ -14,19 +14,19 @@ Status validate_cades(const DocumentRequest& request);
 Result<Prepared> prepare_cades(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
 Result<Assembled> assemble_cades(const DocumentRequest& request, const Prepared& prepared,
                                  const hsm::Signature& signature, const CredentialView& credential,
-                                 const TimeStampFunction& timestamp);
+                                 const LongTermServices& long_term);
 
 Status validate_pades(const DocumentRequest& request);
 Result<Prepared> prepare_pades(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
 Result<Assembled> assemble_pades(const DocumentRequest& request, const Prepared& prepared,
                                  const hsm::Signature& signature, const CredentialView& credential,
-                                 const TimeStampFunction& timestamp);
+                                 const LongTermServices& long_term);
 
 Status validate_xades(const DocumentRequest& request);
 Result<Prepared> prepare_xades(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
 Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared& prepared,
                                  const hsm::Signature& signature, const CredentialView& credential,
-                                 const TimeStampFunction& timestamp);
+                                 const LongTermServices& long_term);
 
 // The signature time stamp of level T over `signed_digest` (request.digest_algorithm's digest of a SignatureValue's
 // octets, or of its canonical XML), or nullopt at level B. internal when level T is asked without a time stamper.

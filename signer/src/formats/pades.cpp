@@ -90,7 +90,7 @@ Result<Prepared> prepare_pades(const DocumentRequest& request, const CredentialV
 
 Result<Assembled> assemble_pades(const DocumentRequest& request, const Prepared& prepared,
                                  const hsm::Signature& signature, const CredentialView& credential,
-                                 const TimeStampFunction& timestamp) {
+                                 const LongTermServices& long_term) {
   auto fields = decode_state(kStateKind, prepared.state, field_count);
   if (!fields) return std::move(fields).error();
   auto contents_offset = field_number((*fields)[contents_offset_field]);
@@ -118,7 +118,7 @@ Result<Assembled> assemble_pades(const DocumentRequest& request, const Prepared&
   auto value = checked_signature_value(credential, request.digest_algorithm, prepared.dtbs_digest, signature);
   if (!value) return std::move(value).error();
   // Level T (ETSI EN 319 142-1 5.4.3, EN 319 122-1 5.3): the time stamp over the SignatureValue in the CMS.
-  auto stamp = signature_time_stamp(request, timestamp, digest(request.digest_algorithm, *value));
+  auto stamp = signature_time_stamp(request, long_term.timestamp, digest(request.digest_algorithm, *value));
   if (!stamp) return std::move(stamp).error();
   auto cms = cms::signed_data(credential, request.digest_algorithm, attributes, *value, std::nullopt, *stamp);
   if (!cms) return std::move(cms).error();

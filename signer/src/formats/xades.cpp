@@ -335,7 +335,7 @@ Status add_signature_time_stamp(const DocumentRequest& request, const TimeStampF
 
 Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared& prepared,
                                  const hsm::Signature& signature, const CredentialView& credential,
-                                 const TimeStampFunction& timestamp) {
+                                 const LongTermServices& long_term) {
   if (auto s = check_request(request); !s) return std::move(s).error();
   auto parameters = decode_state(prepared.state);
   if (!parameters) return std::move(parameters).error();
@@ -358,7 +358,8 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
 
   // XML-DSig 4.3: SignatureValue is the base64 of the signature (r || s for ECDSA, RFC 4051 3.3).
   xmlNodeSetContent(tree->signature_value, x(to_base64(signature.raw)));
-  if (Status s = add_signature_time_stamp(request, timestamp, *tree, parameters->id); !s) return std::move(s).error();
+  if (Status s = add_signature_time_stamp(request, long_term.timestamp, *tree, parameters->id); !s)
+    return std::move(s).error();
   xmlNode* copy = made(xmlDocCopyNode(tree->signature, doc->get(), 1));
   if (xmlAddChild(xmlDocGetRootElement(doc->get()), copy) == nullptr) {
     xmlFreeNode(copy);
