@@ -23,6 +23,7 @@
 namespace firma::certs {
 namespace {
 
+using detail::der_of;
 using detail::OpenSslFree;
 using BasicPtr = std::unique_ptr<OCSP_BASICRESP, OpenSslFree<OCSP_BASICRESP_free>>;
 using X509Ptr = std::unique_ptr<X509, OpenSslFree<X509_free>>;
@@ -35,16 +36,6 @@ Bytes error_response(int status) {
 
 TimePtr asn1_time(Instant at) {
   return TimePtr(ASN1_GENERALIZEDTIME_set(nullptr, static_cast<time_t>(to_unix(at))));
-}
-
-template <class T, int (*Encode)(const T*, unsigned char**)>
-Bytes der_of(const T* object) {
-  unsigned char* out = nullptr;
-  const int length = Encode(object, &out);
-  if (length <= 0) return {};
-  Bytes bytes(out, out + length);
-  OPENSSL_free(out);
-  return bytes;
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 namespace firma::certs {
 namespace {
 
+using detail::der_of;
 using detail::OpenSslFree;
 using RequestPtr = std::unique_ptr<TS_REQ, OpenSslFree<TS_REQ_free>>;
 using ResponsePtr = std::unique_ptr<TS_RESP, OpenSslFree<TS_RESP_free>>;
@@ -211,16 +212,6 @@ Result<Bytes> make_token(const CertificateAuthority& authority, hsm::Token& toke
   der.end_cons();             // SignedData
   der.end_explicit().end_cons();
   return out;
-}
-
-template <class T, int (*Encode)(const T*, unsigned char**)>
-Bytes der_of(const T* object) {
-  unsigned char* out = nullptr;
-  const int length = Encode(object, &out);
-  if (length <= 0) return {};
-  Bytes bytes(out, out + length);
-  OPENSSL_free(out);
-  return bytes;
 }
 
 // What to stamp, or the rejection to answer.
