@@ -22,6 +22,7 @@
 #include "certs/key_custody.h"
 #include "certs/ocsp.h"
 #include "certs/settings.h"
+#include "certs/timestamp.h"
 #include "core/log.h"
 #include "hsm/token.h"
 #include "identity/citizens.h"
@@ -110,6 +111,10 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   s->hsm_.token->keep_unwrapped(c.hsm.unwrapped_cache);
   s->credentials_ = std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->custody_, *s->db_, *s->authority_,
                                                                *s->crl_, clock, random);
+  s->tsa_ = std::make_unique<certs::TimeStampAuthority>(*s->authority_, *s->hsm_.token, clock, random);
+  auto remote_tsa = certs::remote_time_stamper(c.timestamp, random);
+  if (!remote_tsa) return prefixed("timestamp", remote_tsa.error());
+  s->remote_tsa_ = std::move(*remote_tsa);
 
   // Deregistration revokes the citizen's certificates and destroys their keys (once it has committed).
   s->citizens_->on_deregistered([credentials = s->credentials_.get()](const identity::Citizen& citizen) {
@@ -124,7 +129,7 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   // CitizenKeySigner, which checks a SAD before every signature.
   s->key_signer_ = std::make_unique<signer::CitizenKeySigner>(*s->hsm_.token, *s->db_, clock);
   s->transactions_ = std::make_unique<signer::TransactionService>(
-      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, clock, random,
+      *s->db_, *s->citizens_, *s->credentials_, *s->authority_, *s->key_signer_, s->long_term_services(), clock, random,
       signer::SigningLimits{
           c.signing.max_documents, c.signing.max_document_bytes,
           std::chrono::seconds(c.signing.transaction_lifetime_seconds),
@@ -145,6 +150,33 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   // Confirmations a killed process left half done are failed now rather than at the first upkeep.
   s->recover_abandoned_transactions();
   return s;
+}
+
+certs::TimeStamper& Services::time_stamper() {
+  if (remote_tsa_) return *remote_tsa_;
+  return *tsa_;
+}
+
+signer::LongTermServices Services::long_term_services() {
+  return {[this](hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) {
+            return time_stamper().timestamp(algorithm, digest);
+          },
+          // Level LT's validation data is Firma's own, gathered in-process (ETSI EN 319 122-1 5.5): the OCSP answer
+          // about the citizen's certificate, the issuing CA's CRL (which also answers for the TSA's certificate),
+          // the root's CRL (the issuing CA's status) and the TSA's certificate.
+          [this](std::span<const std::uint8_t> certificate) -> Result<signer::ValidationData> {
+            signer::ValidationData data;
+            auto ocsp = ocsp_->status_of(certificate);
+            if (!ocsp) return std::move(ocsp).error();
+            data.ocsp_responses.push_back(std::move(*ocsp));
+            auto crl = crl_->current();
+            if (!crl) return std::move(crl).error();
+            data.crls.push_back(std::move(crl->der));
+            // An offline root publishes its CRL elsewhere: then the validator fetches it.
+            if (auto root = root_crl_->current()) data.crls.push_back(std::move(root->der));
+            if (!remote_tsa_) data.certificates.push_back(authority_->tsa_signer().certificate);
+            return data;
+          }};
 }
 
 std::vector<api::Route> Services::routes(std::string openapi_yaml) {
@@ -171,7 +203,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                                        throttle, public_url(), settings_.csc}));
   // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
   append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
-  append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
+  append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_, *tsa_));
   append(routes,
          api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
                               auto records =

@@ -28,6 +28,9 @@ namespace firma::certs {
 class CertificateAuthority;
 class CrlService;
 class OcspResponder;
+class RemoteTimeStamper;
+class TimeStamper;
+class TimeStampAuthority;
 class CredentialService;
 class KeyCustody;
 }  // namespace firma::certs
@@ -37,6 +40,7 @@ class ApplicationAuthorisations;
 class ApplicationService;
 class CitizenKeySigner;
 class SigningCredentials;
+struct LongTermServices;
 class TransactionService;
 }  // namespace firma::signer
 
@@ -73,6 +77,10 @@ class Services {
   certs::CertificateAuthority& authority() { return *authority_; }
   certs::CredentialService& credentials() { return *credentials_; }
   certs::KeyCustody& custody() { return *custody_; }
+  // What stamps signatures (levels T, LT, LTA): the outside TSA of timestamp.url, or Firma's own.
+  certs::TimeStamper& time_stamper();
+  // What the signature levels past B need: the time stamper above and Firma's own validation data.
+  signer::LongTermServices long_term_services();
   signer::ApplicationService& applications() { return *applications_; }
   // What signs with citizen keys: the signing services get this, never the token.
   signer::CitizenKeySigner& key_signer() { return *key_signer_; }
@@ -102,6 +110,8 @@ class Services {
   std::unique_ptr<certs::CrlService> root_crl_;
   std::unique_ptr<certs::OcspResponder> ocsp_;
   std::unique_ptr<certs::KeyCustody> custody_;
+  std::unique_ptr<certs::TimeStampAuthority> tsa_;
+  std::unique_ptr<certs::RemoteTimeStamper> remote_tsa_;  // null: tsa_ stamps
   std::unique_ptr<certs::CredentialService> credentials_;
   std::unique_ptr<signer::ApplicationService> applications_;
   std::unique_ptr<signer::CitizenKeySigner> key_signer_;

@@ -27,6 +27,7 @@ config::Registry settings_registry(Settings& settings) {
   registry.add(store::setting_keys(), settings.database);
   registry.add(api::setting_keys(), settings.server);
   registry.add(certs::setting_keys(), settings.pki);
+  registry.add(certs::timestamp_setting_keys(), settings.timestamp);
   registry.add(identity::password_setting_keys(), settings.password);
   registry.add(signer::setting_keys(), settings.signing);
   registry.add(api::csc::setting_keys(), settings.csc);

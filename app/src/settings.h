@@ -22,6 +22,7 @@ struct Settings {
   store::Settings database;
   api::Settings server;
   certs::Settings pki;
+  certs::TimestampSettings timestamp;
   identity::PasswordSettings password;
   identity::OtpSettings otp;
   identity::SmsSettings sms;

@@ -41,6 +41,7 @@ using Attributes = std::vector<std::pair<std::string, std::string>>;
 constexpr std::string_view kRoot = "root";
 constexpr std::string_view kIssuing = "issuing";
 constexpr std::string_view kOcspSigner = "ocsp_signer";
+constexpr std::string_view kTsa = "tsa";
 constexpr std::string_view kSystem = "system";
 
 // A key generated for a certificate that is not recorded yet: destroyed unless the recording succeeded.
@@ -150,8 +151,9 @@ struct CertificateAuthority::Impl {
   std::unique_ptr<Botan::Private_Key> issuing_key;
   std::unique_ptr<Botan::Private_Key> root_key;  // null when the root is kept offline
 
-  mutable std::mutex responder_mutex;
+  mutable std::mutex responder_mutex;  // guards responder and tsa, which maintain() may replace
   OcspResponderKey responder;
+  ServiceKey tsa;
 
   // A new key on the token with the CA's algorithm.
   Result<Bytes> generate(const KeyId& id, hsm::KeyPurpose purpose, std::string_view label) {
@@ -361,61 +363,121 @@ struct CertificateAuthority::Impl {
     responder = std::move(key);
   }
 
-  // The delegated OCSP signer in use, renewed when due (RFC 6960 4.2.2.2: issued by the CA whose certificates it
-  // answers for, with id-kp-OCSPSigning; 4.2.2.2.1: id-pkix-ocsp-nocheck, so a short validity stands in for
-  // revocation checking).
-  Status ensure_ocsp_signer(int attempts = 3) {
+  // A key of the service's own with a certificate from the issuing CA, renewed before it expires: the delegated
+  // OCSP signer and the time-stamping unit.
+  struct ServiceSigner {
+    std::string_view role;  // ca_certificates.role and hsm_keys.purpose
+    hsm::KeyPurpose purpose;
+    std::string_view key_prefix;   // of its key id
+    std::string_view label;        // of its key and certificate on the token
+    std::string_view name_suffix;  // its CN: the issuing CA's and this
+    hsm::KeyAlgorithm algorithm;
+    std::chrono::days validity;
+    void (*add_extensions)(Botan::Extensions&, const CaSettings&);  // besides keyUsage, SKI and AKI
+  };
+
+  // RFC 6960 4.2.2.2: issued by the CA whose certificates it answers for, with id-kp-OCSPSigning; 4.2.2.2.1:
+  // id-pkix-ocsp-nocheck, so a short validity stands in for revocation checking.
+  ServiceSigner ocsp_signer_spec() const {
+    return {kOcspSigner,
+            hsm::KeyPurpose::ocsp_signing,
+            "ca-ocsp-",
+            "Firma OCSP signer",
+            " OCSP Responder",
+            settings.ca_algorithm,
+            settings.ocsp_signer_validity,
+            [](Botan::Extensions& extensions, const CaSettings&) {
+              extensions.add(new ext::Extended_Key_Usage({detail::ocsp_signing_purpose()}));
+              extensions.add(detail::ocsp_nocheck());
+            }};
+  }
+
+  // RFC 3161 2.3: exactly one extended key usage, id-kp-timeStamping, critical. Its status is found like a
+  // citizen's (CRL distribution point and AIA), so that LT signatures can carry it.
+  ServiceSigner tsa_spec() const {
+    return {kTsa,
+            hsm::KeyPurpose::timestamping,
+            "ca-tsa-",
+            "Firma TSA",
+            " TSA",
+            settings.tsa_algorithm,
+            settings.tsa_validity,
+            [](Botan::Extensions& extensions, const CaSettings& s) {
+              extensions.add(new ext::Extended_Key_Usage({detail::timestamping_purpose()}), true);
+              extensions.add(detail::authority_information_access(s.ocsp_url(), s.ca_issuers_url()));
+              extensions.add(detail::crl_distribution_point(s.crl_url()));
+            }};
+  }
+
+  // The delegated OCSP signer in use, or the issuing CA when there is none.
+  Status ensure_ocsp_signer() {
     if (settings.ocsp_signer == OcspSigner::ca) {
       use_responder({issuing.key_id, issuing.algorithm, issuing.der, false});
       return {};
     }
+    auto key = ensure_service_signer(ocsp_signer_spec());
+    if (!key) return std::move(key).error();
+    use_responder({key->key_id, key->algorithm, key->certificate, true});
+    return {};
+  }
+
+  Status ensure_tsa() {
+    auto key = ensure_service_signer(tsa_spec());
+    if (!key) return std::move(key).error();
+    std::lock_guard lock(responder_mutex);
+    tsa = std::move(*key);
+    return {};
+  }
+
+  // The signer recorded as active, or a new one when there is none, it is due for renewal, its key is gone, it
+  // comes from an earlier issuing CA, or its algorithm is no longer the configured one.
+  Result<ServiceKey> ensure_service_signer(const ServiceSigner& spec, int attempts = 3) {
     const Instant now = clock.now();
-    auto active = db.transact([](store::Tx& tx) { return store::CaCertificateRecords::active(tx, kOcspSigner); });
+    auto active = db.transact([&](store::Tx& tx) { return store::CaCertificateRecords::active(tx, spec.role); });
     if (!active) return std::move(active).error();
-    const auto margin = std::min<std::chrono::seconds>(settings.renew_before, settings.ocsp_signer_validity / 2);
+    const auto margin = std::min<std::chrono::seconds>(settings.renew_before, spec.validity / 2);
     if (*active && (*active)->not_after - now > margin && token.has_key((*active)->key_id)) {
-      auto cert = parse_certificate((*active)->certificate, "OCSP signer");
+      auto cert = parse_certificate((*active)->certificate, spec.role);
       if (!cert) return std::move(cert).error();
-      if (cert->authority_key_id() == issuing_cert.subject_key_id()) {
-        auto algorithm = algorithm_of(*cert);
-        if (!algorithm) return std::move(algorithm).error();
+      auto algorithm = algorithm_of(*cert);
+      if (!algorithm) return std::move(algorithm).error();
+      if (cert->authority_key_id() == issuing_cert.subject_key_id() && *algorithm == spec.algorithm) {
         // A signer made before purposes were recorded on the token gets its purpose (see load_issuing_key).
-        if (Status s = token.assign_purpose((*active)->key_id, hsm::KeyPurpose::ocsp_signing); !s) return s;
-        use_responder({(*active)->key_id, *algorithm, (*active)->certificate, true});
-        return {};
+        if (Status s = token.assign_purpose((*active)->key_id, spec.purpose); !s) return std::move(s).error();
+        return ServiceKey{(*active)->key_id, *algorithm, (*active)->certificate};
       }
     }
     std::optional<CertSerial> replaced;
     if (*active) replaced = (*active)->serial;
-    Status made = issue_ocsp_signer(now, replaced);
-    if (made.ok() || made.error().code != ErrorCode::conflict || attempts <= 1) return made;
+    auto made = issue_service_signer(spec, now, replaced);
+    if (made || made.error().code != ErrorCode::conflict || attempts <= 1) return made;
     // Another node renewed it first: use theirs.
-    return ensure_ocsp_signer(attempts - 1);
+    return ensure_service_signer(spec, attempts - 1);
   }
 
-  Status issue_ocsp_signer(Instant now, const std::optional<CertSerial>& replaced) {
-    const std::string algorithm(hsm::to_string(settings.ca_algorithm));
-    PendingKey key_id(token, new_key_id("ca-ocsp-"));
-    auto spki = generate(key_id.id(), hsm::KeyPurpose::ocsp_signing, "Firma OCSP signer");
+  Result<ServiceKey> issue_service_signer(const ServiceSigner& spec, Instant now,
+                                          const std::optional<CertSerial>& replaced) {
+    const std::string algorithm(hsm::to_string(spec.algorithm));
+    PendingKey key_id(token, new_key_id(spec.key_prefix));
+    auto spki = token.generate_key_pair(key_id.id(), spec.algorithm, spec.purpose, spec.label);
     if (!spki) return std::move(spki).error();
     auto ski = key_identifier(*spki);
     if (!ski) return std::move(ski).error();
     Botan::Extensions extensions;
     extensions.add(new ext::Key_Usage(Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE)), true);
-    extensions.add(new ext::Extended_Key_Usage({detail::ocsp_signing_purpose()}));
-    extensions.add(detail::ocsp_nocheck());
+    spec.add_extensions(extensions, settings);
     extensions.add(new ext::Subject_Key_ID(*ski));
     extensions.add(new ext::Authority_Key_ID(issuing_cert.subject_key_id()));
-    const Attributes name = ca_name(settings.issuing_name + " OCSP Responder");
-    const Instant not_after = std::min(now + settings.ocsp_signer_validity, issuing.not_after);
+    const Attributes name = ca_name(settings.issuing_name + std::string(spec.name_suffix));
+    const Instant not_after = std::min(now + spec.validity, issuing.not_after);
     auto cert =
         sign_certificate(*issuing_key, issuing.algorithm, issuing_cert.subject_dn(), detail::random_serial(random),
                          distinguished_name(name), *spki, now, not_after, extensions);
     if (!cert) return std::move(cert).error();
     const Bytes der = cert->BER_encode();
-    if (Status s = token.store_certificate(key_id.id(), der, "Firma OCSP signer"); !s) return s;
+    if (Status s = token.store_certificate(key_id.id(), der, spec.label); !s) return std::move(s).error();
     const store::CaCertificateRecord record{serial_of(cert->serial_number()),
-                                            std::string(kOcspSigner),
+                                            std::string(spec.role),
                                             key_id.id(),
                                             describe(name),
                                             der,
@@ -424,27 +486,29 @@ struct CertificateAuthority::Impl {
                                             true,
                                             now};
     Status saved = db.transact([&](store::Tx& tx) -> Status {
-      auto current = store::CaCertificateRecords::active(tx, kOcspSigner);
+      auto current = store::CaCertificateRecords::active(tx, spec.role);
       if (!current) return std::move(current).error();
       const std::optional<CertSerial> now_active =
           *current ? std::optional<CertSerial>((*current)->serial) : std::nullopt;
-      if (now_active != replaced) return make_error(ErrorCode::conflict, "the OCSP signer changed meanwhile");
-      if (Status s = store::CaCertificateRecords::deactivate(tx, kOcspSigner); !s) return s;
+      if (now_active != replaced)
+        return make_error(ErrorCode::conflict, "the " + std::string(spec.role) + " certificate changed meanwhile");
+      if (Status s = store::CaCertificateRecords::deactivate(tx, spec.role); !s) return s;
       if (Status s = store::CaCertificateRecords::insert(tx, record); !s) return s;
-      if (Status s = store::HsmKeyRecords::insert(tx, {key_id.id(), "ca", "ocsp_signer", algorithm, now, std::nullopt});
+      if (Status s = store::HsmKeyRecords::insert(
+              tx, {key_id.id(), "ca", std::string(spec.role), algorithm, now, std::nullopt});
           !s)
         return s;
       return store::AuditLog::append(
           tx,
-          {std::string(kSystem), "ca.ocsp_signer.issue", "certificate:" + record.serial.str(), "success",
-           replaced ? "replaces=" + replaced->str() : std::string("first")},
+          {std::string(kSystem), "ca." + std::string(spec.role) + ".issue", "certificate:" + record.serial.str(),
+           "success", replaced ? "replaces=" + replaced->str() : std::string("first")},
           now);
     });
-    if (!saved) return saved;
+    if (!saved) return std::move(saved).error();
     key_id.keep();
-    use_responder({record.key_id, settings.ca_algorithm, der, true});
-    log::info("pki.ocsp_signer_issued", {{"serial", record.serial.str()}, {"not_after", to_rfc3339(not_after)}});
-    return {};
+    log::info("pki." + std::string(spec.role) + "_issued",
+              {{"serial", record.serial.str()}, {"not_after", to_rfc3339(not_after)}});
+    return ServiceKey{record.key_id, spec.algorithm, der};
   }
 };
 
@@ -474,6 +538,7 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(hsm::To
   }
   if (Status s = impl->load_issuing_key(); !s) return std::move(s).error();
   if (Status s = impl->ensure_ocsp_signer(); !s) return std::move(s).error();
+  if (Status s = impl->ensure_tsa(); !s) return std::move(s).error();
   return std::unique_ptr<CertificateAuthority>(new CertificateAuthority(std::move(impl)));
 }
 
@@ -591,8 +656,14 @@ OcspResponderKey CertificateAuthority::ocsp_responder() const {
   return impl_->responder;
 }
 
+ServiceKey CertificateAuthority::tsa_signer() const {
+  std::lock_guard lock(impl_->responder_mutex);
+  return impl_->tsa;
+}
+
 Status CertificateAuthority::maintain() {
-  return impl_->ensure_ocsp_signer();
+  if (Status s = impl_->ensure_ocsp_signer(); !s) return s;
+  return impl_->ensure_tsa();
 }
 
 }  // namespace firma::certs

@@ -23,6 +23,7 @@
 namespace firma::certs {
 namespace {
 
+using detail::der_of;
 using detail::OpenSslFree;
 using BasicPtr = std::unique_ptr<OCSP_BASICRESP, OpenSslFree<OCSP_BASICRESP_free>>;
 using X509Ptr = std::unique_ptr<X509, OpenSslFree<X509_free>>;
@@ -33,40 +34,8 @@ Bytes error_response(int status) {
   return Bytes{0x30, 0x03, 0x0A, 0x01, static_cast<std::uint8_t>(status)};
 }
 
-// "20261122100000Z": GeneralizedTime, as RFC 6960 4.2.1 requires for producedAt.
-std::string generalized_time(Instant at) {
-  std::string out;
-  for (char c : to_rfc3339(at))
-    if (c != '-' && c != ':' && c != 'T') out += c;
-  return out;
-}
-
 TimePtr asn1_time(Instant at) {
   return TimePtr(ASN1_GENERALIZEDTIME_set(nullptr, static_cast<time_t>(to_unix(at))));
-}
-
-template <class T, int (*Encode)(const T*, unsigned char**)>
-Bytes der_of(const T* object) {
-  unsigned char* out = nullptr;
-  const int length = Encode(object, &out);
-  if (length <= 0) return {};
-  Bytes bytes(out, out + length);
-  OPENSSL_free(out);
-  return bytes;
-}
-
-// sha256WithRSAEncryption (RFC 4055 5) with NULL parameters, or ecdsa-with-SHAxxx (RFC 5758 3.2) with none.
-Botan::AlgorithmIdentifier signature_algorithm(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest) {
-  if (hsm::is_rsa(key)) {
-    const char* oid = digest == hsm::DigestAlgorithm::sha384   ? "1.2.840.113549.1.1.12"
-                      : digest == hsm::DigestAlgorithm::sha512 ? "1.2.840.113549.1.1.13"
-                                                               : "1.2.840.113549.1.1.11";
-    return Botan::AlgorithmIdentifier(Botan::OID(oid), Botan::AlgorithmIdentifier::USE_NULL_PARAM);
-  }
-  const char* oid = digest == hsm::DigestAlgorithm::sha384   ? "1.2.840.10045.4.3.3"
-                    : digest == hsm::DigestAlgorithm::sha512 ? "1.2.840.10045.4.3.4"
-                                                             : "1.2.840.10045.4.3.2";
-  return Botan::AlgorithmIdentifier(Botan::OID(oid), Botan::AlgorithmIdentifier::USE_EMPTY_PARAM);
 }
 
 }  // namespace
@@ -142,7 +111,7 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
         .start_cons(Botan::ASN1_Tag(2), Botan::CONTEXT_SPECIFIC)
         .encode(responder_cert.subject_public_key_bitstring_sha1(), Botan::OCTET_STRING)
         .end_cons()
-        .add_object(Botan::GENERALIZED_TIME, Botan::UNIVERSAL, generalized_time(now))
+        .add_object(Botan::GENERALIZED_TIME, Botan::UNIVERSAL, detail::generalized_time(now))
         .start_cons(Botan::SEQUENCE);
     for (int i = 0; i < OCSP_resp_count(scratch.get()); ++i) {
       const Bytes single = der_of<OCSP_SINGLERESP, i2d_OCSP_SINGLERESP>(OCSP_resp_get0(scratch.get(), i));
@@ -178,7 +147,7 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
     Botan::DER_Encoder basic_der(basic);
     basic_der.start_cons(Botan::SEQUENCE)
         .raw_bytes(tbs)
-        .encode(signature_algorithm(responder.algorithm, digest_algorithm))
+        .encode(detail::signature_algorithm(responder.algorithm, digest_algorithm))
         .encode(signature->der, Botan::BIT_STRING);
     {
       // The responder's certificate: the delegated signer's (RFC 6960 4.2.2.2), or the issuing CA's, so that a
@@ -207,6 +176,30 @@ Bytes OcspResponder::respond(std::span<const std::uint8_t> request_der) const {
     log::error("pki.ocsp_failed", {{"error", e.what()}});
     return error_response(OCSP_RESPONSE_STATUS_INTERNALERROR);
   }
+}
+
+Result<Bytes> OcspResponder::status_of(std::span<const std::uint8_t> certificate) const {
+  const CaCertificate& issuing = authority_.issuing();
+  const unsigned char* issuer_cursor = issuing.der.data();
+  X509Ptr issuer(d2i_X509(nullptr, &issuer_cursor, static_cast<long>(issuing.der.size())));
+  const unsigned char* cursor = certificate.data();
+  X509Ptr subject(d2i_X509(nullptr, &cursor, static_cast<long>(certificate.size())));
+  if (!issuer || !subject) return make_error(ErrorCode::invalid_request, "not a DER X.509 certificate");
+  detail::OcspRequestPtr request(OCSP_REQUEST_new());
+  OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), subject.get(), issuer.get());
+  if (!request || !id || !OCSP_request_add0_id(request.get(), id)) {
+    OCSP_CERTID_free(id);
+    return make_error(ErrorCode::internal, "cannot build the OCSP request");
+  }
+  const Bytes der = der_of<OCSP_REQUEST, i2d_OCSP_REQUEST>(request.get());
+  Bytes answer = respond(der);
+  // Anything but `successful` is an unsigned error status (RFC 6960 4.2.1): nothing a validator can use.
+  const unsigned char* read = answer.data();
+  std::unique_ptr<OCSP_RESPONSE, OpenSslFree<OCSP_RESPONSE_free>> parsed(
+      d2i_OCSP_RESPONSE(nullptr, &read, static_cast<long>(answer.size())));
+  if (!parsed || OCSP_response_status(parsed.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+    return make_error(ErrorCode::unavailable, "the OCSP responder cannot answer about the certificate now");
+  return answer;
 }
 
 }  // namespace firma::certs

@@ -24,6 +24,17 @@ struct OpenSslFree {
 };
 using OcspRequestPtr = std::unique_ptr<OCSP_REQUEST, OpenSslFree<OCSP_REQUEST_free>>;
 
+// The DER of an OpenSSL object through its i2d function (der_of<OCSP_REQUEST, i2d_OCSP_REQUEST>); empty on failure.
+template <class T, int (*Encode)(const T*, unsigned char**)>
+Bytes der_of(const T* object) {
+  unsigned char* out = nullptr;
+  const int length = Encode(object, &out);
+  if (length <= 0) return {};
+  Bytes bytes(out, out + length);
+  OPENSSL_free(out);
+  return bytes;
+}
+
 // One CertID of the request that names `issuer`, with its serial as minimal big-endian octets.
 struct OcspQuestion {
   OCSP_CERTID* id;  // owned by the request

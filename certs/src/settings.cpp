@@ -48,9 +48,21 @@ const config::Keys<Settings>& setting_keys() {
       config::text("pki.ocsp_signer", &Settings::ocsp_signer),
       config::count("pki.ocsp_signer_validity_days", &Settings::ocsp_signer_validity_days, 2, 3653),
       config::count("pki.ocsp_validity_seconds", &Settings::ocsp_validity_seconds, 60, 7 * 86400),
+      config::text("pki.tsa_algorithm", &Settings::tsa_algorithm),
+      config::count("pki.tsa_validity_days", &Settings::tsa_validity_days, 2, 3653),
+      config::text("pki.tsa_policy_oid", &Settings::tsa_policy_oid),
+      config::count("pki.tsa_accuracy_seconds", &Settings::tsa_accuracy_seconds, 1, 60),
       config::count("pki.maintenance_interval_seconds", &Settings::maintenance_interval_seconds, 1, 86400),
       config::text("pki.root_key_id", &Settings::root_key_id),
       config::text("pki.issuing_key_id", &Settings::issuing_key_id),
+  };
+  return keys;
+}
+
+const config::Keys<TimestampSettings>& timestamp_setting_keys() {
+  static const config::Keys<TimestampSettings> keys = {
+      config::text("timestamp.url", &TimestampSettings::url),
+      config::count("timestamp.timeout_seconds", &TimestampSettings::timeout_seconds, 1, 300),
   };
   return keys;
 }
@@ -107,6 +119,15 @@ Result<CaSettings> ca_settings(const Settings& pki, std::string_view public_url)
   } else {
     return bad("ocsp_signer", "expected delegated or ca, got '" + pki.ocsp_signer + "'");
   }
+
+  auto tsa = pki.tsa_algorithm.empty() ? std::optional(s.ca_algorithm) : hsm::parse_key_algorithm(pki.tsa_algorithm);
+  if (!tsa)
+    return bad("tsa_algorithm", "expected ec-p256, ec-p384, rsa-2048 or rsa-3072, got '" + pki.tsa_algorithm + "'");
+  s.tsa_algorithm = *tsa;
+  s.tsa_validity = std::chrono::days(pki.tsa_validity_days);
+  if (!is_oid(pki.tsa_policy_oid)) return bad("tsa_policy_oid", "expected a dotted OID such as 1.3.6.1.4.1.32473.1.2");
+  s.tsa_policy_oid = pki.tsa_policy_oid;
+  s.tsa_accuracy = std::chrono::seconds(pki.tsa_accuracy_seconds);
 
   if (pki.root_key_id.empty() != pki.issuing_key_id.empty())
     return bad(pki.root_key_id.empty() ? "root_key_id" : "issuing_key_id",

@@ -37,6 +37,27 @@ Bytes digest(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> data)
   return sha256(data);
 }
 
+// sha256WithRSAEncryption (RFC 4055 5) with NULL parameters, or ecdsa-with-SHAxxx (RFC 5758 3.2) with none.
+Botan::AlgorithmIdentifier signature_algorithm(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest) {
+  if (hsm::is_rsa(key)) {
+    const char* oid = digest == hsm::DigestAlgorithm::sha384   ? "1.2.840.113549.1.1.12"
+                      : digest == hsm::DigestAlgorithm::sha512 ? "1.2.840.113549.1.1.13"
+                                                               : "1.2.840.113549.1.1.11";
+    return Botan::AlgorithmIdentifier(Botan::OID(oid), Botan::AlgorithmIdentifier::USE_NULL_PARAM);
+  }
+  const char* oid = digest == hsm::DigestAlgorithm::sha384   ? "1.2.840.10045.4.3.3"
+                    : digest == hsm::DigestAlgorithm::sha512 ? "1.2.840.10045.4.3.4"
+                                                             : "1.2.840.10045.4.3.2";
+  return Botan::AlgorithmIdentifier(Botan::OID(oid), Botan::AlgorithmIdentifier::USE_EMPTY_PARAM);
+}
+
+std::string generalized_time(Instant at) {
+  std::string out;
+  for (char c : to_rfc3339(at))
+    if (c != '-' && c != ':' && c != 'T') out += c;
+  return out;
+}
+
 Bytes random_serial(Random& random) {
   Bytes serial = random.bytes(16);
   // Positive (top bit clear) and 16 octets long (second-highest bit set): 126 random bits plus the fixed one.
@@ -125,6 +146,10 @@ RawExtension* ocsp_nocheck() {
 
 Botan::OID ocsp_signing_purpose() {
   return Botan::OID("1.3.6.1.5.5.7.3.9");
+}
+
+Botan::OID timestamping_purpose() {
+  return Botan::OID("1.3.6.1.5.5.7.3.8");
 }
 
 Botan::X509_DN distinguished_name(const std::vector<std::pair<std::string, std::string>>& attributes) {

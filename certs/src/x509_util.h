@@ -24,11 +24,15 @@ namespace firma::certs::detail {
 
 Botan::X509_Time x509_time(Instant at);
 Instant instant_of(const Botan::X509_Time& time);
+// "20261122100000Z": the GeneralizedTime text RFC 6960 4.2.1 (producedAt) and RFC 3161 2.4.2 (genTime) want.
+std::string generalized_time(Instant at);
 
 // The hash a CA key signs with: SHA-384 for P-384 (matching strength, RFC 5480 4), SHA-256 otherwise.
 std::string botan_hash_for(hsm::KeyAlgorithm algorithm);
 hsm::DigestAlgorithm digest_for(hsm::KeyAlgorithm algorithm);
 Bytes digest(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> data);
+// The AlgorithmIdentifier of a signature by a key of `key` made over a `digest` hash (OCSP answers, time stamps).
+Botan::AlgorithmIdentifier signature_algorithm(hsm::KeyAlgorithm key, hsm::DigestAlgorithm digest);
 
 // A positive serial of 127 random bits, 16 octets without a leading zero (RFC 5280 4.1.2.2: at most 20 octets;
 // CA/B Forum: at least 64 bits from a CSPRNG).
@@ -67,6 +71,8 @@ RawExtension* authority_information_access(const std::string& ocsp_url, const st
 RawExtension* ocsp_nocheck();
 // id-kp-OCSPSigning (RFC 6960 4.2.2.2).
 Botan::OID ocsp_signing_purpose();
+// id-kp-timeStamping (RFC 3161 2.3, RFC 5280 4.2.1.12).
+Botan::OID timestamping_purpose();
 
 // A distinguished name from (attribute, value) pairs in encoding order, e.g. {"X520.Country", "ES"}.
 Botan::X509_DN distinguished_name(const std::vector<std::pair<std::string, std::string>>& attributes);

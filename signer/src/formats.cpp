@@ -36,6 +36,22 @@ std::string_view to_string(Format format) noexcept {
   return "raw";
 }
 
+std::string_view to_string(Level level) noexcept {
+  switch (level) {
+    case Level::b: return "B";
+    case Level::t: return "T";
+    case Level::lt: return "LT";
+    case Level::lta: return "LTA";
+  }
+  return "B";
+}
+
+std::optional<Level> parse_level(std::string_view text) noexcept {
+  for (Level l : {Level::b, Level::t, Level::lt, Level::lta})
+    if (text == to_string(l)) return l;
+  return std::nullopt;
+}
+
 std::optional<Format> parse_format(std::string_view text) noexcept {
   for (Format f : {Format::raw, Format::cades, Format::pades, Format::xades})
     if (text == to_string(f)) return f;
@@ -45,6 +61,14 @@ std::optional<Format> parse_format(std::string_view text) noexcept {
 Status validate(const DocumentRequest& r) {
   return guarded([&]() -> Status {
     if (Status s = cades_only_options(r); !s) return s;
+    if (r.level != Level::b && r.format == Format::raw)
+      return make_error(ErrorCode::invalid_request, "a raw signature has no levels: level must be B");
+    // LT for CAdES only; LTA (archive time stamps) not yet.
+    if (r.level == Level::lta || (r.level == Level::lt && r.format != Format::cades))
+      return make_error(ErrorCode::invalid_request,
+                        "level " + std::string(to_string(r.level)) + " is not offered yet for " +
+                            std::string(to_string(r.format)) +
+                            (r.format == Format::cades ? ": use B, T or LT" : ": use B or T"));
     switch (r.format) {
       case Format::raw: return formats::validate_raw(r);
       case Format::cades: return formats::validate_cades(r);
@@ -69,16 +93,29 @@ Result<Prepared> prepare(const DocumentRequest& r, const CredentialView& c, Inst
 }
 
 Result<Assembled> assemble(const DocumentRequest& r, const Prepared& p, const hsm::Signature& s,
-                           const CredentialView& c) {
+                           const CredentialView& c, const LongTermServices& t) {
   return guarded([&]() -> Result<Assembled> {
     switch (r.format) {
       case Format::raw: return formats::assemble_raw(r, p, s, c);
-      case Format::cades: return formats::assemble_cades(r, p, s, c);
-      case Format::pades: return formats::assemble_pades(r, p, s, c);
-      case Format::xades: return formats::assemble_xades(r, p, s, c);
+      case Format::cades: return formats::assemble_cades(r, p, s, c, t);
+      case Format::pades: return formats::assemble_pades(r, p, s, c, t);
+      case Format::xades: return formats::assemble_xades(r, p, s, c, t);
     }
     return make_error(ErrorCode::invalid_request, "unknown format");
   });
 }
+
+namespace formats {
+
+Result<std::optional<Bytes>> signature_time_stamp(const DocumentRequest& request, const TimeStampFunction& timestamp,
+                                                  std::span<const std::uint8_t> signed_digest) {
+  if (request.level == Level::b) return std::optional<Bytes>();
+  if (!timestamp) return make_error(ErrorCode::internal, "level T asked, but no time-stamping authority is wired");
+  auto token = timestamp(request.digest_algorithm, signed_digest);
+  if (!token) return make_error(token.error().code, "the signature time stamp: " + token.error().message);
+  return std::optional<Bytes>(std::move(*token));
+}
+
+}  // namespace formats
 
 }  // namespace firma::signer

@@ -31,7 +31,8 @@ DocumentRequest request_of(const store::DocumentRecord& d, const XmlLimits& xml_
                          document_digest(d).value_or(hsm::DigestAlgorithm::sha256),
                          d.attached,
                          parse_padding(d.padding).value_or(hsm::RsaPadding::pkcs1v15),
-                         xml_limits};
+                         xml_limits,
+                         parse_level(d.level).value_or(Level::b)};
 }
 
 // The words of the SMS: the code first, then what it signs: the application, how many documents and a short
@@ -221,8 +222,11 @@ Result<Outcome> TransactionService::confirm(const TransactionId& id, const Secre
   std::vector<store::DocumentResult> results;
   std::vector<std::pair<int, std::string>> unassembled;
   Status outcome = signatures ? Status{} : Status(std::move(signatures).error());
+  // Levels past B: the signature time stamp (Firma's TSA or timestamp.url's) and the validation data come after
+  // the HSM signed and before anything is saved; a TSA that is down fails the document like any assembly error
+  // (the SAD's entries are spent already, so nothing can be signed twice).
   for (std::size_t i = 0; i < documents.size() && outcome.ok(); ++i) {
-    auto assembled = assemble(request_of(documents[i], limits_.xml), prepared[i], (*signatures)[i], view);
+    auto assembled = assemble(request_of(documents[i], limits_.xml), prepared[i], (*signatures)[i], view, long_term_);
     if (!assembled) {
       Error failure = make_error(assembled.error().code, documents[i].name + ": " + assembled.error().message);
       if (record.all_or_nothing) {

@@ -46,6 +46,10 @@ Result<store::DocumentRecord> validate_document(const Application& app, const Ne
   if (!digest)
     return make_error(ErrorCode::invalid_request, where + "digest algorithm must be sha256, sha384 or sha512");
   request.digest_algorithm = *digest;
+  const std::string level_name = d.level.empty() ? "B" : d.level;
+  auto level = parse_level(level_name);
+  if (!level) return make_error(ErrorCode::invalid_request, where + "level must be B, T, LT or LTA");
+  request.level = *level;
   if (Status s = validate(request); !s) return make_error(s.error().code, where + s.error().message);
   if (!d.padding.empty() && *format != Format::raw)
     return make_error(ErrorCode::invalid_request, where + "padding applies to raw documents only");
@@ -62,6 +66,7 @@ Result<store::DocumentRecord> validate_document(const Application& app, const Ne
   record.content_sha256 = to_hex(sha256(d.content));
   record.content = d.content;
   record.description = d.description;
+  record.level = level_name;
   return record;
 }
 
@@ -77,13 +82,14 @@ std::string origin_of(const std::string& url) {
 
 TransactionService::TransactionService(store::Database& db, identity::CitizenService& citizens,
                                        certs::CredentialService& credentials, certs::CertificateAuthority& authority,
-                                       CitizenKeySigner& key_signer, const Clock& clock, Random& random,
-                                       SigningLimits limits)
+                                       CitizenKeySigner& key_signer, LongTermServices long_term, const Clock& clock,
+                                       Random& random, SigningLimits limits)
     : db_(db),
       citizens_(citizens),
       credentials_(credentials),
       authority_(authority),
       key_signer_(key_signer),
+      long_term_(std::move(long_term)),
       clock_(clock),
       random_(random),
       limits_(limits) {}

@@ -86,10 +86,10 @@ Status TransactionRecords::insert(Tx& tx, const TransactionRecord& t, const std:
 Status TransactionRecords::add_document(Tx& tx, const TransactionId& id, const DocumentRecord& d) {
   return done(tx.execute(
       "INSERT INTO transaction_documents (transaction_id, position, name, format, digest_algorithm, attached, "
-      "content_sha256, content, padding, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      "content_sha256, content, padding, description, level) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
       {id.str(), static_cast<std::int64_t>(d.position), d.name, d.format, d.digest_algorithm,
        static_cast<std::int64_t>(d.attached ? 1 : 0), d.content_sha256, d.content.value_or(Bytes{}), d.padding,
-       d.description}));
+       d.description, d.level}));
 }
 
 Result<bool> TransactionRecords::submit(Tx& tx, const TransactionId& id, bool all_or_nothing) {
@@ -135,12 +135,12 @@ Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const 
   auto rows =
       tx.query(with_payloads
                    ? "SELECT position, name, format, digest_algorithm, attached, content_sha256, dtbs_digest, padding, "
-                     "result_algorithm, description, failure, CASE WHEN result IS NULL THEN 0 ELSE 1 END, content, "
-                     "prepared_state, result FROM transaction_documents "
+                     "result_algorithm, description, failure, CASE WHEN result IS NULL THEN 0 ELSE 1 END, level, "
+                     "content, prepared_state, result FROM transaction_documents "
                      "WHERE transaction_id = $1 ORDER BY position"
                    : "SELECT position, name, format, digest_algorithm, attached, content_sha256, dtbs_digest, padding, "
-                     "result_algorithm, description, failure, CASE WHEN result IS NULL THEN 0 ELSE 1 END FROM "
-                     "transaction_documents WHERE transaction_id = $1 "
+                     "result_algorithm, description, failure, CASE WHEN result IS NULL THEN 0 ELSE 1 END, level "
+                     "FROM transaction_documents WHERE transaction_id = $1 "
                      "ORDER BY position",
                {id.str()});
   if (!rows) return std::move(rows).error();
@@ -159,10 +159,11 @@ Result<std::vector<DocumentRecord>> TransactionRecords::documents(Tx& tx, const 
     d.description = row.text(9);
     d.failure = row.optional_text(10);
     d.has_result = row.integer(11) != 0;
+    d.level = row.text(12);
     if (with_payloads) {
-      d.content = optional_blob(row, 12);
-      d.prepared_state = optional_blob(row, 13);
-      d.result = optional_blob(row, 14);
+      d.content = optional_blob(row, 13);
+      d.prepared_state = optional_blob(row, 14);
+      d.result = optional_blob(row, 15);
     }
     out.push_back(std::move(d));
   }

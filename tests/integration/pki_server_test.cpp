@@ -1,5 +1,5 @@
-// The PKI against a running firmad, checked as an outsider would: openssl verify, x509, ocsp (good, then revoked)
-// and crl; pkcs11-tool on the server's own token; the refusals an operator meets.
+// The PKI against a running firmad, checked as an outsider would: openssl verify, x509, ocsp (good, then revoked),
+// crl and ts (the TSA at /tsa); pkcs11-tool on the server's own token; the refusals an operator meets.
 #include <fstream>
 #include <map>
 
@@ -185,6 +185,34 @@ TEST_F(PkiServer, OcspOverGetAndMalformedRequests) {
   EXPECT_EQ(bad_get.status, 200);
   EXPECT_EQ(bad_get.body, malformed);
   // Still serving.
+  EXPECT_EQ(firmad->get("/healthz").status, 200);
+}
+
+TEST_F(PkiServer, TimeStampsFromTsaVerifyAgainstTheDataAndBadQueriesAreRejected) {
+  const auto ca = save("ca.pem", firmad->get("/pki/ca.pem").body);
+  const auto data = save("doc.txt", "Resolución 2026/42\n");
+  const auto query = dir.path() / "doc.tsq";
+  auto made = openssl("ts -query -data " + quoted(data) + " -sha256 -cert -out " + quoted(query));
+  ASSERT_EQ(made.status, 0) << made.output;
+  HttpReply reply = firmad->post("/tsa", read_file(query), "", "application/timestamp-query");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.content_type, "application/timestamp-reply");
+  const auto tsr = save("doc.tsr", reply.body);
+  auto verified = openssl("ts -verify -queryfile " + quoted(query) + " -in " + quoted(tsr) + " -CAfile " + quoted(ca));
+  EXPECT_NE(verified.output.find("Verification: OK"), std::string::npos) << verified.output;
+  auto against_data = openssl("ts -verify -data " + quoted(data) + " -in " + quoted(tsr) + " -CAfile " + quoted(ca));
+  EXPECT_NE(against_data.output.find("Verification: OK"), std::string::npos) << against_data.output;
+
+  // Not a query, empty, truncated, too large: a rejection reply (RFC 3161 2.4.2), never a 4xx/5xx or a crash.
+  const std::string der = read_file(query);
+  for (const std::string& body :
+       {std::string("not DER at all"), std::string(), der.substr(0, der.size() / 2), std::string(20000, '\x30')}) {
+    HttpReply r = firmad->post("/tsa", body, "", "application/timestamp-query");
+    ASSERT_EQ(r.status, 200);
+    const auto rejected = save("rejected.tsr", r.body);
+    auto text = openssl("ts -reply -in " + quoted(rejected) + " -text");
+    EXPECT_NE(text.output.find("Status: Rejected."), std::string::npos) << text.output;
+  }
   EXPECT_EQ(firmad->get("/healthz").status, 200);
 }
 

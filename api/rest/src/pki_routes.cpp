@@ -1,15 +1,17 @@
-// Handlers for /pki/*: the CA chain and certificate, the CRL, and OCSP over POST and GET.
+// Handlers for /pki/*: the CA chain and certificate, the CRL, and OCSP over POST and GET; /tsa.
 #include "api/rest/pki_routes.h"
 
 #include "certs/authority.h"
 #include "certs/crl.h"
 #include "certs/ocsp.h"
+#include "certs/timestamp.h"
 #include "core/encoding.h"
 
 namespace firma::api {
 namespace {
 
-constexpr std::size_t kMaxOcspRequest = 64 * 1024;  // a request for a handful of CertIDs is a few hundred bytes
+constexpr std::size_t kMaxOcspRequest = 64 * 1024;     // a request for a handful of CertIDs is a few hundred bytes
+constexpr std::size_t kMaxTimestampQuery = 16 * 1024;  // an imprint, a policy and a nonce: about a hundred bytes
 
 Response binary(std::string content_type, const Bytes& der) {
   Response r;
@@ -41,7 +43,7 @@ std::optional<Bytes> decode_request(const std::string& text) {
 }  // namespace
 
 std::vector<Route> pki_routes(certs::CertificateAuthority& authority, certs::CrlService& crl,
-                              certs::CrlService& root_crl, certs::OcspResponder& ocsp) {
+                              certs::CrlService& root_crl, certs::OcspResponder& ocsp, certs::TimeStampAuthority& tsa) {
   return {
       {"GET",
        "/pki/ca.pem",
@@ -83,6 +85,17 @@ std::vector<Route> pki_routes(certs::CertificateAuthority& authority, certs::Crl
          return ocsp_answer(ocsp.respond(der ? std::span<const std::uint8_t>(*der) : std::span<const std::uint8_t>()));
        },
        "pki.ocsp_get"},
+      {"POST",
+       "/tsa",
+       Access::anyone,
+       {},
+       [&tsa](const Request& request) -> Response {
+         // Too large to be a TimeStampReq: answered as one that does not parse (badDataFormat).
+         const auto query =
+             request.body.size() > kMaxTimestampQuery ? std::span<const std::uint8_t>() : as_bytes(request.body);
+         return binary("application/timestamp-reply", tsa.respond(query));
+       },
+       "pki.tsa"},
   };
 }
 

@@ -53,6 +53,12 @@ Result<signer::NewDocument> parse_document(const nlohmann::json& item, std::size
     auto padding = optional_field<std::string>(*options, "padding");
     if (!padding) return make_error(ErrorCode::invalid_request, where + "options." + padding.error().message);
     d.padding = padding->value_or("");
+    // The signature level (ETSI baseline): checked here so that a typo is the client's 400, not a silent B.
+    auto level = optional_field<std::string>(*options, "level");
+    if (!level) return make_error(ErrorCode::invalid_request, where + "options." + level.error().message);
+    d.level = level->value_or("B");
+    if (d.level != "B" && d.level != "T" && d.level != "LT" && d.level != "LTA")
+      return make_error(ErrorCode::invalid_request, where + "options.level must be B, T, LT or LTA");
   }
   return d;
 }

@@ -66,6 +66,13 @@ struct OcspResponderKey {
   bool delegated = false;
 };
 
+// A key of the service's own on the token and the certificate the issuing CA gave it (the time-stamping unit's).
+struct ServiceKey {
+  KeyId key_id;
+  hsm::KeyAlgorithm algorithm = hsm::KeyAlgorithm::ec_p384;
+  Bytes certificate;  // DER
+};
+
 // One certificate as PEM (RFC 7468 5: base64 in 64-character lines).
 std::string certificate_pem(std::span<const std::uint8_t> der);
 
@@ -79,7 +86,8 @@ class CertificateAuthority {
   // 3. otherwise a new root (self-signed) and issuing CA, keys generated on the token, certificates stored on the
   //    token under the keys' CKA_ID and in the database. Nodes starting together agree on one CA: the loser of the
   //    race destroys the keys it made and uses the winner's.
-  // Then, with the delegated OCSP signer, makes (or renews, when less than renew_before is left) its certificate.
+  // Then, with the delegated OCSP signer, makes (or renews, when less than renew_before is left) its certificate;
+  // and the same for the time-stamping unit (key purpose timestamping, critical EKU id-kp-timeStamping).
   static Result<std::unique_ptr<CertificateAuthority>> open(hsm::Token& token, store::Database& db, const Clock& clock,
                                                             Random& random, CaSettings settings);
   ~CertificateAuthority();
@@ -111,8 +119,10 @@ class CertificateAuthority {
                          Instant this_update, std::chrono::seconds validity, CrlIssuer issuer = CrlIssuer::issuing);
 
   OcspResponderKey ocsp_responder() const;
+  // The time-stamping unit's key and certificate (RFC 3161 2.3).
+  ServiceKey tsa_signer() const;
 
-  // Periodic upkeep: picks up an OCSP signer another node renewed, and renews it here when it is due.
+  // Periodic upkeep: picks up an OCSP signer or TSA certificate another node renewed, and renews them when due.
   Status maintain();
 
   struct Impl;

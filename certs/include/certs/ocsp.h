@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/encoding.h"
+#include "core/result.h"
 
 namespace firma::store {
 class Database;
@@ -33,6 +34,11 @@ class OcspResponder {
   // asks about no certificate, or more than 32), unauthorized when a CertID names another issuer (RFC 5019 2.2.3),
   // internalError when the database or the token fails, tryLater when they are unavailable.
   Bytes respond(std::span<const std::uint8_t> request) const;
+
+  // The answer a relying party would get about `certificate` (DER, issued by the issuing CA), asked in-process:
+  // what level LT signatures carry (ETSI EN 319 122-1 5.5). invalid_request when it is not such a certificate;
+  // unavailable when the answer is not `successful`.
+  Result<Bytes> status_of(std::span<const std::uint8_t> certificate) const;
 
  private:
   CertificateAuthority& authority_;

@@ -31,7 +31,11 @@ struct Settings {
   std::size_t crl_validity_hours = 24;               // nextUpdate - thisUpdate; a new CRL is made at half-life
   std::string ocsp_signer = "delegated";             // "delegated" (id-kp-OCSPSigning certificate) or "ca"
   std::size_t ocsp_signer_validity_days = 365;
-  std::size_t ocsp_validity_seconds = 3600;       // nextUpdate of OCSP answers
+  std::size_t ocsp_validity_seconds = 3600;              // nextUpdate of OCSP answers
+  std::string tsa_algorithm;                             // the time-stamping unit's key; empty: ca_algorithm
+  std::size_t tsa_validity_days = 1095;                  // its certificate (renewed renew_before_days before expiry)
+  std::string tsa_policy_oid = "1.3.6.1.4.1.32473.1.2";  // TSTInfo policy (RFC 3161 2.4.2)
+  std::size_t tsa_accuracy_seconds = 1;           // TSTInfo accuracy (genTime is truncated to the second: at least 1)
   std::size_t maintenance_interval_seconds = 60;  // how often CRL freshness, expiries and the OCSP signer are checked
   std::string root_key_id;                        // existing CA keys on the token (CKA_ID as text)
   std::string issuing_key_id;
@@ -61,6 +65,10 @@ struct CaSettings {
   OcspSigner ocsp_signer = OcspSigner::delegated;
   std::chrono::days ocsp_signer_validity{365};
   std::chrono::seconds ocsp_validity{3600};
+  hsm::KeyAlgorithm tsa_algorithm = hsm::KeyAlgorithm::ec_p384;
+  std::chrono::days tsa_validity{1095};
+  std::string tsa_policy_oid = "1.3.6.1.4.1.32473.1.2";
+  std::chrono::seconds tsa_accuracy{1};
   std::string root_key_id;  // both set: use these existing keys and their certificates on the token
   std::string issuing_key_id;
 
@@ -74,5 +82,13 @@ struct CaSettings {
 // Unknown algorithms, a malformed policy OID, a country that is not two upper-case letters, a base URL that is
 // not http(s), or only one of the two existing key ids: invalid_request naming the key.
 Result<CaSettings> ca_settings(const Settings& pki, std::string_view public_url);
+
+// The timestamp.* settings: which TSA the signature levels T, LT and LTA use. Empty url: Firma's own (the
+// time-stamping unit above); otherwise an outside RFC 3161 TSA reached over HTTP(S) within timeout_seconds.
+struct TimestampSettings {
+  std::string url;
+  std::size_t timeout_seconds = 10;
+};
+const config::Keys<TimestampSettings>& timestamp_setting_keys();
 
 }  // namespace firma::certs

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,31 @@ namespace firma::signer {
 enum class Format { raw, cades, pades, xades };
 std::string_view to_string(Format format) noexcept;
 std::optional<Format> parse_format(std::string_view text) noexcept;
+
+// Baseline levels (ETSI EN 319 122-1 / 142-1 / 132-1): B; T adds a time stamp over the signature value; LT the
+// validation data; LTA an archive (document) time stamp over all of it. raw signatures are B only.
+enum class Level { b, t, lt, lta };
+std::string_view to_string(Level level) noexcept;  // "B", "T", "LT", "LTA"
+std::optional<Level> parse_level(std::string_view text) noexcept;
+
+// What the levels past B call for a time stamp: a TimeStampToken (RFC 3161 2.4.2, DER ContentInfo) over `digest`.
+using TimeStampFunction = std::function<Result<Bytes>(hsm::DigestAlgorithm, std::span<const std::uint8_t>)>;
+
+// What level LT adds so that the signature can be validated later without the network (ETSI EN 319 122-1 5.5):
+// the certificates and revocation data of the signer's chain and of the TSA.
+struct ValidationData {
+  std::vector<Bytes> certificates;    // DER, besides the signer's and its chain (the TSA's)
+  std::vector<Bytes> crls;            // DER CertificateList
+  std::vector<Bytes> ocsp_responses;  // DER OCSPResponse
+};
+// The validation data for a signer's certificate (DER), gathered by the caller.
+using ValidationDataFunction = std::function<Result<ValidationData>(std::span<const std::uint8_t> certificate)>;
+
+// What the levels past B need from outside the formats.
+struct LongTermServices {
+  TimeStampFunction timestamp;
+  ValidationDataFunction validation_data;
+};
 
 // The signer's credential as the formats see it: what goes into the structures, never a key handle.
 struct CredentialView {
@@ -47,6 +74,7 @@ struct DocumentRequest {
   // salt as long as the digest). PSS with an EC key is refused (invalid_request) at preparation.
   hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15;
   XmlLimits xml_limits{};  // xades
+  Level level = Level::b;
   // cades only: `content` is the document's digest (of digest_algorithm), not the document, as CSC's signDoc
   // sends it in documentDigests; the CMS is then detached.
   bool content_is_digest = false;
@@ -70,15 +98,17 @@ struct Assembled {
 
 // Checked when a transaction is created, before anything is stored: a digest of the wrong length, a
 // document that is not a PDF for pades, XML that is not well-formed (no external entity is ever loaded)...
-// Errors are invalid_request with a message naming the problem; an XML document past its xml_limits is
-// payload_too_large.
+// Errors are invalid_request with a message naming the problem (a level the format does not offer too); an XML
+// document past its xml_limits is payload_too_large.
 Status validate(const DocumentRequest& request);
 
 // Phase one: the structure to sign for this credential and signing time, and its digest.
 Result<Prepared> prepare(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
 
-// Phase three: the final signature or signed document from the HSM's signature over prepared.dtbs_digest.
+// Phase three: the final signature or signed document from the HSM's signature over prepared.dtbs_digest; for
+// request.level T and up, with the signature time stamp long_term.timestamp makes, and for LT the validation data
+// (their errors are the document's: a TSA that is down is unavailable).
 Result<Assembled> assemble(const DocumentRequest& request, const Prepared& prepared, const hsm::Signature& signature,
-                           const CredentialView& credential);
+                           const CredentialView& credential, const LongTermServices& long_term = {});
 
 }  // namespace firma::signer

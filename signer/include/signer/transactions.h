@@ -58,6 +58,7 @@ struct NewDocument {
   // The kind of key the application's signature algorithm names: "rsa", "ec", or empty for whichever the citizen
   // has. A citizen whose key is of the other kind cannot sign it: invalid_request when the transaction is made.
   std::string key_kind{};
+  std::string level{};  // B (empty: the default), T, LT or LTA (signer/formats.h Level)
 };
 
 // A draft's defaults for the documents added to it later (add_document), used where a document leaves its format,
@@ -158,8 +159,8 @@ struct Outcome {
 class TransactionService {
  public:
   TransactionService(store::Database& db, identity::CitizenService& citizens, certs::CredentialService& credentials,
-                     certs::CertificateAuthority& authority, CitizenKeySigner& key_signer, const Clock& clock,
-                     Random& random, SigningLimits limits);
+                     certs::CertificateAuthority& authority, CitizenKeySigner& key_signer, LongTermServices long_term,
+                     const Clock& clock, Random& random, SigningLimits limits);
 
   // Validates everything (formats allowed, sizes, return URL prefix, each document) before storing anything.
   Result<CreatedTransaction> create(const Application& app, const NewTransaction& request);
@@ -214,6 +215,7 @@ class TransactionService {
   certs::CredentialService& credentials_;
   certs::CertificateAuthority& authority_;
   CitizenKeySigner& key_signer_;
+  LongTermServices long_term_;  // levels T and up: the TSA, the validation data
   const Clock& clock_;
   Random& random_;
   SigningLimits limits_;

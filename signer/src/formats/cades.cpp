@@ -1,4 +1,4 @@
-// cades: CAdES baseline B (ETSI EN 319 122-1), a CMS SignedData over the document, detached or attached.
+// cades: CAdES baseline B and T (ETSI EN 319 122-1), a CMS SignedData over the document, detached or attached.
 #include <optional>
 #include <span>
 
@@ -47,7 +47,8 @@ Result<Prepared> prepare_cades(const DocumentRequest& request, const CredentialV
 }
 
 Result<Assembled> assemble_cades(const DocumentRequest& request, const Prepared& prepared,
-                                 const hsm::Signature& signature, const CredentialView& credential) {
+                                 const hsm::Signature& signature, const CredentialView& credential,
+                                 const LongTermServices& long_term) {
   auto fields = decode_state(kStateKind, prepared.state, field_count);
   if (!fields) return std::move(fields).error();
   const Bytes& attributes = (*fields)[signed_attributes_field];
@@ -61,7 +62,19 @@ Result<Assembled> assemble_cades(const DocumentRequest& request, const Prepared&
   if (!value) return std::move(value).error();
   std::optional<std::span<const std::uint8_t>> content;
   if (request.attached) content = std::span<const std::uint8_t>(request.content);
-  auto cms = cms::signed_data(credential, request.digest_algorithm, attributes, *value, content);
+  // Level T (ETSI EN 319 122-1 5.3): the time stamp is over the SignatureValue's octets.
+  auto stamp = signature_time_stamp(request, long_term.timestamp, digest(request.digest_algorithm, *value));
+  if (!stamp) return std::move(stamp).error();
+  // Level LT (EN 319 122-1 5.5): the certificates and revocation data in SignedData's certificates and crls.
+  std::optional<ValidationData> validation;
+  if (request.level == Level::lt || request.level == Level::lta) {
+    if (!long_term.validation_data)
+      return make_error(ErrorCode::internal, "level LT asked, but no validation data is wired");
+    auto gathered = long_term.validation_data(credential.certificate);
+    if (!gathered) return make_error(gathered.error().code, "the validation data: " + gathered.error().message);
+    validation = std::move(*gathered);
+  }
+  auto cms = cms::signed_data(credential, request.digest_algorithm, attributes, *value, content, *stamp, validation);
   if (!cms) return std::move(cms).error();
   return Assembled{std::move(*cms), signature_algorithm_name(credential.algorithm, request.digest_algorithm)};
 }

@@ -20,6 +20,8 @@ constexpr const char* kIdContentType = "1.2.840.113549.1.9.3";
 constexpr const char* kIdMessageDigest = "1.2.840.113549.1.9.4";
 constexpr const char* kIdSigningTime = "1.2.840.113549.1.9.5";
 constexpr const char* kIdSigningCertificateV2 = "1.2.840.113549.1.9.16.2.47";
+constexpr const char* kIdSignatureTimeStampToken = "1.2.840.113549.1.9.16.2.14";
+constexpr const char* kIdRiOcspResponse = "1.3.6.1.5.5.7.16.2";
 
 // AlgorithmIdentifier; SHA-2 digests go without parameters (RFC 5754 2), sha*WithRSAEncryption with NULL
 // (RFC 4055 5), ECDSA without (RFC 5758 3.2).
@@ -94,7 +96,9 @@ Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlg
 Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm digest,
                           std::span<const std::uint8_t> signed_attributes,
                           std::span<const std::uint8_t> signature_value,
-                          std::optional<std::span<const std::uint8_t>> content) {
+                          std::optional<std::span<const std::uint8_t>> content,
+                          const std::optional<Bytes>& signature_time_stamp,
+                          const std::optional<ValidationData>& validation) {
   auto facts = certificate_facts(credential.certificate);
   if (!facts) return std::move(facts).error();
   for (const Bytes& ca : credential.chain) {
@@ -107,8 +111,10 @@ Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm
   Bytes out;
   Botan::DER_Encoder der(out);
   der.start_cons(Botan::SEQUENCE).encode(Botan::OID(kIdSignedData)).start_explicit(0);
-  // version 1: no attribute certificates, id-data content, issuerAndSerialNumber (RFC 5652 5.1).
-  der.start_cons(Botan::SEQUENCE).encode(static_cast<std::size_t>(1));
+  // version 1: no attribute certificates, id-data content, issuerAndSerialNumber; 5 with an `other` revocation
+  // info format (the OCSP responses of level LT) (RFC 5652 5.1).
+  const bool other_revocation = validation && !validation->ocsp_responses.empty();
+  der.start_cons(Botan::SEQUENCE).encode(static_cast<std::size_t>(other_revocation ? 5 : 1));
   der.start_cons(Botan::SET);
   algorithm_identifier(der, digest_algorithm_oid(digest), false);
   der.end_cons();
@@ -125,7 +131,20 @@ Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm
   der.start_cons(static_cast<Botan::ASN1_Tag>(0), Botan::CONTEXT_SPECIFIC);
   der.raw_bytes(credential.certificate);
   for (const Bytes& ca : credential.chain) der.raw_bytes(ca);
+  if (validation)
+    for (const Bytes& certificate : validation->certificates) der.raw_bytes(certificate);
   der.end_cons();
+  if (validation && (!validation->crls.empty() || other_revocation)) {
+    // crls [1] IMPLICIT RevocationInfoChoices: CertificateLists as they are, OCSP responses as
+    // other [1] IMPLICIT OtherRevocationInfoFormat { id-ri-ocsp-response, OCSPResponse } (RFC 5940 2.1).
+    der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC);
+    for (const Bytes& crl : validation->crls) der.raw_bytes(crl);
+    for (const Bytes& ocsp : validation->ocsp_responses) {
+      der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC).encode(Botan::OID(kIdRiOcspResponse));
+      der.raw_bytes(ocsp).end_cons();
+    }
+    der.end_cons();
+  }
 
   der.start_cons(Botan::SET).start_cons(Botan::SEQUENCE).encode(static_cast<std::size_t>(1));
   der.start_cons(Botan::SEQUENCE).raw_bytes(facts->issuer).raw_bytes(facts->serial).end_cons();
@@ -136,6 +155,13 @@ Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm
   der.raw_bytes(implicit);
   algorithm_identifier(der, signature_algorithm_oid(credential.algorithm, digest), hsm::is_rsa(credential.algorithm));
   octet_string(der, signature_value);
+  if (signature_time_stamp) {
+    // unsignedAttrs [1] IMPLICIT SET OF Attribute: { id-aa-signatureTimeStampToken, SET { TimeStampToken } }.
+    der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC);
+    der.start_cons(Botan::SEQUENCE).encode(Botan::OID(kIdSignatureTimeStampToken));
+    der.start_cons(Botan::SET).raw_bytes(*signature_time_stamp).end_cons();
+    der.end_cons().end_cons();
+  }
   der.end_cons().end_cons();  // SignerInfo, signerInfos
 
   der.end_cons();  // SignedData

@@ -27,10 +27,15 @@ Result<Bytes> signed_attributes(const CredentialView& credential, hsm::DigestAlg
 
 // ContentInfo { id-signedData, SignedData } with one SignerInfo (version 1, issuerAndSerialNumber), the
 // signer's certificate and its chain, the signed attributes above and the signature value over their
-// hash; `content` is encapsulated when given (attached), absent otherwise (detached).
+// hash; `content` is encapsulated when given (attached), absent otherwise (detached). With
+// `signature_time_stamp` (level T), the SignerInfo's unsignedAttrs hold it as the signature-time-stamp attribute
+// (RFC 3161 Appendix A, ETSI EN 319 122-1 5.3). With `validation` (level LT, EN 319 122-1 5.5), its
+// certificates join the SignedData's, its CRLs and OCSP responses (RFC 5940 id-ri-ocsp-response) go in crls.
 Result<Bytes> signed_data(const CredentialView& credential, hsm::DigestAlgorithm digest,
                           std::span<const std::uint8_t> signed_attributes,
                           std::span<const std::uint8_t> signature_value,
-                          std::optional<std::span<const std::uint8_t>> content);
+                          std::optional<std::span<const std::uint8_t>> content,
+                          const std::optional<Bytes>& signature_time_stamp = std::nullopt,
+                          const std::optional<ValidationData>& validation = std::nullopt);
 
 }  // namespace firma::signer::formats::cms

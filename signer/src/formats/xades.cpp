@@ -1,4 +1,4 @@
-// xades: XAdES baseline B (ETSI EN 319 132-1) enveloped signatures, built with libxml2, signed in the HSM.
+// xades: XAdES baseline B and T (ETSI EN 319 132-1) enveloped signatures, built with libxml2, signed in the HSM.
 //
 // prepare: parse the document (no entity, no DTD ever loaded), digest its exclusive canonical form, build
 // the ds:Signature with its SignedProperties in a document of its own, and return the digest of the
@@ -133,7 +133,8 @@ struct SignatureTree {
   xml::DocPtr doc;
   xmlNode* signature = nullptr;
   xmlNode* signature_value = nullptr;
-  Bytes dtbs;  // digest of the canonical SignedInfo
+  xmlNode* qualifying = nullptr;  // xades:QualifyingProperties
+  Bytes dtbs;                     // digest of the canonical SignedInfo
 };
 
 Result<SignatureTree> build_signature(const Bytes& document_digest, const CredentialView& credential,
@@ -212,6 +213,7 @@ Result<SignatureTree> build_signature(const Bytes& document_digest, const Creden
   if (!dtbs) return std::move(dtbs).error();
   tree.dtbs = std::move(*dtbs);
   tree.signature = signature;
+  tree.qualifying = qualifying;
   return tree;
 }
 
@@ -307,8 +309,33 @@ Result<Prepared> prepare_xades(const DocumentRequest& request, const CredentialV
   return prepared;
 }
 
+namespace {
+
+// Level T (ETSI EN 319 132-1 5.3): UnsignedProperties / UnsignedSignatureProperties / SignatureTimeStamp, a time
+// stamp over the exclusive canonical form of ds:SignatureValue (its CanonicalizationMethod says which).
+Status add_signature_time_stamp(const DocumentRequest& request, const TimeStampFunction& timestamp, SignatureTree& tree,
+                                const std::string& id) {
+  if (request.level == Level::b) return {};
+  auto signed_digest =
+      xml::exclusive_c14n_digest(tree.doc.get(), tree.signature_value, nullptr, request.digest_algorithm);
+  if (!signed_digest) return std::move(signed_digest).error();
+  auto token = signature_time_stamp(request, timestamp, *signed_digest);
+  if (!token) return std::move(token).error();
+  xmlNs* xades = tree.qualifying->ns;
+  xmlNode* unsigned_properties =
+      element(element(tree.qualifying, xades, "UnsignedProperties"), xades, "UnsignedSignatureProperties");
+  xmlNode* stamp = element(unsigned_properties, xades, "SignatureTimeStamp");
+  attribute(stamp, "Id", id + "-signature-timestamp");
+  algorithm_element(stamp, tree.signature->ns, "CanonicalizationMethod", kExclusiveC14n);
+  text_element(stamp, xades, "EncapsulatedTimeStamp", to_base64(**token));
+  return {};
+}
+
+}  // namespace
+
 Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared& prepared,
-                                 const hsm::Signature& signature, const CredentialView& credential) {
+                                 const hsm::Signature& signature, const CredentialView& credential,
+                                 const LongTermServices& long_term) {
   if (auto s = check_request(request); !s) return std::move(s).error();
   auto parameters = decode_state(prepared.state);
   if (!parameters) return std::move(parameters).error();
@@ -331,6 +358,8 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
 
   // XML-DSig 4.3: SignatureValue is the base64 of the signature (r || s for ECDSA, RFC 4051 3.3).
   xmlNodeSetContent(tree->signature_value, x(to_base64(signature.raw)));
+  if (Status s = add_signature_time_stamp(request, long_term.timestamp, *tree, parameters->id); !s)
+    return std::move(s).error();
   xmlNode* copy = made(xmlDocCopyNode(tree->signature, doc->get(), 1));
   if (xmlAddChild(xmlDocGetRootElement(doc->get()), copy) == nullptr) {
     xmlFreeNode(copy);

@@ -31,6 +31,7 @@ struct DocumentRecord {
   std::string description;             // the application's words for it (migration 0009)
   std::optional<std::string> failure;  // why it was not signed, when its transaction is not all-or-nothing
   bool has_result = false;             // a result is stored (read even without the payloads)
+  std::string level = "B";             // signature level: B, T, LT, LTA (migration 0010)
 };
 
 struct TransactionRecord {

@@ -364,7 +364,7 @@ TEST(CitizenCredential, TheKeyInventoryNamesOwnersAndReportsTheFlags) {
   ASSERT_TRUE(credential.ok());
   auto keys = f.credentials->keys();
   ASSERT_TRUE(keys.ok()) << keys.error().message;
-  ASSERT_EQ(keys->size(), 4u);  // root, issuing CA, OCSP signer, the citizen
+  ASSERT_EQ(keys->size(), 5u);  // root, issuing CA, OCSP signer, TSA, the citizen
   int ca_keys = 0;
   for (const KeyEntry& k : *keys) {
     EXPECT_TRUE(k.sensitive) << k.key_id.str();
@@ -378,7 +378,7 @@ TEST(CitizenCredential, TheKeyInventoryNamesOwnersAndReportsTheFlags) {
       EXPECT_EQ(k.algorithm, hsm::KeyAlgorithm::ec_p256);
     }
   }
-  EXPECT_EQ(ca_keys, 3);
+  EXPECT_EQ(ca_keys, 4);
 }
 
 TEST(CitizenCredential, ConcurrentFirstSignaturesShareOneCredential) {
@@ -410,7 +410,7 @@ TEST(CitizenCredential, ConcurrentFirstSignaturesShareOneCredential) {
   // Keys of losing issuances do not linger on the token.
   auto keys = f.credentials->keys();
   ASSERT_TRUE(keys.ok());
-  EXPECT_EQ(keys->size(), 4u);
+  EXPECT_EQ(keys->size(), 5u);  // the CA's four and the one citizen key
 }
 
 }  // namespace

@@ -125,6 +125,23 @@ TEST_F(OcspTest, GoodThenRevokedWithTimeAndReasonSignedByTheDelegatedResponder) 
   EXPECT_EQ(revoked.revoked_at, static_cast<long>(to_unix(f.clock.now())));
 }
 
+TEST_F(OcspTest, StatusOfAnswersInProcessAsARelyingPartyWouldBeAnswered) {
+  open();
+  auto credential = f.credentials->issue(advanced_citizen(), std::nullopt, "operator:test");
+  ASSERT_TRUE(credential.ok()) << credential.error().message;
+  auto answer = f.ocsp->status_of(credential->certificate);
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  // Read back as any OCSP answer: signed by the responder, good, no nonce (none was asked).
+  auto cert = x509(credential->certificate);
+  RequestPtr request(OCSP_REQUEST_new());
+  OCSP_request_add0_id(request.get(), OCSP_cert_to_id(EVP_sha1(), cert.get(), issuer.get()));
+  Answer read_back = read(request.get(), *answer);
+  EXPECT_EQ(read_back.response_status, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+  EXPECT_TRUE(read_back.signature_ok);
+  EXPECT_EQ(read_back.cert_status, V_OCSP_CERTSTATUS_GOOD);
+  EXPECT_EQ(f.ocsp->status_of(Bytes{0x30, 0x00}).error().code, ErrorCode::invalid_request);
+}
+
 TEST_F(OcspTest, UnknownForSerialsThisCaNeverIssuedUnauthorizedForOtherIssuers) {
   open();
   // The OCSP signer's certificate is real and issued by this CA, but it is not a citizen's certificate.

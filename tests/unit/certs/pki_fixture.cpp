@@ -24,6 +24,7 @@ PkiFixture::PkiFixture() : clock(SystemClock().now()) {
 
 PkiFixture::~PkiFixture() {
   // Services first, then the CA, then the database and the token they use.
+  tsa.reset();
   ocsp.reset();
   credentials.reset();
   custody.reset();
@@ -38,6 +39,7 @@ certs::CaSettings PkiFixture::default_settings() {
 }
 
 void PkiFixture::open(certs::CaSettings settings) {
+  tsa.reset();
   ocsp.reset();
   credentials.reset();
   custody.reset();
@@ -52,6 +54,7 @@ void PkiFixture::open(certs::CaSettings settings) {
   ASSERT_TRUE(prepared.ok()) << prepared.error().message;
   credentials = std::make_unique<certs::CredentialService>(hsm.token(), *custody, *db, *ca, *crl, clock, random);
   ocsp = std::make_unique<certs::OcspResponder>(*ca, hsm.token(), *db, clock);
+  tsa = std::make_unique<certs::TimeStampAuthority>(*ca, hsm.token(), clock, random);
 }
 
 std::filesystem::path PkiFixture::write(const std::string& name, const std::string& content) const {

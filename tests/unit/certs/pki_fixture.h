@@ -11,6 +11,7 @@
 #include "certs/key_custody.h"
 #include "certs/ocsp.h"
 #include "certs/settings.h"
+#include "certs/timestamp.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "store/database.h"
@@ -57,6 +58,7 @@ class PkiFixture {
   std::unique_ptr<certs::KeyCustody> custody;
   std::unique_ptr<certs::CredentialService> credentials;
   std::unique_ptr<certs::OcspResponder> ocsp;
+  std::unique_ptr<certs::TimeStampAuthority> tsa;
 };
 
 }  // namespace firma::testing

@@ -1,0 +1,308 @@
+// Signature levels over HTTP: documents asking for level T come back with a signature time stamp from Firma's TSA,
+// which `openssl ts -verify` accepts against what it covers (EN 319 122-1 / 142-1 / 132-1), while openssl cms,
+// pdfsig and xmlsec1 still accept the signatures; bad levels are the client's 400; a TSA that is down fails the
+// transaction once, with nothing signed twice.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <openssl/cms.h>
+#include <openssl/x509.h>
+
+#include <thread>
+
+#include "core/encoding.h"
+#include "sample_documents.h"
+#include "signing_stack.h"
+#include "support/process.h"
+
+namespace firma::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kNif = "12345678Z";
+const std::string kMobile = "+34600111222";
+const std::string kPassword = "Firma-Segura-2026";
+const std::string kXml = "<?xml version=\"1.0\"?>\n<resolucion numero=\"2026/42\">Concedida</resolucion>\n";
+const std::string kText = "Resolución 2026/42\n";
+
+std::string b64(std::string_view text) {
+  return to_base64(as_bytes(text));
+}
+
+std::string decoded(const json& value) {
+  return to_string(*from_base64(value.get<std::string>()));
+}
+
+std::filesystem::path write(const std::filesystem::path& path, std::string_view bytes) {
+  write_file(path, std::string(bytes));
+  return path;
+}
+
+// The SignerInfo's signature value and its signature-time-stamp token (RFC 3161 Appendix A), read with OpenSSL.
+struct CmsStamp {
+  Bytes signature_value;
+  Bytes token;
+};
+
+std::optional<CmsStamp> stamp_in(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(
+      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())), CMS_ContentInfo_free);
+  if (!cms) return std::nullopt;
+  STACK_OF(CMS_SignerInfo)* signers = CMS_get0_SignerInfos(cms.get());
+  if (signers == nullptr || sk_CMS_SignerInfo_num(signers) != 1) return std::nullopt;
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(signers, 0);
+  const int at = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+  if (at < 0) return std::nullopt;
+  ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, at), 0);
+  if (value == nullptr || value->type != V_ASN1_SEQUENCE) return std::nullopt;
+  CmsStamp out;
+  const ASN1_STRING* token = value->value.sequence;
+  out.token.assign(ASN1_STRING_get0_data(token), ASN1_STRING_get0_data(token) + ASN1_STRING_length(token));
+  const ASN1_OCTET_STRING* signature = CMS_SignerInfo_get0_signature(si);
+  out.signature_value.assign(ASN1_STRING_get0_data(signature),
+                             ASN1_STRING_get0_data(signature) + ASN1_STRING_length(signature));
+  return out;
+}
+
+// The CMS in a signed PDF's last /Contents (PAdES: ISO 32000-1 12.8.1).
+std::string cms_in_pdf(const std::string& pdf) {
+  const auto at = pdf.rfind("/Contents <");
+  if (at == std::string::npos) return {};
+  const auto start = at + 11;
+  const auto end = pdf.find('>', start);
+  auto bytes = from_hex(pdf.substr(start, end - start));
+  return bytes ? to_string(*bytes) : std::string();
+}
+
+class SignatureLevels : public ::testing::Test {
+ protected:
+  void SetUp() override { start(); }
+
+  void start(const std::function<void(app::Settings&)>& configure = {}) {
+    stack_ = std::make_unique<SigningStack>("", configure);
+    app_key_ = stack_->register_application("Sede de ejemplo");
+    stack_->make_citizen(kNif, kMobile, kPassword);
+  }
+
+  Reply create(const json& documents) {
+    return stack_->post("/v1/transactions",
+                        {{"nif", kNif}, {"return_url", "https://sede.example.gob.es/vuelta"}, {"documents", documents}},
+                        app_key_);
+  }
+
+  // Creates, authenticates and confirms; the confirmation's reply.
+  Reply sign(const json& documents, std::string* id_out = nullptr) {
+    auto created = create(documents);
+    EXPECT_EQ(created.status, 201) << created.raw;
+    const std::string id = created.body.value("id", "");
+    if (id_out) *id_out = id;
+    auto started = stack_->post("/v1/transactions/" + id + "/authenticate", {{"nif", kNif}, {"password", kPassword}});
+    EXPECT_EQ(started.status, 202) << started.raw;
+    return stack_->post("/v1/transactions/" + id + "/confirm", {{"otp", stack_->last_otp(kMobile)}});
+  }
+
+  // `openssl ts -verify` of a token against the SHA-256 digest it should cover.
+  CommandResult verify_token(const Bytes& token, const Bytes& digest, const std::string& name) {
+    const auto file = write(stack_->dir().path() / (name + ".tst"), to_string(token));
+    return run_command("openssl ts -verify -digest " + to_hex(digest) + " -token_in -in " + file.string() +
+                       " -CAfile " + stack_->ca_pem_path());
+  }
+
+  std::unique_ptr<SigningStack> stack_;
+  std::string app_key_;
+};
+
+TEST_F(SignatureLevels, LevelTStampsEveryFormatAndTheOutsideVerifiersStillAccept) {
+  std::string id;
+  auto confirmed = sign(
+      json::array({
+          {{"name", "doc.txt"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "T"}}}},
+          {{"name", "doc.pdf"}, {"format", "pades"}, {"content", b64(minimal_pdf())}, {"options", {{"level", "T"}}}},
+          {{"name", "doc.xml"}, {"format", "xades"}, {"content", b64(kXml)}, {"options", {{"level", "T"}}}},
+          {{"name", "plain.txt"}, {"format", "cades"}, {"content", b64(kText)}},
+      }),
+      &id);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.raw;
+  auto fetched = stack_->get("/v1/transactions/" + id, app_key_);
+  ASSERT_EQ(fetched.status, 200) << fetched.raw;
+  const auto& docs = fetched.body["documents"];
+  ASSERT_EQ(docs.size(), 4u) << fetched.raw;
+  const auto& dir = stack_->dir().path();
+  const std::string ca = stack_->ca_pem_path();
+
+  // CAdES-T: openssl cms accepts it; its token covers the SignatureValue (EN 319 122-1 5.3); tampered, refused.
+  const std::string cades = decoded(docs[0]["signature"]);
+  const auto p7s = write(dir / "doc.p7s", cades);
+  const auto content = write(dir / "doc.txt", kText);
+  auto cms = run_command("openssl cms -verify -binary -inform DER -in " + p7s.string() + " -content " +
+                         content.string() + " -CAfile " + ca + " -purpose any -cades -out /dev/null");
+  EXPECT_NE(cms.output.find("CAdES Verification successful"), std::string::npos) << cms.output;
+  auto stamp = stamp_in(cades);
+  ASSERT_TRUE(stamp) << "no signature-time-stamp attribute";
+  auto token_ok = verify_token(stamp->token, sha256(stamp->signature_value), "cades");
+  EXPECT_NE(token_ok.output.find("Verification: OK"), std::string::npos) << token_ok.output;
+  Bytes other = sha256(stamp->signature_value);
+  other[5] ^= 0x20;
+  EXPECT_EQ(verify_token(stamp->token, other, "cades-other").output.find("Verification: OK"), std::string::npos);
+  Bytes tampered = stamp->token;
+  tampered[tampered.size() / 2] ^= 0x01;
+  EXPECT_EQ(verify_token(tampered, sha256(stamp->signature_value), "cades-tampered").output.find("Verification: OK"),
+            std::string::npos);
+  auto asn1 = run_command("openssl asn1parse -inform DER -in " + p7s.string());
+  EXPECT_NE(asn1.output.find("id-smime-aa-timeStampToken"), std::string::npos) << asn1.output;
+
+  // B stays B: no unsigned attribute.
+  EXPECT_FALSE(stamp_in(decoded(docs[3]["signature"])));
+
+  // PAdES-T: pdfsig still accepts the signature; the CMS in /Contents carries the token.
+  const std::string pdf = decoded(docs[1]["signed_document"]);
+  const auto pdf_file = write(dir / "doc.pdf", pdf);
+  const auto nss = dir / "nss";
+  std::filesystem::create_directories(nss);
+  ASSERT_EQ(run_command("certutil -N -d sql:" + nss.string() + " --empty-password").status, 0);
+  ASSERT_EQ(run_command("certutil -A -d sql:" + nss.string() + " -n ca -t CT,C,C -i " + ca).status, 0);
+  auto pdfsig = run_command("pdfsig -nssdir sql:" + nss.string() + " " + pdf_file.string());
+  EXPECT_NE(pdfsig.output.find("Signature is Valid."), std::string::npos) << pdfsig.output;
+  EXPECT_NE(pdfsig.output.find("Total document signed"), std::string::npos) << pdfsig.output;
+  auto pdf_stamp = stamp_in(cms_in_pdf(pdf));
+  ASSERT_TRUE(pdf_stamp) << "no signature time stamp in the PDF's CMS";
+  auto pdf_token = verify_token(pdf_stamp->token, sha256(pdf_stamp->signature_value), "pades");
+  EXPECT_NE(pdf_token.output.find("Verification: OK"), std::string::npos) << pdf_token.output;
+
+  // XAdES-T: xmlsec1 still verifies; the EncapsulatedTimeStamp covers the exclusive canonical ds:SignatureValue
+  // (EN 319 132-1 5.3), rebuilt here by hand: the ds namespace declared on it, then its Id.
+  const std::string xml = decoded(docs[2]["signed_document"]);
+  const auto xml_file = write(dir / "doc.xml", xml);
+  const std::string chain = read_file(ca);
+  const auto split = chain.find("-----BEGIN CERTIFICATE-----", 1);
+  const auto issuing = write(dir / "issuing.pem", chain.substr(0, split));
+  const auto root = write(dir / "root.pem", chain.substr(split));
+  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + root.string() + " --untrusted-pem " + issuing.string() +
+                            " " + xml_file.string());
+  EXPECT_EQ(xmlsec.status, 0) << xmlsec.output;
+  const std::string value_open = "<ds:SignatureValue Id=\"";
+  const auto value_at = xml.find(value_open);
+  ASSERT_NE(value_at, std::string::npos) << xml;
+  const auto id_end = xml.find("\">", value_at + value_open.size());
+  const std::string value_id = xml.substr(value_at + value_open.size(), id_end - value_at - value_open.size());
+  const std::string value = xml.substr(id_end + 2, xml.find("</ds:SignatureValue>", id_end) - id_end - 2);
+  const auto stamp_at = xml.find("<xades:SignatureTimeStamp Id=");
+  ASSERT_NE(stamp_at, std::string::npos) << xml;
+  EXPECT_EQ(xml.find("<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+                     "<xades:EncapsulatedTimeStamp>",
+                     stamp_at),
+            xml.find("<ds:CanonicalizationMethod", stamp_at))
+      << xml;
+  const std::string encapsulated_open = "<xades:EncapsulatedTimeStamp>";
+  const auto token_at = xml.find(encapsulated_open, stamp_at) + encapsulated_open.size();
+  const std::string encapsulated = xml.substr(token_at, xml.find('<', token_at) - token_at);
+  const std::string canonical = "<ds:SignatureValue xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"" + value_id +
+                                "\">" + value + "</ds:SignatureValue>";
+  auto xml_token = verify_token(from_base64(encapsulated).value_or(Bytes{}), sha256(canonical), "xades");
+  EXPECT_NE(xml_token.output.find("Verification: OK"), std::string::npos) << xml_token.output;
+}
+
+TEST_F(SignatureLevels, CadesLtCarriesFirmasOwnValidationDataForAnOfflineValidator) {
+  std::string id;
+  auto confirmed =
+      sign(json::array({
+               {{"name", "lt.txt"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "LT"}}}},
+               {{"name", "b.txt"}, {"format", "cades"}, {"content", b64(kText)}},
+           }),
+           &id);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.raw;
+  auto fetched = stack_->get("/v1/transactions/" + id, app_key_);
+  ASSERT_EQ(fetched.status, 200) << fetched.raw;
+  const auto& dir = stack_->dir().path();
+  const std::string ca = stack_->ca_pem_path();
+  const auto content = write(dir / "lt.txt", kText);
+  const std::string lt = decoded(fetched.body["documents"][0]["signature"]);
+  const auto lt_file = write(dir / "lt.p7s", lt);
+  const auto b_file = write(dir / "b.p7s", decoded(fetched.body["documents"][1]["signature"]));
+  // With every CRL of the chain required (-crl_check_all) and nothing fetched: only what the CMS carries counts.
+  const auto verify = [&](const std::filesystem::path& cms) {
+    return run_command("openssl cms -verify -binary -inform DER -in " + cms.string() + " -content " + content.string() +
+                       " -CAfile " + ca + " -purpose any -cades -crl_check_all -out /dev/null");
+  };
+  auto with_data = verify(lt_file);
+  EXPECT_NE(with_data.output.find("CAdES Verification successful"), std::string::npos) << with_data.output;
+  auto without = verify(b_file);
+  EXPECT_EQ(without.output.find("Verification successful"), std::string::npos) << without.output;
+  // The signature time stamp is there (LT includes T), the OCSP answer about the citizen's certificate as an
+  // `other` revocation info (RFC 5940), and the TSA's certificate.
+  auto stamp = stamp_in(lt);
+  ASSERT_TRUE(stamp);
+  EXPECT_NE(verify_token(stamp->token, sha256(stamp->signature_value), "lt").output.find("Verification: OK"),
+            std::string::npos);
+  const std::string asn1 = run_command("openssl asn1parse -inform DER -in " + lt_file.string()).output;
+  EXPECT_NE(asn1.find("1.3.6.1.5.5.7.16.2"), std::string::npos) << asn1;
+  EXPECT_NE(asn1.find("Basic OCSP Response"), std::string::npos) << asn1;
+  const std::string print = run_command("openssl cms -cmsout -print -inform DER -in " + lt_file.string()).output;
+  EXPECT_NE(print.find("Firma Citizens CA TSA"), std::string::npos) << print;
+}
+
+TEST_F(SignatureLevels, BadLevelsAreTheClientsFourHundred) {
+  struct Case {
+    json document;
+    std::string detail;
+  };
+  const std::vector<Case> cases = {
+      {{{"name", "a"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "X"}}}},
+       "options.level must be B, T, LT or LTA"},
+      {{{"name", "a"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", 1}}}},
+       "'level' must be a string"},
+      {{{"name", "a"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "t"}}}},
+       "options.level must be B, T, LT or LTA"},
+      {{{"name", "h"},
+        {"format", "raw"},
+        {"digest", {{"algorithm", "sha256"}, {"value", to_base64(sha256(kText))}}},
+        {"options", {{"level", "T"}}}},
+       "a raw signature has no levels"},
+      {{{"name", "a"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "LTA"}}}},
+       "level LTA is not offered yet"},
+      {{{"name", "a"}, {"format", "pades"}, {"content", b64(minimal_pdf())}, {"options", {{"level", "LT"}}}},
+       "level LT is not offered yet for pades"},
+  };
+  for (const Case& c : cases) {
+    auto r = create(json::array({c.document}));
+    EXPECT_EQ(r.status, 400) << r.raw;
+    EXPECT_EQ(r.body.value("code", ""), "invalid_request") << r.raw;
+    EXPECT_NE(r.body.value("detail", "").find(c.detail), std::string::npos) << c.detail << " in " << r.raw;
+  }
+}
+
+TEST_F(SignatureLevels, ATsaThatIsDownFailsTheTransactionOnceAndSignsNothingTwice) {
+  // timestamp.url pointing where nothing listens (a port just released).
+  std::string url;
+  {
+    httplib::Server probe;
+    const int port = probe.bind_to_any_port("127.0.0.1");
+    url = "http://127.0.0.1:" + std::to_string(port) + "/tsa";
+  }
+  stack_.reset();
+  start([&](app::Settings& s) {
+    s.timestamp.url = url;
+    s.timestamp.timeout_seconds = 2;
+  });
+  std::string id;
+  auto confirmed = sign(
+      json::array({{{"name", "doc.txt"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "T"}}}}}),
+      &id);
+  EXPECT_EQ(confirmed.status, 503) << confirmed.raw;
+  EXPECT_EQ(confirmed.body.value("code", ""), "unavailable") << confirmed.raw;
+  EXPECT_NE(confirmed.body.value("detail", "").find("time stamp"), std::string::npos) << confirmed.raw;
+  auto state = stack_->get("/v1/transactions/" + id, app_key_);
+  EXPECT_EQ(state.body.value("status", ""), "failed") << state.raw;
+  EXPECT_TRUE(state.body["documents"].empty()) << state.raw;
+  // The same code again: the transaction is over, nothing is signed.
+  auto again = stack_->post("/v1/transactions/" + id + "/confirm", {{"otp", "000000"}});
+  EXPECT_GE(again.status, 400) << again.raw;
+  EXPECT_LT(again.status, 500) << again.raw;
+  // B documents do not need the TSA.
+  auto plain = sign(json::array({{{"name", "doc.txt"}, {"format", "cades"}, {"content", b64(kText)}}}));
+  EXPECT_EQ(plain.status, 200) << plain.raw;
+}
+
+}  // namespace
+}  // namespace firma::testing
