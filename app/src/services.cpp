@@ -200,7 +200,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
                                  {public_url(), std::chrono::seconds(settings_.otp.resend_cooldown_seconds)}));
   // The CSC API (/csc/v1, /csc/v2): the same credentials, SADs and CitizenKeySigner; the same throttle.
   append(routes, api::csc::csc_routes({*applications_, *signing_credentials_, *key_signer_, *access_tokens_, *citizens_,
-                                       throttle, public_url(), settings_.csc}));
+                                       time_stamper(), long_term_services(), throttle, public_url(), settings_.csc}));
   // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
   append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_, *tsa_));

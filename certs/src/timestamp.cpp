@@ -281,11 +281,18 @@ Bytes TimeStampAuthority::respond(std::span<const std::uint8_t> request) const {
   }
 }
 
-Result<Bytes> TimeStampAuthority::timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) {
+Result<Bytes> TimeStampAuthority::timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest,
+                                            std::span<const std::uint8_t> nonce) {
   if (digest.size() != hsm::digest_size(algorithm))
     return make_error(ErrorCode::invalid_request, "the digest to stamp is not as long as its algorithm's digests");
   try {
-    return make_token(authority_, token_, clock_.now(), random_, Stamp{message_imprint(algorithm, digest), {}, true});
+    std::optional<Bytes> nonce_der;
+    if (!nonce.empty()) {
+      nonce_der.emplace();
+      Botan::DER_Encoder(*nonce_der).encode(Botan::BigInt(nonce.data(), nonce.size()));
+    }
+    return make_token(authority_, token_, clock_.now(), random_,
+                      Stamp{message_imprint(algorithm, digest), std::move(nonce_der), true});
   } catch (const std::exception& e) {
     return make_error(ErrorCode::internal, std::string("cannot make the time stamp: ") + e.what());
   }
@@ -314,16 +321,20 @@ std::optional<Origin> split(std::string_view url) {
 
 }  // namespace
 
-Result<Bytes> RemoteTimeStamper::timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) {
+Result<Bytes> RemoteTimeStamper::timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest,
+                                           std::span<const std::uint8_t> given_nonce) {
   const auto down = [&](const std::string& why) {
     return make_error(ErrorCode::unavailable, "the time-stamping authority " + url_ + " " + why);
   };
   const auto where = split(url_);
   if (!where) return down("is not an http(s) URL");
-  // TimeStampReq { version 1, messageImprint, nonce (64 random bits, positive), certReq TRUE } (RFC 3161 2.4.1).
-  Bytes nonce = random_.bytes(8);
-  nonce[0] &= 0x7F;
-  nonce[0] |= 0x01;
+  // TimeStampReq { version 1, messageImprint, nonce (the caller's, or 64 random bits), certReq TRUE } (RFC 3161 2.4.1).
+  Bytes nonce(given_nonce.begin(), given_nonce.end());
+  if (nonce.empty()) {
+    nonce = random_.bytes(8);
+    nonce[0] &= 0x7F;
+    nonce[0] |= 0x01;
+  }
   Bytes request;
   Botan::DER_Encoder(request)
       .start_cons(Botan::SEQUENCE)

@@ -177,7 +177,8 @@ Result<hsm::Signature> CitizenKeySigner::sign(const Secret& sad, const SadBindin
 
 Result<std::vector<Assembled>> CitizenKeySigner::sign_documents(const Secret& sad, const SadBinding& binding,
                                                                 std::span<const DocumentRequest> documents,
-                                                                const CredentialView& credential) {
+                                                                const CredentialView& credential,
+                                                                const LongTermServices& long_term) {
   if (documents.empty()) return std::vector<Assembled>{};
   const Instant now = clock_.now();
   // Built before anything is spent: a document the format refuses spends nothing.
@@ -203,7 +204,7 @@ Result<std::vector<Assembled>> CitizenKeySigner::sign_documents(const Secret& sa
   std::vector<Assembled> out;
   out.reserve(documents.size());
   for (std::size_t i = 0; i < documents.size(); ++i) {
-    auto assembled = assemble(documents[i], prepared[i], (*signatures)[i], credential);
+    auto assembled = assemble(documents[i], prepared[i], (*signatures)[i], credential, long_term);
     if (!assembled) return std::move(assembled).error();
     out.push_back(std::move(*assembled));
   }

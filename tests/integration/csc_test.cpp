@@ -560,8 +560,8 @@ TEST_P(CscSignDoc, BuildsEachFormatFromTheAuthorisedDocumentsOnly) {
   refused({{"documents", {item(xml, "X", "Enveloping")}}}, 400, "invalid_request", "enveloping");
   refused({{"documents", {item(xml, "J", "")}}}, 400, "invalid_request", "JAdES");
   json level = item(attached_text, "C", "");
-  level["conformance_level"] = "Ades-B-LTA";
-  refused({{"documents", {level}}}, 400, "invalid_request", "a level Firma does not make yet");
+  level["conformance_level"] = "Ades-B-XL";
+  refused({{"documents", {level}}}, 400, "invalid_request", "not a conformance level");
   refused({{"documents", {item(attached_text, "C", "")}}, {"documentDigests", json::array()}}, 400, "invalid_request",
           "both forms");
   refused(json::object(), 400, "invalid_request", "neither form");
@@ -652,6 +652,87 @@ TEST_P(CscSignDoc, BuildsEachFormatFromTheAuthorisedDocumentsOnly) {
               {"signature_format", "C"},
               {"signAlgo", kEcdsaSha256}}}}},
           400, "invalid_request", "spent");
+}
+
+// Levels past B through signDoc (Ades-B-T): the CMS carries a signature time stamp from Firma's TSA, over a document
+// and over a PDF's byte-range digest alike; signatures/timestamp stamps a hash for the client, echoing its nonce.
+TEST_F(CscTest, SignDocAtLevelTAndTimestampUseFirmasTsa) {
+  start();
+  const std::string id = credential("v2");
+  const std::string text = "Acta de la sesión", ranges = "rangos de bytes";
+  const std::string otp = send_code("v2", id);
+  auto authorized = csc("v2/credentials/authorize",
+                        {{"credentialID", id},
+                         {"numSignatures", 2},
+                         {"hashes", {b64(digest_of(text)), b64(digest_of(ranges))}},
+                         {"hashAlgorithmOID", kSha256},
+                         {"authData", {{{"id", "PIN"}, {"value", kPassword}}, {{"id", "OTP"}, {"value", otp}}}}},
+                        key_);
+  ASSERT_EQ(authorized.status, 200) << authorized.raw;
+  const std::string sad = authorized.body["SAD"];
+  auto by_document = csc("v2/signatures/signDoc",
+                         {{"credentialID", id},
+                          {"SAD", sad},
+                          {"documents",
+                           {{{"document", b64(Bytes(text.begin(), text.end()))},
+                             {"signature_format", "C"},
+                             {"conformance_level", "Ades-B-T"},
+                             {"signAlgo", kEcdsaSha256}}}}},
+                         key_);
+  ASSERT_EQ(by_document.status, 200) << by_document.raw;
+  auto by_digest = csc("v2/signatures/signDoc",
+                       {{"credentialID", id},
+                        {"SAD", sad},
+                        {"documentDigests",
+                         {{{"hashes", {b64(digest_of(ranges))}},
+                           {"hashAlgorithmOID", kSha256},
+                           {"signature_format", "P"},
+                           {"conformance_level", "Ades-B-T"},
+                           {"signAlgo", kEcdsaSha256}}}}},
+                       key_);
+  ASSERT_EQ(by_digest.status, 200) << by_digest.raw;
+  const auto dir = stack_->dir().path();
+  for (const auto& [cms_b64, content] : {std::pair{by_document.body["DocumentWithSignature"][0], std::string()},
+                                         std::pair{by_digest.body["SignatureObject"][0], ranges}}) {
+    write_file(dir / "t.p7s", to_string(*from_base64(cms_b64.get<std::string>())));
+    std::string verify = "openssl cms -verify -binary -inform DER -in " + (dir / "t.p7s").string();
+    if (!content.empty()) {
+      write_file(dir / "content.bin", content);
+      verify += " -content " + (dir / "content.bin").string();
+    }
+    auto verified =
+        run_command(verify + " -CAfile " + stack_->ca_pem_path() + " -purpose any -cades -out /dev/null 2>&1");
+    EXPECT_NE(verified.output.find("CAdES Verification successful"), std::string::npos) << verified.output;
+    const auto printed = run_command("openssl cms -cmsout -print -inform DER -in " + (dir / "t.p7s").string()).output;
+    EXPECT_NE(printed.find("id-smime-aa-timeStampToken"), std::string::npos) << "a signature time stamp";
+  }
+
+  // signatures/timestamp, both versions: a token over the hash, verified against it with openssl ts; the nonce
+  // echoed; refusals in CSC's shape.
+  write_file(dir / "data.txt", text);
+  for (const std::string v : {"v1", "v2"}) {
+    auto stamped = csc(v + "/signatures/timestamp",
+                       {{"hash", b64(digest_of(text))}, {"hashAlgo", kSha256}, {"nonce", "0a1b2c3d"}}, key_);
+    ASSERT_EQ(stamped.status, 200) << stamped.raw;
+    write_file(dir / "token.der", to_string(*from_base64(stamped.body["timestamp"].get<std::string>())));
+    auto verified = run_command("openssl ts -verify -token_in -in " + (dir / "token.der").string() + " -data " +
+                                (dir / "data.txt").string() + " -CAfile " + stack_->ca_pem_path() + " 2>&1");
+    EXPECT_NE(verified.output.find("Verification: OK"), std::string::npos) << v << verified.output;
+    auto shown = run_command("openssl ts -reply -token_in -in " + (dir / "token.der").string() + " -token_out -text");
+    EXPECT_NE(shown.output.find("Nonce: 0x0A1B2C3D"), std::string::npos) << shown.output;
+  }
+  const auto refused = [&](const json& body, const std::string& why) {
+    auto r = csc("v2/signatures/timestamp", body, key_);
+    EXPECT_EQ(r.status, 400) << why << ": " << r.raw;
+    EXPECT_EQ(r.body["error"], "invalid_request") << why;
+  };
+  refused({{"hash", b64(digest_of(text))}}, "no hashAlgo");
+  refused({{"hash", b64(digest_of(text))}, {"hashAlgo", "1.3.14.3.2.26"}}, "SHA-1");
+  refused({{"hash", b64(Bytes(20, 1))}, {"hashAlgo", kSha256}}, "a 20-byte hash");
+  refused({{"hash", b64(digest_of(text))}, {"hashAlgo", kSha256}, {"nonce", "zz"}}, "a nonce that is not hex");
+  refused({{"hash", b64(digest_of(text))}, {"hashAlgo", kSha256}, {"nonce", "00"}}, "a zero nonce");
+  auto anonymous = csc("v2/signatures/timestamp", {{"hash", b64(digest_of(text))}, {"hashAlgo", kSha256}}, "");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.raw;
 }
 
 INSTANTIATE_TEST_SUITE_P(Custody, CscSignDoc, ::testing::Values("token", "wrapped"));

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "algorithms.h"
+#include "certs/timestamp.h"
 #include "core/encoding.h"
 #include "identity/citizens.h"
 #include "policies/nif.h"
@@ -66,9 +67,9 @@ class Front {
                 {"description", s_.settings.description},
                 {"authType", json::array({"external", "basic", "oauth2code"})},
                 {"oauth2", s_.public_url}};
-    std::vector<std::string> methods = {"auth/login",         "auth/revoke",           "credentials/list",
-                                        "credentials/info",   "credentials/authorize", "credentials/extendTransaction",
-                                        "signatures/signHash"};
+    std::vector<std::string> methods = {"auth/login",          "auth/revoke",           "credentials/list",
+                                        "credentials/info",    "credentials/authorize", "credentials/extendTransaction",
+                                        "signatures/signHash", "signatures/timestamp"};
     if (v == Version::v1) {
       out["specs"] = "1.0.4.0";
       methods.push_back("credentials/sendOTP");
@@ -84,7 +85,7 @@ class Front {
           {"formats", json::array({"C", "P", "X"})},
           {"envelope_properties", json::array({json::array({"Attached", "Detached"}), json::array({"Revision"}),
                                                json::array({"Enveloped"})})}};
-      out["conformance_levels"] = json::array({"Ades-B-B"});
+      out["conformance_levels"] = json::array({"Ades-B-B", "Ades-B-T", "Ades-B-LT"});
       out["supportedHashTypes"] = json::array({"SHA-256", "SHA-384", "SHA-512"});
     }
     out["methods"] = methods;
@@ -275,6 +276,7 @@ class Front {
       request.format = shape->format;
       request.digest_algorithm = choice->digest;
       request.attached = shape->attached;
+      request.level = shape->level;
       request.for_pdf = by_digest && shape->format == signer::Format::pades;
       if (request.for_pdf) request.format = signer::Format::cades;
       if (by_digest) {
@@ -301,7 +303,8 @@ class Front {
       }
     }
     const signer::CredentialView view{credential.certificate, credential.chain, credential.algorithm};
-    auto signed_documents = s_.key_signer.sign_documents(sad, credential.binding(bearer.app.id), requests, view);
+    auto signed_documents =
+        s_.key_signer.sign_documents(sad, credential.binding(bearer.app.id), requests, view, s_.long_term);
     if (!signed_documents) {
       // CSC v2 11.11: a document that does not match the authorised hashes is 403 invalid_hash.
       if (signed_documents.error().code == ErrorCode::forbidden &&
@@ -316,6 +319,38 @@ class Front {
     if (!with_signature.empty()) out["DocumentWithSignature"] = with_signature;
     if (!signature_objects.empty()) out["SignatureObject"] = signature_objects;
     return json_response(200, out);
+  }
+
+  // signatures/timestamp (CSC v1 11.10, v2 11.12): an RFC 3161 token over `hash` from Firma's TSA (or the outside
+  // one of timestamp.url), echoing `nonce` (hex) when given. Any bearer may ask: a time stamp reveals nothing.
+  Answer timestamp(const Request& r) const {
+    auto call = call_of(r);
+    if (!call) return std::move(call).error();
+    const json& body = call->body;
+    auto hash = required_field<std::string>(body, "hash");
+    if (!hash) return std::move(hash).error();
+    auto digest = decode_hash(*hash);
+    if (!digest) return make_error(ErrorCode::invalid_request, "Invalid parameter hash: not Base64");
+    auto algorithm_oid = required_field<std::string>(body, "hashAlgo");
+    if (!algorithm_oid) return std::move(algorithm_oid).error();
+    const auto algorithm = digest_of_oid(*algorithm_oid);
+    if (!algorithm) return make_error(ErrorCode::invalid_request, "Invalid parameter hashAlgo");
+    if (digest->size() != hsm::digest_size(*algorithm))
+      return make_error(ErrorCode::invalid_request, "Invalid digest value length");
+    auto nonce_text = optional_field<std::string>(body, "nonce");
+    if (!nonce_text) return std::move(nonce_text).error();
+    Bytes nonce;
+    if (*nonce_text) {
+      auto decoded = from_hex((*nonce_text)->size() % 2 ? "0" + **nonce_text : **nonce_text);
+      // RFC 3161 2.4.1: an INTEGER, large enough to be unique; at most 32 bytes here, and not zero.
+      if (!decoded || decoded->empty() || decoded->size() > 32 ||
+          std::all_of(decoded->begin(), decoded->end(), [](std::uint8_t b) { return b == 0; }))
+        return make_error(ErrorCode::invalid_request, "Invalid parameter nonce");
+      nonce = std::move(*decoded);
+    }
+    auto token = s_.time_stamper.timestamp(*algorithm, *digest, nonce);
+    if (!token) return std::move(token).error();
+    return json_response(200, {{"timestamp", to_base64(*token)}});
   }
 
   // auth/login (CSC v1 11.2): NIF and password by HTTP Basic, the normal level of Cl@ve (no OTP), for the
@@ -555,6 +590,7 @@ class Front {
   struct SignedShape {
     signer::Format format = signer::Format::cades;
     bool attached = false;
+    signer::Level level = signer::Level::b;
   };
   static Result<SignedShape> signed_shape(const json& item, bool by_digest) {
     auto format = required_field<std::string>(item, "signature_format");
@@ -563,9 +599,8 @@ class Front {
     if (!envelope) return std::move(envelope).error();
     auto level = optional_field<std::string>(item, "conformance_level");
     if (!level) return std::move(level).error();
-    if (*level && **level != "Ades-B-B" && **level != "Ades-B")
-      return make_error(ErrorCode::invalid_request,
-                        "conformance_level " + **level + " is not supported: Firma signs at Ades-B-B");
+    const auto conformance = conformance_level(level->value_or("Ades-B-B"));
+    if (!conformance) return make_error(ErrorCode::invalid_request, "Invalid parameter conformance_level " + **level);
     if (auto props = item.find("signed_props");
         props != item.end() && !props->is_null() && !(props->is_array() && props->empty()))
       return make_error(ErrorCode::invalid_request, "signed_props are not supported");
@@ -576,26 +611,40 @@ class Front {
     };
     if (*format == "C") {
       // Attached is CSC's default for CAdES; a digest can only be signed detached.
-      if (e.empty()) return SignedShape{signer::Format::cades, !by_digest};
-      if (e == "Attached" && !by_digest) return SignedShape{signer::Format::cades, true};
-      if (e == "Detached") return SignedShape{signer::Format::cades, false};
+      if (e.empty()) return SignedShape{signer::Format::cades, !by_digest, *conformance};
+      if (e == "Attached" && !by_digest) return SignedShape{signer::Format::cades, true, *conformance};
+      if (e == "Detached") return SignedShape{signer::Format::cades, false, *conformance};
       return refuse_envelope();
     }
     if (*format == "P") {
       // From a digest Firma returns the CMS for the client's /Contents, whatever signature it makes of it; from
       // the PDF, an approval signature in an incremental update (Revision), never a certification.
       if (by_digest && (e.empty() || e == "Revision" || e == "Certification"))
-        return SignedShape{signer::Format::pades, false};
-      if (!by_digest && (e.empty() || e == "Revision")) return SignedShape{signer::Format::pades, false};
+        return SignedShape{signer::Format::pades, false, *conformance};
+      if (!by_digest && (e.empty() || e == "Revision")) return SignedShape{signer::Format::pades, false, *conformance};
       return refuse_envelope();
     }
     if (*format == "X") {
       if (by_digest)
         return make_error(ErrorCode::invalid_request, "XAdES is signed from the document: send it in documents");
-      if (e.empty() || e == "Enveloped") return SignedShape{signer::Format::xades, false};
+      if (e.empty() || e == "Enveloped") return SignedShape{signer::Format::xades, false, *conformance};
       return refuse_envelope();
     }
     return make_error(ErrorCode::invalid_request, "signature_format " + *format + " is not supported (C, P, X)");
+  }
+
+  // CSC v2 11.11 conformance_level: AdES-B-B (B), -B-T, -B-LT, -B-LTA, and the older Ades-B, -T, -LT, -LTA.
+  static std::optional<signer::Level> conformance_level(std::string_view text) {
+    for (const auto& [name, level] : {std::pair{"Ades-B-B", signer::Level::b},
+                                      {"Ades-B", signer::Level::b},
+                                      {"Ades-B-T", signer::Level::t},
+                                      {"Ades-T", signer::Level::t},
+                                      {"Ades-B-LT", signer::Level::lt},
+                                      {"Ades-LT", signer::Level::lt},
+                                      {"Ades-B-LTA", signer::Level::lta},
+                                      {"Ades-LTA", signer::Level::lta}})
+      if (text == name) return level;
+    return std::nullopt;
   }
 
   // The password (PIN) and the SMS code (OTP): v2 authData [{id, value}], or v1's top-level PIN and OTP.
@@ -744,6 +793,7 @@ std::vector<Route> csc_routes(CscServices services) {
     add("POST", "signatures/signHash", [front, v](const Request& r) { return render(front->sign_hash(r, v), v); });
     if (v == Version::v2)
       add("POST", "signatures/signDoc", [front, v](const Request& r) { return render(front->sign_doc(r), v); });
+    add("POST", "signatures/timestamp", [front, v](const Request& r) { return render(front->timestamp(r), v); });
   }
   return routes;
 }

@@ -30,7 +30,13 @@ class CertificateAuthority;
 class TimeStamper {
  public:
   virtual ~TimeStamper() = default;
-  virtual Result<Bytes> timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) = 0;
+  // `nonce`: the big-endian magnitude of a positive INTEGER the token must echo (RFC 3161 2.4.1), as a client that
+  // asks through Firma gives it (CSC's signatures/timestamp); empty when the caller has none.
+  virtual Result<Bytes> timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest,
+                                  std::span<const std::uint8_t> nonce) = 0;
+  Result<Bytes> timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) {
+    return timestamp(algorithm, digest, {});
+  }
 };
 
 // Firma's own time-stamping unit: the CA's TSA key and certificate (CertificateAuthority::tsa_signer), the
@@ -48,7 +54,9 @@ class TimeStampAuthority final : public TimeStamper {
   // (another hash), unacceptedPolicy, unacceptedExtension; systemFailure when the token cannot sign.
   Bytes respond(std::span<const std::uint8_t> request) const;
 
-  Result<Bytes> timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) override;
+  using TimeStamper::timestamp;
+  Result<Bytes> timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest,
+                          std::span<const std::uint8_t> nonce) override;
 
  private:
   const CertificateAuthority& authority_;
@@ -62,7 +70,9 @@ class TimeStampAuthority final : public TimeStamper {
 class RemoteTimeStamper final : public TimeStamper {
  public:
   RemoteTimeStamper(std::string url, std::chrono::seconds timeout, Random& random);
-  Result<Bytes> timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest) override;
+  using TimeStamper::timestamp;
+  Result<Bytes> timestamp(hsm::DigestAlgorithm algorithm, std::span<const std::uint8_t> digest,
+                          std::span<const std::uint8_t> nonce) override;
 
  private:
   std::string url_;

@@ -39,9 +39,11 @@ class CitizenKeySigner {
   // SAD, and what the key signs is the format's structure built here from that document (formats.h), so a SAD
   // that authorised a document releases a signature of that document and of nothing else. Checks, spending,
   // audit and refusals as sign_all; the signed documents (or detached signatures) come in the order asked.
+  // Levels past B (DocumentRequest::level) take their time stamps and validation data from `long_term`.
   Result<std::vector<Assembled>> sign_documents(const Secret& sad, const SadBinding& binding,
                                                 std::span<const DocumentRequest> documents,
-                                                const CredentialView& credential);
+                                                const CredentialView& credential,
+                                                const LongTermServices& long_term = {});
 
   // The algorithm of a citizen's key, for the formats to describe the signature; it signs nothing.
   Result<hsm::KeyAlgorithm> algorithm(const KeyId& key) const;

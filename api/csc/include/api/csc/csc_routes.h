@@ -8,7 +8,11 @@
 #include "api/csc/settings.h"
 #include "api/http/routes.h"
 #include "api/http/throttle.h"
+#include "signer/formats.h"
 
+namespace firma::certs {
+class TimeStamper;
+}
 namespace firma::identity {
 class CitizenService;
 }
@@ -27,6 +31,8 @@ struct CscServices {
   signer::CitizenKeySigner& key_signer;
   signer::AccessTokens& access_tokens;  // auth/login's tokens, and citizens' bearers from OAuth2
   identity::CitizenService& citizens;   // auth/login: the normal level (NIF + password)
+  certs::TimeStamper& time_stamper;     // signatures/timestamp: Firma's TSA, or the outside one of timestamp.url
+  signer::LongTermServices long_term;   // signDoc's levels past B: time stamps and Firma's own validation data
   // sendOTP, getChallenge and authorize count per client address and per NIF, as the citizens' own steps do.
   std::shared_ptr<const CitizenThrottle> throttle;
   std::string public_url;  // info.oauth2 and, when csc.logo is empty, info.logo
