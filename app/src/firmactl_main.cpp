@@ -440,10 +440,14 @@ int main(int argc, char** argv) {
   if (print_command_help(*options)) return 0;
   Client client(*options);
   const std::map<std::string, std::function<int(Client&, const Options&)>> commands = {
-      {"status", status_command}, {"citizens", citizens_command},
-      {"sms", sms_command},       {"certificates", certificates_command},
-      {"keys", keys_command},     {"kek", kek_command},
-      {"audit", audit_command},   {"operators", operators_command},
+      {"status", status_command},
+      {"citizens", citizens_command},
+      {"sms", sms_command},
+      {"certificates", certificates_command},
+      {"keys", keys_command},
+      {"audit", audit_command},
+      {"operators", operators_command},
+      {"kek", kek_command},
   };
   auto it = commands.find(options->args[0]);
   if (it == commands.end()) return fail("unknown command '" + options->args[0] + "' (see --help)");

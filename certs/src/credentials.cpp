@@ -346,10 +346,9 @@ Result<std::size_t> CredentialService::expire_due() {
 }
 
 Status CredentialService::destroy_key(const KeyId& key_id, std::string_view actor) {
-  // A wrapped key is destroyed with its blob, below; the token, which never held it, is not searched for it.
-  auto wrapped = db_.transact([&](store::Tx& tx) { return store::WrappedKeyRecords::find(tx, key_id); });
-  if (!wrapped) return std::move(wrapped).error();
-  Status destroyed = *wrapped ? Status{} : token_.destroy_key(key_id);
+  // A wrapped key is destroyed with its blob, below; on the token, only an unwrapped copy kept for the next
+  // signature can be left of it (and goes here: not_found for the token objects it never had).
+  Status destroyed = token_.destroy_key(key_id);
   if (!destroyed && destroyed.error().code != ErrorCode::not_found) {
     log::warn("pki.key_destroy_failed", {{"key_id", key_id.str()}, {"error", destroyed.error().message}});
     return destroyed;

@@ -164,7 +164,10 @@ Status Token::Impl::scan_index(Call& call) {
   auto user = is_user_session(f, call);
   if (!user) return std::move(user).error();
   if (!*user) return call.fail("C_GetSessionInfo", CKR_USER_NOT_LOGGED_IN);
+  // Token objects only: the session objects of wrapped custody (unwrapped copies kept for the next signature) are
+  // never keys of the index.
   objects::Template everything;
+  everything.add(CKA_TOKEN, true);
   auto handles = objects::find(f, call, everything);
   if (!handles) return std::move(handles).error();
   std::unordered_map<KeyId, KeyHandles> keys;
@@ -197,7 +200,7 @@ Result<std::optional<KeyHandles>> Token::Impl::search(Call& call, const KeyId& i
   if (!user) return std::move(user).error();
   if (!*user) return call.fail("C_GetSessionInfo", CKR_USER_NOT_LOGGED_IN);
   objects::Template match;
-  match.add(CKA_ID, std::string_view(id.str()));
+  match.add(CKA_ID, std::string_view(id.str())).add(CKA_TOKEN, true);
   auto handles = objects::find(f, call, match);
   if (!handles) return std::move(handles).error();
   std::unordered_map<KeyId, KeyHandles> keys;

@@ -178,9 +178,12 @@ Status Token::destroy_key(const KeyId& id) {
   Impl& t = *impl_;
   // Searched by CKA_ID rather than taken from the index, so that a public key or certificate left
   // without its private key goes too. Destruction is rare.
+  // An unwrapped copy of a wrapped key kept for the next signature goes with the cache (destroyed at its next
+  // collection, once no signature holds it); the search finds the token's objects only.
+  t.unwrapped.drop(id);
   Status st = t.with_session([&](Call& call) -> Status {
     objects::Template match;
-    match.add(CKA_ID, std::string_view(id.str()));
+    match.add(CKA_ID, std::string_view(id.str())).add(CKA_TOKEN, true);
     auto handles = objects::find(t.f, call, match);
     if (!handles) return std::move(handles).error();
     if (handles->empty()) return t.key_not_found(id);
@@ -201,7 +204,7 @@ Result<std::vector<KeyInfo>> Token::inventory() const {
   return timer.done(t.with_session([&](Call& call) -> Result<std::vector<KeyInfo>> {
     std::set<std::string> certified;
     objects::Template certificates;
-    certificates.add(CKA_CLASS, CK_ULONG{CKO_CERTIFICATE});
+    certificates.add(CKA_CLASS, CK_ULONG{CKO_CERTIFICATE}).add(CKA_TOKEN, true);
     auto cert_handles = objects::find(t.f, call, certificates);
     if (!cert_handles) return std::move(cert_handles).error();
     for (CK_OBJECT_HANDLE h : *cert_handles) {
@@ -210,8 +213,8 @@ Result<std::vector<KeyInfo>> Token::inventory() const {
       certified.insert(a->text(CKA_ID));
     }
 
-    objects::Template private_keys;
-    private_keys.add(CKA_CLASS, CK_ULONG{CKO_PRIVATE_KEY});
+    objects::Template private_keys;  // stored keys: not the unwrapped copies of wrapped custody
+    private_keys.add(CKA_CLASS, CK_ULONG{CKO_PRIVATE_KEY}).add(CKA_TOKEN, true);
     auto key_handles = objects::find(t.f, call, private_keys);
     if (!key_handles) return std::move(key_handles).error();
     std::vector<KeyInfo> out;

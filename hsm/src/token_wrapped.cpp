@@ -38,24 +38,26 @@ class SessionObject {
   CK_SESSION_HANDLE session_;
 };
 
-// A private key as it comes out of a wrapped blob. For signing: sensitive, never extractable, sign only, so the
-// unwrapped copy can be neither read nor wrapped again (PKCS#11 v2.40 4.9: CKA_EXTRACTABLE false is final).
-// For a rewrap: extractable once more, and only under a trusted key when the KEK is trusted.
-objects::Template unwrap_template(KeyAlgorithm algorithm, const KeyId& id, bool for_rewrap, bool wrap_with_trusted) {
+// A citizen's private key as a session object. To sign (a copy unwrapped for it): sensitive, never extractable, sign
+// only, so it can be neither read nor wrapped again (PKCS#11 v2.40 4.9: CKA_EXTRACTABLE false is final). To be
+// wrapped (just generated, or unwrapped for a rewrap): extractable, signing nothing, and wrappable only under a
+// trusted key when the KEK is trusted (CKA_WRAP_WITH_TRUSTED).
+objects::Template private_session_template(KeyAlgorithm algorithm, const KeyId& id, bool to_wrap,
+                                           bool wrap_with_trusted) {
   objects::Template t;
   t.add(CKA_CLASS, CK_ULONG{CKO_PRIVATE_KEY})
       .add(CKA_KEY_TYPE, CK_ULONG{is_rsa(algorithm) ? CKK_RSA : CKK_EC})
       .add(CKA_TOKEN, false)
       .add(CKA_PRIVATE, true)
       .add(CKA_SENSITIVE, true)
-      .add(CKA_EXTRACTABLE, for_rewrap)
-      .add(CKA_SIGN, !for_rewrap)
+      .add(CKA_EXTRACTABLE, to_wrap)
+      .add(CKA_SIGN, !to_wrap)
       .add(CKA_SIGN_RECOVER, false)
       .add(CKA_DECRYPT, false)
       .add(CKA_UNWRAP, false)
       .add(CKA_DERIVE, false)
       .add(CKA_ID, std::string_view(id.str()));
-  if (for_rewrap && wrap_with_trusted) t.add(CKA_WRAP_WITH_TRUSTED, true);
+  if (to_wrap && wrap_with_trusted) t.add(CKA_WRAP_WITH_TRUSTED, true);
   return t;
 }
 
@@ -229,23 +231,8 @@ Result<WrappedKey> Token::generate_wrapped_key_pair(const KeyId& id, const KeyId
         if (!key_encryption_key) return std::move(key_encryption_key).error();
         const std::string tagged = keys::purpose_label(KeyPurpose::citizen_signing, "Firma citizen key");
         objects::Template public_half = keys::public_template(algorithm, id, tagged, false);
-        // Session objects, extractable only so that they can be wrapped once; only under a trusted key where the KEK
-        // is trusted (CKA_WRAP_WITH_TRUSTED, PKCS#11 v2.40 4.9).
-        objects::Template private_half;
-        private_half.add(CKA_CLASS, CK_ULONG{CKO_PRIVATE_KEY})
-            .add(CKA_KEY_TYPE, CK_ULONG{is_rsa(algorithm) ? CKK_RSA : CKK_EC})
-            .add(CKA_TOKEN, false)
-            .add(CKA_PRIVATE, true)
-            .add(CKA_SENSITIVE, true)
-            .add(CKA_EXTRACTABLE, true)
-            .add(CKA_SIGN, true)
-            .add(CKA_SIGN_RECOVER, false)
-            .add(CKA_DECRYPT, false)
-            .add(CKA_UNWRAP, false)
-            .add(CKA_DERIVE, false)
-            .add(CKA_ID, std::string_view(id.str()))
-            .add(CKA_LABEL, tagged);
-        if (key_encryption_key->trusted) private_half.add(CKA_WRAP_WITH_TRUSTED, true);
+        objects::Template private_half = private_session_template(algorithm, id, true, key_encryption_key->trusted);
+        private_half.add(CKA_LABEL, tagged);
         CK_MECHANISM mechanism{keys::generation_mechanism(algorithm), nullptr, 0};
         SessionObject public_key(t.f, call.session), private_key(t.f, call.session);
         CK_RV rv =
@@ -278,7 +265,7 @@ Result<WrappedKey> Token::rewrap(const WrappedKey& key, const KeyId& kek) {
         auto to = t.locate_kek(call, kek);
         if (!to) return std::move(to).error();
         CK_MECHANISM mechanism{support.mechanism, nullptr, 0};
-        objects::Template extractable = unwrap_template(key.algorithm, key.id, true, to->trusted);
+        objects::Template extractable = private_session_template(key.algorithm, key.id, true, to->trusted);
         SessionObject clear(t.f, call.session);
         Bytes blob = key.wrapped;
         CK_RV rv =
@@ -338,7 +325,7 @@ Result<Signature> Token::sign_wrapped_digest(const WrappedKey& key, DigestAlgori
           auto kek = t.locate_kek(call, key.kek);
           if (!kek) return std::move(kek).error();
           CK_MECHANISM unwrap_mechanism{support.mechanism, nullptr, 0};
-          objects::Template signing_only = unwrap_template(key.algorithm, key.id, false, false);
+          objects::Template signing_only = private_session_template(key.algorithm, key.id, false, false);
           Bytes blob = key.wrapped;
           CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
           CK_RV rv =

@@ -167,9 +167,9 @@ TEST_F(PkiFirmactl, HelpAtEveryLevel) {
   auto top = run_command(std::string(FIRMACTL_PATH) + " --help");
   EXPECT_EQ(top.status, 0);
   for (const char* command : {"certificates list", "certificates revoke", "keys list", "audit show", "audit verify",
-                              "operators create", "operators list", "citizens certificate"})
+                              "operators create", "operators list", "citizens certificate", "kek list", "kek rotate"})
     EXPECT_NE(top.output.find(command), std::string::npos) << command;
-  for (const char* command : {"certificates", "keys", "audit", "operators", "citizens"}) {
+  for (const char* command : {"certificates", "keys", "audit", "operators", "citizens", "kek"}) {
     for (const std::string& args : {std::string(command) + " --help", std::string(command) + " list -h"}) {
       auto help = run_command(std::string(FIRMACTL_PATH) + " " + args);
       EXPECT_EQ(help.status, 0) << args << ": " << help.output;

@@ -18,7 +18,10 @@ struct Settings {
   // wrapped under a key-encryption key that never leaves the token; see ARCHITECTURE.md "Embedded default and
   // scale"). A citizen's next key follows it; keys made under the other mode stay usable.
   std::string key_custody = "token";
-  std::size_t unwrapped_cache = 0;  // wrapped mode: unwrapped keys kept on the token between signatures
+  // Wrapped mode: unwrapped keys kept on the token (session objects, sensitive, never extractable) between
+  // signatures: a citizen signing a batch unwraps once (about 1,000 unwraps + signatures per second against 10,000
+  // signatures with a kept key, SoftHSM2 2.6, EC P-256).
+  std::size_t unwrapped_cache = 64;
 };
 
 // hsm.module, hsm.token_label, hsm.pin_file, hsm.pin_env, hsm.sessions, hsm.key_custody, hsm.unwrapped_cache.

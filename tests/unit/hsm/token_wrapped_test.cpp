@@ -188,6 +188,16 @@ TEST_F(HsmWrappedKeys, TheCacheKeepsAtMostItsSizeAndItsCopiesCannotBeWrapped) {
   CK_MECHANISM kwp{0x210AUL, nullptr, 0};
   CK_ULONG length = 0;
   EXPECT_EQ(raw.f().C_WrapKey(s, &kwp, kek_handle[0], copies[0], nullptr, &length), CKR_KEY_UNEXTRACTABLE);
+  // A kept copy is no key of the token: not found by id, not in the inventory, never signing on the token path (a
+  // revoked wrapped key, whose blob is gone, cannot sign through its copy); destroying the key takes the copy.
+  EXPECT_FALSE(hsm.token().has_key(KeyId("cit-3")));
+  auto token_path = hsm.token().sign_digest(KeyId("cit-3"), DigestAlgorithm::sha256, digest_of("z"));
+  ASSERT_FALSE(token_path.ok());
+  EXPECT_EQ(token_path.error().code, ErrorCode::not_found);
+  EXPECT_EQ(hsm.token().inventory()->size(), 0u);
+  EXPECT_EQ(hsm.token().destroy_key(KeyId("cit-3")).error().code, ErrorCode::not_found);
+  ASSERT_TRUE(hsm.token().sign_wrapped_digest(keys[0], DigestAlgorithm::sha256, digest_of("y")).ok());
+  EXPECT_TRUE(raw.find(s, "cit-3", CKO_PRIVATE_KEY).empty());
   hsm.token().keep_unwrapped(0);
   ASSERT_TRUE(hsm.token().sign_wrapped_digest(keys[0], DigestAlgorithm::sha256, digest_of("y")).ok());
   EXPECT_EQ(object_count(raw, s), before);
