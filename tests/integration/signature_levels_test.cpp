@@ -1,12 +1,17 @@
 // Signature levels over HTTP: documents asking for level T come back with a signature time stamp from Firma's TSA,
 // which `openssl ts -verify` accepts against what it covers (EN 319 122-1 / 142-1 / 132-1), while openssl cms,
-// pdfsig and xmlsec1 still accept the signatures; bad levels are the client's 400; a TSA that is down fails the
-// transaction once, with nothing signed twice.
+// pdfsig and xmlsec1 still accept the signatures; level LT carries the validation data where each format wants it
+// (the CMS, xades:CertificateValues and RevocationValues, a PDF's DSS); bad levels are the client's 400; a TSA that
+// is down fails the transaction once, with nothing signed twice.
+// qpdf 11: use std::shared_ptr, not its deprecated PointerHolder (qpdf/PointerHolder.hh).
+#define POINTERHOLDER_TRANSITION 4
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <openssl/cms.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
+#include <qpdf/QPDF.hh>
 #include <thread>
 
 #include "core/encoding.h"
@@ -242,6 +247,166 @@ TEST_F(SignatureLevels, CadesLtCarriesFirmasOwnValidationDataForAnOfflineValidat
   EXPECT_NE(print.find("Firma Citizens CA TSA"), std::string::npos) << print;
 }
 
+TEST_F(SignatureLevels, XadesLtCarriesCertificateAndRevocationValuesAfterTheTimeStamp) {
+  std::string id;
+  auto confirmed = sign(
+      json::array({{{"name", "lt.xml"}, {"format", "xades"}, {"content", b64(kXml)}, {"options", {{"level", "LT"}}}}}),
+      &id);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.raw;
+  auto fetched = stack_->get("/v1/transactions/" + id, app_key_);
+  ASSERT_EQ(fetched.status, 200) << fetched.raw;
+  const auto& dir = stack_->dir().path();
+  const std::string xml = decoded(fetched.body["documents"][0]["signed_document"]);
+  const auto xml_file = write(dir / "lt.xml", xml);
+
+  // xmlsec1 still verifies: the unsigned properties are outside what the signature covers.
+  const std::string chain = read_file(stack_->ca_pem_path());
+  const auto split = chain.find("-----BEGIN CERTIFICATE-----", 1);
+  const auto issuing = write(dir / "issuing.pem", chain.substr(0, split));
+  const auto root = write(dir / "root.pem", chain.substr(split));
+  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + root.string() + " --untrusted-pem " + issuing.string() +
+                            " " + xml_file.string());
+  EXPECT_EQ(xmlsec.status, 0) << xmlsec.output;
+
+  // The structure, read with libxml2's XPath (xmllint): EN 319 132-1 5.5.1 and 5.5.2, in the 1.3.2 namespace,
+  // CertificateValues right after the SignatureTimeStamp and RevocationValues right after it.
+  const auto xpath = [&](const std::string& expression) {
+    std::string out =
+        run_command("{ xmllint --xpath \"" + expression + "\" " + xml_file.string() + " 2>/dev/null; }").output;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  };
+  const std::string usp =
+      "//*[local-name()='UnsignedSignatureProperties' and "
+      "namespace-uri()='http://uri.etsi.org/01903/v1.3.2#']";
+  EXPECT_EQ(xpath("count(" + usp + "/*)"), "3");
+  EXPECT_EQ(xpath("local-name(" + usp + "/*[1])"), "SignatureTimeStamp");
+  EXPECT_EQ(xpath("local-name(" + usp + "/*[2])"), "CertificateValues");
+  EXPECT_EQ(xpath("local-name(" + usp + "/*[3])"), "RevocationValues");
+  const std::string certificates =
+      usp + "/*[local-name()='CertificateValues']/*[local-name()='EncapsulatedX509Certificate']";
+  const std::string crls =
+      usp + "/*[local-name()='RevocationValues']/*[local-name()='CRLValues']/*[local-name()='EncapsulatedCRLValue']";
+  const std::string ocsps =
+      usp + "/*[local-name()='RevocationValues']/*[local-name()='OCSPValues']/*[local-name()='EncapsulatedOCSPValue']";
+  // The issuing CA, the root and the TSA; the issuing CA's CRL and the root's; the OCSP answer about the citizen.
+  EXPECT_EQ(xpath("count(" + certificates + ")"), "3");
+  EXPECT_EQ(xpath("count(" + crls + ")"), "2");
+  EXPECT_EQ(xpath("count(" + ocsps + ")"), "1");
+
+  // What they hold parses with OpenSSL as what it claims to be.
+  std::vector<std::string> subjects;
+  for (int i = 1; i <= 3; ++i) {
+    const Bytes der = from_base64(xpath("string((" + certificates + ")[" + std::to_string(i) + "])")).value_or(Bytes{});
+    const unsigned char* p = der.data();
+    std::unique_ptr<X509, decltype(&X509_free)> certificate(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
+                                                            X509_free);
+    ASSERT_TRUE(certificate) << "certificate " << i;
+    char name[256];
+    X509_NAME_oneline(X509_get_subject_name(certificate.get()), name, sizeof name);
+    subjects.emplace_back(name);
+  }
+  EXPECT_NE(subjects[2].find("Firma Citizens CA TSA"), std::string::npos) << subjects[2];
+  for (int i = 1; i <= 2; ++i) {
+    const Bytes der = from_base64(xpath("string((" + crls + ")[" + std::to_string(i) + "])")).value_or(Bytes{});
+    const unsigned char* p = der.data();
+    std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())),
+                                                            X509_CRL_free);
+    ASSERT_TRUE(crl) << "CRL " << i;
+    EXPECT_EQ(p, der.data() + der.size()) << "CRL " << i;
+  }
+  const Bytes ocsp_der = from_base64(xpath("string(" + ocsps + ")")).value_or(Bytes{});
+  const unsigned char* p = ocsp_der.data();
+  std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(ocsp_der.size())), OCSP_RESPONSE_free);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(OCSP_response_status(response.get()), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+  std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(OCSP_response_get1_basic(response.get()),
+                                                                        OCSP_BASICRESP_free);
+  ASSERT_TRUE(basic);
+  EXPECT_EQ(OCSP_resp_count(basic.get()), 1);
+}
+
+// The DER in each stream of an array of the PDF's Document Security Store (ISO 32000-2 12.8.4.3), read with qpdf.
+std::vector<Bytes> dss_values(QPDF& pdf, const char* key) {
+  std::vector<Bytes> out;
+  QPDFObjectHandle array = pdf.getRoot().getKey("/DSS").getKey(key);
+  if (!array.isArray()) return out;
+  for (int i = 0; i < array.getArrayNItems(); ++i) {
+    QPDFObjectHandle stream = array.getArrayItem(i);
+    if (!stream.isStream()) continue;
+    auto data = stream.getStreamData(qpdf_dl_all);
+    out.emplace_back(data->getBuffer(), data->getBuffer() + data->getSize());
+  }
+  return out;
+}
+
+TEST_F(SignatureLevels, PadesLtAppendsADssAfterTheSignedRevision) {
+  std::string id;
+  auto confirmed = sign(
+      json::array(
+          {{{"name", "lt.pdf"}, {"format", "pades"}, {"content", b64(minimal_pdf())}, {"options", {{"level", "LT"}}}}}),
+      &id);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.raw;
+  auto fetched = stack_->get("/v1/transactions/" + id, app_key_);
+  ASSERT_EQ(fetched.status, 200) << fetched.raw;
+  const auto& dir = stack_->dir().path();
+  const std::string pdf = decoded(fetched.body["documents"][0]["signed_document"]);
+  const auto pdf_file = write(dir / "lt.pdf", pdf);
+
+  // The signature still verifies, over the signed revision only: the DSS update follows it.
+  const auto nss = dir / "nss";
+  std::filesystem::create_directories(nss);
+  ASSERT_EQ(run_command("certutil -N -d sql:" + nss.string() + " --empty-password").status, 0);
+  ASSERT_EQ(run_command("certutil -A -d sql:" + nss.string() + " -n ca -t CT,C,C -i " + stack_->ca_pem_path()).status,
+            0);
+  auto pdfsig = run_command("pdfsig -nssdir sql:" + nss.string() + " " + pdf_file.string());
+  EXPECT_NE(pdfsig.output.find("Signature is Valid."), std::string::npos) << pdfsig.output;
+  EXPECT_NE(pdfsig.output.find("Not total document signed"), std::string::npos) << pdfsig.output;
+  // Three revisions: the original, the signature, the DSS.
+  std::size_t revisions = 0;
+  for (auto at = pdf.find("%%EOF"); at != std::string::npos; at = pdf.find("%%EOF", at + 1)) ++revisions;
+  EXPECT_EQ(revisions, 3u);
+  // The signed revision's CMS still carries the signature time stamp (LT includes T).
+  EXPECT_TRUE(stamp_in(cms_in_pdf(pdf)));
+
+  // The DSS as qpdf reads it (recovery off): the citizen's certificate, the issuing CA, the root and the TSA; the
+  // OCSP answer about the citizen; the issuing CA's CRL and the root's. Each parses with OpenSSL.
+  QPDF qpdf;
+  qpdf.setAttemptRecovery(false);
+  ASSERT_NO_THROW(qpdf.processMemoryFile("lt.pdf", pdf.data(), pdf.size()));
+  EXPECT_TRUE(qpdf.getRoot().getKey("/DSS").getKey("/Type").isNameAndEquals("/DSS"));
+  const auto certificates = dss_values(qpdf, "/Certs");
+  const auto ocsps = dss_values(qpdf, "/OCSPs");
+  const auto crls = dss_values(qpdf, "/CRLs");
+  ASSERT_EQ(certificates.size(), 4u);
+  ASSERT_EQ(ocsps.size(), 1u);
+  ASSERT_EQ(crls.size(), 2u);
+  std::vector<std::string> subjects;
+  for (const Bytes& der : certificates) {
+    const unsigned char* p = der.data();
+    std::unique_ptr<X509, decltype(&X509_free)> certificate(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
+                                                            X509_free);
+    ASSERT_TRUE(certificate);
+    char name[256];
+    X509_NAME_oneline(X509_get_subject_name(certificate.get()), name, sizeof name);
+    subjects.emplace_back(name);
+  }
+  EXPECT_NE(subjects[0].find(kNif), std::string::npos) << subjects[0];
+  EXPECT_NE(subjects[3].find("Firma Citizens CA TSA"), std::string::npos) << subjects[3];
+  for (const Bytes& der : crls) {
+    const unsigned char* p = der.data();
+    std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())),
+                                                            X509_CRL_free);
+    EXPECT_TRUE(crl);
+  }
+  const unsigned char* p = ocsps[0].data();
+  std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(ocsps[0].size())), OCSP_RESPONSE_free);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(OCSP_response_status(response.get()), OCSP_RESPONSE_STATUS_SUCCESSFUL);
+}
+
 TEST_F(SignatureLevels, BadLevelsAreTheClientsFourHundred) {
   struct Case {
     json document;
@@ -261,8 +426,8 @@ TEST_F(SignatureLevels, BadLevelsAreTheClientsFourHundred) {
        "a raw signature has no levels"},
       {{{"name", "a"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "LTA"}}}},
        "level LTA is not offered yet"},
-      {{{"name", "a"}, {"format", "pades"}, {"content", b64(minimal_pdf())}, {"options", {{"level", "LT"}}}},
-       "level LT is not offered yet for pades"},
+      {{{"name", "a"}, {"format", "xades"}, {"content", b64(kXml)}, {"options", {{"level", "LTA"}}}},
+       "level LTA is not offered yet for xades"},
   };
   for (const Case& c : cases) {
     auto r = create(json::array({c.document}));

@@ -1,5 +1,6 @@
-// pades: PAdES baseline B and T (ETSI EN 319 142-1): a detached CAdES over the PDF's byte ranges, in an
-// incremental update; at level T with the signature time stamp in the CMS's unsigned attributes.
+// pades: PAdES baseline B, T and LT (ETSI EN 319 142-1): a detached CAdES over the PDF's byte ranges, in an
+// incremental update; at level T with the signature time stamp in the CMS's unsigned attributes; at LT with the
+// validation data in a DSS, in a further incremental update.
 #include <algorithm>
 #include <span>
 
@@ -132,6 +133,19 @@ Result<Assembled> assemble_pades(const DocumentRequest& request, const Prepared&
   output.reserve(request.content.size() + update.bytes.size());
   output.insert(output.end(), request.content.begin(), request.content.end());
   output.insert(output.end(), update.bytes.begin(), update.bytes.end());
+  // Level LT (ETSI EN 319 142-1 5.4.2): the signer's certificate, its chain and the validation data (the TSA's
+  // certificate, the CRLs, the OCSP response) in a DSS, appended after the signed revision.
+  auto validation = validation_data(request, long_term, credential);
+  if (!validation) return std::move(validation).error();
+  if (*validation) {
+    ValidationData store = std::move(**validation);
+    store.certificates.insert(store.certificates.begin(), credential.chain.begin(), credential.chain.end());
+    store.certificates.insert(store.certificates.begin(), credential.certificate);
+    auto dss = pdf::security_store_update(output, store);
+    if (!dss)
+      return make_error(ErrorCode::internal, "the validation data could not be appended: " + dss.error().message);
+    output.insert(output.end(), dss->begin(), dss->end());
+  }
   return Assembled{std::move(output), signature_algorithm_name(credential.algorithm, request.digest_algorithm)};
 }
 

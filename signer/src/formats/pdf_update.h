@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/result.h"
+#include "signer/formats.h"
 
 namespace firma::signer::formats::pdf {
 
@@ -39,5 +40,11 @@ struct ByteRanges {
   std::size_t second_start;  // [second_start, end of file)
 };
 ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update);
+
+// Level LT (ETSI EN 319 142-1 5.4.2): what to append to a signed PDF so that it carries `data` in a Document
+// Security Store (ISO 32000-2 12.8.4.3, ETSI EN 319 142-1 5.4.2.2): a further incremental update with one stream
+// per certificate, OCSP response and CRL (DER), the DSS with /Certs, /OCSPs and /CRLs referring to them (added to
+// an existing DSS's), and the catalog with /DSS. The signed revision is left as it is, so its signature stays valid.
+Result<Bytes> security_store_update(std::span<const std::uint8_t> signed_pdf, const ValidationData& data);
 
 }  // namespace firma::signer::formats::pdf
