@@ -55,8 +55,8 @@ Status validate(const DocumentRequest& r) {
   return guarded([&]() -> Status {
     if (r.level != Level::b && r.format == Format::raw)
       return make_error(ErrorCode::invalid_request, "a raw signature has no levels: level must be B");
-    // LTA (archive time stamps) not yet.
-    if (r.level == Level::lta)
+    // LTA for PAdES only (a document time stamp); CAdES's and XAdES's archive time stamps not yet.
+    if (r.level == Level::lta && r.format != Format::pades)
       return make_error(ErrorCode::invalid_request,
                         "level LTA is not offered yet for " + std::string(to_string(r.format)) + ": use B, T or LT");
     switch (r.format) {

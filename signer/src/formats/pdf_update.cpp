@@ -321,7 +321,11 @@ struct Written {
   int field_number = 0;
 };
 
-Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity);
+// What the update's signature dictionary is: a signature (its time, /M, given) or a document time stamp.
+enum class Kind { signature, document_time_stamp };
+
+Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity,
+                             Kind kind = Kind::signature);
 
 bool holds(QPDFObjectHandle array, QPDFObjGen item) {
   if (!array.isArray()) return false;
@@ -373,6 +377,14 @@ Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original,
                                          std::size_t cms_capacity) {
   return reading([&]() -> Result<SignatureUpdate> {
     auto written = write_update(original, signing_time, cms_capacity);
+    if (!written) return std::move(written).error();
+    return std::move(written->update);
+  });
+}
+
+Result<SignatureUpdate> document_time_stamp_update(std::span<const std::uint8_t> pdf, std::size_t token_capacity) {
+  return reading([&]() -> Result<SignatureUpdate> {
+    auto written = write_update(pdf, Instant{}, token_capacity, Kind::document_time_stamp);
     if (!written) return std::move(written).error();
     return std::move(written->update);
   });
@@ -434,7 +446,8 @@ std::uint64_t append_cross_reference(std::string& out, std::vector<Entry>& entri
   return xref_offset;
 }
 
-Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity) {
+Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity,
+                             Kind kind) {
   QPDF qpdf;
   auto read = read_original(qpdf, original);
   if (!read) return std::move(read).error();
@@ -459,8 +472,11 @@ Result<Written> write_update(std::span<const std::uint8_t> original, Instant sig
 
   // The signature dictionary (ISO 32000-1 12.8.1 table 252; ETSI EN 319 142-1 5.4).
   begin_object(signature_number, 0);
-  out += "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (" + pdf_date(signing_time) +
-         ") /ByteRange [";
+  // A document time stamp (ISO 32000-2 12.8.5) has no /M: its time is the token's.
+  out += kind == Kind::signature
+             ? "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (" + pdf_date(signing_time) +
+                   ") /ByteRange ["
+             : "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [";
   const std::size_t byte_range_at = out.size();
   out += std::string(kByteRangeWidth, ' ') + "] /Contents <";
   SignatureUpdate update;

@@ -34,6 +34,11 @@ struct SignatureUpdate {
 Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original, Instant signing_time,
                                          std::size_t cms_capacity);
 
+// Level LTA (ETSI EN 319 142-1, PAdES-B-LTA): the update for a document time stamp (ISO 32000-2 12.8.5): a field like
+// the signature's whose dictionary is /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161, with room in /Contents for a
+// TimeStampToken of up to `token_capacity` bytes over the byte ranges.
+Result<SignatureUpdate> document_time_stamp_update(std::span<const std::uint8_t> pdf, std::size_t token_capacity);
+
 // The signed byte ranges of original + update: everything but /Contents's hex string and its brackets.
 struct ByteRanges {
   std::size_t first_length;  // [0, first_length)
