@@ -63,12 +63,10 @@ Status validate(const DocumentRequest& r) {
     if (Status s = cades_only_options(r); !s) return s;
     if (r.level != Level::b && r.format == Format::raw)
       return make_error(ErrorCode::invalid_request, "a raw signature has no levels: level must be B");
-    // LT for CAdES only; LTA (archive time stamps) not yet.
-    if (r.level == Level::lta || (r.level == Level::lt && r.format != Format::cades))
+    // LTA for PAdES only (a document time stamp); CAdES's and XAdES's archive time stamps not yet.
+    if (r.level == Level::lta && r.format != Format::pades)
       return make_error(ErrorCode::invalid_request,
-                        "level " + std::string(to_string(r.level)) + " is not offered yet for " +
-                            std::string(to_string(r.format)) +
-                            (r.format == Format::cades ? ": use B, T or LT" : ": use B or T"));
+                        "level LTA is not offered yet for " + std::string(to_string(r.format)) + ": use B, T or LT");
     switch (r.format) {
       case Format::raw: return formats::validate_raw(r);
       case Format::cades: return formats::validate_cades(r);
@@ -114,6 +112,16 @@ Result<std::optional<Bytes>> signature_time_stamp(const DocumentRequest& request
   auto token = timestamp(request.digest_algorithm, signed_digest);
   if (!token) return make_error(token.error().code, "the signature time stamp: " + token.error().message);
   return std::optional<Bytes>(std::move(*token));
+}
+
+Result<std::optional<ValidationData>> validation_data(const DocumentRequest& request, const LongTermServices& long_term,
+                                                      const CredentialView& credential) {
+  if (request.level != Level::lt && request.level != Level::lta) return std::optional<ValidationData>();
+  if (!long_term.validation_data)
+    return make_error(ErrorCode::internal, "level LT asked, but no validation data is wired");
+  auto gathered = long_term.validation_data(credential.certificate);
+  if (!gathered) return make_error(gathered.error().code, "the validation data: " + gathered.error().message);
+  return std::optional<ValidationData>(std::move(*gathered));
 }
 
 }  // namespace formats

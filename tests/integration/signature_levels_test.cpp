@@ -1,12 +1,17 @@
 // Signature levels over HTTP: documents asking for level T come back with a signature time stamp from Firma's TSA,
 // which `openssl ts -verify` accepts against what it covers (EN 319 122-1 / 142-1 / 132-1), while openssl cms,
-// pdfsig and xmlsec1 still accept the signatures; bad levels are the client's 400; a TSA that is down fails the
-// transaction once, with nothing signed twice.
+// pdfsig and xmlsec1 still accept the signatures; level LT carries the validation data where each format wants it
+// (the CMS, xades:CertificateValues and RevocationValues, a PDF's DSS); bad levels are the client's 400; a TSA that
+// is down fails the transaction once, with nothing signed twice.
+// qpdf 11: use std::shared_ptr, not its deprecated PointerHolder (qpdf/PointerHolder.hh).
+#define POINTERHOLDER_TRANSITION 4
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <openssl/cms.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
+#include <qpdf/QPDF.hh>
 #include <thread>
 
 #include "core/encoding.h"
@@ -75,6 +80,43 @@ std::string cms_in_pdf(const std::string& pdf) {
   return bytes ? to_string(*bytes) : std::string();
 }
 
+// The subject of a DER certificate, or empty when it does not parse.
+std::string subject_of(const Bytes& der) {
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509, decltype(&X509_free)> certificate(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
+                                                          X509_free);
+  if (!certificate) return {};
+  char name[256];
+  X509_NAME_oneline(X509_get_subject_name(certificate.get()), name, sizeof name);
+  return name;
+}
+
+// Whether `der` is one whole CertificateList (RFC 5280 5.1).
+bool is_crl(const Bytes& der) {
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())),
+                                                          X509_CRL_free);
+  return crl && p == der.data() + der.size();
+}
+
+// The single responses of a successful OCSPResponse (RFC 6960 4.2.1), or -1 when it is not one.
+int ocsp_answers(const Bytes& der) {
+  const unsigned char* p = der.data();
+  std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())), OCSP_RESPONSE_free);
+  if (!response || OCSP_response_status(response.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) return -1;
+  std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(OCSP_response_get1_basic(response.get()),
+                                                                        OCSP_BASICRESP_free);
+  return basic ? OCSP_resp_count(basic.get()) : -1;
+}
+
+// Revisions of a PDF: one %%EOF each (ISO 32000-1 7.5.6).
+std::size_t revisions_of(const std::string& pdf) {
+  std::size_t revisions = 0;
+  for (auto at = pdf.find("%%EOF"); at != std::string::npos; at = pdf.find("%%EOF", at + 1)) ++revisions;
+  return revisions;
+}
+
 class SignatureLevels : public ::testing::Test {
  protected:
   void SetUp() override { start(); }
@@ -100,6 +142,44 @@ class SignatureLevels : public ::testing::Test {
     auto started = stack_->post("/v1/transactions/" + id + "/authenticate", {{"nif", kNif}, {"password", kPassword}});
     EXPECT_EQ(started.status, 202) << started.raw;
     return stack_->post("/v1/transactions/" + id + "/confirm", {{"otp", stack_->last_otp(kMobile)}});
+  }
+
+  // Signs one document at `level` and returns what the transaction gives back for it (`field`: signature or
+  // signed_document), decoded.
+  std::string sign_one(const std::string& name, const std::string& format, const std::string& content,
+                       const std::string& level, const std::string& field = "signed_document") {
+    std::string id;
+    auto confirmed = sign(
+        json::array({{{"name", name}, {"format", format}, {"content", b64(content)}, {"options", {{"level", level}}}}}),
+        &id);
+    EXPECT_EQ(confirmed.status, 200) << confirmed.raw;
+    auto fetched = stack_->get("/v1/transactions/" + id, app_key_);
+    EXPECT_EQ(fetched.status, 200) << fetched.raw;
+    if (!fetched.body.contains("documents") || fetched.body["documents"].empty()) return {};
+    return decoded(fetched.body["documents"][0][field]);
+  }
+
+  // pdfsig's report on a PDF, with Firma's CA chain trusted (an NSS database made once).
+  std::string pdfsig(const std::filesystem::path& pdf) {
+    const auto nss = stack_->dir().path() / "nss";
+    if (!std::filesystem::exists(nss)) {
+      std::filesystem::create_directories(nss);
+      EXPECT_EQ(run_command("certutil -N -d sql:" + nss.string() + " --empty-password").status, 0);
+      EXPECT_EQ(
+          run_command("certutil -A -d sql:" + nss.string() + " -n ca -t CT,C,C -i " + stack_->ca_pem_path()).status, 0);
+    }
+    return run_command("pdfsig -nssdir sql:" + nss.string() + " " + pdf.string()).output;
+  }
+
+  // xmlsec1's verification of an enveloped signature, the root trusted and the issuing CA given.
+  CommandResult xmlsec_verify(const std::filesystem::path& xml) {
+    const auto& dir = stack_->dir().path();
+    const std::string chain = read_file(stack_->ca_pem_path());
+    const auto split = chain.find("-----BEGIN CERTIFICATE-----", 1);
+    const auto issuing = write(dir / "issuing.pem", chain.substr(0, split));
+    const auto root = write(dir / "root.pem", chain.substr(split));
+    return run_command("xmlsec1 --verify --trusted-pem " + root.string() + " --untrusted-pem " + issuing.string() +
+                       " " + xml.string());
   }
 
   // `openssl ts -verify` of a token against the SHA-256 digest it should cover.
@@ -158,13 +238,9 @@ TEST_F(SignatureLevels, LevelTStampsEveryFormatAndTheOutsideVerifiersStillAccept
   // PAdES-T: pdfsig still accepts the signature; the CMS in /Contents carries the token.
   const std::string pdf = decoded(docs[1]["signed_document"]);
   const auto pdf_file = write(dir / "doc.pdf", pdf);
-  const auto nss = dir / "nss";
-  std::filesystem::create_directories(nss);
-  ASSERT_EQ(run_command("certutil -N -d sql:" + nss.string() + " --empty-password").status, 0);
-  ASSERT_EQ(run_command("certutil -A -d sql:" + nss.string() + " -n ca -t CT,C,C -i " + ca).status, 0);
-  auto pdfsig = run_command("pdfsig -nssdir sql:" + nss.string() + " " + pdf_file.string());
-  EXPECT_NE(pdfsig.output.find("Signature is Valid."), std::string::npos) << pdfsig.output;
-  EXPECT_NE(pdfsig.output.find("Total document signed"), std::string::npos) << pdfsig.output;
+  const std::string report = pdfsig(pdf_file);
+  EXPECT_NE(report.find("Signature is Valid."), std::string::npos) << report;
+  EXPECT_NE(report.find("Total document signed"), std::string::npos) << report;
   auto pdf_stamp = stamp_in(cms_in_pdf(pdf));
   ASSERT_TRUE(pdf_stamp) << "no signature time stamp in the PDF's CMS";
   auto pdf_token = verify_token(pdf_stamp->token, sha256(pdf_stamp->signature_value), "pades");
@@ -174,12 +250,7 @@ TEST_F(SignatureLevels, LevelTStampsEveryFormatAndTheOutsideVerifiersStillAccept
   // (EN 319 132-1 5.3), rebuilt here by hand: the ds namespace declared on it, then its Id.
   const std::string xml = decoded(docs[2]["signed_document"]);
   const auto xml_file = write(dir / "doc.xml", xml);
-  const std::string chain = read_file(ca);
-  const auto split = chain.find("-----BEGIN CERTIFICATE-----", 1);
-  const auto issuing = write(dir / "issuing.pem", chain.substr(0, split));
-  const auto root = write(dir / "root.pem", chain.substr(split));
-  auto xmlsec = run_command("xmlsec1 --verify --trusted-pem " + root.string() + " --untrusted-pem " + issuing.string() +
-                            " " + xml_file.string());
+  auto xmlsec = xmlsec_verify(xml_file);
   EXPECT_EQ(xmlsec.status, 0) << xmlsec.output;
   const std::string value_open = "<ds:SignatureValue Id=\"";
   const auto value_at = xml.find(value_open);
@@ -242,6 +313,150 @@ TEST_F(SignatureLevels, CadesLtCarriesFirmasOwnValidationDataForAnOfflineValidat
   EXPECT_NE(print.find("Firma Citizens CA TSA"), std::string::npos) << print;
 }
 
+TEST_F(SignatureLevels, XadesLtCarriesCertificateAndRevocationValuesAfterTheTimeStamp) {
+  const std::string xml = sign_one("lt.xml", "xades", kXml, "LT");
+  ASSERT_FALSE(xml.empty());
+  const auto& dir = stack_->dir().path();
+  const auto xml_file = write(dir / "lt.xml", xml);
+
+  // xmlsec1 still verifies: the unsigned properties are outside what the signature covers.
+  auto xmlsec = xmlsec_verify(xml_file);
+  EXPECT_EQ(xmlsec.status, 0) << xmlsec.output;
+
+  // The structure, read with libxml2's XPath (xmllint): EN 319 132-1 5.5.1 and 5.5.2, in the 1.3.2 namespace,
+  // CertificateValues right after the SignatureTimeStamp and RevocationValues right after it.
+  const auto xpath = [&](const std::string& expression) {
+    std::string out =
+        run_command("{ xmllint --xpath \"" + expression + "\" " + xml_file.string() + " 2>/dev/null; }").output;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  };
+  const std::string usp =
+      "//*[local-name()='UnsignedSignatureProperties' and "
+      "namespace-uri()='http://uri.etsi.org/01903/v1.3.2#']";
+  EXPECT_EQ(xpath("count(" + usp + "/*)"), "3");
+  EXPECT_EQ(xpath("local-name(" + usp + "/*[1])"), "SignatureTimeStamp");
+  EXPECT_EQ(xpath("local-name(" + usp + "/*[2])"), "CertificateValues");
+  EXPECT_EQ(xpath("local-name(" + usp + "/*[3])"), "RevocationValues");
+  const std::string certificates =
+      usp + "/*[local-name()='CertificateValues']/*[local-name()='EncapsulatedX509Certificate']";
+  const std::string crls =
+      usp + "/*[local-name()='RevocationValues']/*[local-name()='CRLValues']/*[local-name()='EncapsulatedCRLValue']";
+  const std::string ocsps =
+      usp + "/*[local-name()='RevocationValues']/*[local-name()='OCSPValues']/*[local-name()='EncapsulatedOCSPValue']";
+  // The issuing CA, the root and the TSA; the issuing CA's CRL and the root's; the OCSP answer about the citizen.
+  EXPECT_EQ(xpath("count(" + certificates + ")"), "3");
+  EXPECT_EQ(xpath("count(" + crls + ")"), "2");
+  EXPECT_EQ(xpath("count(" + ocsps + ")"), "1");
+
+  // What they hold parses with OpenSSL as what it claims to be.
+  const auto value = [&](const std::string& nodes, int i) {
+    return from_base64(xpath("string((" + nodes + ")[" + std::to_string(i) + "])")).value_or(Bytes{});
+  };
+  for (int i = 1; i <= 3; ++i) EXPECT_FALSE(subject_of(value(certificates, i)).empty()) << "certificate " << i;
+  EXPECT_NE(subject_of(value(certificates, 3)).find("Firma Citizens CA TSA"), std::string::npos);
+  for (int i = 1; i <= 2; ++i) EXPECT_TRUE(is_crl(value(crls, i))) << "CRL " << i;
+  EXPECT_EQ(ocsp_answers(value(ocsps, 1)), 1);
+}
+
+// The DER in each stream of an array of the PDF's Document Security Store (ISO 32000-2 12.8.4.3), read with qpdf.
+std::vector<Bytes> dss_values(QPDF& pdf, const char* key) {
+  std::vector<Bytes> out;
+  QPDFObjectHandle array = pdf.getRoot().getKey("/DSS").getKey(key);
+  if (!array.isArray()) return out;
+  for (int i = 0; i < array.getArrayNItems(); ++i) {
+    QPDFObjectHandle stream = array.getArrayItem(i);
+    if (!stream.isStream()) continue;
+    auto data = stream.getStreamData(qpdf_dl_all);
+    out.emplace_back(data->getBuffer(), data->getBuffer() + data->getSize());
+  }
+  return out;
+}
+
+TEST_F(SignatureLevels, PadesLtAppendsADssAfterTheSignedRevision) {
+  const std::string pdf = sign_one("lt.pdf", "pades", minimal_pdf(), "LT");
+  ASSERT_FALSE(pdf.empty());
+  const auto pdf_file = write(stack_->dir().path() / "lt.pdf", pdf);
+
+  // The signature still verifies, over the signed revision only: the DSS update follows it.
+  const std::string report = pdfsig(pdf_file);
+  EXPECT_NE(report.find("Signature is Valid."), std::string::npos) << report;
+  EXPECT_NE(report.find("Not total document signed"), std::string::npos) << report;
+  // Three revisions: the original, the signature, the DSS.
+  EXPECT_EQ(revisions_of(pdf), 3u);
+  // The signed revision's CMS still carries the signature time stamp (LT includes T).
+  EXPECT_TRUE(stamp_in(cms_in_pdf(pdf)));
+
+  // The DSS as qpdf reads it (recovery off): the citizen's certificate, the issuing CA, the root and the TSA; the
+  // OCSP answer about the citizen; the issuing CA's CRL and the root's. Each parses with OpenSSL.
+  QPDF qpdf;
+  qpdf.setAttemptRecovery(false);
+  ASSERT_NO_THROW(qpdf.processMemoryFile("lt.pdf", pdf.data(), pdf.size()));
+  EXPECT_TRUE(qpdf.getRoot().getKey("/DSS").getKey("/Type").isNameAndEquals("/DSS"));
+  const auto certificates = dss_values(qpdf, "/Certs");
+  const auto ocsps = dss_values(qpdf, "/OCSPs");
+  const auto crls = dss_values(qpdf, "/CRLs");
+  ASSERT_EQ(certificates.size(), 4u);
+  ASSERT_EQ(ocsps.size(), 1u);
+  ASSERT_EQ(crls.size(), 2u);
+  for (const Bytes& der : certificates) EXPECT_FALSE(subject_of(der).empty());
+  EXPECT_NE(subject_of(certificates[0]).find(kNif), std::string::npos);
+  EXPECT_NE(subject_of(certificates[3]).find("Firma Citizens CA TSA"), std::string::npos);
+  for (const Bytes& der : crls) EXPECT_TRUE(is_crl(der));
+  EXPECT_EQ(ocsp_answers(ocsps[0]), 1);
+}
+
+TEST_F(SignatureLevels, PadesLtaAddsADocumentTimeStampOverTheDss) {
+  const std::string pdf = sign_one("lta.pdf", "pades", minimal_pdf(), "LTA");
+  ASSERT_FALSE(pdf.empty());
+  const auto pdf_file = write(stack_->dir().path() / "lta.pdf", pdf);
+
+  // Four revisions: the original, the signature, the DSS, the document time stamp.
+  EXPECT_EQ(revisions_of(pdf), 4u);
+  // pdfsig lists both: the citizen's signature, still valid, and the TSA's time stamp over the whole file (this
+  // poppler names its /SubFilter "unknown" and validates no document time stamp: qpdf and openssl check it below).
+  const std::string report = pdfsig(pdf_file);
+  const auto second = report.find("Signature #2");
+  ASSERT_NE(second, std::string::npos) << report;
+  EXPECT_NE(report.substr(0, second).find("Signature is Valid."), std::string::npos) << report;
+  EXPECT_NE(report.find("Signer Certificate Common Name: Firma Citizens CA TSA", second), std::string::npos) << report;
+  EXPECT_NE(report.find("Total document signed", second), std::string::npos) << report;
+
+  // The document time stamp, as qpdf reads it: the last field's /V, covering the whole file but its /Contents; its
+  // token verifies with openssl ts against the digest of its byte ranges, and the DSS is in what it covers.
+  QPDF qpdf;
+  qpdf.setAttemptRecovery(false);
+  ASSERT_NO_THROW(qpdf.processMemoryFile("lta.pdf", pdf.data(), pdf.size()));
+  QPDFObjectHandle fields = qpdf.getRoot().getKey("/AcroForm").getKey("/Fields");
+  ASSERT_TRUE(fields.isArray());
+  ASSERT_EQ(fields.getArrayNItems(), 2);
+  QPDFObjectHandle stamp = fields.getArrayItem(1).getKey("/V");
+  ASSERT_TRUE(stamp.isDictionary());
+  EXPECT_TRUE(stamp.getKey("/Type").isNameAndEquals("/DocTimeStamp"));
+  EXPECT_TRUE(stamp.getKey("/SubFilter").isNameAndEquals("/ETSI.RFC3161"));
+  QPDFObjectHandle range = stamp.getKey("/ByteRange");
+  ASSERT_TRUE(range.isArray());
+  ASSERT_EQ(range.getArrayNItems(), 4);
+  const auto at = [&](int i) { return static_cast<std::size_t>(range.getArrayItem(i).getIntValue()); };
+  EXPECT_EQ(at(0), 0u);
+  EXPECT_EQ(at(2) + at(3), pdf.size());
+  const std::string covered = pdf.substr(0, at(1)) + pdf.substr(at(2), at(3));
+  EXPECT_NE(covered.find("/Type /DSS"), std::string::npos);
+  // /Contents is the token followed by the zeros of the room left: the token is the DER object at its start.
+  const std::string contents = stamp.getKey("/Contents").getStringValue();
+  const auto* start = reinterpret_cast<const unsigned char*>(contents.data());
+  const unsigned char* end = start;
+  std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> parsed(
+      d2i_CMS_ContentInfo(nullptr, &end, static_cast<long>(contents.size())), CMS_ContentInfo_free);
+  ASSERT_TRUE(parsed);
+  const std::string token(contents.data(), static_cast<std::size_t>(end - start));
+  auto verified = verify_token(Bytes(token.begin(), token.end()), sha256(covered), "document");
+  EXPECT_NE(verified.output.find("Verification: OK"), std::string::npos) << verified.output;
+  EXPECT_EQ(verify_token(Bytes(token.begin(), token.end()), sha256(covered + " "), "document-other")
+                .output.find("Verification: OK"),
+            std::string::npos);
+}
+
 TEST_F(SignatureLevels, BadLevelsAreTheClientsFourHundred) {
   struct Case {
     json document;
@@ -260,9 +475,9 @@ TEST_F(SignatureLevels, BadLevelsAreTheClientsFourHundred) {
         {"options", {{"level", "T"}}}},
        "a raw signature has no levels"},
       {{{"name", "a"}, {"format", "cades"}, {"content", b64(kText)}, {"options", {{"level", "LTA"}}}},
-       "level LTA is not offered yet"},
-      {{{"name", "a"}, {"format", "pades"}, {"content", b64(minimal_pdf())}, {"options", {{"level", "LT"}}}},
-       "level LT is not offered yet for pades"},
+       "level LTA is not offered yet for cades"},
+      {{{"name", "a"}, {"format", "xades"}, {"content", b64(kXml)}, {"options", {{"level", "LTA"}}}},
+       "level LTA is not offered yet for xades"},
   };
   for (const Case& c : cases) {
     auto r = create(json::array({c.document}));

@@ -106,8 +106,8 @@ Status validate(const DocumentRequest& request);
 Result<Prepared> prepare(const DocumentRequest& request, const CredentialView& credential, Instant signing_time);
 
 // Phase three: the final signature or signed document from the HSM's signature over prepared.dtbs_digest; for
-// request.level T and up, with the signature time stamp long_term.timestamp makes, and for LT the validation data
-// (their errors are the document's: a TSA that is down is unavailable).
+// request.level T and up, with the signature time stamp long_term.timestamp makes, for LT the validation data, and
+// for PAdES LTA a document time stamp (their errors are the document's: a TSA that is down is unavailable).
 Result<Assembled> assemble(const DocumentRequest& request, const Prepared& prepared, const hsm::Signature& signature,
                            const CredentialView& credential, const LongTermServices& long_term = {});
 

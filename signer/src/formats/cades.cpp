@@ -66,15 +66,9 @@ Result<Assembled> assemble_cades(const DocumentRequest& request, const Prepared&
   auto stamp = signature_time_stamp(request, long_term.timestamp, digest(request.digest_algorithm, *value));
   if (!stamp) return std::move(stamp).error();
   // Level LT (EN 319 122-1 5.5): the certificates and revocation data in SignedData's certificates and crls.
-  std::optional<ValidationData> validation;
-  if (request.level == Level::lt || request.level == Level::lta) {
-    if (!long_term.validation_data)
-      return make_error(ErrorCode::internal, "level LT asked, but no validation data is wired");
-    auto gathered = long_term.validation_data(credential.certificate);
-    if (!gathered) return make_error(gathered.error().code, "the validation data: " + gathered.error().message);
-    validation = std::move(*gathered);
-  }
-  auto cms = cms::signed_data(credential, request.digest_algorithm, attributes, *value, content, *stamp, validation);
+  auto validation = validation_data(request, long_term, credential);
+  if (!validation) return std::move(validation).error();
+  auto cms = cms::signed_data(credential, request.digest_algorithm, attributes, *value, content, *stamp, *validation);
   if (!cms) return std::move(cms).error();
   return Assembled{std::move(*cms), signature_algorithm_name(credential.algorithm, request.digest_algorithm)};
 }

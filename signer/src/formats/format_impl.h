@@ -32,5 +32,9 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
 // octets, or of its canonical XML), or nullopt at level B. internal when level T is asked without a time stamper.
 Result<std::optional<Bytes>> signature_time_stamp(const DocumentRequest& request, const TimeStampFunction& timestamp,
                                                   std::span<const std::uint8_t> signed_digest);
+// Level LT's validation data for the signer's certificate (long_term.validation_data), or nullopt below LT.
+// internal when LT is asked without it wired.
+Result<std::optional<ValidationData>> validation_data(const DocumentRequest& request, const LongTermServices& long_term,
+                                                      const CredentialView& credential);
 
 }  // namespace firma::signer::formats

@@ -1,5 +1,6 @@
-// pades: PAdES baseline B and T (ETSI EN 319 142-1): a detached CAdES over the PDF's byte ranges, in an
-// incremental update; at level T with the signature time stamp in the CMS's unsigned attributes.
+// pades: PAdES baseline B, T, LT and LTA (ETSI EN 319 142-1): a detached CAdES over the PDF's byte ranges, in an
+// incremental update; at level T with the signature time stamp in the CMS's unsigned attributes; at LT with the
+// validation data in a DSS, in a further incremental update; at LTA with a document time stamp in a last one.
 #include <algorithm>
 #include <span>
 
@@ -57,6 +58,24 @@ Result<std::size_t> cms_capacity(const CredentialView& credential, hsm::DigestAl
   auto cms = cms::signed_data(credential, algorithm, *attributes, longest, std::nullopt);
   if (!cms) return std::move(cms).error();
   return cms->size() + 32 + (level == Level::b ? 0 : kTimeStampRoom);
+}
+
+// Level LTA (ETSI EN 319 142-1, PAdES-B-LTA): a document time stamp (ISO 32000-2 12.8.5) over the whole PDF, its DSS
+// included, in a further incremental update: /Contents holds the TimeStampToken (RFC 3161) over the digest of its byte
+// ranges.
+Result<Bytes> with_document_time_stamp(const DocumentRequest& request, const TimeStampFunction& timestamp, Bytes pdf) {
+  if (!timestamp) return make_error(ErrorCode::internal, "level LTA asked, but no time-stamping authority is wired");
+  auto update = pdf::document_time_stamp_update(pdf, kTimeStampRoom);
+  if (!update)
+    return make_error(ErrorCode::internal, "the document time stamp could not be prepared: " + update.error().message);
+  auto token = timestamp(request.digest_algorithm, byte_range_digest(request.digest_algorithm, pdf, *update));
+  if (!token) return make_error(token.error().code, "the document time stamp: " + token.error().message);
+  if (2 * token->size() > update->contents_size)
+    return make_error(ErrorCode::internal, "the document time stamp does not fit the room prepared for it");
+  const std::string hex = to_hex(*token);
+  std::copy(hex.begin(), hex.end(), update->bytes.begin() + static_cast<std::ptrdiff_t>(update->contents_offset));
+  pdf.insert(pdf.end(), update->bytes.begin(), update->bytes.end());
+  return pdf;
 }
 
 }  // namespace
@@ -132,6 +151,24 @@ Result<Assembled> assemble_pades(const DocumentRequest& request, const Prepared&
   output.reserve(request.content.size() + update.bytes.size());
   output.insert(output.end(), request.content.begin(), request.content.end());
   output.insert(output.end(), update.bytes.begin(), update.bytes.end());
+  // Level LT (ETSI EN 319 142-1 5.4.2): the signer's certificate, its chain and the validation data (the TSA's
+  // certificate, the CRLs, the OCSP response) in a DSS, appended after the signed revision.
+  auto validation = validation_data(request, long_term, credential);
+  if (!validation) return std::move(validation).error();
+  if (*validation) {
+    ValidationData store = std::move(**validation);
+    store.certificates.insert(store.certificates.begin(), credential.chain.begin(), credential.chain.end());
+    store.certificates.insert(store.certificates.begin(), credential.certificate);
+    auto dss = pdf::security_store_update(output, store);
+    if (!dss)
+      return make_error(ErrorCode::internal, "the validation data could not be appended: " + dss.error().message);
+    output.insert(output.end(), dss->begin(), dss->end());
+  }
+  if (request.level == Level::lta) {
+    auto stamped = with_document_time_stamp(request, long_term.timestamp, std::move(output));
+    if (!stamped) return std::move(stamped).error();
+    output = std::move(*stamped);
+  }
   return Assembled{std::move(output), signature_algorithm_name(credential.algorithm, request.digest_algorithm)};
 }
 

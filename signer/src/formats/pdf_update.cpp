@@ -321,7 +321,11 @@ struct Written {
   int field_number = 0;
 };
 
-Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity);
+// What the update's signature dictionary is: a signature (its time, /M, given) or a document time stamp.
+enum class Kind { signature, document_time_stamp };
+
+Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity,
+                             Kind kind = Kind::signature);
 
 bool holds(QPDFObjectHandle array, QPDFObjGen item) {
   if (!array.isArray()) return false;
@@ -378,6 +382,14 @@ Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original,
   });
 }
 
+Result<SignatureUpdate> document_time_stamp_update(std::span<const std::uint8_t> pdf, std::size_t token_capacity) {
+  return reading([&]() -> Result<SignatureUpdate> {
+    auto written = write_update(pdf, Instant{}, token_capacity, Kind::document_time_stamp);
+    if (!written) return std::move(written).error();
+    return std::move(written->update);
+  });
+}
+
 ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update) {
   return ByteRanges{original_size + update.contents_offset - 1,
                     original_size + update.contents_offset + update.contents_size + 1};
@@ -385,7 +397,57 @@ ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update)
 
 namespace {
 
-Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity) {
+// The cross-reference section and trailer of the revision whose objects `entries` lists (written in `out`, which
+// follows `base` bytes of earlier revisions): of the same kind as the last one (ISO 32000-1 7.5.8.4), with /Prev.
+// `next` is the first unused object number; a cross-reference stream takes it. Returns the section's offset.
+std::uint64_t append_cross_reference(std::string& out, std::vector<Entry>& entries, std::size_t base, const Plan& plan,
+                                     int& next) {
+  std::string trailer_entries = " /Root " + plan.root_ref;
+  if (!plan.info.empty()) trailer_entries += " /Info " + plan.info;
+  if (!plan.id.empty()) trailer_entries += " /ID " + plan.id;
+  trailer_entries += " /Prev " + std::to_string(plan.last.offset);
+
+  std::uint64_t xref_offset = 0;
+  if (!plan.last.is_stream) {
+    std::sort(entries.begin(), entries.end());
+    xref_offset = base + out.size();
+    out += "xref\n";
+    auto entry = entries.begin();
+    for (auto [first, count] : subsections(entries)) {
+      out += std::to_string(first) + " " + std::to_string(count) + "\n";
+      for (int i = 0; i < count; ++i, ++entry) {
+        char line[24];
+        // Exactly 20 bytes per entry, the end-of-line included (ISO 32000-1 7.5.4).
+        std::snprintf(line, sizeof line, "%010llu %05d n\r\n", static_cast<unsigned long long>(entry->offset),
+                      entry->generation);
+        out += line;
+      }
+    }
+    out += "trailer\n<< /Size " + std::to_string(next) + trailer_entries + " >>\n";
+  } else {
+    // A cross-reference stream (7.5.8): uncompressed, W [1 4 2], with its own entry.
+    const int xref_number = next++;
+    xref_offset = base + out.size();
+    entries.push_back(Entry{xref_number, 0, xref_offset});
+    std::sort(entries.begin(), entries.end());
+    std::string data;
+    for (const Entry& e : entries) {
+      data += static_cast<char>(1);
+      for (int shift = 24; shift >= 0; shift -= 8) data += static_cast<char>((e.offset >> shift) & 0xff);
+      data += static_cast<char>((e.generation >> 8) & 0xff);
+      data += static_cast<char>(e.generation & 0xff);
+    }
+    std::string index;
+    for (auto [first, count] : subsections(entries)) index += " " + std::to_string(first) + " " + std::to_string(count);
+    out += std::to_string(xref_number) + " 0 obj\n<< /Type /XRef /Size " + std::to_string(next) +
+           " /W [1 4 2] /Index [" + index + " ]" + trailer_entries + " /Length " + std::to_string(data.size()) +
+           " >>\nstream\n" + data + "\nendstream\nendobj\n";
+  }
+  return xref_offset;
+}
+
+Result<Written> write_update(std::span<const std::uint8_t> original, Instant signing_time, std::size_t cms_capacity,
+                             Kind kind) {
   QPDF qpdf;
   auto read = read_original(qpdf, original);
   if (!read) return std::move(read).error();
@@ -410,8 +472,11 @@ Result<Written> write_update(std::span<const std::uint8_t> original, Instant sig
 
   // The signature dictionary (ISO 32000-1 12.8.1 table 252; ETSI EN 319 142-1 5.4).
   begin_object(signature_number, 0);
-  out += "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (" + pdf_date(signing_time) +
-         ") /ByteRange [";
+  // A document time stamp (ISO 32000-2 12.8.5) has no /M: its time is the token's.
+  out += kind == Kind::signature
+             ? "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /M (" + pdf_date(signing_time) +
+                   ") /ByteRange ["
+             : "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [";
   const std::size_t byte_range_at = out.size();
   out += std::string(kByteRangeWidth, ' ') + "] /Contents <";
   SignatureUpdate update;
@@ -454,48 +519,7 @@ Result<Written> write_update(std::span<const std::uint8_t> original, Instant sig
   }
   end_object();
 
-  // The cross-reference section and trailer of this revision.
-  std::string trailer_entries = " /Root " + plan.root_ref;
-  if (!plan.info.empty()) trailer_entries += " /Info " + plan.info;
-  if (!plan.id.empty()) trailer_entries += " /ID " + plan.id;
-  trailer_entries += " /Prev " + std::to_string(plan.last.offset);
-
-  std::uint64_t xref_offset = 0;
-  if (!plan.last.is_stream) {
-    std::sort(entries.begin(), entries.end());
-    xref_offset = base + out.size();
-    out += "xref\n";
-    auto entry = entries.begin();
-    for (auto [first, count] : subsections(entries)) {
-      out += std::to_string(first) + " " + std::to_string(count) + "\n";
-      for (int i = 0; i < count; ++i, ++entry) {
-        char line[24];
-        // Exactly 20 bytes per entry, the end-of-line included (ISO 32000-1 7.5.4).
-        std::snprintf(line, sizeof line, "%010llu %05d n\r\n", static_cast<unsigned long long>(entry->offset),
-                      entry->generation);
-        out += line;
-      }
-    }
-    out += "trailer\n<< /Size " + std::to_string(next) + trailer_entries + " >>\n";
-  } else {
-    // A cross-reference stream (7.5.8): uncompressed, W [1 4 2], with its own entry.
-    const int xref_number = next++;
-    xref_offset = base + out.size();
-    entries.push_back(Entry{xref_number, 0, xref_offset});
-    std::sort(entries.begin(), entries.end());
-    std::string data;
-    for (const Entry& e : entries) {
-      data += static_cast<char>(1);
-      for (int shift = 24; shift >= 0; shift -= 8) data += static_cast<char>((e.offset >> shift) & 0xff);
-      data += static_cast<char>((e.generation >> 8) & 0xff);
-      data += static_cast<char>(e.generation & 0xff);
-    }
-    std::string index;
-    for (auto [first, count] : subsections(entries)) index += " " + std::to_string(first) + " " + std::to_string(count);
-    out += std::to_string(xref_number) + " 0 obj\n<< /Type /XRef /Size " + std::to_string(next) +
-           " /W [1 4 2] /Index [" + index + " ]" + trailer_entries + " /Length " + std::to_string(data.size()) +
-           " >>\nstream\n" + data + "\nendstream\nendobj\n";
-  }
+  const std::uint64_t xref_offset = append_cross_reference(out, entries, base, plan, next);
   out += "startxref\n" + std::to_string(xref_offset) + "\n%%EOF\n";
   if (base + out.size() >= std::numeric_limits<std::uint32_t>::max()) return refuse("larger than 4 GB once signed");
 
@@ -512,5 +536,54 @@ Result<Written> write_update(std::span<const std::uint8_t> original, Instant sig
 }
 
 }  // namespace
+
+Result<Bytes> security_store_update(std::span<const std::uint8_t> signed_pdf, const ValidationData& data) {
+  return reading([&]() -> Result<Bytes> {
+    QPDF qpdf;
+    auto read = read_original(qpdf, signed_pdf);
+    if (!read) return std::move(read).error();
+    Plan& plan = *read;
+    const std::size_t base = signed_pdf.size();
+    std::string out;
+    if (base > 0 && signed_pdf.back() != '\n' && signed_pdf.back() != '\r') out += "\n";
+    std::vector<Entry> entries;
+    int next = plan.next_number;
+    // Each value in a stream of its own, as it is (DER; no filter), referred to from the DSS's arrays.
+    const auto streams = [&](const std::vector<Bytes>& values) {
+      std::string refs;
+      for (const Bytes& value : values) {
+        const int number = next++;
+        entries.push_back(Entry{number, 0, base + out.size()});
+        out += std::to_string(number) + " 0 obj\n<< /Length " + std::to_string(value.size()) + " >>\nstream\n";
+        out.append(value.begin(), value.end());
+        out += "\nendstream\nendobj\n";
+        refs += " " + std::to_string(number) + " 0 R";
+      }
+      return refs;
+    };
+    // A DSS already there (an earlier signature's) keeps what it holds; ours is added to its arrays.
+    QPDFObjectHandle old = plan.root.getKey("/DSS");
+    const auto array = [&](const char* key, const std::vector<Bytes>& values) {
+      return array_with(old.isDictionary() ? old.getKey(key) : QPDFObjectHandle::newNull(), streams(values));
+    };
+    const std::string entries_text = " /Type /DSS /Certs " + array("/Certs", data.certificates) + " /OCSPs " +
+                                     array("/OCSPs", data.ocsp_responses) + " /CRLs " + array("/CRLs", data.crls);
+    const int dss_number = next++;
+    entries.push_back(Entry{dss_number, 0, base + out.size()});
+    out += std::to_string(dss_number) + " 0 obj\n" +
+           (old.isDictionary() ? with_entries(old, {"/Type", "/Certs", "/OCSPs", "/CRLs"}, entries_text)
+                               : "<<" + entries_text + " >>") +
+           "\nendobj\n";
+    // The catalog, rewritten with /DSS (ISO 32000-2 12.8.4.3: a catalog entry).
+    entries.push_back(Entry{plan.root.getObjectID(), plan.root.getGeneration(), base + out.size()});
+    out += plan.root_ref.substr(0, plan.root_ref.size() - 2) + " obj\n" +
+           with_entries(plan.root, {"/DSS"}, " /DSS " + std::to_string(dss_number) + " 0 R") + "\nendobj\n";
+    const std::uint64_t xref_offset = append_cross_reference(out, entries, base, plan, next);
+    out += "startxref\n" + std::to_string(xref_offset) + "\n%%EOF\n";
+    if (base + out.size() >= std::numeric_limits<std::uint32_t>::max())
+      return refuse("larger than 4 GB with its validation data");
+    return Bytes(out.begin(), out.end());
+  });
+}
 
 }  // namespace firma::signer::formats::pdf

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/result.h"
+#include "signer/formats.h"
 
 namespace firma::signer::formats::pdf {
 
@@ -33,11 +34,22 @@ struct SignatureUpdate {
 Result<SignatureUpdate> signature_update(std::span<const std::uint8_t> original, Instant signing_time,
                                          std::size_t cms_capacity);
 
+// Level LTA (ETSI EN 319 142-1, PAdES-B-LTA): the update for a document time stamp (ISO 32000-2 12.8.5): a field like
+// the signature's whose dictionary is /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161, with room in /Contents for a
+// TimeStampToken of up to `token_capacity` bytes over the byte ranges.
+Result<SignatureUpdate> document_time_stamp_update(std::span<const std::uint8_t> pdf, std::size_t token_capacity);
+
 // The signed byte ranges of original + update: everything but /Contents's hex string and its brackets.
 struct ByteRanges {
   std::size_t first_length;  // [0, first_length)
   std::size_t second_start;  // [second_start, end of file)
 };
 ByteRanges byte_ranges(std::size_t original_size, const SignatureUpdate& update);
+
+// Level LT (ETSI EN 319 142-1 5.4.2): what to append to a signed PDF so that it carries `data` in a Document
+// Security Store (ISO 32000-2 12.8.4.3, ETSI EN 319 142-1 5.4.2.2): a further incremental update with one stream
+// per certificate, OCSP response and CRL (DER), the DSS with /Certs, /OCSPs and /CRLs referring to them (added to
+// an existing DSS's), and the catalog with /DSS. The signed revision is left as it is, so its signature stays valid.
+Result<Bytes> security_store_update(std::span<const std::uint8_t> signed_pdf, const ValidationData& data);
 
 }  // namespace firma::signer::formats::pdf

@@ -1,4 +1,4 @@
-// xades: XAdES baseline B and T (ETSI EN 319 132-1) enveloped signatures, built with libxml2, signed in the HSM.
+// xades: XAdES baseline B, T and LT (ETSI EN 319 132-1) enveloped signatures, built with libxml2, signed in the HSM.
 //
 // prepare: parse the document (no entity, no DTD ever loaded), digest its exclusive canonical form, build
 // the ds:Signature with its SignedProperties in a document of its own, and return the digest of the
@@ -312,15 +312,19 @@ Result<Prepared> prepare_xades(const DocumentRequest& request, const CredentialV
 namespace {
 
 // Level T (ETSI EN 319 132-1 5.3): UnsignedProperties / UnsignedSignatureProperties / SignatureTimeStamp, a time
-// stamp over the exclusive canonical form of ds:SignatureValue (its CanonicalizationMethod says which).
-Status add_signature_time_stamp(const DocumentRequest& request, const TimeStampFunction& timestamp, SignatureTree& tree,
-                                const std::string& id) {
+// stamp over the exclusive canonical form of ds:SignatureValue (its CanonicalizationMethod says which). Level LT
+// (5.5.1, 5.5.2): after it, CertificateValues (the chain and the validation data's certificates, the TSA's) and
+// RevocationValues (CRLValues, then OCSPValues, the order of XAdES01903v132-201601.xsd), each value base64 DER.
+Status add_unsigned_properties(const DocumentRequest& request, const LongTermServices& long_term,
+                               const CredentialView& credential, SignatureTree& tree, const std::string& id) {
   if (request.level == Level::b) return {};
   auto signed_digest =
       xml::exclusive_c14n_digest(tree.doc.get(), tree.signature_value, nullptr, request.digest_algorithm);
   if (!signed_digest) return std::move(signed_digest).error();
-  auto token = signature_time_stamp(request, timestamp, *signed_digest);
+  auto token = signature_time_stamp(request, long_term.timestamp, *signed_digest);
   if (!token) return std::move(token).error();
+  auto validation = validation_data(request, long_term, credential);
+  if (!validation) return std::move(validation).error();
   xmlNs* xades = tree.qualifying->ns;
   xmlNode* unsigned_properties =
       element(element(tree.qualifying, xades, "UnsignedProperties"), xades, "UnsignedSignatureProperties");
@@ -328,6 +332,25 @@ Status add_signature_time_stamp(const DocumentRequest& request, const TimeStampF
   attribute(stamp, "Id", id + "-signature-timestamp");
   algorithm_element(stamp, tree.signature->ns, "CanonicalizationMethod", kExclusiveC14n);
   text_element(stamp, xades, "EncapsulatedTimeStamp", to_base64(**token));
+  if (!*validation) return {};
+
+  xmlNode* certificates = element(unsigned_properties, xades, "CertificateValues");
+  attribute(certificates, "Id", id + "-certificate-values");
+  for (const Bytes& ca : credential.chain)
+    text_element(certificates, xades, "EncapsulatedX509Certificate", to_base64(ca));
+  for (const Bytes& other : (*validation)->certificates)
+    text_element(certificates, xades, "EncapsulatedX509Certificate", to_base64(other));
+  xmlNode* revocation = element(unsigned_properties, xades, "RevocationValues");
+  attribute(revocation, "Id", id + "-revocation-values");
+  if (!(*validation)->crls.empty()) {
+    xmlNode* crls = element(revocation, xades, "CRLValues");
+    for (const Bytes& crl : (*validation)->crls) text_element(crls, xades, "EncapsulatedCRLValue", to_base64(crl));
+  }
+  if (!(*validation)->ocsp_responses.empty()) {
+    xmlNode* responses = element(revocation, xades, "OCSPValues");
+    for (const Bytes& ocsp : (*validation)->ocsp_responses)
+      text_element(responses, xades, "EncapsulatedOCSPValue", to_base64(ocsp));
+  }
   return {};
 }
 
@@ -358,7 +381,7 @@ Result<Assembled> assemble_xades(const DocumentRequest& request, const Prepared&
 
   // XML-DSig 4.3: SignatureValue is the base64 of the signature (r || s for ECDSA, RFC 4051 3.3).
   xmlNodeSetContent(tree->signature_value, x(to_base64(signature.raw)));
-  if (Status s = add_signature_time_stamp(request, long_term.timestamp, *tree, parameters->id); !s)
+  if (Status s = add_unsigned_properties(request, long_term, credential, *tree, parameters->id); !s)
     return std::move(s).error();
   xmlNode* copy = made(xmlDocCopyNode(tree->signature, doc->get(), 1));
   if (xmlAddChild(xmlDocGetRootElement(doc->get()), copy) == nullptr) {

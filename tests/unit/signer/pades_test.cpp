@@ -358,6 +358,83 @@ TEST_P(PadesTwice, SigningASignedPdfKeepsTheFirstSignatureValid) {
 INSTANTIATE_TEST_SUITE_P(Documents, PadesTwice, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "xref_stream" : "xref_table"; });
 
+// Levels LT and LTA with stand-ins for the TSA and the validation data (their contents are the integration test's
+// concern, signature_levels_test): what matters here is the PDF's structure over both kinds of cross-reference.
+class PadesLongTerm : public PadesTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  // A token that parses as DER (the CA's certificate): the CMS and the PDF stay readable; nobody verifies it here.
+  LongTermServices stand_ins(TokenSigner& signer) {
+    const Bytes token = signer.credential().ca_certificate;
+    return {[token](hsm::DigestAlgorithm, std::span<const std::uint8_t>) -> Result<Bytes> { return token; },
+            [token](std::span<const std::uint8_t>) -> Result<ValidationData> {
+              return ValidationData{{token}, {bytes_of("crl-1"), bytes_of("crl-2")}, {bytes_of("ocsp-1")}};
+            }};
+  }
+
+  Bytes sign_at(TokenSigner& signer, const Bytes& pdf, Level level) {
+    DocumentRequest request = pades_request(pdf);
+    request.level = level;
+    EXPECT_TRUE(validate(request).ok());
+    auto prepared = prepare(request, signer.view(), test::now_seconds());
+    EXPECT_TRUE(prepared.ok());
+    if (!prepared) return {};
+    auto assembled = assemble(request, *prepared, signer.signature_for(*prepared), signer.view(), stand_ins(signer));
+    EXPECT_TRUE(assembled.ok()) << assembled.error().message;
+    return assembled ? assembled->output : Bytes{};
+  }
+
+  static int dss_count(const Bytes& pdf, const char* key) {
+    QPDF qpdf;
+    qpdf.setSuppressWarnings(true);
+    qpdf.setAttemptRecovery(false);
+    qpdf.processMemoryFile("signed", reinterpret_cast<const char*>(pdf.data()), pdf.size());
+    QPDFObjectHandle array = qpdf.getRoot().getKey("/DSS").getKey(key);
+    int streams = 0;
+    for (int i = 0; array.isArray() && i < array.getArrayNItems(); ++i) streams += array.getArrayItem(i).isStream();
+    return streams;
+  }
+};
+
+TEST_P(PadesLongTerm, DssAndDocumentTimeStampKeepThePdfReadableAndSignableAgain) {
+  TokenSigner signer(hsm::KeyAlgorithm::ec_p256);
+  const Bytes original = GetParam() ? make_pdf(Layout::stream, Form::direct) : make_pdf(Layout::table, Form::none);
+  const Bytes lta = sign_at(signer, original, Level::lta);
+  ASSERT_FALSE(lta.empty());
+  EXPECT_TRUE(std::equal(original.begin(), original.end(), lta.begin()));
+
+  // A strict reader opens it; the last section is of the original's kind; the time stamp is the last field.
+  const StrictRead read = read_strictly(lta);
+  EXPECT_FALSE(read.warnings);
+  EXPECT_EQ(read.ends_with_xref_stream, GetParam());
+  ASSERT_GE(read.field_names.size(), 2u);
+  EXPECT_EQ(read.field_names.back(), "Signature2");
+  // The signer's certificate and chain, and the stand-ins' certificate; their OCSP answer and CRLs.
+  const int certificates = 1 + static_cast<int>(signer.view().chain.size()) + 1;
+  EXPECT_EQ(dss_count(lta, "/Certs"), certificates);
+  EXPECT_EQ(dss_count(lta, "/OCSPs"), 1);
+  EXPECT_EQ(dss_count(lta, "/CRLs"), 2);
+  const std::string report = pdfsig(signer, lta, "lta.pdf");
+  const auto second = report.find("Signature #2");
+  ASSERT_NE(second, std::string::npos) << report;
+  EXPECT_NE(report.substr(0, second).find("Signature is Valid."), std::string::npos) << report;
+  EXPECT_NE(report.substr(0, second).find("Not total document signed"), std::string::npos) << report;
+  EXPECT_NE(report.find("Total document signed", second), std::string::npos) << report;
+
+  // Signed again at LT: the earlier DSS keeps its values and gains the new ones; the first signature stays valid.
+  const Bytes again = sign_at(signer, lta, Level::lt);
+  ASSERT_FALSE(again.empty());
+  EXPECT_FALSE(read_strictly(again).warnings);
+  EXPECT_EQ(dss_count(again, "/Certs"), 2 * certificates);
+  EXPECT_EQ(dss_count(again, "/OCSPs"), 2);
+  EXPECT_EQ(dss_count(again, "/CRLs"), 4);
+  const std::string report_again = pdfsig(signer, again, "again.pdf");
+  EXPECT_NE(report_again.find("Signature #3"), std::string::npos) << report_again;
+  EXPECT_GE(count(report_again, "Signature is Valid."), 2u) << report_again;
+}
+
+INSTANTIATE_TEST_SUITE_P(Documents, PadesLongTerm, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "xref_stream" : "xref_table"; });
+
 TEST_F(PadesTest, RefusesWhatIsNotASignablePdf) {
   const Bytes classic = classic_pdf(Form::none);
   const std::vector<std::pair<std::string, Bytes>> bad = {
