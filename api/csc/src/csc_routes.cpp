@@ -85,7 +85,7 @@ class Front {
           {"formats", json::array({"C", "P", "X"})},
           {"envelope_properties", json::array({json::array({"Attached", "Detached"}), json::array({"Revision"}),
                                                json::array({"Enveloped"})})}};
-      out["conformance_levels"] = json::array({"Ades-B-B", "Ades-B-T", "Ades-B-LT"});
+      out["conformance_levels"] = json::array({"Ades-B-B", "Ades-B-T", "Ades-B-LT", "Ades-B-LTA"});
       out["supportedHashTypes"] = json::array({"SHA-256", "SHA-384", "SHA-512"});
     }
     out["methods"] = methods;
