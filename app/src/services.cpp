@@ -16,6 +16,8 @@
 #include "api/rest/signing_routes.h"
 #include "api/rest/system_routes.h"
 #include "api/web/web_routes.h"
+#include "audit_reader.h"
+#include "certs/audit_sealer.h"
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "certs/crl.h"
@@ -36,11 +38,14 @@
 #include "signer/citizen_key_signer.h"
 #include "signer/signing_credentials.h"
 #include "signer/transactions.h"
-#include "store/audit_log.h"
 #include "store/database.h"
 
 namespace firma::app {
 namespace {
+
+// How often the audit sealer runs (on whichever node holds the sealing lock): the window in which an event is
+// committed but not yet covered by a signed checkpoint.
+constexpr std::chrono::milliseconds audit_seal_interval{1000};
 
 Error prefixed(std::string_view part, const Error& e) {
   return make_error(e.code, std::string(part) + ": " + e.message);
@@ -100,6 +105,10 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   s->ocsp_ = std::make_unique<certs::OcspResponder>(*s->authority_, *s->hsm_.token, *s->db_, clock);
   s->credentials_ =
       std::make_unique<certs::CredentialService>(*s->hsm_.token, *s->db_, *s->authority_, *s->crl_, clock, random);
+  auto sealer = certs::AuditSealer::open(*s->authority_, *s->hsm_.token, *s->db_, clock, random);
+  if (!sealer) return prefixed("audit", sealer.error());
+  s->audit_sealer_ = std::move(*sealer);
+  s->audit_sealer_->run_every(audit_seal_interval);
 
   // Deregistration revokes the citizen's certificates and destroys their keys (once it has committed).
   s->citizens_->on_deregistered([credentials = s->credentials_.get()](const identity::Citizen& citizen) {
@@ -162,22 +171,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
   append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_));
-  append(routes,
-         api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
-                              auto records =
-                                  db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, after, limit); });
-                              if (!records) return std::move(records).error();
-                              std::vector<api::AuditEntry> entries;
-                              for (const auto& r : *records)
-                                entries.push_back({r.seq, r.at, r.event.actor, r.event.action, r.event.subject,
-                                                   r.event.outcome, r.event.detail, r.hash});
-                              return entries;
-                            },
-                            [this]() -> Result<api::AuditCheck> {
-                              auto v = db_->transact([](store::Tx& tx) { return store::AuditLog::verify(tx); });
-                              if (!v) return std::move(v).error();
-                              return api::AuditCheck{v->ok, v->events, v->head, v->first_bad_seq};
-                            }}));
+  append(routes, api::audit_routes(audit_reader(*audit_sealer_, *db_)));
   // Operators issue certificates for citizens found by NIF; certs sees only what issuance needs.
   append(routes,
          api::admin_pki_routes(*credentials_, [this](std::string_view nif) -> Result<certs::CitizenForIssuance> {

@@ -25,6 +25,7 @@ class CitizenService;
 class RateLimiter;
 }  // namespace firma::identity
 namespace firma::certs {
+class AuditSealer;
 class CertificateAuthority;
 class CrlService;
 class OcspResponder;
@@ -70,6 +71,7 @@ class Services {
   identity::CitizenService& citizens() { return *citizens_; }
   identity::OutboxSmsGateway* outbox() { return outbox_; }
   certs::CertificateAuthority& authority() { return *authority_; }
+  certs::AuditSealer& audit_sealer() { return *audit_sealer_; }
   certs::CredentialService& credentials() { return *credentials_; }
   signer::ApplicationService& applications() { return *applications_; }
   // What signs with citizen keys: the signing services get this, never the token.
@@ -106,6 +108,7 @@ class Services {
   std::unique_ptr<signer::SigningCredentials> signing_credentials_;
   std::unique_ptr<signer::AccessTokens> access_tokens_;
   std::unique_ptr<signer::ApplicationAuthorisations> authorisations_;
+  std::unique_ptr<certs::AuditSealer> audit_sealer_;  // last: its thread stops before what it uses goes
 };
 
 }  // namespace firma::app

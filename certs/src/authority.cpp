@@ -534,6 +534,25 @@ Result<SignedCertificate> CertificateAuthority::sign_citizen_certificate(const C
   return SignedCertificate{serial_of(cert->serial_number()), describe(name), cert->BER_encode(), not_before, not_after};
 }
 
+Result<SignedCertificate> CertificateAuthority::sign_service_certificate(std::string_view common_name,
+                                                                         std::span<const std::uint8_t> public_key,
+                                                                         Instant not_before) {
+  auto ski = key_identifier(public_key);
+  if (!ski) return std::move(ski).error();
+  Botan::Extensions extensions;
+  extensions.add(new ext::Basic_Constraints(false));
+  extensions.add(new ext::Key_Usage(Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE)), true);
+  extensions.add(new ext::Subject_Key_ID(*ski));
+  extensions.add(new ext::Authority_Key_ID(impl_->issuing_cert.subject_key_id()));
+  const Attributes name = impl_->ca_name(std::string(common_name));
+  auto cert = sign_certificate(*impl_->issuing_key, impl_->issuing.algorithm, impl_->issuing_cert.subject_dn(),
+                               detail::random_serial(impl_->random), distinguished_name(name), public_key, not_before,
+                               impl_->issuing.not_after, extensions);
+  if (!cert) return std::move(cert).error();
+  return SignedCertificate{serial_of(cert->serial_number()), describe(name), cert->BER_encode(), not_before,
+                           impl_->issuing.not_after};
+}
+
 namespace {
 
 // A CRL entry with the revocation time and reason from the database (Botan's own constructor takes "now").
