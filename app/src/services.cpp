@@ -38,6 +38,7 @@
 #include "signer/citizen_key_signer.h"
 #include "signer/signing_credentials.h"
 #include "signer/transactions.h"
+#include "store/cluster_lock.h"
 #include "store/database.h"
 
 namespace firma::app {
@@ -59,7 +60,7 @@ void append(std::vector<T>& to, std::vector<T> more) {
 }  // namespace
 
 Services::Services(Settings settings, const Clock& clock, Random& random)
-    : settings_(std::move(settings)), clock_(clock), random_(random) {}
+    : settings_(std::move(settings)), clock_(clock), random_(random), node_id_("node-" + random.hex_token(8)) {}
 
 Services::~Services() = default;
 
@@ -213,6 +214,20 @@ void Services::recover_abandoned_transactions() {
 }
 
 void Services::maintain() {
+  // Every node: picks up an OCSP signer another node renewed (and renews it when due, once per cluster).
+  if (Status ca = authority_->maintain(); !ca) log::warn("maintenance.ca", {{"detail", ca.error().message}});
+  // The sweeps, by one node of the cluster: the holder of the upkeep lease keeps it while it runs, and when it
+  // stops the lease lapses and another node takes over.
+  const Instant now = clock_.now();
+  const auto interval = std::chrono::seconds(settings_.pki.maintenance_interval_seconds);
+  auto lease = db_->transact([&](store::Tx& tx) {
+    return store::ClusterLock::take_lease(tx, store::ClusterTask::upkeep, node_id_, now, now + interval + interval / 2);
+  });
+  if (!lease) {
+    log::warn("maintenance.lease", {{"detail", lease.error().message}});
+    return;
+  }
+  if (!*lease) return;
   recover_abandoned_transactions();
   if (auto expired = transactions_->expire_overdue(); !expired)
     log::warn("maintenance.transactions", {{"detail", expired.error().message}});
@@ -227,7 +242,6 @@ void Services::maintain() {
   // An offline root's CRL is published by the PKI operators, not here.
   if (auto crl = root_crl_->refresh_if_due(); !crl && crl.error().code != ErrorCode::unavailable)
     log::warn("maintenance.root_crl", {{"detail", crl.error().message}});
-  if (Status ca = authority_->maintain(); !ca) log::warn("maintenance.ca", {{"detail", ca.error().message}});
 }
 
 }  // namespace firma::app

@@ -57,8 +57,8 @@ class Services {
   // The fronts whose errors are not problem+json (the server's options carry them).
   std::vector<api::ErrorDialect> error_dialects() const;
 
-  // Periodic upkeep (firmad runs it every minute): abandoned confirmations, expired transactions, certificates
-  // and CRLs, the OCSP signer.
+  // Periodic upkeep (firmad runs it every minute): the OCSP signer on every node; abandoned confirmations,
+  // expired transactions, certificates and CRLs on the one node holding the cluster's upkeep lease.
   void maintain();
 
   const Settings& settings() const noexcept { return settings_; }
@@ -88,6 +88,7 @@ class Services {
   Settings settings_;
   const Clock& clock_;
   Random& random_;
+  std::string node_id_;  // this process, as the holder of cluster leases
   OpenedToken hsm_;
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<identity::OperatorService> operators_;

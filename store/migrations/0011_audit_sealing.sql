@@ -53,3 +53,12 @@ CREATE TABLE audit_signers (
   created_at  BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX audit_signers_active ON audit_signers (active) WHERE active = 1;
+
+-- Periodic work one node does for the cluster (the upkeep sweeps): whoever holds the lease until `until` does it.
+-- One row per task, made here, so that taking a lease is an UPDATE and never a racing INSERT.
+CREATE TABLE cluster_leases (
+  task   TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  until  BIGINT NOT NULL                        -- unix seconds
+);
+INSERT INTO cluster_leases (task, holder, until) VALUES ('upkeep', '', 0);

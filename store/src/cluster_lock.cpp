@@ -2,6 +2,7 @@
 #include "store/cluster_lock.h"
 
 #include <cstdint>
+#include <string>
 #include <utility>
 
 namespace firma::store {
@@ -14,7 +15,25 @@ std::int64_t lock_key(ClusterTask task) {
   return base + static_cast<std::int64_t>(task) + 1;
 }
 
+std::string_view lease_name(ClusterTask task) {
+  switch (task) {
+    case ClusterTask::upkeep: return "upkeep";
+    default: return "";
+  }
+}
+
 }  // namespace
+
+Result<bool> ClusterLock::take_lease(Tx& tx, ClusterTask task, std::string_view holder, Instant now, Instant until) {
+  const std::string_view name = lease_name(task);
+  if (name.empty()) return make_error(ErrorCode::internal, "this cluster task has no lease");
+  auto taken = tx.execute(
+      "UPDATE cluster_leases SET holder = $1, until = $2 WHERE task = $3 AND (until <= $4 OR "
+      "holder = $1)",
+      {std::string(holder), to_unix(until), std::string(name), to_unix(now)});
+  if (!taken) return std::move(taken).error();
+  return *taken == 1;
+}
 
 Status ClusterLock::hold(Tx& tx, ClusterTask task) {
   if (tx.backend() != Backend::postgresql) return {};

@@ -1,6 +1,9 @@
 // Work done once per cluster: a lock, held until the end of the database transaction, per kind of task.
 #pragma once
 
+#include <string_view>
+
+#include "core/clock.h"
 #include "core/result.h"
 #include "store/database.h"
 
@@ -26,6 +29,11 @@ class ClusterLock {
   static Status hold(Tx& tx, ClusterTask task);
   // Takes the lock if no other transaction holds it: false when another node is doing the task right now.
   static Result<bool> try_hold(Tx& tx, ClusterTask task);
+
+  // Periodic work that spans several transactions (ClusterTask upkeep): the lease of table cluster_leases, taken
+  // by `holder` until `until` when it is free or already holder's (it lapses by itself when its node dies). False
+  // when another holder's lease runs past `now`.
+  static Result<bool> take_lease(Tx& tx, ClusterTask task, std::string_view holder, Instant now, Instant until);
 };
 
 }  // namespace firma::store

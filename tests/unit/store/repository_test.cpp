@@ -718,6 +718,7 @@ class StoreAuditMigration : public StoreRepository {
   void rewind_to_chained(int events) {
     for (const char* sql :
          {"DROP TABLE audit_events", "DROP TABLE audit_checkpoints", "DROP TABLE audit_signers",
+          "DROP TABLE cluster_leases",
           "CREATE TABLE audit_events (seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, action TEXT "
           "NOT NULL, subject TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, "
           "hash TEXT NOT NULL)",
