@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <latch>
 #include <thread>
 #include <vector>
 
 #include "certs/authority.h"
+#include "certs/crl.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "hsm/botan_key.h"
@@ -295,6 +298,122 @@ TEST_P(AuditSealerTest, ASealerKilledMidBatchIsTakenOverWithNothingLostOrSealedT
   ASSERT_TRUE(kept.ok());
   ASSERT_EQ(kept->size(), 1u);  // A's checkpoint went with its transaction
   EXPECT_NE(kept->front().signer, "a");
+}
+
+// The server's log (scripts/test-postgres.sh writes it beside the data directory), read from `from` on.
+std::string server_log_since(store::Database& db, std::uintmax_t from) {
+  auto dir =
+      db.transact([](Tx& tx) { return tx.query("SELECT setting FROM pg_settings WHERE name = 'data_directory'"); });
+  if (!dir) return {};
+  const auto log = std::filesystem::path(dir->front().text(0)).parent_path() / "server.log";
+  std::ifstream in(log);
+  in.seekg(static_cast<std::streamoff>(from));
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::uintmax_t server_log_size(store::Database& db) {
+  auto dir =
+      db.transact([](Tx& tx) { return tx.query("SELECT setting FROM pg_settings WHERE name = 'data_directory'"); });
+  if (!dir) return 0;
+  std::error_code ec;
+  const auto size =
+      std::filesystem::file_size(std::filesystem::path(dir->front().text(0)).parent_path() / "server.log", ec);
+  return ec ? 0 : size;
+}
+
+TEST(AuditSealerCluster, NodesStartingTogetherMakeOneCaOneAuditSignerAndNumberCrlsOnce) {
+  PostgresDatabase pg;
+  ASSERT_TRUE(pg.ok()) << pg.error();
+  auto observer = store::Database::open(pg.url(), 1);
+  ASSERT_TRUE(observer.ok()) << observer.error().message;
+  const std::uintmax_t log_before = server_log_size(**observer);
+  ASSERT_GT(log_before, 0u) << "the server's log is where scripts/test-postgres.sh puts it";
+  SoftHsmToken hsm(8);
+  SystemClock clock;
+  SystemRandom random;
+  constexpr int nodes = 3;
+  struct Started {
+    std::unique_ptr<store::Database> db;
+    std::unique_ptr<certs::CertificateAuthority> ca;
+    std::unique_ptr<certs::AuditSealer> sealer;
+    std::unique_ptr<certs::CrlService> crl;
+    std::string error;
+  };
+  std::vector<Started> started(nodes);
+  std::latch go(nodes);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < nodes; ++i)
+    threads.emplace_back([&, i] {
+      Started& n = started[i];
+      auto db = store::Database::open(pg.url(), 2);
+      if (!db) return void(n.error = db.error().message);
+      n.db = std::move(*db);
+      go.arrive_and_wait();  // every node past its connection: the first starts are as close as they get
+      if (Status s = n.db->migrate(); !s) return void(n.error = s.error().message);
+      certs::CaSettings settings;
+      settings.base_url = "http://127.0.0.1:8080";
+      auto ca = certs::CertificateAuthority::open(hsm.token(), *n.db, clock, random, settings);
+      if (!ca) return void(n.error = ca.error().message);
+      n.ca = std::move(*ca);
+      auto sealer = certs::AuditSealer::open(*n.ca, hsm.token(), *n.db, clock, random);
+      if (!sealer) return void(n.error = sealer.error().message);
+      n.sealer = std::move(*sealer);
+      n.crl = std::make_unique<certs::CrlService>(*n.ca, *n.db, clock);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& n : started) ASSERT_TRUE(n.error.empty()) << n.error;
+  for (const auto& n : started) {
+    EXPECT_EQ(n.ca->issuing().serial, started[0].ca->issuing().serial);
+    EXPECT_EQ(n.ca->ocsp_responder().certificate, started[0].ca->ocsp_responder().certificate);
+  }
+  auto counts = started[0].db->transact([](Tx& tx) {
+    return tx.query(
+        "SELECT (SELECT count(*) FROM ca_certificates), (SELECT count(*) FROM audit_signers), (SELECT count(*) "
+        "FROM audit_events WHERE action = 'ca.create')");
+  });
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->front().integer(0), 3);  // one root, one issuing CA, one OCSP signer
+  EXPECT_EQ(counts->front().integer(1), 1);
+  EXPECT_EQ(counts->front().integer(2), 1);
+  // The keys of the CA, the OCSP signer and the audit signer, once each: no loser left keys behind.
+  auto keys = hsm.token().inventory();
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  EXPECT_EQ(keys->size(), 4u);
+
+  // Every node publishes CRLs at once: each number once, in order.
+  constexpr int each = 3;
+  std::atomic<int> failures{0};
+  threads.clear();
+  for (auto& n : started)
+    threads.emplace_back([&] {
+      for (int i = 0; i < each; ++i)
+        if (!n.crl->publish()) ++failures;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto numbers = started[0].db->transact(
+      [](Tx& tx) { return tx.query("SELECT count(*), count(DISTINCT crl_number), max(crl_number) FROM crls"); });
+  ASSERT_TRUE(numbers.ok()) << numbers.error().message;
+  EXPECT_EQ(numbers->front().integer(0), nodes * each);
+  EXPECT_EQ(numbers->front().integer(1), nodes * each);
+  EXPECT_EQ(numbers->front().integer(2), nodes * each);
+  // A refresh on every node right after: the CRL is fresh, nobody publishes.
+  for (auto& n : started) {
+    auto refreshed = n.crl->refresh_if_due();
+    ASSERT_TRUE(refreshed.ok()) << refreshed.error().message;
+    EXPECT_FALSE(*refreshed);
+  }
+  // Taking turns, nobody ran into a unique constraint: PostgreSQL logged no duplicate key for these tables
+  // (other suites' databases share the server: only these constraints are looked for).
+  const std::string log = server_log_since(**observer, log_before);
+  for (const char* constraint : {"crls_pkey", "ca_certificates_pkey", "ca_certificates_active_role",
+                                 "audit_signers_pkey", "audit_signers_active", "audit_checkpoints_pkey"})
+    EXPECT_EQ(log.find(std::string("unique constraint \"") + constraint + "\""), std::string::npos) << log;
+  for (auto& n : started) {
+    n.sealer.reset();
+    n.crl.reset();
+    n.ca.reset();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AuditSealerTest, ::testing::Values(Backend::sqlite, Backend::postgresql),
