@@ -138,11 +138,19 @@ Result<OpenedToken> open_token(const Settings& config, Random& random) {
   if (!config.hsm.module.empty()) {
     auto pin = hsm_pin(config);
     if (!pin) return std::move(pin).error();
+    // What was looked for, in the one line a node that cannot find its token prints (a SoftHSM2 module finds its
+    // tokens through SOFTHSM2_CONF).
+    auto looked_for = [&config](const Error& e) {
+      const char* conf = std::getenv("SOFTHSM2_CONF");
+      return make_error(e.code, "no usable token labelled '" + config.hsm.token_label + "' on module " +
+                                    config.hsm.module + " (SOFTHSM2_CONF=" + (conf != nullptr ? conf : "unset") +
+                                    "): " + e.message);
+    };
     auto module = hsm::Module::load(config.hsm.module);
-    if (!module) return std::move(module).error();
+    if (!module) return looked_for(module.error());
     opened.module = *module;
     auto token = hsm::Token::open(opened.module, config.hsm.token_label, *pin, config.hsm.sessions);
-    if (!token) return std::move(token).error();
+    if (!token) return looked_for(token.error());
     opened.token = std::move(*token);
     return opened;
   }

@@ -51,7 +51,12 @@ constexpr const char* kUsage =
     "  kek rotate         a new key-encryption key; firmad rewraps every key under it, then destroys the old one\n"
     "  audit show [--after SEQ] [--limit N]\n"
     "                     audit events after a sequence number\n"
-    "  audit verify       walk the audit hash chain (exit status 3 when it is broken)\n"
+    "  audit verify [--checkpoints FILE]\n"
+    "                     seal what has committed, then walk the audit chain against its signed checkpoints\n"
+    "                     (and those kept in FILE); exit status 3 when it is broken\n"
+    "  audit checkpoints [--after SEQ]\n"
+    "                     the signed checkpoints and the audit certificates as one JSON document: keep it off\n"
+    "                     the database (firmactl audit checkpoints > kept.json) and verify against it later\n"
     "  operators create NAME --roles ROLE[,ROLE...]\n"
     "                     a new operator (roles: admin, registrar, pki_officer, auditor, sms_outbox_reader);\n"
     "                     the token is shown once\n"
@@ -321,20 +326,55 @@ int audit_command(Client& client, const Options& o) {
                     json_text(e, "outcome").c_str());
     });
   }
-  if (sub == "verify" && o.args.size() == 2) {
-    auto r = client.get("/v1/admin/audit/verify");
+  if (sub == "verify") {
+    auto flags = flags_of(o, 2, {"--checkpoints"}, error);
+    if (!flags) return fail("audit verify: " + error);
+    std::optional<Reply> r;
+    if (flags->count("--checkpoints")) {
+      std::ifstream in((*flags)["--checkpoints"]);
+      if (!in) return fail("audit verify: cannot read " + (*flags)["--checkpoints"]);
+      const std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      r = client.post("/v1/admin/audit/verify", kept);
+    } else {
+      r = client.get("/v1/admin/audit/verify");
+    }
     int code = answer(r, o, 200, [](const nlohmann::json& j) {
       if (j.value("ok", false))
-        std::printf("ok: %s events, head %s\n", json_text(j, "events").c_str(), json_text(j, "head").c_str());
+        std::printf("ok: %s events under %s signed checkpoints, head %s; %s not sealed yet\n",
+                    json_text(j, "events").c_str(), json_text(j, "checkpoints").c_str(), json_text(j, "head").c_str(),
+                    json_text(j, "unsealed").c_str());
       else
-        std::printf("BROKEN at seq %s (%s events verify before it)\n", json_text(j, "first_bad_seq").c_str(),
-                    json_text(j, "events").c_str());
+        std::printf("BROKEN at seq %s (%s events verify before it): %s\n", json_text(j, "first_bad_seq").c_str(),
+                    json_text(j, "events").c_str(), json_text(j, "problem").c_str());
     });
     if (code != 0) return code;
     auto body = nlohmann::json::parse(r->body, nullptr, false);
     return body.is_object() && body.value("ok", false) ? 0 : 3;
   }
-  return fail("usage: firmactl audit show [--after SEQ] [--limit N] | verify (see --help)");
+  if (sub == "checkpoints") {
+    auto flags = flags_of(o, 2, {"--after"}, error);
+    if (!flags) return fail("audit checkpoints: " + error);
+    // Every page, as one document in the shape POST /v1/admin/audit/verify takes.
+    nlohmann::json all = {{"certificates", nlohmann::json::array()}, {"checkpoints", nlohmann::json::array()}};
+    std::string after = flags->count("--after") ? (*flags)["--after"] : "0";
+    for (;;) {
+      auto r = client.get("/v1/admin/audit/checkpoints?limit=10000&after=" + percent_encode(after));
+      if (!r) return fail("cannot reach " + o.url, 2);
+      if (r->status != 200) return fail(problem_line(*r));
+      auto page = nlohmann::json::parse(r->body, nullptr, false);
+      if (!page.is_object()) return fail("audit checkpoints: the server's answer is not JSON");
+      all["certificates"] = page.value("certificates", nlohmann::json::array());
+      const auto checkpoints = page.value("checkpoints", nlohmann::json::array());
+      for (const auto& c : checkpoints) all["checkpoints"].push_back(c);
+      if (checkpoints.size() < 10000) break;
+      after = json_text(checkpoints.back(), "seq");
+    }
+    std::printf("%s\n", all.dump(2).c_str());
+    return 0;
+  }
+  return fail(
+      "usage: firmactl audit show [--after SEQ] [--limit N] | verify [--checkpoints FILE] | checkpoints [--after "
+      "SEQ] (see --help)");
 }
 
 int operators_command(Client& client, const Options& o) {

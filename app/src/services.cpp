@@ -16,6 +16,8 @@
 #include "api/rest/signing_routes.h"
 #include "api/rest/system_routes.h"
 #include "api/web/web_routes.h"
+#include "audit_reader.h"
+#include "certs/audit_sealer.h"
 #include "certs/authority.h"
 #include "certs/credentials.h"
 #include "certs/crl.h"
@@ -38,7 +40,7 @@
 #include "signer/citizen_key_signer.h"
 #include "signer/signing_credentials.h"
 #include "signer/transactions.h"
-#include "store/audit_log.h"
+#include "store/cluster_lock.h"
 #include "store/database.h"
 
 namespace firma::app {
@@ -46,6 +48,9 @@ namespace {
 
 // Keys rewrapped per upkeep after a KEK rotation (about 1,000 unwrap + wrap per second on SoftHSM2).
 constexpr std::size_t kRewrapBatch = 1000;
+// How often the audit sealer runs (on whichever node holds the sealing lock): the window in which an event is
+// committed but not yet covered by a signed checkpoint.
+constexpr std::chrono::milliseconds audit_seal_interval{1000};
 
 Error prefixed(std::string_view part, const Error& e) {
   return make_error(e.code, std::string(part) + ": " + e.message);
@@ -59,7 +64,7 @@ void append(std::vector<T>& to, std::vector<T> more) {
 }  // namespace
 
 Services::Services(Settings settings, const Clock& clock, Random& random)
-    : settings_(std::move(settings)), clock_(clock), random_(random) {}
+    : settings_(std::move(settings)), clock_(clock), random_(random), node_id_("node-" + random.hex_token(8)) {}
 
 Services::~Services() = default;
 
@@ -115,6 +120,10 @@ Result<std::unique_ptr<Services>> Services::start(Settings settings, const Clock
   auto remote_tsa = certs::remote_time_stamper(c.timestamp, random);
   if (!remote_tsa) return prefixed("timestamp", remote_tsa.error());
   s->remote_tsa_ = std::move(*remote_tsa);
+  auto sealer = certs::AuditSealer::open(*s->authority_, *s->hsm_.token, *s->db_, clock, random);
+  if (!sealer) return prefixed("audit", sealer.error());
+  s->audit_sealer_ = std::move(*sealer);
+  s->audit_sealer_->run_every(audit_seal_interval);
 
   // Deregistration revokes the citizen's certificates and destroys their keys (once it has committed).
   s->citizens_->on_deregistered([credentials = s->credentials_.get()](const identity::Citizen& citizen) {
@@ -204,22 +213,7 @@ std::vector<api::Route> Services::routes(std::string openapi_yaml) {
   // OAuth2's JSON endpoints; its authorisation endpoint is the citizen's page above.
   append(routes, api::oauth2_routes(*authorisations_, *applications_, *access_tokens_, clock_, {public_url()}));
   append(routes, api::pki_routes(*authority_, *crl_, *root_crl_, *ocsp_, *tsa_));
-  append(routes,
-         api::audit_routes({[this](std::int64_t after, std::size_t limit) -> Result<std::vector<api::AuditEntry>> {
-                              auto records =
-                                  db_->transact([&](store::Tx& tx) { return store::AuditLog::list(tx, after, limit); });
-                              if (!records) return std::move(records).error();
-                              std::vector<api::AuditEntry> entries;
-                              for (const auto& r : *records)
-                                entries.push_back({r.seq, r.at, r.event.actor, r.event.action, r.event.subject,
-                                                   r.event.outcome, r.event.detail, r.hash});
-                              return entries;
-                            },
-                            [this]() -> Result<api::AuditCheck> {
-                              auto v = db_->transact([](store::Tx& tx) { return store::AuditLog::verify(tx); });
-                              if (!v) return std::move(v).error();
-                              return api::AuditCheck{v->ok, v->events, v->head, v->first_bad_seq};
-                            }}));
+  append(routes, api::audit_routes(audit_reader(*audit_sealer_, *db_)));
   append(routes, api::admin_custody_routes(*custody_));
   // Operators issue certificates for citizens found by NIF; certs sees only what issuance needs.
   append(routes,
@@ -262,6 +256,20 @@ void Services::recover_abandoned_transactions() {
 }
 
 void Services::maintain() {
+  // Every node: picks up an OCSP signer another node renewed (and renews it when due, once per cluster).
+  if (Status ca = authority_->maintain(); !ca) log::warn("maintenance.ca", {{"detail", ca.error().message}});
+  // The sweeps, by one node of the cluster: the holder of the upkeep lease keeps it while it runs, and when it
+  // stops the lease lapses and another node takes over.
+  const Instant now = clock_.now();
+  const auto interval = std::chrono::seconds(settings_.pki.maintenance_interval_seconds);
+  auto lease = db_->transact([&](store::Tx& tx) {
+    return store::ClusterLock::take_lease(tx, store::ClusterTask::upkeep, node_id_, now, now + interval + interval / 2);
+  });
+  if (!lease) {
+    log::warn("maintenance.lease", {{"detail", lease.error().message}});
+    return;
+  }
+  if (!*lease) return;
   recover_abandoned_transactions();
   if (auto expired = transactions_->expire_overdue(); !expired)
     log::warn("maintenance.transactions", {{"detail", expired.error().message}});
@@ -279,7 +287,6 @@ void Services::maintain() {
   // An offline root's CRL is published by the PKI operators, not here.
   if (auto crl = root_crl_->refresh_if_due(); !crl && crl.error().code != ErrorCode::unavailable)
     log::warn("maintenance.root_crl", {{"detail", crl.error().message}});
-  if (Status ca = authority_->maintain(); !ca) log::warn("maintenance.ca", {{"detail", ca.error().message}});
 }
 
 }  // namespace firma::app

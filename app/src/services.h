@@ -25,6 +25,7 @@ class CitizenService;
 class RateLimiter;
 }  // namespace firma::identity
 namespace firma::certs {
+class AuditSealer;
 class CertificateAuthority;
 class CrlService;
 class OcspResponder;
@@ -61,8 +62,8 @@ class Services {
   // The fronts whose errors are not problem+json (the server's options carry them).
   std::vector<api::ErrorDialect> error_dialects() const;
 
-  // Periodic upkeep (firmad runs it every minute): abandoned confirmations, expired transactions, certificates
-  // and CRLs, the OCSP signer.
+  // Periodic upkeep (firmad runs it every minute): the OCSP signer on every node; abandoned confirmations,
+  // expired transactions, certificates and CRLs on the one node holding the cluster's upkeep lease.
   void maintain();
 
   const Settings& settings() const noexcept { return settings_; }
@@ -75,6 +76,7 @@ class Services {
   identity::CitizenService& citizens() { return *citizens_; }
   identity::OutboxSmsGateway* outbox() { return outbox_; }
   certs::CertificateAuthority& authority() { return *authority_; }
+  certs::AuditSealer& audit_sealer() { return *audit_sealer_; }
   certs::CredentialService& credentials() { return *credentials_; }
   certs::KeyCustody& custody() { return *custody_; }
   // What stamps signatures (levels T, LT, LTA): the outside TSA of timestamp.url, or Firma's own.
@@ -96,6 +98,7 @@ class Services {
   Settings settings_;
   const Clock& clock_;
   Random& random_;
+  std::string node_id_;  // this process, as the holder of cluster leases
   OpenedToken hsm_;
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<identity::OperatorService> operators_;
@@ -119,6 +122,7 @@ class Services {
   std::unique_ptr<signer::SigningCredentials> signing_credentials_;
   std::unique_ptr<signer::AccessTokens> access_tokens_;
   std::unique_ptr<signer::ApplicationAuthorisations> authorisations_;
+  std::unique_ptr<certs::AuditSealer> audit_sealer_;  // last: its thread stops before what it uses goes
 };
 
 }  // namespace firma::app

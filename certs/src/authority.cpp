@@ -21,6 +21,7 @@
 #include "hsm/token.h"
 #include "store/audit_log.h"
 #include "store/certificates.h"
+#include "store/cluster_lock.h"
 #include "store/database.h"
 #include "x509_util.h"
 
@@ -206,8 +207,8 @@ struct CertificateAuthority::Impl {
     return true;
   }
 
-  // 2. existing keys named in the configuration, with their certificates beside them on the token.
-  Status import_configured() {
+  // 2. existing keys named in the configuration, with their certificates beside them on the token; recorded in tx.
+  Status import_configured(store::Tx& tx) {
     const KeyId root_id(settings.root_key_id), issuing_id(settings.issuing_key_id);
     auto root_der = token.certificate(root_id);
     if (!root_der)
@@ -253,21 +254,20 @@ struct CertificateAuthority::Impl {
     };
     const auto root_record = record(*r, kRoot, root_id);
     const auto issuing_record = record(*i, kIssuing, issuing_id);
-    Status saved = db.transact([&](store::Tx& tx) -> Status {
-      if (Status s = store::CaCertificateRecords::insert(tx, root_record); !s) return s;
-      if (Status s = store::CaCertificateRecords::insert(tx, issuing_record); !s) return s;
-      return store::AuditLog::append(tx,
-                                     {std::string(kSystem), "ca.import", "ca:" + issuing_record.serial.str(), "success",
-                                      "root=" + root_record.serial.str() + " issuing_key=" + issuing_id.str()},
-                                     now);
-    });
+    if (Status s = store::CaCertificateRecords::insert(tx, root_record); !s) return s;
+    if (Status s = store::CaCertificateRecords::insert(tx, issuing_record); !s) return s;
+    Status saved =
+        store::AuditLog::append(tx,
+                                {std::string(kSystem), "ca.import", "ca:" + issuing_record.serial.str(), "success",
+                                 "root=" + root_record.serial.str() + " issuing_key=" + issuing_id.str()},
+                                now);
     if (!saved) return saved;
     log::info("pki.ca_imported", {{"root", root_record.serial.str()}, {"issuing", issuing_record.serial.str()}});
     return {};
   }
 
-  // 3. a new root and issuing CA.
-  Status create() {
+  // 3. a new root and issuing CA, recorded in tx (the keys are destroyed unless that commits: see open()).
+  Status create(store::Tx& tx) {
     const Instant now = clock.now();
     const std::string algorithm(hsm::to_string(settings.ca_algorithm));
 
@@ -315,7 +315,7 @@ struct CertificateAuthority::Impl {
                                                     now + settings.issuing_validity,
                                                     true,
                                                     now};
-    Status saved = db.transact([&](store::Tx& tx) -> Status {
+    Status saved = [&]() -> Status {
       if (Status s = store::CaCertificateRecords::insert(tx, root_record); !s) return s;
       if (Status s = store::CaCertificateRecords::insert(tx, issuing_record); !s) return s;
       if (Status s = store::HsmKeyRecords::insert(tx, {root_key_id.id(), "ca", "root", algorithm, now, std::nullopt});
@@ -329,7 +329,7 @@ struct CertificateAuthority::Impl {
                                      {std::string(kSystem), "ca.create", "ca:" + issuing_record.serial.str(), "success",
                                       "root=" + root_record.serial.str() + " algorithm=" + algorithm},
                                      now);
-    });
+    }();
     if (!saved) return saved;  // the pending keys are destroyed on the way out
     root_key_id.keep();
     issuing_key_id.keep();
@@ -486,6 +486,8 @@ struct CertificateAuthority::Impl {
                                             true,
                                             now};
     Status saved = db.transact([&](store::Tx& tx) -> Status {
+      // One renewal per cluster: a node that renewed at the same moment waits here, then finds the signer changed.
+      if (Status s = store::ClusterLock::hold(tx, store::ClusterTask::service_signers); !s) return s;
       auto current = store::CaCertificateRecords::active(tx, spec.role);
       if (!current) return std::move(current).error();
       const std::optional<CertSerial> now_active =
@@ -529,9 +531,15 @@ Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open(hsm::To
   auto loaded = impl->load_recorded();
   if (!loaded) return std::move(loaded).error();
   if (!*loaded) {
-    Status made = impl->settings.issuing_key_id.empty() ? impl->create() : impl->import_configured();
-    // conflict: another node recorded its CA first; that one is used.
-    if (!made && made.error().code != ErrorCode::conflict) return std::move(made).error();
+    // Once per cluster: nodes starting together queue on the lock, and the ones after the first find its CA.
+    Status made = impl->db.transact([&](store::Tx& tx) -> Status {
+      if (Status s = store::ClusterLock::hold(tx, store::ClusterTask::ca_setup); !s) return s;
+      auto recorded = store::CaCertificateRecords::active(tx, kIssuing);
+      if (!recorded) return std::move(recorded).error();
+      if (*recorded) return {};
+      return impl->settings.issuing_key_id.empty() ? impl->create(tx) : impl->import_configured(tx);
+    });
+    if (!made) return std::move(made).error();
     loaded = impl->load_recorded();
     if (!loaded) return std::move(loaded).error();
     if (!*loaded) return make_error(ErrorCode::internal, "the CA was created but is not recorded");
@@ -597,6 +605,25 @@ Result<SignedCertificate> CertificateAuthority::sign_citizen_certificate(const C
                                not_after, extensions);
   if (!cert) return std::move(cert).error();
   return SignedCertificate{serial_of(cert->serial_number()), describe(name), cert->BER_encode(), not_before, not_after};
+}
+
+Result<SignedCertificate> CertificateAuthority::sign_service_certificate(std::string_view common_name,
+                                                                         std::span<const std::uint8_t> public_key,
+                                                                         Instant not_before) {
+  auto ski = key_identifier(public_key);
+  if (!ski) return std::move(ski).error();
+  Botan::Extensions extensions;
+  extensions.add(new ext::Basic_Constraints(false));
+  extensions.add(new ext::Key_Usage(Botan::Key_Constraints(Botan::DIGITAL_SIGNATURE)), true);
+  extensions.add(new ext::Subject_Key_ID(*ski));
+  extensions.add(new ext::Authority_Key_ID(impl_->issuing_cert.subject_key_id()));
+  const Attributes name = impl_->ca_name(std::string(common_name));
+  auto cert = sign_certificate(*impl_->issuing_key, impl_->issuing.algorithm, impl_->issuing_cert.subject_dn(),
+                               detail::random_serial(impl_->random), distinguished_name(name), public_key, not_before,
+                               impl_->issuing.not_after, extensions);
+  if (!cert) return std::move(cert).error();
+  return SignedCertificate{serial_of(cert->serial_number()), describe(name), cert->BER_encode(), not_before,
+                           impl_->issuing.not_after};
 }
 
 namespace {

@@ -10,22 +10,16 @@
 #include "core/log.h"
 #include "store/audit_log.h"
 #include "store/certificates.h"
+#include "store/cluster_lock.h"
 #include "store/database.h"
 #include "x509_util.h"
 
 namespace firma::certs {
 namespace {
 
-constexpr int kPublishAttempts = 5;
-
 PublishedCrl published(const store::CrlRecord& r) {
   return PublishedCrl{r.crl_number, r.this_update, r.next_update, r.crl};
 }
-
-struct Snapshot {
-  std::optional<store::CrlRecord> latest;
-  std::vector<store::CertificateRecord> revoked;
-};
 
 }  // namespace
 
@@ -41,22 +35,39 @@ Result<PublishedCrl> CrlService::current() {
 }
 
 Result<PublishedCrl> CrlService::publish() {
+  auto made = publish_when(false);
+  if (!made) return std::move(made).error();
+  return std::move(**made);
+}
+
+Result<bool> CrlService::refresh_if_due() {
+  auto made = publish_when(true);
+  if (!made) return std::move(made).error();
+  return made->has_value();
+}
+
+Result<std::optional<PublishedCrl>> CrlService::publish_when(bool only_if_due) {
   const CertSerial issuer = authority_.ca(issuer_).serial;
-  for (int attempt = 0; attempt < kPublishAttempts; ++attempt) {
-    auto snapshot = db_.transact([&](store::Tx& tx) -> Result<Snapshot> {
-      auto latest = store::CrlRecords::latest(tx, issuer);
-      if (!latest) return std::move(latest).error();
-      auto revoked = store::CertificateRecords::revoked_by(tx, issuer);
-      if (!revoked) return std::move(revoked).error();
-      return Snapshot{std::move(*latest), std::move(*revoked)};
-    });
-    if (!snapshot) return std::move(snapshot).error();
+  std::size_t added = 0;
+  // One transaction under the cluster's CRL lock, from reading the previous CRL to recording the new one: nodes
+  // publishing at the same moment take turns, each numbering after the one before (RFC 5280 5.2.3: CRL numbers
+  // increase), and a node that finds a fresh CRL once its turn comes publishes nothing.
+  auto made = db_.transact([&](store::Tx& tx) -> Result<std::optional<store::CrlRecord>> {
+    if (Status s = store::ClusterLock::hold(tx, store::ClusterTask::crl_publication); !s) return std::move(s).error();
+    auto latest = store::CrlRecords::latest(tx, issuer);
+    if (!latest) return std::move(latest).error();
+    const Instant now = clock_.now();
+    // RFC 5280 5.1.2.5: a new CRL is issued before nextUpdate; here at half its validity.
+    if (only_if_due && *latest && now < (*latest)->this_update + ((*latest)->next_update - (*latest)->this_update) / 2)
+      return std::optional<store::CrlRecord>{};
+    auto revoked = store::CertificateRecords::revoked_by(tx, issuer);
+    if (!revoked) return std::move(revoked).error();
 
     // What the previous CRL already lists, so that each revocation enters exactly once.
     std::set<std::string> listed;
     std::optional<Bytes> previous;
-    if (snapshot->latest) {
-      previous = snapshot->latest->crl;
+    if (*latest) {
+      previous = (*latest)->crl;
       try {
         Botan::X509_CRL crl(*previous);
         for (const auto& entry : crl.get_revoked()) listed.insert(detail::serial_of(entry.serial_number()).str());
@@ -65,15 +76,15 @@ Result<PublishedCrl> CrlService::publish() {
       }
     }
     std::vector<CrlEntry> additions;
-    for (const auto& r : snapshot->revoked) {
+    for (const auto& r : *revoked) {
       if (listed.count(r.serial.str()) != 0) continue;
       RevocationReason reason = RevocationReason::unspecified;
       if (r.revocation_reason)
         if (auto parsed = parse_revocation_reason(*r.revocation_reason)) reason = *parsed;
       additions.push_back(CrlEntry{r.serial, r.revoked_at.value_or(r.created_at), reason});
     }
+    added = additions.size();
 
-    const Instant now = clock_.now();
     const std::chrono::seconds validity = authority_.settings().crl_validity;
     auto der = authority_.sign_crl(previous, additions, now, validity, issuer_);
     if (!der) return std::move(der).error();
@@ -83,38 +94,21 @@ Result<PublishedCrl> CrlService::publish() {
     } catch (const std::exception& e) {
       return make_error(ErrorCode::internal, std::string("cannot read the new CRL: ") + e.what());
     }
-    const store::CrlRecord record{issuer, number, now, now + validity, *der};
-    Status saved = db_.transact([&](store::Tx& tx) -> Status {
-      if (Status s = store::CrlRecords::insert(tx, record); !s) return s;
-      return store::AuditLog::append(tx,
-                                     {"system", "crl.publish", "crl:" + std::to_string(number), "success",
-                                      "issuer=" + issuer.str() + " added=" + std::to_string(additions.size())},
-                                     now);
-    });
-    if (saved) {
-      log::info("pki.crl_published",
-                {{"number", number}, {"entries_added", static_cast<std::int64_t>(additions.size())}});
-      return published(record);
-    }
-    if (saved.error().code != ErrorCode::conflict) return std::move(saved).error();
-    // Another node published this number first: start again from its CRL.
-  }
-  return make_error(ErrorCode::unavailable, "could not publish a CRL: other nodes kept publishing first");
-}
-
-Result<bool> CrlService::refresh_if_due() {
-  const CertSerial issuer = authority_.ca(issuer_).serial;
-  auto latest = db_.transact([&](store::Tx& tx) { return store::CrlRecords::latest(tx, issuer); });
-  if (!latest) return std::move(latest).error();
-  const Instant now = clock_.now();
-  if (*latest) {
-    const auto& r = **latest;
-    const auto half_life = (r.next_update - r.this_update) / 2;
-    if (now < r.this_update + half_life) return false;
-  }
-  auto made = publish();
+    store::CrlRecord record{issuer, number, now, now + validity, *der};
+    if (Status s = store::CrlRecords::insert(tx, record); !s) return std::move(s).error();
+    if (Status s = store::AuditLog::append(tx,
+                                           {"system", "crl.publish", "crl:" + std::to_string(number), "success",
+                                            "issuer=" + issuer.str() + " added=" + std::to_string(additions.size())},
+                                           now);
+        !s)
+      return std::move(s).error();
+    return std::optional<store::CrlRecord>(std::move(record));
+  });
   if (!made) return std::move(made).error();
-  return true;
+  if (!*made) return std::optional<PublishedCrl>{};
+  log::info("pki.crl_published",
+            {{"number", (*made)->crl_number}, {"entries_added", static_cast<std::int64_t>(added)}});
+  return std::optional<PublishedCrl>(published(**made));
 }
 
 }  // namespace firma::certs

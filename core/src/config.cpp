@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <map>
+#include <set>
 
 namespace firma::config {
 namespace {
@@ -60,9 +62,33 @@ Status Registry::read_file(const std::string& path) const {
 }
 
 Status Registry::read_environment(char** environ) const {
-  for (const Bound& k : keys_) {
+  auto variable_of = [](std::string_view name) {
     std::string var = "FIRMA_";
-    for (char c : k.name) var += (c == '.') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char c : name) var += (c == '.') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return var;
+  };
+  std::set<std::string> known;                       // FIRMA_HSM_MODULE, ...
+  std::map<std::string, std::string_view> sections;  // FIRMA_HSM_ -> hsm (the sections of dotted keys)
+  for (const Bound& k : keys_) {
+    known.insert(variable_of(k.name));
+    if (auto dot = k.name.find('.'); dot != std::string_view::npos)
+      sections.emplace(variable_of(k.name.substr(0, dot)) + "_", k.name.substr(0, dot));
+  }
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string var(entry.substr(0, eq));
+    if (known.count(var) != 0) continue;
+    // In a section of ours but no key of it: a typo that would otherwise start silently with the default, refused
+    // as --set refuses an unknown key. Other FIRMA_ variables (FIRMA_URL is firmactl's) are left alone.
+    for (const auto& [prefix, section] : sections)
+      if (var.size() > prefix.size() && var.compare(0, prefix.size(), prefix) == 0)
+        return make_error(ErrorCode::invalid_request,
+                          var + ": unknown configuration key (no " + std::string(section) + ".* setting by that name)");
+  }
+  for (const Bound& k : keys_) {
+    const std::string var = variable_of(k.name);
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
       std::string_view entry(*e);
       if (entry.size() > var.size() && entry.substr(0, var.size()) == var && entry[var.size()] == '=') {

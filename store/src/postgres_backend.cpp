@@ -164,6 +164,8 @@ class PgTx final : public Tx {
     return rows;
   }
 
+  Backend backend() const noexcept override { return Backend::postgresql; }
+
   Result<std::int64_t> execute(std::string_view sql, std::vector<Value> params) override {
     auto status = run(sql, params, nullptr);
     if (!status.ok()) return std::move(status).error();

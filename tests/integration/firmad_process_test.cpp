@@ -253,6 +253,41 @@ TEST(Firmad, UnknownConfigurationKeyIsOneClearLine) {
   EXPECT_NE(line.find(":2:"), std::string::npos) << line;
 }
 
+TEST(Firmad, AMistypedEnvironmentVariableIsRefusedAsAnUnknownKey) {
+  TempDir dir;
+  auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string()}, {{"FIRMA_DATABASE_ULR", "sqlite:/x.db"}});
+  auto status = firmad->wait(30s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, 1);
+  std::string line = single_line(*firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  EXPECT_NE(line.find("FIRMA_DATABASE_ULR: unknown configuration key"), std::string::npos) << line;
+}
+
+TEST(Firmad, ATokenThatCannotBeFoundIsNamedWithWhereItWasLookedFor) {
+  TempDir dir;
+  const fs::path data = dir.path() / "var";
+  {
+    auto firmad = start_firmad({"--data-dir", data.string()});
+    ASSERT_TRUE(firmad->wait_for_output("listening on", 120s)) << firmad->output();
+    firmad->signal(SIGTERM);
+    ASSERT_EQ(firmad->wait(30s), 0);
+  }
+  const std::string conf = (data / "hsm" / "softhsm2.conf").string();
+  auto firmad = start_firmad(
+      {"--data-dir", data.string(), "--set", "hsm.module=" FIRMA_SOFTHSM_MODULE, "--set",
+       "hsm.pin_file=" + (data / "secrets" / "hsm-user-pin").string(), "--set", "hsm.token_label=not-this-one"},
+      {{"SOFTHSM2_CONF", conf}});
+  auto status = firmad->wait(60s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(*status, 0);
+  std::string line = single_line(*firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  for (const std::string& named :
+       {std::string("'not-this-one'"), std::string(FIRMA_SOFTHSM_MODULE), "SOFTHSM2_CONF=" + conf})
+    EXPECT_NE(line.find(named), std::string::npos) << named << " in: " << line;
+}
+
 TEST(Firmad, UnreachableDatabaseIsOneClearLine) {
   TempDir dir;
   auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set",

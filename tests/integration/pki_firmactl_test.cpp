@@ -84,6 +84,25 @@ TEST_F(PkiFirmactl, AnOperatorIssuesListsRevokesAndAudits) {
   const json page = json::parse(paged.output, nullptr, false);
   ASSERT_EQ(page["events"].size(), 2u) << paged.output;
   EXPECT_EQ(page["events"][0]["seq"], 2);
+
+  // The signed checkpoints, kept off the database, and a later verification against them.
+  auto exported = firmactl("audit checkpoints");
+  ASSERT_EQ(exported.status, 0) << exported.output;
+  json kept = json::parse(exported.output, nullptr, false);
+  ASSERT_TRUE(kept.is_object()) << exported.output;
+  ASSERT_FALSE(kept["checkpoints"].empty()) << exported.output;
+  ASSERT_EQ(kept["certificates"].size(), 1u) << exported.output;
+  const auto kept_file = dir.path() / "kept.json";
+  write_file(kept_file, exported.output);
+  auto against = firmactl("audit verify --checkpoints " + kept_file.string());
+  EXPECT_EQ(against.status, 0) << against.output;
+  EXPECT_EQ(against.output.rfind("ok: ", 0), 0u) << against.output;
+  // A kept checkpoint someone altered does not verify: refused, never taken as the truth.
+  kept["checkpoints"][0]["hash"] = std::string(64, '0');
+  write_file(kept_file, kept.dump());
+  auto altered = firmactl("audit verify --checkpoints " + kept_file.string());
+  EXPECT_EQ(altered.status, 1) << altered.output;
+  EXPECT_EQ(altered.output.rfind("firmactl: invalid_request: ", 0), 0u) << altered.output;
 }
 
 // Wrapped custody: firmad states what the token offers in one line, makes its first KEK, and an operator rotates it;
@@ -167,7 +186,8 @@ TEST_F(PkiFirmactl, HelpAtEveryLevel) {
   auto top = run_command(std::string(FIRMACTL_PATH) + " --help");
   EXPECT_EQ(top.status, 0);
   for (const char* command : {"certificates list", "certificates revoke", "keys list", "audit show", "audit verify",
-                              "operators create", "operators list", "citizens certificate", "kek list", "kek rotate"})
+                              "audit checkpoints", "operators create", "operators list", "citizens certificate",
+                              "kek list", "kek rotate"})
     EXPECT_NE(top.output.find(command), std::string::npos) << command;
   for (const char* command : {"certificates", "keys", "audit", "operators", "citizens", "kek"}) {
     for (const std::string& args : {std::string(command) + " --help", std::string(command) + " list -h"}) {

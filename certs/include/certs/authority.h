@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "certs/profile.h"
@@ -107,6 +108,12 @@ class CertificateAuthority {
   // digitalSignature + nonRepudiation (critical), basicConstraints cA=FALSE, certificatePolicies, AIA (OCSP and
   // caIssuers), CRL distribution point, SKI and AKI. Does not check eligibility or store anything.
   Result<SignedCertificate> sign_citizen_certificate(const CitizenForIssuance& citizen,
+                                                     std::span<const std::uint8_t> public_key, Instant not_before);
+
+  // Signs the certificate of one of the service's own keys that signs neither certificates nor OCSP answers (the
+  // audit signer): issued by the issuing CA, CN `common_name` in the CA's organisation, keyUsage digitalSignature
+  // (critical), basicConstraints cA=FALSE, SKI and AKI, valid from `not_before` to the issuing CA's end.
+  Result<SignedCertificate> sign_service_certificate(std::string_view common_name,
                                                      std::span<const std::uint8_t> public_key, Instant not_before);
 
   // The CA that signs the CRLs of `issuer`.

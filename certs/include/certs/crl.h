@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "certs/authority.h"
 #include "core/clock.h"
@@ -33,7 +34,7 @@ class CrlService {
 
   // Publishes a new CRL now: the previous one's entries plus every certificate revoked since (read from the
   // database, so a revocation whose publication failed is listed by the next one), number + 1, nextUpdate
-  // now + crl_validity. Two nodes publishing at once: the later one starts again from the newer CRL.
+  // now + crl_validity. Nodes publishing at once take turns (ClusterLock crl_publication): numbers never repeat.
   Result<PublishedCrl> publish();
 
   // Publishes when less than half of the current CRL's validity is left (RFC 5280 5.1.2.5: a new CRL is issued
@@ -41,6 +42,9 @@ class CrlService {
   Result<bool> refresh_if_due();
 
  private:
+  // Publishes (when only_if_due, only if the latest CRL is past half its validity) in one locked transaction.
+  Result<std::optional<PublishedCrl>> publish_when(bool only_if_due);
+
   CertificateAuthority& authority_;
   store::Database& db_;
   const Clock& clock_;

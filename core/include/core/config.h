@@ -74,8 +74,9 @@ class Registry {
   // Reads `key = value` lines (# comments, blank lines). Errors name the file and line.
   Status read_file(const std::string& path) const;
 
-  // Reads FIRMA_<KEY> variables, the key upper-cased with dots as underscores (FIRMA_HSM_MODULE). Variables that
-  // name no key are left alone (FIRMA_URL is firmactl's). Errors name the variable.
+  // Reads FIRMA_<KEY> variables, the key upper-cased with dots as underscores (FIRMA_HSM_MODULE). A variable in a
+  // section of the keys (FIRMA_HSM_...) that names no key is an error, as an unknown key is for set(); others are
+  // left alone (FIRMA_URL is firmactl's). Errors name the variable.
   Status read_environment(char** environ) const;
 
   // Every key, in the order they were added.

@@ -43,6 +43,9 @@ class Row {
   std::vector<Value> values_;
 };
 
+enum class Backend { sqlite, postgresql };
+std::string_view to_string(Backend backend) noexcept;
+
 // One unit of work on one connection, inside one database transaction (see Database::transact).
 // SQL placeholders are $1 .. $n in both backends; statements are prepared once per connection and reused.
 // Any failed statement dooms the whole transaction (as PostgreSQL does; SQLite is held to the same rule), so a
@@ -54,10 +57,9 @@ class Tx {
   virtual Result<std::vector<Row>> query(std::string_view sql, std::vector<Value> params = {}) = 0;
   // Number of rows a statement inserted, updated or deleted.
   virtual Result<std::int64_t> execute(std::string_view sql, std::vector<Value> params = {}) = 0;
+  // Which database runs it (for the few statements that differ, e.g. store/cluster_lock.h).
+  virtual Backend backend() const noexcept = 0;
 };
-
-enum class Backend { sqlite, postgresql };
-std::string_view to_string(Backend backend) noexcept;
 
 namespace detail {
 template <class R>

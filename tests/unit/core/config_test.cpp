@@ -103,6 +103,17 @@ TEST(Config, EnvironmentErrorsNameTheVariable) {
   EXPECT_EQ(s.error().message, "FIRMA_SAMPLE_MODE: sample.mode: expected one of fast, slow, got 'medium'");
 }
 
+TEST(Config, AnUnknownVariableInASectionOfOursIsRefusedLikeAnUnknownKey) {
+  std::string typo = "FIRMA_SAMPLE_MODUL=/opt/p11.so", theirs = "FIRMA_URL=http://127.0.0.1:8080";
+  char* env[] = {theirs.data(), typo.data(), nullptr};
+  Registered r;
+  auto s = r.registry.read_environment(env);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(s.error().message, "FIRMA_SAMPLE_MODUL: unknown configuration key (no sample.* setting by that name)");
+  EXPECT_FALSE(r.registry.set("sample.modul", "/opt/p11.so").ok()) << "as --set refuses it";
+}
+
 TEST(Config, KeysInTheOrderAdded) {
   Registered r;
   EXPECT_EQ(r.registry.keys(), (std::vector<std::string_view>{"sample.module", "sample.sessions", "sample.mode"}));
