@@ -57,6 +57,7 @@ section 'Certificates' > certificates.sh
 # Not -e: the README shows `openssl verify` refusing the revoked certificate, which exits 2.
 bash certificates.sh > certificates.out 2>&1 || true
 expect certificates.out 'cert.pem: OK' 'cert.pem: good' 'cert.pem: revoked' 'certificate revoked' 'Verification: OK'
+[ "$(grep -c '^ok: .* signed checkpoints' certificates.out)" -ge 2 ] || { echo "audit verify did not say ok twice:"; cat certificates.out; exit 1; }
 echo "certificates walk-through: ok"
 
 # The FIRe walk-through starts firmad again with TLS on the same data directory (the README stops `make run`
