@@ -55,6 +55,16 @@ std::string single_line(Process& p) {
   return said;
 }
 
+// A start that must fail: firmad exits with status 1 and says why in one line, which is returned.
+std::string refused_start(Process& firmad) {
+  const auto status = firmad.wait(30s);
+  EXPECT_TRUE(status.has_value()) << "firmad did not stop";
+  EXPECT_EQ(status.value_or(-1), 1) << firmad.output();
+  std::string line = single_line(firmad);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  return line;
+}
+
 TEST(Firmad, FirstStartInitialisesAndRestartReuses) {
   TempDir dir;
   const fs::path data = dir.path() / "var";
@@ -231,11 +241,7 @@ TEST(Firmad, MissingModuleIsOneClearLine) {
   auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string(), "--set",
                               "hsm.module=/nonexistent/libpkcs11.so", "--set", "hsm.pin_env=FIRMA_TEST_PIN"},
                              {{"FIRMA_TEST_PIN", "1234"}});
-  auto status = firmad->wait(30s);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(*status, 1);
-  std::string line = single_line(*firmad);
-  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  const std::string line = refused_start(*firmad);
   EXPECT_NE(line.find("/nonexistent/libpkcs11.so"), std::string::npos) << line;
 }
 
@@ -244,11 +250,7 @@ TEST(Firmad, UnknownConfigurationKeyIsOneClearLine) {
   write_file(dir.path() / "firmad.conf", "server.listen = 127.0.0.1:0\nhsm.modlue = /x.so\n");
   auto firmad =
       start_firmad({"--data-dir", (dir.path() / "var").string(), "--config", (dir.path() / "firmad.conf").string()});
-  auto status = firmad->wait(30s);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(*status, 1);
-  std::string line = single_line(*firmad);
-  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  const std::string line = refused_start(*firmad);
   EXPECT_NE(line.find("unknown configuration key 'hsm.modlue'"), std::string::npos) << line;
   EXPECT_NE(line.find(":2:"), std::string::npos) << line;
 }
@@ -256,11 +258,7 @@ TEST(Firmad, UnknownConfigurationKeyIsOneClearLine) {
 TEST(Firmad, AMistypedEnvironmentVariableIsRefusedAsAnUnknownKey) {
   TempDir dir;
   auto firmad = start_firmad({"--data-dir", (dir.path() / "var").string()}, {{"FIRMA_DATABASE_ULR", "sqlite:/x.db"}});
-  auto status = firmad->wait(30s);
-  ASSERT_TRUE(status);
-  EXPECT_EQ(*status, 1);
-  std::string line = single_line(*firmad);
-  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+  const std::string line = refused_start(*firmad);
   EXPECT_NE(line.find("FIRMA_DATABASE_ULR: unknown configuration key"), std::string::npos) << line;
 }
 
