@@ -185,9 +185,9 @@ TEST_F(PkiFirmactl, ErrorsAreOneLineWithTheirExitStatus) {
 TEST_F(PkiFirmactl, HelpAtEveryLevel) {
   auto top = run_command(std::string(FIRMACTL_PATH) + " --help");
   EXPECT_EQ(top.status, 0);
-  for (const char* command : {"certificates list", "certificates revoke", "keys list", "audit show", "audit verify",
-                              "audit checkpoints", "operators create", "operators list", "citizens certificate",
-                              "kek list", "kek rotate"})
+  for (const char* command :
+       {"certificates list", "certificates revoke", "keys list", "audit show", "audit verify", "audit checkpoints",
+        "operators create", "operators list", "citizens certificate", "kek list", "kek rotate"})
     EXPECT_NE(top.output.find(command), std::string::npos) << command;
   for (const char* command : {"certificates", "keys", "audit", "operators", "citizens", "kek"}) {
     for (const std::string& args : {std::string(command) + " --help", std::string(command) + " list -h"}) {

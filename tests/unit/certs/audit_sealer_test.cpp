@@ -372,13 +372,13 @@ TEST(AuditSealerCluster, NodesStartingTogetherMakeOneCaOneAuditSignerAndNumberCr
         "FROM audit_events WHERE action = 'ca.create')");
   });
   ASSERT_TRUE(counts.ok()) << counts.error().message;
-  EXPECT_EQ(counts->front().integer(0), 3);  // one root, one issuing CA, one OCSP signer
+  EXPECT_EQ(counts->front().integer(0), 4);  // one root, one issuing CA, one OCSP signer, one TSA
   EXPECT_EQ(counts->front().integer(1), 1);
   EXPECT_EQ(counts->front().integer(2), 1);
-  // The keys of the CA, the OCSP signer and the audit signer, once each: no loser left keys behind.
+  // The keys of the CA, the OCSP signer, the TSA and the audit signer, once each: no loser left keys behind.
   auto keys = hsm.token().inventory();
   ASSERT_TRUE(keys.ok()) << keys.error().message;
-  EXPECT_EQ(keys->size(), 4u);
+  EXPECT_EQ(keys->size(), 5u);
 
   // Every node publishes CRLs at once: each number once, in order.
   constexpr int each = 3;

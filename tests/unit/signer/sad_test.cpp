@@ -24,12 +24,12 @@ namespace {
 using namespace std::chrono_literals;
 
 // Invariant 1 by construction: the signing service is handed the CitizenKeySigner, and cannot be handed the token.
-static_assert(
-    std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&, certs::CredentialService&,
-                            certs::CertificateAuthority&, CitizenKeySigner&, const Clock&, Random&, SigningLimits>);
-static_assert(
-    !std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&, certs::CredentialService&,
-                             certs::CertificateAuthority&, hsm::Token&, const Clock&, Random&, SigningLimits>);
+static_assert(std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
+                                      certs::CredentialService&, certs::CertificateAuthority&, CitizenKeySigner&,
+                                      LongTermServices, const Clock&, Random&, SigningLimits>);
+static_assert(!std::is_constructible_v<TransactionService, store::Database&, identity::CitizenService&,
+                                       certs::CredentialService&, certs::CertificateAuthority&, hsm::Token&,
+                                       LongTermServices, const Clock&, Random&, SigningLimits>);
 
 SadEntry entry(std::string_view text, hsm::RsaPadding padding = hsm::RsaPadding::pkcs1v15,
                hsm::DigestAlgorithm algorithm = hsm::DigestAlgorithm::sha256) {
