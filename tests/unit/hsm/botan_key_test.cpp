@@ -71,7 +71,8 @@ TEST_P(HsmBotanKey, IssuesACertificateAndACrlThatOpenSslAccepts) {
   Botan::X509_Cert_Options leaf_opts("12345678Z/ES/Firma/Citizens");
   Botan::PKCS10_Request request = Botan::X509::create_cert_req(leaf_opts, **leaf_key, "SHA-256", rng);
   Botan::X509_Certificate leaf =
-      ca.sign_request(request, rng, Botan::X509_Time(std::chrono::system_clock::now()),
+      // A minute back: openssl must not see a notBefore a second ahead of its clock ("not yet valid").
+      ca.sign_request(request, rng, Botan::X509_Time(std::chrono::system_clock::now() - std::chrono::minutes(1)),
                       Botan::X509_Time(std::chrono::system_clock::now() + std::chrono::hours(24)));
   const auto leaf_path = hsm.dir().path() / "leaf.pem";
   testing::write_file(leaf_path, leaf.PEM_encode());
